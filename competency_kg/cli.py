@@ -1,0 +1,188 @@
+"""The ``competency-kg`` command: load, validate, query, export, stats.
+
+Each sub-command only parses its arguments and calls a plain function that tests can call
+too. Exit codes: 0 success (for ``validate``: conforms), 1 SHACL violations, 2 bad input or
+any other error — always with one clear line on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from competency_kg import __version__
+from competency_kg.config import Settings, settings
+from competency_kg.loaders import SourceError
+from competency_kg.loading import ValidationFailed, load_paths
+from competency_kg.store import GraphStore, StoreError, open_store
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+EXPORT_FORMATS = {
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+}
+
+
+class UsageError(Exception):
+    """A command was given arguments it cannot use."""
+
+
+def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
+    if read_only and not Path(cfg.store).exists():
+        raise StoreError(f"no store at {cfg.store}: run 'competency-kg load' first")
+    return open_store(cfg.store, read_only=read_only)
+
+
+# --------------------------------------------------------------------------- commands
+def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    paths = args.paths or ["seeds"]
+    with _store(cfg) as store:
+        outcomes = load_paths(
+            store, paths, cfg.minter, graph_iri=args.graph, force=args.force,
+            progress=lambda m: print(m, file=err, flush=True),
+        )
+        for o in outcomes:
+            print(
+                f"{o.source.path}\t{o.source.loader}\t{o.triples} triples\t"
+                f"{o.report.violations} violations\t{o.report.warnings} warnings\t"
+                f"<{o.source.graph_iri}>",
+                file=out,
+            )
+        from competency_kg.stats import class_counts, format_counts
+
+        print(format_counts(class_counts(store)), file=out, end="")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    from competency_kg.reporting import store_report
+
+    with _store(cfg, read_only=True) as store:
+        report, report_graph = store_report(store, cfg.minter, source=args.source)
+    if args.format == "text":
+        out.write(report.to_text())
+    elif args.format == "json":
+        out.write(report.to_json() + "\n")
+    elif args.format == "csv":
+        out.write(report.to_csv())
+    else:
+        out.write(report_graph.serialize(format="turtle"))
+    return EXIT_OK if report.conforms else EXIT_VIOLATIONS
+
+
+def cmd_query(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    from competency_kg.querying import run_query
+
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read query file {args.file}: {exc}") from exc
+    elif args.query:
+        text = args.query
+    else:
+        raise UsageError("give a query as an argument or with --file")
+    with _store(cfg, read_only=True) as store:
+        out.write(run_query(store, text, args.format))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    mime = EXPORT_FORMATS[args.format]
+    with _store(cfg, read_only=True) as store:
+        if args.output and args.output != "-":
+            target = Path(args.output)
+            tmp = target.with_name(target.name + ".part")
+            with tmp.open("wb") as f:
+                store.dump(f, mime)
+            tmp.replace(target)
+            print(f"wrote {target} ({target.stat().st_size} bytes)", file=err)
+        else:
+            out.flush()
+            store.dump(sys.stdout.buffer, mime)
+            sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    from competency_kg.stats import class_counts, format_counts, graph_counts
+
+    with _store(cfg, read_only=True) as store:
+        out.write(format_counts(class_counts(store)))
+        out.write("\n")
+        for name, n in graph_counts(store):
+            out.write(f"{n:>8}  <{name}>\n")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="competency-kg",
+        description="A linked-data knowledge graph of occupations and their competencies.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--store", help="store folder (default: $COMPETENCY_KG_STORE or var/store)")
+    p.add_argument("--base-iri", help="base of minted data IRIs (default: $COMPETENCY_KG_BASE_IRI"
+                   " or https://w3id.org/competency-kg/)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("load", help="load sources (default: seeds/) into the store")
+    s.add_argument("paths", nargs="*", help="files or folders (seed formats by content, RDF by"
+                   " extension)")
+    s.add_argument("--graph", help="named graph IRI for an RDF file")
+    s.add_argument("--force", action="store_true", help="store sources even with SHACL violations")
+    s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("validate", help="SHACL report of the store, grouped for a curator")
+    s.add_argument("--source", help="only this source graph (IRI or source id)")
+    s.add_argument("--format", choices=["text", "turtle", "json", "csv"], default="text")
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("query", help="run a SPARQL query against the store")
+    s.add_argument("query", nargs="?", help="the SPARQL query text")
+    s.add_argument("--file", "-f", help="read the query from this file")
+    s.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle",
+                                        "ntriples"], default="table")
+    s.set_defaults(func=cmd_query)
+
+    s = sub.add_parser("export", help="stream the whole store")
+    s.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="nquads")
+    s.add_argument("--output", "-o", help="file to write (default: standard output)")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("stats", help="counts per class and per graph")
+    s.set_defaults(func=cmd_stats)
+    return p
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    args = build_parser().parse_args(argv)
+    cfg = settings(store=args.store, base_iri=args.base_iri)
+    try:
+        return args.func(args, cfg, out, err)
+    except ValidationFailed as exc:
+        err.write(exc.report.to_text())
+        print(f"error: {exc}", file=err)
+        return EXIT_VIOLATIONS
+    except (SourceError, StoreError, UsageError) as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_ERROR
+    except SyntaxError as exc:  # SPARQL parse errors from the engine
+        print(f"error: SPARQL syntax: {exc}", file=err)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Minting data IRIs under the configurable base.
+
+Readable slash IRIs (Cool URIs for the Semantic Web, section 4.2): ``{base}occupation/15-1299.00``,
+``{base}competency/active-listening``. Resources shared across documents (occupations by code,
+competencies, tools, certifications, job titles, levels) get IRIs that depend only on their
+identity, so every source names the same resource; resources that belong to one occupation
+(requirements, lists, scenarios) are minted under that occupation's IRI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import URIRef
+
+from competency_kg.loaders.names import competency_slug, slugify
+
+DEFAULT_BASE = "https://w3id.org/competency-kg/"
+
+
+@dataclass(frozen=True)
+class Minter:
+    """Mints every data IRI of the graph under ``base`` (which ends with ``/``)."""
+
+    base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith("/"):
+            object.__setattr__(self, "base", self.base + "/")
+
+    def _iri(self, *segments: str) -> URIRef:
+        return URIRef(self.base + "/".join(segments))
+
+    # shared resources
+    def occupation(self, soc_code: str | None, title: str) -> URIRef:
+        """By O*NET-SOC code when the source gives one, else by title."""
+        return self._iri("occupation", soc_code if soc_code else slugify(title))
+
+    def competency(self, name: str) -> URIRef:
+        return self._iri("competency", competency_slug(name))
+
+    def competency_scheme(self) -> URIRef:
+        return self._iri("scheme", "competencies")
+
+    def scale(self, key: str) -> URIRef:
+        return self._iri("scale", slugify(key))
+
+    def level(self, scale_key: str, level_key: str) -> URIRef:
+        return self._iri("scale", slugify(scale_key), slugify(level_key))
+
+    def tool(self, name: str) -> URIRef:
+        return self._iri("tool", slugify(name))
+
+    def certification(self, name: str) -> URIRef:
+        return self._iri("certification", slugify(name))
+
+    def job_title(self, name: str) -> URIRef:
+        return self._iri("job-title", slugify(name))
+
+    # per-occupation resources
+    @staticmethod
+    def under(parent: URIRef, *segments: str) -> URIRef:
+        return URIRef(str(parent) + "/" + "/".join(segments))
+
+    # sources and graphs
+    def source_graph(self, source_id: str) -> URIRef:
+        return self._iri("graph", slugify(source_id))
+
+    def source_document(self, source_id: str) -> URIRef:
+        return self._iri("source", slugify(source_id))
+
+    def metadata_graph(self) -> URIRef:
+        return self._iri("graph", "metadata")

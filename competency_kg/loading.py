@@ -1,0 +1,147 @@
+"""Loading sources into the store: read, validate, then replace atomically.
+
+Every source given is read and validated before anything is written; then all their graphs and
+their descriptions in the metadata graph are replaced in one store transaction. A bad file, or
+a source whose SHACL report has violations (unless forced), leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, VOID, XSD
+
+from competency_kg.iris import Minter
+from competency_kg.loaders import LoadedSource, SourceError, read_source
+from competency_kg.namespaces import CC, CKG
+from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
+from competency_kg.validation import Report, validate_graph
+
+Progress = Callable[[str], None]
+
+#: Files in a seeds folder that are not sources.
+_SKIP_NAMES = {"readme", "readme.md", "readme.txt", "license", "licence"}
+
+
+class ValidationFailed(Exception):
+    """A source's SHACL report has violations; nothing was stored."""
+
+    def __init__(self, source: LoadedSource, report: Report) -> None:
+        self.source = source
+        self.report = report
+        super().__init__(
+            f"{source.path}: {report.violations} SHACL violation(s); nothing was stored "
+            "(see the report, or pass --force to store it anyway)"
+        )
+
+
+@dataclass
+class LoadOutcome:
+    source: LoadedSource
+    report: Report
+    triples: int
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to load: each file given, and the files directly inside each folder given."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for child in sorted(p.iterdir()):
+                if child.is_file() and not child.name.startswith(".") and (
+                    child.name.lower() not in _SKIP_NAMES
+                ):
+                    out.append(child)
+        elif p.exists():
+            out.append(p)
+        else:
+            raise SourceError(p, None, "no such file or folder")
+    return out
+
+
+def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Minter) -> Graph:
+    """The metadata graph's description of one source graph and its file (VoID, PROV)."""
+    g = Graph()
+    gi, doc = src.graph_iri, src.document_iri
+    g.add((gi, RDF.type, CKG.SourceGraph))
+    g.add((gi, RDF.type, VOID.Dataset))
+    g.add((gi, DCTERMS.source, doc))
+    g.add((gi, CKG.loader, Literal(src.loader)))
+    g.add((gi, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
+    g.add((gi, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    g.add((gi, PROV.wasDerivedFrom, doc))
+    g.add((doc, RDF.type, CKG.SourceDocument))
+    g.add((doc, DCTERMS.title, Literal(src.path.name)))
+    g.add((doc, CKG.checksum, Literal(src.checksum)))
+    for lic in src.licences:
+        g.add((gi, DCTERMS.license, lic))
+        g.add((doc, DCTERMS.license, lic))
+    if src.attribution:
+        g.add((gi, CC.attributionName, Literal(src.attribution)))
+        g.add((doc, CC.attributionName, Literal(src.attribution)))
+    del minter
+    return g
+
+
+def load_paths(
+    store: GraphStore,
+    paths: Iterable[str | Path],
+    minter: Minter,
+    *,
+    graph_iri: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> list[LoadOutcome]:
+    """Read, validate and store sources; all or nothing.
+
+    Raises :class:`SourceError` for unreadable input and :class:`ValidationFailed` for a source
+    with SHACL violations (unless ``force``); in both cases the store is unchanged.
+    """
+    say = progress or (lambda _msg: None)
+    files = expand_paths(paths)
+    if not files:
+        raise SourceError(", ".join(str(p) for p in paths), None, "no source files found")
+    if graph_iri and len(files) != 1:
+        raise SourceError(", ".join(map(str, files)), None, "--graph takes exactly one file")
+    outcomes: list[LoadOutcome] = []
+    for n, f in enumerate(files, start=1):
+        say(f"[{n}/{len(files)}] reading {f}")
+        src = read_source(f, minter, graph_iri=graph_iri)
+        report, _ = validate_graph(src.graph, {})
+        say(
+            f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>; "
+            f"{report.violations} violation(s), {report.warnings} warning(s)"
+        )
+        if report.violations and not force:
+            raise ValidationFailed(src, report)
+        outcomes.append(LoadOutcome(src, report, len(src.graph)))
+
+    when = datetime.now(UTC).replace(microsecond=0)
+    meta = minter.metadata_graph()
+    store.replace_graphs(
+        [GraphReplacement(o.source.graph_iri, o.source.graph) for o in outcomes],
+        [
+            DescriptionReplacement(
+                meta,
+                (o.source.graph_iri, o.source.document_iri),
+                describe_source(o.source, o.triples, when, minter),
+            )
+            for o in outcomes
+        ],
+    )
+    say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
+    return outcomes
+
+
+def graph_sources(store: GraphStore, minter: Minter) -> dict[URIRef, URIRef]:
+    """Source graph → source document, as the metadata graph records them."""
+    rows = store.select(
+        f"SELECT ?g ?doc WHERE {{ GRAPH <{minter.metadata_graph()}> {{ "
+        f"?g a <{CKG.SourceGraph}> ; <{DCTERMS.source}> ?doc }} }}"
+    )
+    return {r["g"]: r["doc"] for r in rows}  # type: ignore[misc]

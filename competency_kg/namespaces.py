@@ -1,0 +1,123 @@
+"""Namespaces: the project's own ontology terms and the vocabularies it reuses.
+
+``CKG`` is a closed ``DefinedNamespace``: a misspelt term raises instead of minting a new IRI.
+The ontology namespace is fixed; data IRIs are minted under a configurable base (see
+``competency_kg.iris``).
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, VOID, XSD, DefinedNamespace
+
+ONTOLOGY_IRI = "https://w3id.org/competency-kg/ontology"
+
+
+class CKG(DefinedNamespace):
+    """The competency-kg ontology (``ontology/competency-kg.ttl``)."""
+
+    _NS = Namespace(ONTOLOGY_IRI + "#")
+    _fail = True
+
+    # classes
+    Activity: URIRef
+    ActivityList: URIRef
+    Certification: URIRef
+    Competency: URIRef
+    CompetencyKind: URIRef
+    CompetencyRequirement: URIRef
+    CompetencyStatement: URIRef
+    JobTitle: URIRef
+    ListEntry: URIRef
+    ListType: URIRef
+    Occupation: URIRef
+    PrioritizedList: URIRef
+    ProficiencyLevel: URIRef
+    ProficiencyScale: URIRef
+    ScenarioCompetency: URIRef
+    SourceDocument: URIRef
+    SourceGraph: URIRef
+    SourceReference: URIRef
+    Tool: URIRef
+    WorkScenario: URIRef
+    # individuals
+    Foundational: URIRef
+    OccupationSpecific: URIRef
+    MostCommonBreakPoint: URIRef
+    MostCommonRequired: URIRef
+    MostEvolving: URIRef
+    MostHardToFind: URIRef
+    MostPreferred: URIRef
+    OtherRelevant: URIRef
+    # properties
+    actionText: URIRef
+    activity: URIRef
+    activityList: URIRef
+    atLevel: URIRef
+    candidateList: URIRef
+    checksum: URIRef
+    competency: URIRef
+    competencyKind: URIRef
+    contextCovered: URIRef
+    emptyRank: URIRef
+    entry: URIRef
+    entryText: URIRef
+    exercise: URIRef
+    exercises: URIRef
+    forOccupation: URIRef
+    hasFramework: URIRef
+    industrySector: URIRef
+    jobDescription: URIRef
+    jobTitle: URIRef
+    jobZone: URIRef
+    jobZoneInferred: URIRef
+    listType: URIRef
+    loader: URIRef
+    narrative: URIRef
+    occupationGroup: URIRef
+    preferredCertification: URIRef
+    prioritizedList: URIRef
+    proficiencyScale: URIRef
+    requiredLevel: URIRef
+    requires: URIRef
+    scenario: URIRef
+    schemaVersion: URIRef
+    sourceKey: URIRef
+    sourceLocation: URIRef
+    sourceReference: URIRef
+    sourceWording: URIRef
+    statedLevel: URIRef
+    unplacedEntry: URIRef
+    usesTool: URIRef
+
+
+CEASN = Namespace("https://purl.org/ctdlasn/terms/")
+CETERMS = Namespace("https://purl.org/ctdl/terms/")
+ASN = Namespace("http://purl.org/ASN/schema/core/")
+SCHEMA = Namespace("https://schema.org/")
+CC = Namespace("http://creativecommons.org/ns#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+#: Prefixes offered to every serializer, query editor and page.
+PREFIXES: dict[str, str] = {
+    "ckg": str(CKG._NS),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "prov": str(PROV),
+    "void": str(VOID),
+    "schema": str(SCHEMA),
+    "ceasn": str(CEASN),
+    "ceterms": str(CETERMS),
+    "asn": str(ASN),
+    "cc": str(CC),
+    "sh": str(SH),
+}
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX lines for every namespace in :data:`PREFIXES`."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -1,0 +1,236 @@
+"""The embedded store: pyoxigraph on disk (RocksDB), no server to run.
+
+Replacing a source's graph is one SPARQL Update request (``DROP SILENT GRAPH`` then
+``INSERT DATA``), which Oxigraph applies in a single transaction: readers see the old graph
+or the new one, never half of each, and a crash mid-write leaves the old data.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from competency_kg.store.base import (
+    DescriptionReplacement,
+    GraphReplacement,
+    GraphStore,
+    RawResult,
+    StoreError,
+)
+from competency_kg.store.base import RESULTS_JSON
+
+_XSD_STRING = str(XSD.string)
+_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """Convert an Oxigraph term to the equal rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=dt)
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """Convert an rdflib term to the equal Oxigraph term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"unsupported term {term!r}")
+
+
+def _ntriples_body(graph: Graph) -> str:
+    """The graph's triples as N-Triples lines, which are valid SPARQL triple patterns."""
+    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+
+
+class EmbeddedStore(GraphStore):
+    """A pyoxigraph store at ``path`` (created if missing), or in memory when ``path`` is None."""
+
+    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(_explain_open_error(self.path, exc)) from exc
+
+    # -- writing
+    def replace_graphs(
+        self,
+        replacements: list[GraphReplacement],
+        descriptions: list[DescriptionReplacement] | None = None,
+    ) -> None:
+        parts: list[str] = []
+        inserts: list[str] = []
+        for r in replacements:
+            parts.append(f"DROP SILENT GRAPH <{r.name}>")
+            if r.graph is not None and len(r.graph):
+                inserts.append(f"GRAPH <{r.name}> {{\n{_ntriples_body(r.graph)}}}")
+        for d in descriptions or []:
+            for subject in d.subjects:
+                parts.append(f"DELETE WHERE {{ GRAPH <{d.name}> {{ <{subject}> ?p ?o }} }}")
+            if len(d.graph):
+                inserts.append(f"GRAPH <{d.name}> {{\n{_ntriples_body(d.graph)}}}")
+        if inserts:
+            parts.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+        try:
+            self._store.update(" ;\n".join(parts))
+            self._store.flush()
+        except OSError as exc:
+            raise StoreError(f"could not write to the store at {self.path}: {exc}") from exc
+
+    # -- reading
+    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
+        subs = (
+            {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()} if bindings else None
+        )
+        return self._store.query(query, use_default_graph_as_union=True, substitutions=subs)
+
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, Node]]:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise ValueError("not a SELECT query")
+        names = [v.value for v in result.variables]
+        rows: list[dict[str, Node]] = []
+        for solution in result:
+            row: dict[str, Node] = {}
+            for name in names:
+                value = solution[name]
+                if value is not None:
+                    row[name] = to_rdflib(value)
+            rows.append(row)
+        return rows
+
+    def query_raw(
+        self,
+        query: str,
+        results_mime: str = RESULTS_JSON,
+        graph_mime: str = "text/turtle",
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> RawResult:
+        kwargs: dict[str, object] = {}
+        if default_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = self._store.query(query, **kwargs)
+        buf = io.BytesIO()
+        if isinstance(result, ox.QueryTriples):
+            fmt = _RDF_FORMATS.get(graph_mime)
+            if fmt is None:
+                raise ValueError(f"cannot serialize a graph as {graph_mime}")
+            ox.serialize(result, buf, fmt)
+            return RawResult("graph", graph_mime, buf.getvalue())
+        rfmt = _RESULT_FORMATS.get(results_mime)
+        if rfmt is None:
+            raise ValueError(f"cannot serialize query results as {results_mime}")
+        result.serialize(buf, rfmt)
+        kind = "ask" if isinstance(result, ox.QueryBoolean) else "select"
+        return RawResult(kind, results_mime, buf.getvalue())
+
+    def ask(self, query: str) -> bool:
+        result = self._query(query, None)
+        if not isinstance(result, ox.QueryBoolean):
+            raise ValueError("not an ASK query")
+        return bool(result)
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        result = self._query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise ValueError("not a CONSTRUCT or DESCRIBE query")
+        return _to_graph(result)
+
+    def graph_names(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def graph(self, name: URIRef) -> Graph:
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+        return _to_graph(q.triple for q in quads)
+
+    def dump(self, out: BinaryIO, mime: str) -> None:
+        fmt = _RDF_FORMATS.get(mime)
+        if fmt is None:
+            raise ValueError(f"cannot dump as {mime}")
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            quads = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
+            ox.serialize(quads, out, fmt)
+        else:
+            triples = self._store.query(
+                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+            )
+            ox.serialize(triples, out, fmt)
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The underlying pyoxigraph store, for the SPARQL protocol's raw result streaming."""
+        return self._store
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store
+
+
+def _to_graph(triples: Iterable[ox.Triple]) -> Graph:
+    """Parse Oxigraph triples into rdflib through N-Triples (faster than term by term)."""
+    buf = io.BytesIO()
+    ox.serialize(triples, buf, ox.RdfFormat.N_TRIPLES)
+    g = Graph()
+    if buf.tell():
+        g.parse(data=buf.getvalue(), format="nt")
+    return g
+
+
+def _explain_open_error(path: Path | None, exc: OSError) -> str:
+    text = str(exc)
+    if "lock" in text.lower():
+        return (
+            f"the store at {path} is in use by another process (a running server or load); "
+            "stop it or point --store elsewhere"
+        )
+    if "read-only" in text.lower() or "permission" in text.lower():
+        return f"the store at {path} cannot be written: {text}"
+    return f"cannot open the store at {path}: {text}"

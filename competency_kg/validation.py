@@ -1,0 +1,214 @@
+"""SHACL validation (https://www.w3.org/TR/shacl/) and reports a curator can read.
+
+pySHACL produces a ``sh:ValidationReport``; :class:`Report` keeps every result with what a
+person needs beside it (the focus node's label, the source graph it came from, the place in
+the source) and groups them by severity, then shape, then focus node (SHACL section 3.6).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+from pyshacl import validate
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.term import Node
+
+from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
+
+SEVERITY_ORDER = {str(SH.Violation): 0, str(SH.Warning): 1, str(SH.Info): 2}
+SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
+
+
+@lru_cache(maxsize=1)
+def shapes_graph() -> Graph:
+    """The project's shapes (``shapes/competency-kg.shacl.ttl``), parsed once."""
+    g = Graph()
+    g.parse(data=files("competency_kg.shapes").joinpath("competency-kg.shacl.ttl").read_bytes(),
+            format="turtle")
+    return g
+
+
+@dataclass
+class Result:
+    """One validation result, with what a curator needs to act on it."""
+
+    severity: str  # "Violation" | "Warning" | "Info"
+    shape: str  # the node shape the result falls under (or the source shape)
+    source_shape: str
+    constraint: str  # the constraint component, local name ("MinCountConstraintComponent")
+    focus: str
+    focus_label: str | None
+    path: str | None
+    value: str | None
+    message: str
+    graph: str | None = None  # the source graph the focus node comes from
+    location: str | None = None  # ckg:sourceLocation of the focus node
+
+
+@dataclass
+class Report:
+    conforms: bool
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for r in self.results if r.severity == "Violation")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.results if r.severity == "Warning")
+
+    def grouped(self) -> dict[str, dict[str, dict[str, list[Result]]]]:
+        """severity → shape → focus node → results, each level in a stable order."""
+        out: dict[str, dict[str, dict[str, list[Result]]]] = {}
+        ordered = sorted(
+            self.results,
+            key=lambda r: (_sev_rank(r.severity), r.shape, r.focus_label or r.focus, r.message),
+        )
+        for r in ordered:
+            out.setdefault(r.severity, {}).setdefault(r.shape, {}).setdefault(r.focus, []).append(r)
+        return out
+
+    # -- renderings
+    def to_text(self) -> str:
+        lines = [
+            f"Conforms: {'yes' if self.conforms else 'no'} — "
+            f"{self.violations} violation(s), {self.warnings} warning(s)"
+        ]
+        for severity, shapes in self.grouped().items():
+            count = sum(len(rs) for foci in shapes.values() for rs in foci.values())
+            lines.append("")
+            lines.append(f"{severity.upper()}S ({count})")
+            for shape, foci in shapes.items():
+                n = sum(len(rs) for rs in foci.values())
+                lines.append(f"  {compact(shape)} ({n})")
+                for focus, rs in foci.items():
+                    label = rs[0].focus_label
+                    where = f" [{rs[0].graph and compact(rs[0].graph)}"
+                    where += f", {rs[0].location}]" if rs[0].location else "]"
+                    lines.append(f"    {label + ' ' if label else ''}<{focus}>{where}")
+                    for r in rs:
+                        path = f" {compact(r.path)}:" if r.path else ""
+                        value = f" (value: {r.value})" if r.value else ""
+                        lines.append(f"      -{path} {r.message}{value}")
+        return "\n".join(lines) + "\n"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "conforms": self.conforms,
+                "violations": self.violations,
+                "warnings": self.warnings,
+                "results": [asdict(r) for r in self.results],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    def to_csv(self) -> str:
+        buf = io.StringIO()
+        names = list(Result.__dataclass_fields__)
+        w = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
+        w.writeheader()
+        for r in self.results:
+            w.writerow(asdict(r))
+        return buf.getvalue()
+
+
+def _sev_rank(severity: str) -> int:
+    return {"Violation": 0, "Warning": 1, "Info": 2}.get(severity, 3)
+
+
+def compact(iri: str) -> str:
+    """A prefixed name for an IRI where a known prefix fits."""
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and iri != ns:
+            return f"{prefix}:{iri[len(ns):]}"
+    if iri.startswith("https://w3id.org/competency-kg/shapes#"):
+        return "ckgsh:" + iri.split("#", 1)[1]
+    return iri
+
+
+_LABELS = (SKOS.prefLabel, RDFS.label, CEASN.competencyText, CEASN.name)
+
+
+def _label(data: Graph, node: Node) -> str | None:
+    for p in _LABELS:
+        for o in data.objects(node, p):
+            return str(o)
+    return None
+
+
+def validate_graph(data: Graph, graph_of: dict[Node, str] | None = None) -> tuple[Report, Graph]:
+    """Validate ``data`` against the project's shapes; return the report and its RDF form.
+
+    ``graph_of`` maps focus nodes to the source graph they came from, where known.
+    """
+    conforms, report_graph, _ = validate(
+        data,
+        shacl_graph=shapes_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
+    shapes = shapes_graph()
+    results: list[Result] = []
+    for node in report_graph.subjects(RDF.type, SH.ValidationResult):
+        focus = report_graph.value(node, SH.focusNode)
+        source_shape = report_graph.value(node, SH.sourceShape)
+        severity = report_graph.value(node, SH.resultSeverity)
+        path = report_graph.value(node, SH.resultPath)
+        value = report_graph.value(node, SH.value)
+        messages = [str(m) for m in report_graph.objects(node, SH.resultMessage)]
+        component = report_graph.value(node, SH.sourceConstraintComponent)
+        node_shape = _node_shape_of(shapes, source_shape)
+        location = data.value(focus, CKG.sourceLocation) if focus is not None else None
+        results.append(
+            Result(
+                severity=SEVERITY_NAMES.get(str(severity), str(severity)),
+                shape=str(node_shape),
+                source_shape=str(source_shape),
+                constraint=str(component).rsplit("#", 1)[-1] if component else "",
+                focus=str(focus),
+                focus_label=_label(data, focus) if focus is not None else None,
+                path=str(path) if isinstance(path, URIRef) else (None if path is None else "(path)"),
+                value=_show(value),
+                message=messages[0] if messages else "",
+                graph=(graph_of or {}).get(focus) if focus is not None else None,
+                location=str(location) if location is not None else None,
+            )
+        )
+    report = Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
+    del conforms  # warnings do not break conformance here: see Report.conforms
+    return report, report_graph
+
+
+def _node_shape_of(shapes: Graph, shape: Node | None) -> Node | None:
+    """The node shape a property shape belongs to, for grouping; the shape itself otherwise."""
+    if shape is None:
+        return None
+    for parent in shapes.subjects(SH.property, shape):
+        return parent
+    return shape
+
+
+def _show(value: Node | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Literal):
+        return str(value)
+    return str(value)
+
+
+def group_counts(report: Report) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for r in report.results:
+        counts[r.severity] += 1
+    return dict(counts)

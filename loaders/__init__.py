@@ -1,0 +1,101 @@
+"""Loaders: one module per source format, each a function from a file to an rdflib graph.
+
+``read_source`` picks the format: RDF files by extension, the two document formats by
+content (a framework JSON export, an occupation-overview text), so a seed needs no special
+name. Loaders touch no store; ``competency_kg.loading`` stores what they return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rdflib import Graph, URIRef
+
+from competency_kg.loaders.errors import SourceError, read_text
+
+if TYPE_CHECKING:
+    from competency_kg.iris import Minter
+
+__all__ = ["LoadedSource", "SourceError", "read_source"]
+
+
+@dataclass
+class LoadedSource:
+    """A source read into a graph, with what the metadata graph records about it."""
+
+    path: Path
+    source_id: str
+    loader: str  # "framework-json", "overview-text", "rdf"
+    graph: Graph
+    graph_iri: URIRef
+    document_iri: URIRef
+    checksum: str
+    licences: list[URIRef] = field(default_factory=list)
+    attribution: str | None = None
+
+
+def source_id_for(path: Path) -> str:
+    """A source's identity: its file name without extension."""
+    return path.stem
+
+
+def _checksum(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_source(path: str | Path, minter: Minter, graph_iri: str | None = None) -> LoadedSource:
+    """Read one source file into a graph, detecting its format.
+
+    Raises :class:`SourceError` (naming the file and the place) for anything unreadable.
+    """
+    from competency_kg.loaders.rdf_file import parse_rdf_file, rdf_format_for
+
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(p, None, "no such file")
+    sid = source_id_for(p)
+    doc_iri = minter.source_document(sid)
+    target = URIRef(graph_iri) if graph_iri else minter.source_graph(sid)
+    checksum = _checksum(p)
+
+    if rdf_format_for(p) is not None:
+        g = parse_rdf_file(p)
+        return LoadedSource(p, sid, "rdf", g, target, doc_iri, checksum)
+    if graph_iri:
+        raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
+
+    text = read_text(p)
+    from competency_kg.loaders.framework_json import looks_like_framework, parse_framework
+    from competency_kg.loaders.mapping import framework_to_graph, licence_iri, overview_to_graph
+    from competency_kg.loaders.overview import looks_like_overview, parse_overview
+
+    if looks_like_framework(text):
+        doc = parse_framework(p)
+        licences = [lic for s in doc.sources if (lic := licence_iri(s.value)) is not None]
+        return LoadedSource(
+            p, sid, "framework-json", framework_to_graph(doc, minter, doc_iri), target,
+            doc_iri, checksum, licences, doc.attribution,
+        )
+    if looks_like_overview(text):
+        overview = parse_overview(p)
+        return LoadedSource(
+            p, sid, "overview-text", overview_to_graph(overview, minter, doc_iri), target,
+            doc_iri, checksum,
+        )
+    if text.lstrip().startswith(("{", "[")):
+        raise SourceError(
+            p, "$", "JSON of an unknown schema: expected a framework export with "
+            "'schemaVersion' and 'framework'"
+        )
+    first = text.strip().splitlines()[0][:60]
+    raise SourceError(
+        p, "line 1", f"unrecognised document format (starts with {first!r}); expected a "
+        "framework JSON export, an occupation-overview text, or an RDF file by extension",
+    )

@@ -1,0 +1,43 @@
+"""The one error every loader raises for bad input.
+
+It names the file and the place in it, so the CLI can print one clear line and exit non-zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SourceError(Exception):
+    """A source document could not be read as its format says it should be."""
+
+    def __init__(self, path: str | Path, where: str | None, message: str) -> None:
+        self.path = str(path)
+        self.where = where
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        place = f" ({self.where})" if self.where else ""
+        return f"{self.path}{place}: {self.message}"
+
+
+def read_text(path: str | Path) -> str:
+    """Read a source as UTF-8 text, refusing empty, binary and non-UTF-8 files clearly."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise SourceError(p, None, f"cannot read file: {exc.strerror or exc}") from exc
+    if not data.strip():
+        raise SourceError(p, None, "file is empty")
+    if b"\x00" in data[:8192]:
+        raise SourceError(p, None, "file is binary (contains NUL bytes), not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            p, f"line {line}, byte {exc.start}", "file is not valid UTF-8 text"
+        ) from exc
+    return text

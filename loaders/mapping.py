@@ -1,0 +1,359 @@
+"""From parsed documents to RDF under the competency-kg ontology.
+
+One function per document kind; each returns an rdflib ``Graph`` holding exactly what the
+document says, every resource tagged with ``prov:wasDerivedFrom`` its source document and
+``ckg:sourceLocation`` the place in it. Shared resources (occupations, competencies, levels,
+tools, certifications, job titles) are minted from their identity, so two documents that name
+the same thing produce the same IRI (see ``competency_kg.iris``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+from competency_kg.iris import Minter
+from competency_kg.loaders.documents import (
+    FrameworkDocument,
+    Kind,
+    ListType,
+    OverviewDocument,
+    RankedEntry,
+    SourceReference,
+)
+from competency_kg.loaders.names import LEVEL_PREFIXES, competency_key, slugify, split_level
+from competency_kg.namespaces import ASN, CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
+
+#: The scale of the framework export's levels, and of the overview's "Basic …" prefixes.
+FRAMEWORK_SCALE = "proficiency"
+OVERVIEW_SCALE = "skill-level"
+
+KIND_TERMS: dict[str, URIRef] = {
+    "foundational": CKG.Foundational,
+    "occupation-specific": CKG.OccupationSpecific,
+}
+LIST_TERMS: dict[str, URIRef] = {
+    "most-common-required": CKG.MostCommonRequired,
+    "most-common-break-point": CKG.MostCommonBreakPoint,
+    "most-preferred": CKG.MostPreferred,
+    "most-hard-to-find": CKG.MostHardToFind,
+    "most-evolving": CKG.MostEvolving,
+    "other-relevant": CKG.OtherRelevant,
+}
+
+_CC_LICENCE = re.compile(r"\bCC[ -]?(BY(?:[ -](?:SA|NC|ND))*)[ -]?(\d\.\d)\b", re.IGNORECASE)
+_CC0 = re.compile(r"\bCC0\b", re.IGNORECASE)
+_VERSION = re.compile(r"^\s*(v?\d[\w.\-]*)")
+_URL = re.compile(r"^https?://\S+$")
+
+
+def licence_iri(text: str) -> URIRef | None:
+    """The Creative Commons licence a text names, as its canonical IRI.
+
+    >>> licence_iri("v30.2 (CC BY 4.0)")
+    rdflib.term.URIRef('https://creativecommons.org/licenses/by/4.0/')
+    >>> licence_iri("CC-BY-SA 3.0")
+    rdflib.term.URIRef('https://creativecommons.org/licenses/by-sa/3.0/')
+    """
+    m = _CC_LICENCE.search(text)
+    if m:
+        code = re.sub(r"[ -]+", "-", m.group(1).lower())
+        return URIRef(f"https://creativecommons.org/licenses/{code}/{m.group(2)}/")
+    if _CC0.search(text):
+        return URIRef("https://creativecommons.org/publicdomain/zero/1.0/")
+    return None
+
+
+def new_graph() -> Graph:
+    g = Graph()
+    for prefix, iri in PREFIXES.items():
+        g.bind(prefix, iri, override=True)
+    return g
+
+
+class _Builder:
+    """Shared helpers: provenance on every resource, labels, scales."""
+
+    def __init__(self, minter: Minter, source: URIRef) -> None:
+        self.m = minter
+        self.source = source
+        self.g = new_graph()
+
+    def resource(self, iri: URIRef, *types: URIRef, where: str | None = None) -> URIRef:
+        for t in types:
+            self.g.add((iri, RDF.type, t))
+        self.g.add((iri, PROV.wasDerivedFrom, self.source))
+        if where:
+            self.g.add((iri, CKG.sourceLocation, Literal(where)))
+        return iri
+
+    def text(self, s: URIRef | BNode, p: URIRef, value: str | None, lang: str | None = "en") -> None:
+        if value is not None and value.strip():
+            self.g.add((s, p, Literal(value.strip(), lang=lang)))
+
+    def scale(self, key: str, label: str, levels: Iterable[tuple[str, str]]) -> dict[str, URIRef]:
+        """Emit an ordered proficiency scale; return level key → level IRI."""
+        scale = self.resource(self.m.scale(key), CKG.ProficiencyScale)
+        self.text(scale, SKOS.prefLabel, label)
+        out: dict[str, URIRef] = {}
+        previous: URIRef | None = None
+        for position, (level_key, level_label) in enumerate(levels, start=1):
+            level = self.resource(self.m.level(key, level_key), CKG.ProficiencyLevel)
+            self.text(level, SKOS.prefLabel, level_label)
+            self.g.add((level, SKOS.notation, Literal(level_key)))
+            self.g.add((level, SKOS.inScheme, scale))
+            self.g.add((level, SCHEMA.position, Literal(position)))
+            self.g.add((scale, SKOS.hasTopConcept, level))
+            if previous is not None:
+                self.g.add((previous, CETERMS.precedes, level))
+            previous = level
+            out[level_key] = level
+        return out
+
+    def occupation(self, soc: str | None, title: str, where: str) -> URIRef:
+        occ = self.resource(self.m.occupation(soc, title), CKG.Occupation, where=where)
+        self.text(occ, SKOS.prefLabel, title)
+        if soc:
+            self.g.add((occ, SKOS.notation, Literal(soc)))
+        return occ
+
+    def competency(self, wording: str) -> tuple[URIRef, str | None]:
+        """The shared competency a wording names, and the level its prefix states."""
+        level, name = split_level(wording)
+        iri = self.resource(self.m.competency(name), CKG.Competency)
+        self.g.add((iri, SKOS.inScheme, self.m.competency_scheme()))
+        return iri, level
+
+    def name_competency(self, iri: URIRef, wording: str) -> None:
+        """Keep every wording: the first one the document prints (its definition, where it
+        defines the competency) is the preferred label, the other wordings alternatives."""
+        _, name = split_level(wording)
+        label = Literal(name, lang="en")
+        if (iri, SKOS.prefLabel, None) not in self.g:
+            self.g.add((iri, SKOS.prefLabel, label))
+        elif (iri, SKOS.prefLabel, label) not in self.g:
+            self.g.add((iri, SKOS.altLabel, label))
+
+
+# --------------------------------------------------------------------------- JSON framework
+def framework_to_graph(doc: FrameworkDocument, minter: Minter, source: URIRef) -> Graph:
+    """The graph of a framework export: occupation, framework, scale, statements, sources."""
+    b = _Builder(minter, source)
+    g = b.g
+    occ = b.occupation(doc.soc_code, doc.title, "$.occupation")
+    b.text(occ, CKG.occupationGroup, doc.group, lang=None)
+    if doc.sector is not None:
+        g.add((occ, CKG.industrySector, Literal(doc.sector)))
+    if doc.job_zone is not None:
+        g.add((occ, CKG.jobZone, Literal(doc.job_zone, datatype=XSD.integer)))
+    if doc.job_zone_inferred is not None:
+        g.add((occ, CKG.jobZoneInferred, Literal(doc.job_zone_inferred)))
+
+    version = doc.framework_version or "unversioned"
+    fw = b.resource(
+        minter.under(occ, "framework", slugify(version)),
+        CEASN.CompetencyFramework,
+        where="$.framework",
+    )
+    g.add((occ, CKG.hasFramework, fw))
+    g.add((fw, CKG.forOccupation, occ))
+    b.text(fw, CEASN.name, f"{doc.title} competency framework {version}")
+    if doc.framework_version:
+        g.add((fw, SCHEMA.version, Literal(doc.framework_version)))
+    b.text(fw, CEASN.description, doc.framework_description)
+    b.text(fw, CKG.contextCovered, doc.context_covered)
+    if doc.exported_at:
+        g.add((fw, DCTERMS.issued, _datetime(doc.exported_at)))
+    if doc.attribution:
+        g.add((fw, CC.attributionName, Literal(doc.attribution)))
+        g.add((fw, DCTERMS.rights, Literal(doc.attribution)))
+    for ref in doc.sources:
+        _source_reference(b, fw, ref)
+
+    levels = b.scale(
+        FRAMEWORK_SCALE, "Proficiency levels", [(lv.key, lv.label) for lv in doc.levels]
+    )
+    g.add((fw, CKG.proficiencyScale, minter.scale(FRAMEWORK_SCALE)))
+    for lv in doc.levels:
+        for st in lv.statements:
+            s = b.resource(
+                minter.under(fw, slugify(lv.key), str(st.position)),
+                CKG.CompetencyStatement,
+                where=st.where,
+            )
+            g.add((s, CEASN.competencyText, Literal(st.text, lang="en")))
+            b.text(s, CEASN.competencyLabel, st.topic)
+            b.text(s, CKG.actionText, st.action, lang=None)
+            g.add((s, CKG.atLevel, levels[lv.key]))
+            g.add((s, CEASN.isPartOf, fw))
+            g.add((s, SCHEMA.position, Literal(st.position)))
+            g.add((fw, CEASN.hasTopChild, s))
+    return g
+
+
+def _datetime(text: str) -> Literal:
+    value = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})?", value):
+        return Literal(value, datatype=XSD.dateTime)
+    return Literal(value)
+
+
+def _source_reference(b: _Builder, fw: URIRef, ref: SourceReference) -> None:
+    g = b.g
+    node = b.resource(
+        b.m.under(fw, "source", slugify(ref.key)), CKG.SourceReference, where=ref.where
+    )
+    g.add((fw, CKG.sourceReference, node))
+    g.add((node, CKG.sourceKey, Literal(ref.key)))
+    g.add((node, RDFS.label, Literal(f"{ref.key}: {ref.value}")))
+    g.add((node, RDF.value, Literal(ref.value)))
+    if _URL.match(ref.value):
+        g.add((node, SCHEMA.url, Literal(ref.value, datatype=XSD.anyURI)))
+        g.add((fw, CEASN.source, URIRef(ref.value)))
+        return
+    licence = licence_iri(ref.value)
+    if licence is not None:
+        g.add((node, DCTERMS.license, licence))
+    version = _VERSION.match(ref.value)
+    if version and licence is not None:
+        g.add((node, SCHEMA.version, Literal(version.group(1))))
+
+
+# --------------------------------------------------------------------------- overview text
+def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> Graph:
+    """The graph of an occupation overview: competencies, requirements, lists, scenarios …"""
+    b = _Builder(minter, source)
+    g = b.g
+    occ = b.occupation(None, doc.title, doc.where)
+    b.text(occ, CKG.jobDescription, doc.job_description)
+    levels = b.scale(OVERVIEW_SCALE, "Skill levels", [(k, k.title()) for k in LEVEL_PREFIXES])
+
+    known: dict[str, URIRef] = {}
+    for d in doc.competencies:
+        comp, level = b.competency(d.wording)
+        b.name_competency(comp, d.wording)
+        g.add((comp, SKOS.definition, Literal(d.definition, lang="en")))
+        g.add((comp, CKG.competencyKind, KIND_TERMS[d.kind]))
+        known[competency_key(split_level(d.wording)[1])] = comp
+        req = b.resource(
+            minter.under(occ, "requirement", comp.rsplit("/", 1)[1]),
+            CKG.CompetencyRequirement,
+            where=d.where,
+        )
+        g.add((occ, CKG.requires, req))
+        g.add((req, CKG.forOccupation, occ))
+        g.add((req, CKG.competency, comp))
+        g.add((req, CKG.sourceWording, Literal(d.wording)))
+        if level:
+            g.add((req, CKG.requiredLevel, levels[level]))
+
+    def mention(s: URIRef, wording: str, kind: Kind | None = None) -> URIRef:
+        comp, level = b.competency(wording)
+        b.name_competency(comp, wording)
+        if kind is not None:
+            g.add((comp, CKG.competencyKind, KIND_TERMS[kind]))
+        g.add((s, CKG.competency, comp))
+        g.add((s, CKG.sourceWording, Literal(wording)))
+        if level:
+            g.add((s, CKG.statedLevel, levels[level]))
+        return comp
+
+    lists: dict[tuple[Kind, ListType], URIRef] = {}
+    for rl in doc.ranked_lists:
+        lst = b.resource(
+            minter.under(occ, "list", slugify(rl.kind), rl.list_type),
+            CKG.PrioritizedList,
+            where=rl.where,
+        )
+        lists[(rl.kind, rl.list_type)] = lst
+        g.add((occ, CKG.prioritizedList, lst))
+        g.add((lst, CKG.forOccupation, occ))
+        g.add((lst, CKG.listType, LIST_TERMS[rl.list_type]))
+        g.add((lst, CKG.competencyKind, KIND_TERMS[rl.kind]))
+        g.add((lst, RDFS.label, Literal(f"{rl.heading} ({rl.kind})", lang="en")))
+        for rank in rl.empty_ranks:
+            g.add((lst, CKG.emptyRank, Literal(rank, datatype=XSD.integer)))
+        seen: dict[str, int] = {}
+        for e in rl.entries:
+            node = _entry(b, lst, e, seen, lambda s, w, k=rl.kind: mention(s, w, k))
+            g.add((lst, CKG.entry, node))
+
+    for n, u in enumerate(doc.unplaced, start=1):
+        parent = minter.under(occ, "list", slugify(u.kind), "unplaced")
+        node = _entry(b, parent, u.entry, {}, lambda s, w, k=u.kind: mention(s, w, k),
+                      suffix=str(n))
+        g.add((occ, CKG.unplacedEntry, node))
+        g.add((node, CKG.competencyKind, KIND_TERMS[u.kind]))
+        for lt in u.candidate_lists:
+            cand = lists.get((u.kind, lt))
+            if cand is not None:
+                g.add((node, CKG.candidateList, cand))
+
+    for i, activities in enumerate(doc.activity_lists, start=1):
+        al = b.resource(minter.under(occ, "activities", str(i)), CKG.ActivityList)
+        g.add((occ, CKG.activityList, al))
+        g.add((al, CKG.forOccupation, occ))
+        g.add((al, RDFS.label, Literal(f"Example activities, list {i}", lang="en")))
+        for a in activities:
+            act = b.resource(
+                minter.under(al, str(a.position)), CKG.Activity, where=a.where
+            )
+            g.add((al, CKG.activity, act))
+            g.add((act, SKOS.prefLabel, Literal(a.text, lang="en")))
+            g.add((act, SCHEMA.position, Literal(a.position)))
+
+    for sc in doc.scenarios:
+        s = b.resource(
+            minter.under(occ, "scenario", slugify(sc.title)), CKG.WorkScenario, where=sc.where
+        )
+        g.add((occ, CKG.scenario, s))
+        g.add((s, CKG.forOccupation, occ))
+        g.add((s, SKOS.prefLabel, Literal(sc.title, lang="en")))
+        g.add((s, CKG.narrative, Literal(sc.narrative, lang="en")))
+        g.add((s, SCHEMA.position, Literal(sc.position)))
+        for c in sc.competencies:
+            ex = b.resource(
+                minter.under(s, "competency", str(c.position)), CKG.ScenarioCompetency,
+                where=c.where,
+            )
+            g.add((s, CKG.exercise, ex))
+            g.add((ex, SCHEMA.position, Literal(c.position)))
+            comp = mention(ex, c.wording)
+            g.add((s, CKG.exercises, comp))
+
+    for items, make, prop, cls in (
+        (doc.job_titles, minter.job_title, CKG.jobTitle, CKG.JobTitle),
+        (doc.certifications, minter.certification, CKG.preferredCertification, CKG.Certification),
+        (doc.tools, minter.tool, CKG.usesTool, CKG.Tool),
+    ):
+        for item in items:
+            r = b.resource(make(item.name), cls, where=item.where)
+            g.add((r, SKOS.prefLabel, Literal(item.name, lang="en")))
+            g.add((occ, prop, r))
+    return g
+
+
+def _entry(
+    b: _Builder,
+    parent: URIRef,
+    e: RankedEntry,
+    seen: dict[str, int],
+    mention: Callable[[URIRef, str], URIRef],
+    suffix: str | None = None,
+) -> URIRef:
+    """A list entry minted from its competency, numbered when a list names it twice."""
+    slug = b.m.competency(split_level(e.wording)[1]).rsplit("/", 1)[1]
+    seen[slug] = seen.get(slug, 0) + 1
+    name = slug if seen[slug] == 1 else f"{slug}-{seen[slug]}"
+    if suffix:
+        name = f"{suffix}-{slug}"
+    node = b.resource(b.m.under(parent, name), CKG.ListEntry, where=e.where)
+    mention(node, e.wording)
+    if e.rank is not None:
+        b.g.add((node, SCHEMA.position, Literal(e.rank)))
+    if e.text:
+        b.g.add((node, CKG.entryText, Literal(e.text, lang="en")))
+    return node

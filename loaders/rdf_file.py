@@ -1,0 +1,91 @@
+"""Any RDF file (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD) into one graph.
+
+Parsed with Oxigraph's parsers, which never touch the network: a JSON-LD document that names
+a remote ``@context`` is refused rather than fetched. RDF/XML with a DOCTYPE is refused before
+parsing, so no entity is ever expanded (no XXE, no "billion laughs"). Quads from N-Quads or
+TriG are merged into the one named graph the caller chose.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from competency_kg.loaders.errors import SourceError
+
+#: File extension → (Oxigraph format, media type).
+RDF_EXTENSIONS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".nquads": ox.RdfFormat.N_QUADS,
+    ".trig": ox.RdfFormat.TRIG,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json-ld": ox.RdfFormat.JSON_LD,
+}
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
+
+
+def rdf_format_for(path: str | Path) -> ox.RdfFormat | None:
+    """The RDF format a file's extension names, or None."""
+    return RDF_EXTENSIONS.get(Path(path).suffix.lower())
+
+
+def check_safe(data: bytes, fmt: ox.RdfFormat, path: str | Path) -> None:
+    """Refuse what would make a parser expand entities or fetch anything."""
+    if fmt == ox.RdfFormat.RDF_XML and (_DOCTYPE.search(data) or _ENTITY.search(data)):
+        line = data[: (_DOCTYPE.search(data) or _ENTITY.search(data)).start()].count(b"\n") + 1
+        raise SourceError(
+            path, f"line {line}", "RDF/XML with a DOCTYPE or entity declaration is refused "
+            "(entities are never expanded)"
+        )
+
+
+def parse_rdf_bytes(
+    data: bytes, fmt: ox.RdfFormat, path: str | Path, base_iri: str | None = None
+) -> Graph:
+    """Parse RDF bytes into an rdflib graph, or raise :class:`SourceError` naming the place."""
+    if not data.strip():
+        raise SourceError(path, None, "file is empty")
+    check_safe(data, fmt, path)
+    try:
+        quads = ox.parse(data, fmt, base_iri=base_iri)
+        triples = [q.triple for q in quads]
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}, column {exc.offset}" if exc.lineno else None
+        message = str(exc)
+        if "LoadDocumentCallback" in message:
+            message = "the JSON-LD names a remote @context, which is never fetched; inline it"
+        raise SourceError(path, where, f"not valid {fmt.name}: {message}") from exc
+    except ValueError as exc:  # e.g. bad IRIs reported outside the syntax layer
+        raise SourceError(path, None, f"not valid {fmt.name}: {exc}") from exc
+    buf = io.BytesIO()
+    ox.serialize(triples, buf, ox.RdfFormat.N_TRIPLES)
+    g = Graph()
+    if buf.tell():
+        g.parse(data=buf.getvalue(), format="nt")
+    return g
+
+
+def parse_rdf_file(path: str | Path, base_iri: str | None = None) -> Graph:
+    """Parse an RDF file chosen by its extension."""
+    p = Path(path)
+    fmt = rdf_format_for(p)
+    if fmt is None:
+        raise SourceError(p, None, f"unknown RDF file extension {p.suffix!r}")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise SourceError(p, None, f"cannot read file: {exc.strerror or exc}") from exc
+    return parse_rdf_bytes(data, fmt, p, base_iri=base_iri or p.resolve().as_uri())

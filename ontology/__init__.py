@@ -1,0 +1,1 @@
+"""competency-kg: ontology."""
