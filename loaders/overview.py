@@ -11,10 +11,11 @@ belongs to, it says so (``unplaced``, ``notes``) instead of guessing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from competency_kg.loaders.documents import (
     Activity,
@@ -254,6 +255,10 @@ def _norm_kind(arg: str) -> Kind:
 
 def _norm_list_type(arg: str) -> ListType:
     return _LIST_TYPES[re.sub(r"[- ]+", " ", arg.lower())]
+
+
+def _list_type(heading: _Heading) -> ListType:
+    return cast(ListType, heading.arg)
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -526,14 +531,14 @@ class _Parser:
                 self.note(f"section {label!r}", "section missing; recorded as empty")
 
     # ------------------------------------------------------------------ overview opening
-    def _overview(self, sections: _Section) -> _OverviewState:
+    def _overview(self, section: _Section) -> _OverviewState:
         state = _OverviewState()
-        for region in sections.regions:
+        for region in section.regions:
             self._overview_heading(region.heading, state)
             for block in region.blocks:
                 self._overview_block(block, state)
                 state.prev_was_column_heading = False
-        self._check_competencies(sections, state)
+        self._check_competencies(section, state)
         return state
 
     def _overview_heading(self, heading: _Heading, state: _OverviewState) -> None:
@@ -600,8 +605,7 @@ class _Parser:
         if split is None:
             self.fail(
                 f"line {bullet.line}",
-                "a competency bullet must read '• Name: definition', found "
-                f"{bullet.text or '•'!r}",
+                f"a competency bullet must read '• Name: definition', found {bullet.text or '•'!r}",
             )
         name, definition = split
         if not definition:
@@ -648,9 +652,9 @@ class _Parser:
             if not any(h.arg == kind for h in headings):
                 self.note(f"section '{kind} competencies'", "heading missing")
         last = state.competencies[-1]
+        if not _ends_sentence(last.definition):
+            self.note(last.where, f"definition of {last.wording!r} seems cut off")
         for c in state.competencies:
-            if not _ends_sentence(c.definition) and c is last:
-                self.note(c.where, f"definition of {c.wording!r} seems cut off")
             level, _ = split_level(c.wording)
             if (level is None) == (c.kind == "occupation-specific"):
                 expected = "no level prefix" if level else "a level prefix"
@@ -687,11 +691,11 @@ class _Parser:
             _classify(region)
         _spread_ambiguity(regions)
         lists = {id(r): self._ranked_list(r, kind) for r in regions}
-        unplaced: list[UnplacedEntry] = []
-        for run in _runs(regions):
-            unplaced.extend(self._unplace(run, kind))
+        runs = _runs(regions)
+        unplaced = [entry for run in runs for entry in self._unplace(run, kind)]
+        in_runs = {id(region) for run in runs for region in run}
         for region in regions:
-            if region.status == "empty" and not any(region in run for run in _runs(regions)):
+            if region.status == "empty" and id(region) not in in_runs:
                 self.note(region.heading.where, f"list {region.heading.text!r} has no entries")
         return [lists[id(r)] for r in regions], unplaced
 
@@ -702,26 +706,25 @@ class _Parser:
         for block in region.blocks:
             previous: str | None = None
             for line in block:
-                split = _split_item(line.text)
                 if _NUMBER_RE.fullmatch(line.text):
                     tokens.append(_Token(line.no, rank=int(line.text)))
-                    line_text = None
-                elif split and (previous is None or _ends_sentence(previous)):
+                    previous = None
+                    continue
+                # Mid-block, a new item starts only where the previous sentence ended.
+                split = _split_item(line.text)
+                if split and (previous is None or _ends_sentence(previous)):
                     item = _Token(line.no, name=split[0], parts=[split[1]])
                     tokens.append(item)
-                    line_text = line.text
                 elif item is not None:
                     item.parts.append(line.text)
-                    line_text = line.text
                 else:
                     self.note(f"line {line.no}", f"text belongs to no entry: {line.text!r}")
-                    line_text = None
-                previous = line_text
+                previous = line.text
         return tokens
 
     def _ranked_list(self, region: _ListRegion, kind: Kind) -> RankedList:
         heading = region.heading
-        ranked = RankedList(kind, heading.arg or "", heading.text, [], [], heading.where)  # type: ignore[arg-type]
+        ranked = RankedList(kind, _list_type(heading), heading.text, [], [], heading.where)
         if region.ambiguous:
             return ranked
         if region.placement is not None:
@@ -735,7 +738,7 @@ class _Parser:
 
     def _unplace(self, run: list[_ListRegion], kind: Kind) -> list[UnplacedEntry]:
         """Entries of interleaved columns: each may belong to any list of the run."""
-        candidates: list[ListType] = [r.heading.arg for r in run]  # type: ignore[misc]
+        candidates = [_list_type(r.heading) for r in run]
         items = [item for region in run for item in region.items]
         numbers = sum(1 for region in run for t in region.tokens if t.is_number)
         names = ", ".join(repr(r.heading.text) for r in run)
@@ -843,10 +846,11 @@ class _Parser:
                     self._name_block(lines, name_lines)
         bare = [b for b in bullets if not b.parts]
         if len(bare) != len(name_lines):
-            where = f"line {(bare or bullets or [_Bullet(0)])[0].line}"
+            first = bare[0].line if bare else name_lines[0].no
             self.note(
-                where, f"{len(bare)} bare bullets but {len(name_lines)} names printed apart; "
-                "those names left out",
+                f"line {first}",
+                f"{len(bare)} bare bullets but {len(name_lines)} names printed apart from "
+                "bullets; neither recorded",
             )
             bullets = [b for b in bullets if b.parts]
         else:
@@ -864,7 +868,7 @@ class _Parser:
             self.note(f"line {lines[0].no}", f"text ignored: {lines[0].text!r}")
 
     def _other_relevant(self, sections: list[_Section]) -> list[RankedList]:
-        """"Other relevant" lists; back-to-back headings share one run of rank/name pairs."""
+        """ "Other relevant" lists; back-to-back headings share one run of rank/name pairs."""
         lists: list[RankedList] = []
         pending: list[_Heading] = []
         regions = [r for s in sections for r in s.of("other")]
@@ -878,7 +882,7 @@ class _Parser:
         for heading in pending:
             self.note(heading.where, f"list {heading.text!r} has no entries")
             lists.append(_other_list(heading))
-        return sorted(lists, key=lambda lst: int(lst.where.split()[1]))
+        return lists
 
     def _other_columns(self, headings: list[_Heading], region: _Region) -> list[RankedList]:
         """Each rank is printed once per column, left column first."""
@@ -985,10 +989,10 @@ def _parse_bullets(block: list[_Line]) -> tuple[list[_Bullet], list[list[_Line]]
     return bullets, plain
 
 
-def _scenario_member(bullet: _Bullet, names: object, position: int) -> ScenarioCompetency:
+def _scenario_member(bullet: _Bullet, names: Iterator[_Line], position: int) -> ScenarioCompetency:
     if bullet.parts:
         return ScenarioCompetency(bullet.text, position, f"line {bullet.line}")
-    line: _Line = next(names)  # type: ignore[call-overload]
+    line = next(names)
     return ScenarioCompetency(line.text, position, f"line {line.no}")
 
 

@@ -108,7 +108,8 @@ def test_wrong_fields_name_the_json_path(tmp_path: Path, mutate, where: str, wor
     [
         (b"", None, "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", None, "binary"),
-        ('{"schemaVersion": "1.0", "title": "caf\xe9"}'.encode("latin-1"), "line 1", "UTF-8"),
+        ('{"schemaVersion": "1.0", "title": "caf\xe9"}'.encode("latin-1"), "line 1, byte 38",
+         "UTF-8"),
         (FRAMEWORK_SEED.read_bytes()[:500], "line 1, column 290", "not valid JSON"),
     ],
 )
