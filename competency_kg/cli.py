@@ -44,7 +44,11 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
     paths = args.paths or ["seeds"]
     with _store(cfg) as store:
         outcomes = load_paths(
-            store, paths, cfg.minter, graph_iri=args.graph, force=args.force,
+            store,
+            paths,
+            cfg.minter,
+            graph_iri=args.graph,
+            force=args.force,
             progress=lambda m: print(m, file=err, flush=True),
         )
         for o in outcomes:
@@ -129,13 +133,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--store", help="store folder (default: $COMPETENCY_KG_STORE or var/store)")
-    p.add_argument("--base-iri", help="base of minted data IRIs (default: $COMPETENCY_KG_BASE_IRI"
-                   " or https://w3id.org/competency-kg/)")
+    p.add_argument(
+        "--base-iri",
+        help="base of minted data IRIs (default: $COMPETENCY_KG_BASE_IRI"
+        " or https://w3id.org/competency-kg/)",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("load", help="load sources (default: seeds/) into the store")
-    s.add_argument("paths", nargs="*", help="files or folders (seed formats by content, RDF by"
-                   " extension)")
+    s.add_argument(
+        "paths", nargs="*", help="files or folders (seed formats by content, RDF by extension)"
+    )
     s.add_argument("--graph", help="named graph IRI for an RDF file")
     s.add_argument("--force", action="store_true", help="store sources even with SHACL violations")
     s.set_defaults(func=cmd_load)
@@ -148,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("query", help="run a SPARQL query against the store")
     s.add_argument("query", nargs="?", help="the SPARQL query text")
     s.add_argument("--file", "-f", help="read the query from this file")
-    s.add_argument("--format", choices=["table", "csv", "tsv", "json", "xml", "turtle",
-                                        "ntriples"], default="table")
+    s.add_argument(
+        "--format",
+        choices=["table", "csv", "tsv", "json", "xml", "turtle", "ntriples"],
+        default="table",
+    )
     s.set_defaults(func=cmd_query)
 
     s = sub.add_parser("export", help="stream the whole store")
@@ -162,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     args = build_parser().parse_args(argv)

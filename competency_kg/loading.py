@@ -53,8 +53,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         p = Path(raw)
         if p.is_dir():
             for child in sorted(p.iterdir()):
-                if child.is_file() and not child.name.startswith(".") and (
-                    child.name.lower() not in _SKIP_NAMES
+                if (
+                    child.is_file()
+                    and not child.name.startswith(".")
+                    and (child.name.lower() not in _SKIP_NAMES)
                 ):
                     out.append(child)
         elif p.exists():

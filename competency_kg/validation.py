@@ -30,8 +30,10 @@ SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", st
 def shapes_graph() -> Graph:
     """The project's shapes (``shapes/competency-kg.shacl.ttl``), parsed once."""
     g = Graph()
-    g.parse(data=files("competency_kg.shapes").joinpath("competency-kg.shacl.ttl").read_bytes(),
-            format="turtle")
+    g.parse(
+        data=files("competency_kg.shapes").joinpath("competency-kg.shacl.ttl").read_bytes(),
+        format="turtle",
+    )
     return g
 
 
@@ -130,7 +132,7 @@ def compact(iri: str) -> str:
     """A prefixed name for an IRI where a known prefix fits."""
     for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and iri != ns:
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     if iri.startswith("https://w3id.org/competency-kg/shapes#"):
         return "ckgsh:" + iri.split("#", 1)[1]
     return iri
@@ -178,7 +180,9 @@ def validate_graph(data: Graph, graph_of: dict[Node, str] | None = None) -> tupl
                 constraint=str(component).rsplit("#", 1)[-1] if component else "",
                 focus=str(focus),
                 focus_label=_label(data, focus) if focus is not None else None,
-                path=str(path) if isinstance(path, URIRef) else (None if path is None else "(path)"),
+                path=str(path)
+                if isinstance(path, URIRef)
+                else (None if path is None else "(path)"),
                 value=_show(value),
                 message=messages[0] if messages else "",
                 graph=(graph_of or {}).get(focus) if focus is not None else None,

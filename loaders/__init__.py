@@ -80,22 +80,38 @@ def read_source(path: str | Path, minter: Minter, graph_iri: str | None = None) 
         doc = parse_framework(p)
         licences = [lic for s in doc.sources if (lic := licence_iri(s.value)) is not None]
         return LoadedSource(
-            p, sid, "framework-json", framework_to_graph(doc, minter, doc_iri), target,
-            doc_iri, checksum, licences, doc.attribution,
+            p,
+            sid,
+            "framework-json",
+            framework_to_graph(doc, minter, doc_iri),
+            target,
+            doc_iri,
+            checksum,
+            licences,
+            doc.attribution,
         )
     if looks_like_overview(text):
         overview = parse_overview(p)
         return LoadedSource(
-            p, sid, "overview-text", overview_to_graph(overview, minter, doc_iri), target,
-            doc_iri, checksum,
+            p,
+            sid,
+            "overview-text",
+            overview_to_graph(overview, minter, doc_iri),
+            target,
+            doc_iri,
+            checksum,
         )
     if text.lstrip().startswith(("{", "[")):
         raise SourceError(
-            p, "$", "JSON of an unknown schema: expected a framework export with "
-            "'schemaVersion' and 'framework'"
+            p,
+            "$",
+            "JSON of an unknown schema: expected a framework export with "
+            "'schemaVersion' and 'framework'",
         )
     first = text.strip().splitlines()[0][:60]
     raise SourceError(
-        p, "line 1", f"unrecognised document format (starts with {first!r}); expected a "
+        p,
+        "line 1",
+        f"unrecognised document format (starts with {first!r}); expected a "
         "framework JSON export, an occupation-overview text, or an RDF file by extension",
     )

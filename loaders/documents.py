@@ -158,4 +158,6 @@ class OverviewDocument:
     job_titles: list[NamedItem]
     certifications: list[NamedItem]
     tools: list[NamedItem]
-    notes: list[str] = field(default_factory=list)  # what the parser could not resolve, said plainly
+    notes: list[str] = field(
+        default_factory=list
+    )  # what the parser could not resolve, said plainly

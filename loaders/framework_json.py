@@ -64,7 +64,11 @@ class _Reader:
         return value
 
     def get(
-        self, parent: dict[str, Any], key: str, where: str, types: tuple[type, ...],
+        self,
+        parent: dict[str, Any],
+        key: str,
+        where: str,
+        types: tuple[type, ...],
         required: bool = True,
     ) -> Any:
         here = f"{where}.{key}"
@@ -80,13 +84,25 @@ class _Reader:
         return value
 
 
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true/false", dict: "an object",
-               list: "an array", float: "a number"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true/false",
+    dict: "an object",
+    list: "an array",
+    float: "a number",
+}
 
 
 def _kind(value: Any) -> str:
-    for t, name in [(bool, "true/false"), (str, "a string"), (int, "an integer"),
-                    (float, "a number"), (dict, "an object"), (list, "an array")]:
+    for t, name in [
+        (bool, "true/false"),
+        (str, "a string"),
+        (int, "an integer"),
+        (float, "a number"),
+        (dict, "an object"),
+        (list, "an array"),
+    ]:
         if isinstance(value, t):
             return name
     return "null"

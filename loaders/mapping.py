@@ -25,7 +25,7 @@ from competency_kg.loaders.documents import (
     SourceReference,
 )
 from competency_kg.loaders.names import LEVEL_PREFIXES, competency_key, slugify, split_level
-from competency_kg.namespaces import ASN, CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
+from competency_kg.namespaces import CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
 
 #: The scale of the framework export's levels, and of the overview's "Basic …" prefixes.
 FRAMEWORK_SCALE = "proficiency"
@@ -90,7 +90,9 @@ class _Builder:
             self.g.add((iri, CKG.sourceLocation, Literal(where)))
         return iri
 
-    def text(self, s: URIRef | BNode, p: URIRef, value: str | None, lang: str | None = "en") -> None:
+    def text(
+        self, s: URIRef | BNode, p: URIRef, value: str | None, lang: str | None = "en"
+    ) -> None:
         if value is not None and value.strip():
             self.g.add((s, p, Literal(value.strip(), lang=lang)))
 
@@ -283,8 +285,9 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
 
     for n, u in enumerate(doc.unplaced, start=1):
         parent = minter.under(occ, "list", slugify(u.kind), "unplaced")
-        node = _entry(b, parent, u.entry, {}, lambda s, w, k=u.kind: mention(s, w, k),
-                      suffix=str(n))
+        node = _entry(
+            b, parent, u.entry, {}, lambda s, w, k=u.kind: mention(s, w, k), suffix=str(n)
+        )
         g.add((occ, CKG.unplacedEntry, node))
         g.add((node, CKG.competencyKind, KIND_TERMS[u.kind]))
         for lt in u.candidate_lists:
@@ -298,9 +301,7 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
         g.add((al, CKG.forOccupation, occ))
         g.add((al, RDFS.label, Literal(f"Example activities, list {i}", lang="en")))
         for a in activities:
-            act = b.resource(
-                minter.under(al, str(a.position)), CKG.Activity, where=a.where
-            )
+            act = b.resource(minter.under(al, str(a.position)), CKG.Activity, where=a.where)
             g.add((al, CKG.activity, act))
             g.add((act, SKOS.prefLabel, Literal(a.text, lang="en")))
             g.add((act, SCHEMA.position, Literal(a.position)))
@@ -316,7 +317,8 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
         g.add((s, SCHEMA.position, Literal(sc.position)))
         for c in sc.competencies:
             ex = b.resource(
-                minter.under(s, "competency", str(c.position)), CKG.ScenarioCompetency,
+                minter.under(s, "competency", str(c.position)),
+                CKG.ScenarioCompetency,
                 where=c.where,
             )
             g.add((s, CKG.exercise, ex))

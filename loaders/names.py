@@ -7,8 +7,10 @@ identity, and the key gives the IRI slug, so every document names the same resou
 
 >>> split_level("Intermediate General Networking Tools and Concepts")
 ('intermediate', 'General Networking Tools and Concepts')
->>> competency_key("General Networking Tools and Concepts") == competency_key("Networking Tools & Concepts")
-True
+>>> competency_key("General Networking Tools and Concepts")
+'networking tools and concepts'
+>>> competency_key("Networking Tools & Concepts")
+'networking tools and concepts'
 >>> competency_key("IT / Hardware") == competency_key("IT/Hardware")
 True
 >>> slugify("Judgment and Decision Making")

@@ -47,8 +47,9 @@ def check_safe(data: bytes, fmt: ox.RdfFormat, path: str | Path) -> None:
     if fmt == ox.RdfFormat.RDF_XML and (_DOCTYPE.search(data) or _ENTITY.search(data)):
         line = data[: (_DOCTYPE.search(data) or _ENTITY.search(data)).start()].count(b"\n") + 1
         raise SourceError(
-            path, f"line {line}", "RDF/XML with a DOCTYPE or entity declaration is refused "
-            "(entities are never expanded)"
+            path,
+            f"line {line}",
+            "RDF/XML with a DOCTYPE or entity declaration is refused (entities are never expanded)",
         )
 
 

@@ -21,4 +21,3 @@ def store(tmp_path: Path) -> Iterator[GraphStore]:
     s = open_store(tmp_path / "store")
     yield s
     s.close()
-

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from support import FIXTURES, FRAMEWORK_SEED
 
 from competency_kg.loaders.errors import SourceError
 from competency_kg.loaders.framework_json import parse_framework, split_statement
+
+from support import FIXTURES, FRAMEWORK_SEED
 
 
 def test_seed_parses_every_field() -> None:
@@ -18,13 +19,20 @@ def test_seed_parses_every_field() -> None:
     assert doc.exported_at == "2026-05-15T12:51:50.817Z"
     assert (doc.soc_code, doc.title) == ("15-1299.00", "Computer Occupations, All Other")
     assert (doc.group, doc.sector, doc.job_zone, doc.job_zone_inferred) == (
-        "Computer & Mathematical", "54", 4, True)
+        "Computer & Mathematical",
+        "54",
+        4,
+        True,
+    )
     assert doc.framework_version == "v.26.05"
     assert doc.framework_description is None  # "" in the file: nothing to say
     assert doc.context_covered and doc.context_covered.startswith("This framework covers")
     assert [(lv.key, lv.label, lv.position) for lv in doc.levels] == [
-        ("emerging", "Emerging", 1), ("developing", "Developing", 2),
-        ("proficient", "Proficient", 3), ("advanced", "Advanced", 4)]
+        ("emerging", "Emerging", 1),
+        ("developing", "Developing", 2),
+        ("proficient", "Proficient", 3),
+        ("advanced", "Advanced", 4),
+    ]
     assert [len(lv.statements) for lv in doc.levels] == [10, 10, 10, 10]
     first = doc.levels[0].statements[0]
     assert first.topic == "Computer program malfunctions"
@@ -35,8 +43,10 @@ def test_seed_parses_every_field() -> None:
     for lv in doc.levels:  # order and text kept exactly
         assert [s.text for s in lv.statements] == raw["framework"]["levels"][lv.key]["statements"]
     assert [(s.key, s.value) for s in doc.sources] == [
-        ("onet", "v30.2 (CC BY 4.0)"), ("crosswalk", "https://skillscrosswalk.com"),
-        ("generator", "LER.me")]
+        ("onet", "v30.2 (CC BY 4.0)"),
+        ("crosswalk", "https://skillscrosswalk.com"),
+        ("generator", "LER.me"),
+    ]
     assert doc.attribution == "© EBSCOed"
 
 
@@ -59,7 +69,9 @@ def test_minimal_variant_without_optional_fields() -> None:
 
 def test_split_statement_only_at_spaced_dashes() -> None:
     assert split_statement("Mid-size systems — run well-known checks") == (
-        "Mid-size systems", "run well-known checks")
+        "Mid-size systems",
+        "run well-known checks",
+    )
     assert split_statement("Self-study - only") == ("Self-study", "only")
     assert split_statement("non-dash text") == (None, None)
 
@@ -84,10 +96,16 @@ def _seed() -> dict:
         (lambda d: d["occupation"].update(soc="151299"), "$.occupation.soc", "NN-NNNN.NN"),
         (lambda d: d["framework"].update(levels=[]), "$.framework.levels", "object"),
         (lambda d: d["framework"].update(levels={}), "$.framework.levels", "no levels"),
-        (lambda d: d["framework"]["levels"]["emerging"].update(statements="x"),
-         "$.framework.levels.emerging.statements", "array"),
-        (lambda d: d["framework"]["levels"]["developing"]["statements"].__setitem__(3, 42),
-         "$.framework.levels.developing.statements[3]", "string"),
+        (
+            lambda d: d["framework"]["levels"]["emerging"].update(statements="x"),
+            "$.framework.levels.emerging.statements",
+            "array",
+        ),
+        (
+            lambda d: d["framework"]["levels"]["developing"]["statements"].__setitem__(3, 42),
+            "$.framework.levels.developing.statements[3]",
+            "string",
+        ),
         (lambda d: d.update(schemaVersion="2.0"), "$.schemaVersion", "unsupported"),
         (lambda d: d["sources"].update(onet=1), "$.sources.onet", "string"),
     ],
@@ -108,8 +126,11 @@ def test_wrong_fields_name_the_json_path(tmp_path: Path, mutate, where: str, wor
     [
         (b"", None, "empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", None, "binary"),
-        ('{"schemaVersion": "1.0", "title": "caf\xe9"}'.encode("latin-1"), "line 1, byte 38",
-         "UTF-8"),
+        (
+            '{"schemaVersion": "1.0", "title": "caf\xe9"}'.encode("latin-1"),
+            "line 1, byte 38",
+            "UTF-8",
+        ),
         (FRAMEWORK_SEED.read_bytes()[:500], "line 1, column 290", "not valid JSON"),
     ],
 )

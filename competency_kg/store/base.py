@@ -68,7 +68,9 @@ class GraphStore(ABC):
         """Replace (or drop) named graphs and descriptions in one transaction: all or nothing."""
 
     @abstractmethod
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+    def select(
+        self, query: str, bindings: Mapping[str, Node] | None = None
+    ) -> list[dict[str, Node]]:
         """Run a SELECT; rows map variable names to rdflib terms (unbound variables absent).
 
         ``bindings`` pre-binds variables to terms (passed as data, never spliced into the text).

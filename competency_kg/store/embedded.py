@@ -18,13 +18,13 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from competency_kg.store.base import (
+    RESULTS_JSON,
     DescriptionReplacement,
     GraphReplacement,
     GraphStore,
     RawResult,
     StoreError,
 )
-from competency_kg.store.base import RESULTS_JSON
 
 _XSD_STRING = str(XSD.string)
 _RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -74,7 +74,31 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 def _ntriples_body(graph: Graph) -> str:
     """The graph's triples as N-Triples lines, which are valid SPARQL triple patterns."""
-    return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    try:
+        return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    except Exception as exc:  # rdflib raises a bare Exception for unserializable IRIs
+        raise StoreError(f"cannot write the graph: {exc}") from exc
+
+
+def values_clause(bindings: Mapping[str, Node]) -> str:
+    """A trailing ``VALUES`` block that binds variables to terms.
+
+    Terms are written by Oxigraph's own N-Triples serializer, which escapes them, so a value
+    is always data and never changes the query's structure (no SPARQL injection).
+    """
+    names = list(bindings)
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"not a variable name: {name!r}")
+    cells = [_term_text(bindings[n]) for n in names]
+    return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(cells)}) }}"
+
+
+def _term_text(term: Node) -> str:
+    value = to_oxigraph(term)
+    if isinstance(value, ox.BlankNode):
+        raise ValueError("a blank node cannot be bound from outside a query")
+    return str(value)
 
 
 class EmbeddedStore(GraphStore):
@@ -82,6 +106,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -120,10 +145,9 @@ class EmbeddedStore(GraphStore):
 
     # -- reading
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
-        subs = (
-            {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()} if bindings else None
-        )
-        return self._store.query(query, use_default_graph_as_union=True, substitutions=subs)
+        if bindings:
+            query = query + "\n" + values_clause(bindings)
+        return self._store.query(query, use_default_graph_as_union=True)
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -185,7 +209,9 @@ class EmbeddedStore(GraphStore):
         return _to_graph(result)
 
     def graph_names(self) -> list[URIRef]:
-        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted(
+            URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)
+        )
 
     def graph(self, name: URIRef) -> Graph:
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
@@ -199,9 +225,7 @@ class EmbeddedStore(GraphStore):
             quads = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
             ox.serialize(quads, out, fmt)
         else:
-            triples = self._store.query(
-                "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-            )
+            triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
             ox.serialize(triples, out, fmt)
 
     @property
@@ -210,7 +234,8 @@ class EmbeddedStore(GraphStore):
         return self._store
 
     def close(self) -> None:
-        self._store.flush()
+        if not self.read_only:
+            self._store.flush()
         del self._store
 
 
