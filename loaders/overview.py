@@ -91,6 +91,8 @@ _OPTIONAL = {
     ("deep-dive", "tools"): "Tools Used",
 }
 
+_KINDS: tuple[Kind, ...] = ("foundational", "occupation-specific")
+
 _BULLET_RE = re.compile(r"[•●▪◦]\s*(?P<text>.*)")
 _NUMBER_RE = re.compile(r"\d{1,3}")
 _RANKED_NAME_RE = re.compile(r"(?P<rank>\d{1,3})(?:\s+(?P<name>\S.*))?")
@@ -259,6 +261,10 @@ def _norm_list_type(arg: str) -> ListType:
 
 def _list_type(heading: _Heading) -> ListType:
     return cast(ListType, heading.arg)
+
+
+def _kind(heading: _Heading) -> Kind:
+    return cast(Kind, heading.arg)
 
 
 def _same_title(a: str, b: str) -> bool:
@@ -543,7 +549,7 @@ class _Parser:
 
     def _overview_heading(self, heading: _Heading, state: _OverviewState) -> None:
         if heading.kind == "competencies":
-            column = (_norm_kind(heading.arg or ""), heading)
+            column = (_kind(heading), heading)
             # Headings printed back to back head side-by-side columns.
             state.columns = [*state.columns, column] if state.prev_was_column_heading else [column]
             state.prev_was_column_heading = True
@@ -627,12 +633,12 @@ class _Parser:
         if state.activities_heading is None:
             self.note(f"line {bullets[0].line}", "bullets with no 'Activities' heading ignored")
             return
-        activities = [
-            Activity(b.text, position, f"line {b.line}")
-            for position, b in enumerate(bullets, start=1)
-            if b.text
-        ]
-        state.activity_lists.append(activities)
+        for bare in (b for b in bullets if not b.parts):
+            self.note(f"line {bare.line}", "activity bullet with no text ignored")
+        named = [b for b in bullets if b.parts]
+        state.activity_lists.append(
+            [Activity(b.text, position, f"line {b.line}") for position, b in enumerate(named, 1)]
+        )
 
     def _check_competencies(self, section: _Section, state: _OverviewState) -> None:
         headings = [r.heading for r in section.of("competencies")]
@@ -645,16 +651,14 @@ class _Parser:
         if not state.competencies:
             self.fail(f"section {headings[0].text!r}", "no competency bullets ('• Name: text')")
         for heading in headings:
-            kind = _norm_kind(heading.arg or "")
-            if not any(c.kind == kind for c in state.competencies):
+            if not any(c.kind == _kind(heading) for c in state.competencies):
                 self.note(f"section {heading.text!r}", "no competency bullets under this heading")
-        for kind in ("foundational", "occupation-specific"):
-            if not any(h.arg == kind for h in headings):
+        for kind in _KINDS:
+            if not any(_kind(h) == kind for h in headings):
                 self.note(f"section '{kind} competencies'", "heading missing")
-        last = state.competencies[-1]
-        if not _ends_sentence(last.definition):
-            self.note(last.where, f"definition of {last.wording!r} seems cut off")
         for c in state.competencies:
+            if not _ends_sentence(c.definition):
+                self.note(c.where, f"definition of {c.wording!r} seems cut off")
             level, _ = split_level(c.wording)
             if (level is None) == (c.kind == "occupation-specific"):
                 expected = "no level prefix" if level else "a level prefix"
@@ -666,7 +670,7 @@ class _Parser:
     ) -> tuple[list[RankedList], list[UnplacedEntry]]:
         lists: list[RankedList] = []
         unplaced: list[UnplacedEntry] = []
-        for kind in ("foundational", "occupation-specific"):
+        for kind in _KINDS:
             sections = by_top.get(("prioritized", kind), [])
             if not sections:
                 label = "Foundational" if kind == "foundational" else "Occupation-Specific"
@@ -690,14 +694,14 @@ class _Parser:
         for region in regions:
             _classify(region)
         _spread_ambiguity(regions)
-        lists = {id(r): self._ranked_list(r, kind) for r in regions}
+        lists = [self._ranked_list(r, kind) for r in regions]
         runs = _runs(regions)
         unplaced = [entry for run in runs for entry in self._unplace(run, kind)]
         in_runs = {id(region) for run in runs for region in run}
         for region in regions:
             if region.status == "empty" and id(region) not in in_runs:
                 self.note(region.heading.where, f"list {region.heading.text!r} has no entries")
-        return [lists[id(r)] for r in regions], unplaced
+        return lists, unplaced
 
     def _tokens(self, region: _Region) -> list[_Token]:
         """Rank numbers and ``Name: text`` items of a list region, in document order."""
@@ -807,7 +811,8 @@ class _Parser:
     ) -> dict[int, list[ScenarioCompetency]]:
         """Tie the k-th block of names to the k-th scenario with bare bullets, if sizes agree."""
         members: dict[int, list[ScenarioCompetency]] = {}
-        bare_drafts = [d for d in drafts if d.bullets and any(not b.parts for b in d.bullets)]
+        bare_drafts = [d for d in drafts if any(not b.parts for b in d.bullets or [])]
+        needs_names = {id(d) for d in bare_drafts}
         sizes = [sum(1 for b in d.bullets or [] if not b.parts) for d in bare_drafts]
         fits = len(name_blocks) == len(bare_drafts) and sizes == [len(b) for b in name_blocks]
         if bare_drafts and not fits:
@@ -824,9 +829,9 @@ class _Parser:
             if draft.bullets is None:
                 self.note(draft.heading.where, "scenario prints no list of competencies")
                 continue
-            if draft in bare_drafts and not fits:
+            if id(draft) in needs_names and not fits:
                 continue
-            names = iter(next(blocks)) if draft in bare_drafts else iter(())
+            names = iter(next(blocks) if id(draft) in needs_names else ())
             members[id(draft)] = [
                 _scenario_member(b, names, position)
                 for position, b in enumerate(draft.bullets, start=1)
@@ -868,7 +873,7 @@ class _Parser:
             self.note(f"line {lines[0].no}", f"text ignored: {lines[0].text!r}")
 
     def _other_relevant(self, sections: list[_Section]) -> list[RankedList]:
-        """ "Other relevant" lists; back-to-back headings share one run of rank/name pairs."""
+        """The other-relevant lists; back-to-back headings share one run of rank/name pairs."""
         lists: list[RankedList] = []
         pending: list[_Heading] = []
         regions = [r for s in sections for r in s.of("other")]
@@ -997,8 +1002,7 @@ def _scenario_member(bullet: _Bullet, names: Iterator[_Line], position: int) -> 
 
 
 def _other_list(heading: _Heading) -> RankedList:
-    kind = _norm_kind(heading.arg or "")
-    return RankedList(kind, "other-relevant", heading.text, [], [], heading.where)
+    return RankedList(_kind(heading), "other-relevant", heading.text, [], [], heading.where)
 
 
 def _paragraphs(paragraphs: list[str]) -> str | None:

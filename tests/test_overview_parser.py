@@ -1,0 +1,623 @@
+"""Tests for the occupation-overview text parser.
+
+The sample is the one document the parser was written against; the nurse and welder fixtures
+are hand-written documents of the same format with other names, counts and column layouts,
+so they check that the parser reads the structure rather than the sample's content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from competency_kg.loaders import overview
+from competency_kg.loaders.documents import OverviewDocument, RankedList
+from competency_kg.loaders.errors import SourceError
+from competency_kg.loaders.overview import looks_like_overview, parse_overview
+
+HERE = Path(__file__).parent
+FIXTURES = HERE / "fixtures" / "overview"
+SAMPLE = HERE.parent / "seeds" / "004_151618e0f121074d.txt"
+
+
+# --------------------------------------------------------------------------- helpers
+def ranked(doc: OverviewDocument, kind: str, list_type: str) -> RankedList:
+    (found,) = [r for r in doc.ranked_lists if r.kind == kind and r.list_type == list_type]
+    return found
+
+
+def ranks(doc: OverviewDocument, kind: str, list_type: str) -> dict[int | None, str]:
+    return {e.rank: e.wording for e in ranked(doc, kind, list_type).entries}
+
+
+def unplaced(doc: OverviewDocument, kind: str) -> list[tuple[str, str]]:
+    return [(u.entry.wording, u.entry.where) for u in doc.unplaced if u.kind == kind]
+
+
+def write(tmp_path: Path, text: str, name: str = "doc.txt") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+COMPETENCIES = """\
+Foundational Competencies
+
+Occupation-Specific Competencies
+
+• Listening: Hearing people out.
+• Writing: Putting things on paper.
+
+• Basic Filing: Keeping records in order.
+"""
+
+
+def minimal(*sections: str, title: str = "Clerks") -> str:
+    """A document with only the required parts, plus the given sections."""
+    return "\n".join([f"Occupation Overview: {title}", COMPETENCIES, *sections])
+
+
+# --------------------------------------------------------------------------- the sample
+@pytest.fixture(scope="module")
+def sample() -> OverviewDocument:
+    return parse_overview(SAMPLE)
+
+
+def test_sample_title(sample: OverviewDocument) -> None:
+    assert sample.title == "Computer User Support Specialists"
+    assert sample.where == "line 1"
+
+
+def test_sample_competency_columns(sample: OverviewDocument) -> None:
+    foundational = [c for c in sample.competencies if c.kind == "foundational"]
+    specific = [c for c in sample.competencies if c.kind == "occupation-specific"]
+    assert len(foundational) == 10
+    assert len(specific) == 10
+    assert [c.wording for c in foundational][:3] == [
+        "Active Listening",
+        "Critical Thinking",
+        "Writing",
+    ]
+    assert foundational[-1].wording == "Systems Analysis"
+    assert foundational[-1].definition.endswith("environment will affect outcomes.")
+    assert specific[0].wording == "Basic Tech Support"
+    assert specific[-1].wording == "Intermediate General Information Security"
+    assert all(c.definition.endswith(".") for c in sample.competencies)
+
+
+def test_sample_definition_joined_across_page_block(sample: OverviewDocument) -> None:
+    (bts,) = [c for c in sample.competencies if c.wording == "Basic Tech Support"]
+    assert bts.where == "line 29"
+    assert bts.definition == (
+        "Familiarity with the use of some components of commonly-used computer hardware, "
+        "software, applications, etc. and a basic ability to diagnose customer problems and "
+        "provide troubleshooting and issue resolution support."
+    )
+    (core,) = [c for c in sample.competencies if c.wording == "Basic Core Operating Systems"]
+    assert core.kind == "occupation-specific"
+    assert core.where == "line 72"
+
+
+def test_sample_job_description_and_activities(sample: OverviewDocument) -> None:
+    assert sample.job_description is not None
+    assert sample.job_description.startswith("Provide technical assistance to computer users.")
+    assert sample.job_description.endswith("electronic mail, and operating systems.")
+    assert [len(lst) for lst in sample.activity_lists] == [8, 7]
+    first, second = sample.activity_lists
+    assert first[1].text == (
+        "Answer user inquiries regarding computer software or hardware operation to resolve "
+        "problems."
+    )
+    assert (first[1].position, first[1].where) == (2, "line 42")
+    assert second[0].text == "Assists in resolving technical issues."
+    assert (
+        second[-1].text == "Pursue continual improvement aimed at improving customer satisfaction."
+    )
+
+
+def test_sample_foundational_ranked_lists(sample: OverviewDocument) -> None:
+    assert ranks(sample, "foundational", "most-common-required") == {
+        1: "Active Listening",
+        2: "Service Orientation",
+        3: "Judgment and Decision Making",
+    }
+    assert ranks(sample, "foundational", "most-common-break-point") == {
+        1: "Active Listening",
+        2: "Judgment and Decision Making",
+        3: "Service Orientation",
+    }
+    assert ranks(sample, "foundational", "most-preferred") == {1: "Critical Thinking"}
+    required = ranked(sample, "foundational", "most-common-required")
+    assert required.heading == "Most Common Required Competencies"
+    assert required.where == "line 107"
+    assert required.entries[0].where == "line 115"
+    assert required.entries[0].text is not None
+    assert required.entries[0].text.endswith("(network issue vs. PC issue).")
+    break_point = ranked(sample, "foundational", "most-common-break-point")
+    assert [e.text for e in break_point.entries] == ["See previous."] * 3
+
+
+def test_sample_occupation_specific_ranked_lists(sample: OverviewDocument) -> None:
+    assert ranks(sample, "occupation-specific", "most-common-required") == {
+        1: "Basic Tech Support",
+        2: "Basic IT/Hardware",
+        3: "Intermediate Networking Tools and Concepts",
+    }
+    break_point = ranked(sample, "occupation-specific", "most-common-break-point")
+    assert {e.rank: e.wording for e in break_point.entries} == {
+        1: "Intermediate Networking Tools & Concepts",
+        3: "Basic Tech Support",
+    }
+    assert break_point.empty_ranks == [2]
+
+
+def test_sample_every_heading_is_a_list(sample: OverviewDocument) -> None:
+    prioritized = [r for r in sample.ranked_lists if r.list_type != "other-relevant"]
+    assert len(prioritized) == 10
+    for kind in ("foundational", "occupation-specific"):
+        assert [r.list_type for r in prioritized if r.kind == kind] == [
+            "most-common-required",
+            "most-common-break-point",
+            "most-preferred",
+            "most-hard-to-find",
+            "most-evolving",
+        ]
+    for kind, list_type in [
+        ("foundational", "most-hard-to-find"),
+        ("foundational", "most-evolving"),
+        ("occupation-specific", "most-preferred"),
+        ("occupation-specific", "most-hard-to-find"),
+        ("occupation-specific", "most-evolving"),
+    ]:
+        assert ranked(sample, kind, list_type).entries == []
+
+
+def test_sample_unplaced_foundational(sample: OverviewDocument) -> None:
+    assert unplaced(sample, "foundational") == [
+        ("Service Orientation", "line 159"),
+        ("Active Listening", "line 165"),
+        ("Systems Analysis", "line 171"),
+        ("Writing", "line 178"),
+        ("Service Orientation", "line 185"),
+        ("Coordination", "line 190"),
+        ("Service Orientation", "line 195"),
+        ("Writing", "line 201"),
+    ]
+    for u in (u for u in sample.unplaced if u.kind == "foundational"):
+        assert u.candidate_lists == ["most-hard-to-find", "most-evolving"]
+        assert u.entry.rank is None
+
+
+def test_sample_unplaced_occupation_specific(sample: OverviewDocument) -> None:
+    entries = [u for u in sample.unplaced if u.kind == "occupation-specific"]
+    assert len(entries) == 10
+    assert [u.entry.wording for u in entries[:4]] == [
+        "Intermediate Networking Tools and Concepts",
+        "Intermediate Networking Tools and Concepts",
+        "Basic IT/Hardware",
+        "Intermediate Microsoft Office",
+    ]
+    assert entries[-1].entry.wording == "Intermediate Information Security"
+    assert entries[-1].entry.where == "line 306"
+    for u in entries:
+        assert u.candidate_lists == ["most-preferred", "most-hard-to-find", "most-evolving"]
+        assert u.entry.rank is None
+    # Items printed in one block without blank lines still split at each "Name:".
+    evolving = [u.entry for u in entries if u.entry.text and u.entry.text.startswith("Evolution")]
+    assert [e.where for e in evolving] == ["line 283", "line 288", "line 293"]
+
+
+def test_sample_scenarios(sample: OverviewDocument) -> None:
+    assert [s.title for s in sample.scenarios] == [
+        "System Upgrade",
+        "Solving System Upgrade Problem",
+        "Setting up a Computer",
+        "Setting up New Employee with Computer",
+    ]
+    assert [len(s.competencies) for s in sample.scenarios] == [10, 10, 10, 10]
+    first, _, third, fourth = sample.scenarios
+    assert first.narrative.startswith("The Tech team at Durell’s company")
+    assert first.narrative.endswith("one of the team’s key measurements of success.")
+    assert first.competencies[0].wording == "Active Listening"
+    assert first.competencies[0].where == "line 340"
+    for scenario in (third, fourth):
+        names = [c.wording for c in scenario.competencies]
+        assert "Basic General Networking Tools & Concepts" in names
+        assert "Basic IT / Hardware" in names
+        assert "Active Listening" not in names
+    assert [c.position for c in fourth.competencies] == list(range(1, 11))
+
+
+def test_sample_deep_dive(sample: OverviewDocument) -> None:
+    assert len(sample.job_titles) == 18
+    assert sample.job_titles[0].name == "Help Desk Technician"
+    assert sample.job_titles[11].name == "PC Technician"
+    assert sample.job_titles[11].where == "line 479"
+    assert sample.job_titles[-1].name == "IT Operations Support Specialist"
+    assert [t.position for t in sample.job_titles] == list(range(1, 19))
+    assert len(sample.certifications) == 7
+    assert sample.certifications[2].name == "Cisco Certified Network Associate (CCNA)"
+    assert len(sample.tools) == 10
+    assert (sample.tools[0].name, sample.tools[-1].name) == ("SQL", "Remote Management Software")
+
+
+def test_sample_other_relevant(sample: OverviewDocument) -> None:
+    foundational = ranked(sample, "foundational", "other-relevant")
+    specific = ranked(sample, "occupation-specific", "other-relevant")
+    assert [e.rank for e in foundational.entries] == list(range(1, 26))
+    assert foundational.empty_ranks == []
+    assert foundational.entries[0].wording == "Speaking"
+    assert foundational.entries[9].wording == "Management of Personnel Resources"
+    assert foundational.entries[-1].wording == "Management of Material Resources"
+    assert [e.rank for e in specific.entries] == list(range(1, 20))
+    assert specific.empty_ranks == [20, 21, 22, 23, 24, 25]
+    assert specific.entries[0].wording == "Telecommunications"
+    assert specific.entries[-1].wording == "Mathematics"
+    assert all(e.text is None for e in foundational.entries + specific.entries)
+
+
+def test_sample_notes_say_what_was_not_resolved(sample: OverviewDocument) -> None:
+    assert any(n.startswith("line 155:") and "interleave" in n for n in sample.notes)
+    assert any(n.startswith("line 244:") and "interleave" in n for n in sample.notes)
+    assert not any("missing" in n for n in sample.notes)
+
+
+def test_sample_looks_like_overview() -> None:
+    assert looks_like_overview(SAMPLE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- variant: nurse
+@pytest.fixture(scope="module")
+def nurse() -> OverviewDocument:
+    return parse_overview(FIXTURES / "registered_nurse.txt")
+
+
+def test_nurse_competencies(nurse: OverviewDocument) -> None:
+    kinds = [c.kind for c in nurse.competencies]
+    assert kinds.count("foundational") == 7
+    assert kinds.count("occupation-specific") == 5
+    (care,) = [c for c in nurse.competencies if c.wording == "Basic Patient Care"]
+    assert care.definition == (
+        "Familiarity with bathing, feeding, and positioning patients and with their "
+        "well-being during recovery and rehabilitation."
+    )
+    assert nurse.competencies[-1].wording == "Advanced Wound Care"
+
+
+def test_nurse_job_description_and_activities(nurse: OverviewDocument) -> None:
+    assert nurse.job_description is not None
+    assert nurse.job_description.startswith("Assess patient health problems")
+    assert [len(lst) for lst in nurse.activity_lists] == [6]
+
+
+def test_nurse_clean_ranked_lists(nurse: OverviewDocument) -> None:
+    f, o = "foundational", "occupation-specific"
+    assert ranks(nurse, f, "most-common-required") == {
+        1: "Active Listening",
+        2: "Critical Thinking",
+    }
+    assert ranks(nurse, f, "most-common-break-point") == {1: "Monitoring", 2: "Coordination"}
+    assert ranks(nurse, f, "most-preferred") == {1: "Social Perceptiveness", 2: "Speaking"}
+    assert ranks(nurse, f, "most-hard-to-find") == {1: "Time Management"}
+    # Printed 1, 3, 2: entries come out in rank order.
+    evolving = ranked(nurse, f, "most-evolving").entries
+    assert [(e.rank, e.wording) for e in evolving] == [
+        (1, "Monitoring"),
+        (2, "Coordination"),
+        (3, "Critical Thinking"),
+    ]
+    assert ranks(nurse, o, "most-common-required") == {
+        1: "Basic Patient Care",
+        2: "Intermediate Medication Administration",
+        3: "Intermediate Infection Control",
+    }
+    assert ranks(nurse, o, "most-common-break-point") == {
+        1: "Intermediate Medication Administration",
+        3: "Advanced Wound Care",
+    }
+    assert ranked(nurse, o, "most-common-break-point").empty_ranks == [2]
+    assert ranks(nurse, o, "most-hard-to-find") == {
+        1: "Advanced Wound Care",
+        2: "Intermediate Infection Control",
+    }
+    assert ranks(nurse, o, "most-evolving") == {1: "Basic Electronic Health Records"}
+    assert nurse.unplaced == []
+
+
+def test_nurse_scenarios(nurse: OverviewDocument) -> None:
+    assert len(nurse.scenarios) == 3
+    assert [len(s.competencies) for s in nurse.scenarios] == [6, 6, 6]
+    first, second, third = nurse.scenarios
+    assert first.competencies[0].wording == "Active Listening"
+    assert second.competencies[3].wording == "Intermediate Medication Administration"
+    # The third scenario's names are printed before its bullets.
+    assert third.competencies[3].wording == "Advanced Wound Care"
+    assert any("'Intermediate Wound Care' is printed at another level" in n for n in nurse.notes)
+
+
+def test_nurse_deep_dive(nurse: OverviewDocument) -> None:
+    assert [t.name for t in nurse.job_titles][-2:] == ["Travel Nurse", "Float Pool Nurse"]
+    assert len(nurse.job_titles) == 7
+    assert [c.name for c in nurse.certifications] == [
+        "Registered Nurse (RN) License",
+        "Basic Life Support (BLS)",
+        "Bachelor of Science in Nursing (BSN)",
+    ]
+    assert len(nurse.tools) == 4
+    foundational = ranked(nurse, "foundational", "other-relevant")
+    specific = ranked(nurse, "occupation-specific", "other-relevant")
+    assert len(foundational.entries) == 6
+    assert [e.wording for e in specific.entries] == [
+        "Phlebotomy",
+        "Patient Education",
+        "Cardiac Monitoring",
+        "Care Planning",
+    ]
+    assert specific.empty_ranks == [5, 6]
+
+
+# --------------------------------------------------------------------------- variant: welder
+@pytest.fixture(scope="module")
+def welder() -> OverviewDocument:
+    return parse_overview(FIXTURES / "welder.txt")
+
+
+def test_welder_competencies_after_activities(welder: OverviewDocument) -> None:
+    kinds = [c.kind for c in welder.competencies]
+    assert kinds == ["foundational"] * 5 + ["occupation-specific"] * 4
+    assert welder.job_description is not None
+    assert welder.job_description.endswith("the layout of the work.")
+    assert [len(lst) for lst in welder.activity_lists] == [4, 2]
+
+
+def test_welder_interleaved_lists(welder: OverviewDocument) -> None:
+    f, o = "foundational", "occupation-specific"
+    assert ranks(welder, f, "most-common-required") == {
+        1: "Reading Comprehension",
+        2: "Operation Monitoring",
+    }
+    assert ranks(welder, f, "most-hard-to-find") == {
+        1: "Operation Monitoring",
+        2: "Quality Control Analysis",
+    }
+    # An unranked list after a clean one keeps its entries, with no rank.
+    assert ranks(welder, f, "most-evolving") == {None: "Active Learning"}
+    assert ranked(welder, f, "most-common-break-point").entries == []
+    assert ranked(welder, f, "most-preferred").entries == []
+    assert [w for w, _ in unplaced(welder, f)] == [
+        "Quality Control Analysis",
+        "Equipment Selection",
+        "Active Learning",
+    ]
+    for u in (u for u in welder.unplaced if u.kind == f):
+        assert u.candidate_lists == ["most-common-break-point", "most-preferred"]
+    assert ranks(welder, o, "most-common-required") == {
+        1: "Intermediate Arc Welding",
+        3: "Basic Blueprint Reading",
+    }
+    assert ranked(welder, o, "most-common-required").empty_ranks == [2]
+    specific = [u for u in welder.unplaced if u.kind == o]
+    assert len(specific) == 6
+    assert {tuple(u.candidate_lists) for u in specific} == {("most-preferred", "most-evolving")}
+    assert [r.list_type for r in welder.ranked_lists if r.kind == o] == [
+        "most-common-required",
+        "most-preferred",
+        "most-evolving",
+    ]
+
+
+def test_welder_scenarios_and_deep_dive(welder: OverviewDocument) -> None:
+    first, second = welder.scenarios
+    assert [c.wording for c in first.competencies] == [
+        "Basic Blueprint Reading",
+        "Intermediate Arc Welding",
+        "Equipment Selection",
+        "Operation Monitoring",
+    ]
+    assert len(second.competencies) == 5
+    assert second.competencies[-1].wording == "Basic Oxy-Fuel Cutting"
+    assert [t.name for t in welder.job_titles] == ["Welder", "Fabricator", "Pipe Welder"]
+    assert welder.certifications == []
+    assert len(welder.tools) == 4
+    other = ranked(welder, "foundational", "other-relevant")
+    assert [(e.rank, e.wording) for e in other.entries] == [
+        (1, "Mathematics"),
+        (2, "Critical Thinking"),
+        (3, "Troubleshooting"),
+    ]
+
+
+def test_welder_notes(welder: OverviewDocument) -> None:
+    assert any("'Welders and Cutters'" in n for n in welder.notes)  # title disagrees
+    assert any("Certification" in n and "missing" in n for n in welder.notes)
+
+
+# --------------------------------------------------------------------------- layout rules
+def test_missing_optional_sections_are_notes(tmp_path: Path) -> None:
+    doc = parse_overview(write(tmp_path, minimal()))
+    assert [c.wording for c in doc.competencies] == ["Listening", "Writing", "Basic Filing"]
+    assert doc.job_description is None
+    assert doc.activity_lists == doc.ranked_lists == doc.unplaced == doc.scenarios == []
+    assert doc.job_titles == doc.certifications == doc.tools == []
+    notes = "\n".join(doc.notes)
+    for section in ("Job Description", "Activities", "Work Scenarios", "Tools Used"):
+        assert f"section '{section}'" in notes
+    assert "Prioritized Foundational" in notes
+
+
+def test_single_column_competency_headings(tmp_path: Path) -> None:
+    text = (
+        "Occupation Overview: Clerks\n"
+        "Occupation-Specific Competencies\n"
+        "• Basic Filing: Keeping records in order.\n\n"
+        "Foundational Competencies\n"
+        "• Listening: Hearing people out.\n"
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert [(c.wording, c.kind) for c in doc.competencies] == [
+        ("Basic Filing", "occupation-specific"),
+        ("Listening", "foundational"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tokens", "expected", "empty"),
+    [
+        ("1\n2\nA: a.\nB: b.", {1: "A", 2: "B"}, []),
+        ("A: a.\n1\nB: b.\n2", {1: "A", 2: "B"}, []),
+        ("1\nA: a.\n2\nB: b.", {1: "A", 2: "B"}, []),
+        ("1\n2\n3", {}, [1, 2, 3]),
+    ],
+)
+def test_clean_rank_patterns(
+    tmp_path: Path, tokens: str, expected: dict[int, str], empty: list[int]
+) -> None:
+    text = minimal(
+        "Prioritized Foundational Competencies: Clerks",
+        "Most Preferred Competencies",
+        tokens.replace("\n", "\n\n"),
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert ranks(doc, "foundational", "most-preferred") == expected
+    assert ranked(doc, "foundational", "most-preferred").empty_ranks == empty
+    assert doc.unplaced == []
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        "1\nA: a.\n2",  # either orientation pairs one item, with different ranks
+        "1\nA: a.\n1\nB: b.",  # a repeated rank
+        "1\nA: a.\nB: b.",  # more items than ranks
+    ],
+)
+def test_ambiguous_rank_patterns_are_unplaced(tmp_path: Path, tokens: str) -> None:
+    text = minimal(
+        "Prioritized Foundational Competencies: Clerks",
+        "Most Common Required Competencies",
+        "1\n\nA: See previous.\n",
+        "Most Preferred Competencies",
+        tokens.replace("\n", "\n\n"),
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert ranks(doc, "foundational", "most-common-required") == {1: "A"}
+    assert ranked(doc, "foundational", "most-preferred").entries == []
+    assert doc.unplaced
+    assert all(u.candidate_lists == ["most-preferred"] for u in doc.unplaced)
+    assert all(u.entry.rank is None for u in doc.unplaced)
+
+
+def test_scenario_names_that_do_not_fit_are_not_assigned(tmp_path: Path) -> None:
+    text = minimal(
+        "Work Scenarios: Clerks",
+        "Scenario: Busy Morning",
+        "A clerk files forty records before lunch.\n",
+        "List of Competencies\n•\n•\n•\n",
+        "Listening\nWriting\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    (scenario,) = doc.scenarios
+    assert scenario.title == "Busy Morning"
+    assert scenario.narrative == "A clerk files forty records before lunch."
+    assert scenario.competencies == []
+    assert any("do not match" in n for n in doc.notes)
+
+
+def test_bare_job_title_bullets_without_matching_names(tmp_path: Path) -> None:
+    text = minimal(
+        "Occupation Deep Dive: Clerks",
+        "Job Titles Within This Occupation",
+        "• File Clerk\n\n•\n•\n\nRecords Clerk\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert [t.name for t in doc.job_titles] == ["File Clerk"]
+    assert any("2 bare bullets but 1 names" in n for n in doc.notes)
+
+
+def test_other_relevant_rank_printed_once_for_two_columns(tmp_path: Path) -> None:
+    text = minimal(
+        "Occupation Deep Dive: Clerks",
+        "Other Relevant Foundational Competencies\n",
+        "Other Relevant Occupation-Specific Competencies\n",
+        "1 Reading\n\n1 Typing\n\n2 Speaking\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert ranks(doc, "foundational", "other-relevant") == {1: "Reading"}
+    assert ranks(doc, "occupation-specific", "other-relevant") == {1: "Typing"}
+    assert any("rank 2 printed 1 times for 2 columns" in n for n in doc.notes)
+
+
+def test_looks_like_overview() -> None:
+    assert looks_like_overview("\n\n\ufeff  Occupation Overview: Bakers\nFoundational Competencies")
+    assert not looks_like_overview('{"schemaVersion": "1.0"}')
+    assert not looks_like_overview("Foundational Competencies\nOccupation Overview: Bakers")
+    assert not looks_like_overview("")
+
+
+def test_parser_holds_no_sample_content() -> None:
+    source = Path(overview.__file__).read_text(encoding="utf-8")
+    for word in ("Computer User Support", "Active Listening", "Basic Tech Support", "Durell"):
+        assert word not in source
+
+
+# --------------------------------------------------------------------------- bad input
+def assert_source_error(path: Path, where: str | None, message: str) -> None:
+    with pytest.raises(SourceError) as caught:
+        parse_overview(path)
+    error = caught.value
+    assert error.path == str(path)
+    assert error.where == where
+    assert message in error.message
+    assert str(path) in str(error)
+    if where:
+        assert f"({where})" in str(error)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert_source_error(write(tmp_path, " \n\n"), None, "empty")
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "doc.bin"
+    path.write_bytes(b"%PDF-1.7\x00\x01\x02")
+    assert_source_error(path, None, "binary")
+
+
+def test_non_utf8_file(tmp_path: Path) -> None:
+    path = tmp_path / "doc.txt"
+    path.write_bytes("Occupation Overview: Bäcker\n".encode("latin-1"))
+    assert_source_error(path, "line 1, byte 22", "not valid UTF-8")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert_source_error(tmp_path / "absent.txt", None, "cannot read file")
+
+
+def test_missing_title_line() -> None:
+    assert_source_error(FIXTURES / "no_title.txt", "line 1", "Occupation Overview: <title>")
+
+
+def test_title_line_without_title(tmp_path: Path) -> None:
+    text = minimal().replace("Occupation Overview: Clerks", "\nOccupation Overview:")
+    assert_source_error(write(tmp_path, text), "line 2", "names no occupation")
+
+
+def test_missing_competency_section() -> None:
+    assert_source_error(
+        FIXTURES / "no_competencies.txt",
+        "section 'Foundational Competencies'",
+        "required section missing",
+    )
+
+
+def test_competency_headings_without_bullets(tmp_path: Path) -> None:
+    text = "Occupation Overview: Clerks\nFoundational Competencies\n\nJob Description\n"
+    assert_source_error(
+        write(tmp_path, text), "section 'Foundational Competencies'", "no competency bullets"
+    )
+
+
+def test_competency_bullet_without_definition_form(tmp_path: Path) -> None:
+    text = minimal().replace("• Writing: Putting things on paper.", "• putting things on paper")
+    assert_source_error(write(tmp_path, text), "line 7", "'• Name: definition'")
