@@ -125,6 +125,18 @@ def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    from competency_kg.web.server import serve
+
+    return serve(
+        cfg,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        query_timeout=args.query_timeout,
+    )
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
@@ -170,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("stats", help="counts per class and per graph")
     s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("serve", help="serve the SPARQL endpoint and the linked-data site")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    s.add_argument(
+        "--query-timeout",
+        type=float,
+        default=30.0,
+        help="seconds before a SPARQL query is killed (default 30)",
+    )
+    s.set_defaults(func=cmd_serve)
     return p
 
 

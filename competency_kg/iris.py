@@ -9,6 +9,7 @@ identity, so every source names the same resource; resources that belong to one 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rdflib import URIRef
@@ -16,6 +17,18 @@ from rdflib import URIRef
 from competency_kg.loaders.names import competency_slug, slugify
 
 DEFAULT_BASE = "https://w3id.org/competency-kg/"
+
+
+def safe_segment(text: str) -> str:
+    """An IRI path segment keeping letters, digits, ``-``, ``_`` and ``.`` of a file name.
+
+    >>> safe_segment("004_151618e0f121074d")
+    '004_151618e0f121074d'
+    >>> safe_segment("My Data (v2).ttl")
+    'My-Data-v2-.ttl'
+    """
+    out = re.sub(r"[^A-Za-z0-9._-]+", "-", text.strip())
+    return out.lstrip(".") or "source"
 
 
 @dataclass(frozen=True)
@@ -62,12 +75,12 @@ class Minter:
     def under(parent: URIRef, *segments: str) -> URIRef:
         return URIRef(str(parent) + "/" + "/".join(segments))
 
-    # sources and graphs
+    # sources and graphs: named after the file, kept readable ("000_78da1468efeafd76")
     def source_graph(self, source_id: str) -> URIRef:
-        return self._iri("graph", slugify(source_id))
+        return self._iri("graph", safe_segment(source_id))
 
     def source_document(self, source_id: str) -> URIRef:
-        return self._iri("source", slugify(source_id))
+        return self._iri("source", safe_segment(source_id))
 
     def metadata_graph(self) -> URIRef:
         return self._iri("graph", "metadata")

@@ -14,14 +14,16 @@ from competency_kg.namespaces import CKG, ONTOLOGY_IRI
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
     g = Graph()
-    g.parse(data=files("competency_kg.ontology").joinpath("competency-kg.ttl").read_bytes(),
-            format="turtle")
+    g.parse(
+        data=files("competency_kg.ontology").joinpath("competency-kg.ttl").read_bytes(),
+        format="turtle",
+    )
     return g
 
 
 def _terms(g: Graph) -> set[str]:
     ns = str(CKG._NS)
-    return {str(s)[len(ns):] for s in g.subjects() if str(s).startswith(ns)}
+    return {str(s)[len(ns) :] for s in g.subjects() if str(s).startswith(ns)}
 
 
 def test_namespace_class_lists_exactly_the_ontology_terms(ontology: Graph) -> None:
