@@ -12,6 +12,7 @@ from competency_kg.iris import Minter
 from competency_kg.loading import load_paths
 from competency_kg.namespaces import sparql_prefixes
 from competency_kg.store import GraphStore, open_store
+
 from support import FIXTURES, SEEDS
 
 
