@@ -108,3 +108,73 @@ def test_second_writer_gets_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="in use by another process"):
         open_store(tmp_path / "s")
     first.close()
+
+
+def _nt(path: Path, n: int, tail: str = "") -> Path:
+    with path.open("w") as f:
+        for i in range(n):
+            f.write(f'<{EX}s{i}> <{EX}p> "value {i}" .\n')
+        f.write(tail)
+    return path
+
+
+def test_bulk_replace_swaps_one_graph(store: GraphStore, tmp_path: Path) -> None:
+    store.replace_graphs(
+        [
+            GraphReplacement(G1, graph(("old", "p", "x"))),
+            GraphReplacement(G2, graph(("keep", "p", "x"))),
+        ]
+    )
+    meta = DescriptionReplacement(META, (G1,), graph(("g1", "p", "described")))
+    store.bulk_replace(G1, _nt(tmp_path / "big.nt", 5000), [meta])
+    assert store.triple_count(G1) == 5000 and store.triple_count(G2) == 1
+    assert store.triple_count(META) == 1
+
+
+def test_failed_bulk_replace_restores_old_data(tmp_path: Path) -> None:
+    s = open_store(tmp_path / "s")
+    s.replace_graphs([GraphReplacement(G1, graph(("old", "p", "x")))])
+    bad = _nt(tmp_path / "bad.nt", 3000, tail="<broken\n")
+    with pytest.raises(StoreError, match="store restored"):
+        s.bulk_replace(G1, bad)
+    assert set(s.graph(G1)) == set(graph(("old", "p", "x")))
+    s.close()
+    assert not (tmp_path / "s.loading").exists() and not (tmp_path / "s.checkpoint").exists()
+
+
+def test_killed_bulk_load_leaves_the_old_data(tmp_path: Path) -> None:
+    """SIGKILL in the middle of a large load: the store reopens with exactly the old data."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "s"
+    s = open_store(path)
+    s.replace_graphs([GraphReplacement(G1, graph(("old", "p", "x")))])
+    s.close()
+    big = _nt(tmp_path / "big.nt", 1_500_000)
+    code = (
+        "import sys; from pathlib import Path; from rdflib import URIRef\n"
+        "from competency_kg.store import open_store\n"
+        "s = open_store(sys.argv[1]); print('started', flush=True)\n"
+        "s.bulk_replace(URIRef(sys.argv[2]), Path(sys.argv[3])); print('done', flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(path), str(G1), str(big)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "s.loading").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    rest = proc.stdout.read()
+    proc.stdout.close()
+    assert rest == "", "the load finished before it could be killed"
+    again = open_store(path)
+    assert set(again.graph(G1)) == set(graph(("old", "p", "x")))
+    again.close()

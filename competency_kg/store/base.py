@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO
 
 from rdflib import Graph, URIRef
@@ -66,6 +67,19 @@ class GraphStore(ABC):
         descriptions: list[DescriptionReplacement] | None = None,
     ) -> None:
         """Replace (or drop) named graphs and descriptions in one transaction: all or nothing."""
+
+    @abstractmethod
+    def bulk_replace(
+        self,
+        name: URIRef,
+        ntriples: Path,
+        descriptions: list[DescriptionReplacement] | None = None,
+    ) -> None:
+        """Replace one named graph by the triples of a (large) N-Triples file, streaming.
+
+        For data too big for one in-memory transaction (a whole O*NET release). All or nothing
+        like :meth:`replace_graphs`, even if the process is killed midway.
+        """
 
     @abstractmethod
     def select(

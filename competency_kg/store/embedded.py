@@ -3,11 +3,18 @@
 Replacing a source's graph is one SPARQL Update request (``DROP SILENT GRAPH`` then
 ``INSERT DATA``), which Oxigraph applies in a single transaction: readers see the old graph
 or the new one, never half of each, and a crash mid-write leaves the old data.
+
+Bulk loads (``bulk_replace``) are too big for one transaction, so they are journaled: a
+checkpoint of the store (hard links, cheap) is taken first and a marker file written; the
+marker is removed when the load is complete. Opening a store whose marker is still there
+means a load died midway: the checkpoint is restored, so the store holds exactly the old data.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +32,8 @@ from competency_kg.store.base import (
     RawResult,
     StoreError,
 )
+
+log = logging.getLogger(__name__)
 
 _XSD_STRING = str(XSD.string)
 _RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
@@ -111,8 +120,14 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
+                if _journal_marker(self.path).exists():
+                    raise StoreError(
+                        f"the store at {self.path} holds an unfinished load; open it for "
+                        "writing once (any 'competency-kg load') to restore the previous data"
+                    )
                 self._store = ox.Store.read_only(str(self.path))
             else:
+                _recover(self.path)
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
@@ -142,6 +157,44 @@ class EmbeddedStore(GraphStore):
             self._store.flush()
         except OSError as exc:
             raise StoreError(f"could not write to the store at {self.path}: {exc}") from exc
+
+    def bulk_replace(
+        self,
+        name: URIRef,
+        ntriples: Path,
+        descriptions: list[DescriptionReplacement] | None = None,
+    ) -> None:
+        graph = ox.NamedNode(str(name))
+        journal = self._begin_journal()
+        try:
+            self._store.remove_graph(graph)
+            self._store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            if descriptions:
+                self.replace_graphs([], descriptions)
+            self._store.flush()
+        except (OSError, SyntaxError, ValueError) as exc:
+            if journal is not None:
+                self._rollback(journal)
+            raise StoreError(f"bulk load into <{name}> failed, store restored: {exc}") from exc
+        if journal is not None:
+            _end_journal(self.path, journal)  # type: ignore[arg-type]
+
+    def _begin_journal(self) -> Path | None:
+        if self.path is None:
+            return None
+        self._store.flush()
+        checkpoint = _journal_dir(self.path)
+        if checkpoint.exists():
+            shutil.rmtree(checkpoint)
+        self._store.backup(str(checkpoint))
+        _journal_marker(self.path).write_text("a bulk load is in progress\n")
+        return checkpoint
+
+    def _rollback(self, checkpoint: Path) -> None:
+        assert self.path is not None
+        del self._store
+        _recover(self.path)
+        self._store = ox.Store(str(self.path))
 
     # -- reading
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
@@ -237,6 +290,34 @@ class EmbeddedStore(GraphStore):
         if not self.read_only:
             self._store.flush()
         del self._store
+
+
+def _journal_dir(path: Path) -> Path:
+    return path.with_name(path.name + ".checkpoint")
+
+
+def _journal_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".loading")
+
+
+def _end_journal(path: Path, checkpoint: Path) -> None:
+    _journal_marker(path).unlink(missing_ok=True)
+    shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def _recover(path: Path) -> None:
+    """Restore the checkpoint of a bulk load that never finished (see the module doc)."""
+    marker, checkpoint = _journal_marker(path), _journal_dir(path)
+    if not marker.exists():
+        if checkpoint.exists():  # a finished load whose clean-up was cut short
+            shutil.rmtree(checkpoint, ignore_errors=True)
+        return
+    if checkpoint.exists():
+        log.warning("store %s: an unfinished load is rolled back to its checkpoint", path)
+        if path.exists():
+            shutil.rmtree(path)
+        checkpoint.rename(path)
+    marker.unlink()
 
 
 def _to_graph(triples: Iterable[ox.Triple]) -> Graph:
