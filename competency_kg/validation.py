@@ -28,12 +28,11 @@ SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", st
 
 @lru_cache(maxsize=1)
 def shapes_graph() -> Graph:
-    """The project's shapes (``shapes/competency-kg.shacl.ttl``), parsed once."""
+    """All the project's shapes (every ``*.shacl.ttl`` in ``shapes/``), parsed once."""
     g = Graph()
-    g.parse(
-        data=files("competency_kg.shapes").joinpath("competency-kg.shacl.ttl").read_bytes(),
-        format="turtle",
-    )
+    for f in sorted(files("competency_kg.shapes").iterdir(), key=lambda f: f.name):
+        if f.name.endswith(".shacl.ttl"):
+            g.parse(data=f.read_bytes(), format="turtle")
     return g
 
 
