@@ -158,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--graph", help="named graph IRI for an RDF file")
     s.add_argument("--force", action="store_true", help="store sources even with SHACL violations")
+    s.add_argument(
+        "--corrections",
+        action="append",
+        metavar="DIR",
+        help="folder of correction files (*.trig); default: curation/ inside each folder loaded",
+    )
     s.set_defaults(func=cmd_load)
 
     s = sub.add_parser("validate", help="SHACL report of the store, grouped for a curator")

@@ -82,5 +82,9 @@ class Minter:
     def source_document(self, source_id: str) -> URIRef:
         return self._iri("source", safe_segment(source_id))
 
+    def curation_graph(self, source_id: str) -> URIRef:
+        """Where the corrections applied to a source are recorded."""
+        return self._iri("graph", "curation", safe_segment(source_id))
+
     def metadata_graph(self) -> URIRef:
         return self._iri("graph", "metadata")

@@ -15,6 +15,13 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, VOID, XSD
 
+from competency_kg.curation import (
+    Applied,
+    Correction,
+    apply_corrections,
+    curation_graph,
+    read_corrections,
+)
 from competency_kg.iris import Minter
 from competency_kg.loaders import LoadedSource, SourceError, read_source
 from competency_kg.namespaces import CC, CKG
@@ -44,6 +51,42 @@ class LoadOutcome:
     source: LoadedSource
     report: Report
     triples: int
+    applied: Applied | None = None
+    curated: Graph | None = None
+
+
+def _stale_corrections(
+    store: GraphStore,
+    minter: Minter,
+    fixes: list[Correction],
+    outcomes: list[LoadOutcome],
+    say: Progress,
+) -> DescriptionReplacement:
+    """Record, in the metadata graph, the corrections that matched no source.
+
+    A correction is current when it applied to a source loaded now, or is on record as applied
+    to a source graph this load leaves untouched.
+    """
+    loaded = {o.source.graph_iri for o in outcomes}
+    current = {c.iri for o in outcomes if o.applied for c in o.applied.corrections}
+    for row in store.select(f"SELECT ?c ?g WHERE {{ GRAPH ?cg {{ ?c <{CKG.appliedTo}> ?g }} }}"):
+        if row["g"] not in loaded:
+            current.add(row["c"])  # type: ignore[arg-type]
+    meta = minter.metadata_graph()
+    g = Graph()
+    stale = [c for c in fixes if c.iri not in current]
+    for c in stale:
+        say(f"stale correction <{c.iri}> ({c.path.name}) matches no source: {c.reason}")
+        g.add((meta, CKG.staleCorrection, c.iri))
+        g += c.description
+    before = [
+        r["c"]
+        for r in store.select(
+            f"SELECT ?c WHERE {{ GRAPH <{meta}> {{ <{meta}> <{CKG.staleCorrection}> ?c }} }}"
+        )
+    ]
+    subjects = (meta, *(c.iri for c in stale), *before)
+    return DescriptionReplacement(meta, tuple(subjects), g)  # type: ignore[arg-type]
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -98,13 +141,25 @@ def load_paths(
     graph_iri: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    corrections: list[Path] | None = None,
 ) -> list[LoadOutcome]:
-    """Read, validate and store sources; all or nothing.
+    """Read, correct, validate and store sources; all or nothing.
 
-    Raises :class:`SourceError` for unreadable input and :class:`ValidationFailed` for a source
-    with SHACL violations (unless ``force``); in both cases the store is unchanged.
+    Corrections come from ``corrections`` folders, else from ``curation/`` inside each folder
+    loaded (``seeds/curation/``); see :mod:`competency_kg.curation`. Raises
+    :class:`SourceError` for unreadable input and :class:`ValidationFailed` for a source with
+    SHACL violations (unless ``force``); in both cases the store is unchanged.
     """
     say = progress or (lambda _msg: None)
+    paths = list(paths)
+    folders = (
+        corrections
+        if corrections is not None
+        else [Path(p) / "curation" for p in paths if Path(p).is_dir()]
+    )
+    fixes = [c for folder in folders for c in read_corrections(Path(folder), minter)]
+    if fixes:
+        say(f"{len(fixes)} correction(s) from {', '.join(map(str, folders))}")
     files = expand_paths(paths)
     if not files:
         raise SourceError(", ".join(str(p) for p in paths), None, "no source files found")
@@ -114,28 +169,36 @@ def load_paths(
     for n, f in enumerate(files, start=1):
         say(f"[{n}/{len(files)}] reading {f}")
         src = read_source(f, minter, graph_iri=graph_iri)
-        report, _ = validate_graph(src.graph, {})
+        src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
+        curated = curation_graph(applied)
+        report, _ = validate_graph(src.graph + curated, {})
+        fixed = f", {len(applied.corrections)} correction(s)" if applied.corrections else ""
         say(
-            f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>; "
-            f"{report.violations} violation(s), {report.warnings} warning(s)"
+            f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>"
+            f"{fixed}; {report.violations} violation(s), {report.warnings} warning(s)"
         )
         if report.violations and not force:
             raise ValidationFailed(src, report)
-        outcomes.append(LoadOutcome(src, report, len(src.graph)))
+        outcomes.append(LoadOutcome(src, report, len(src.graph), applied, curated))
 
     when = datetime.now(UTC).replace(microsecond=0)
     meta = minter.metadata_graph()
-    store.replace_graphs(
-        [GraphReplacement(o.source.graph_iri, o.source.graph) for o in outcomes],
-        [
-            DescriptionReplacement(
-                meta,
-                (o.source.graph_iri, o.source.document_iri),
-                describe_source(o.source, o.triples, when, minter),
-            )
-            for o in outcomes
-        ],
-    )
+    replacements = []
+    for o in outcomes:
+        replacements.append(GraphReplacement(o.source.graph_iri, o.source.graph))
+        replacements.append(
+            GraphReplacement(minter.curation_graph(o.source.source_id), o.curated or None)
+        )
+    descriptions = [
+        DescriptionReplacement(
+            meta,
+            (o.source.graph_iri, o.source.document_iri),
+            describe_source(o.source, o.triples, when, minter),
+        )
+        for o in outcomes
+    ]
+    descriptions.append(_stale_corrections(store, minter, fixes, outcomes, say))
+    store.replace_graphs(replacements, descriptions)
     say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
     return outcomes
 

@@ -27,6 +27,7 @@ class CKG(DefinedNamespace):
     CompetencyKind: URIRef
     CompetencyRequirement: URIRef
     CompetencyStatement: URIRef
+    Correction: URIRef
     JobTitle: URIRef
     ListEntry: URIRef
     ListType: URIRef
@@ -51,6 +52,8 @@ class CKG(DefinedNamespace):
     OtherRelevant: URIRef
     # properties
     actionText: URIRef
+    additions: URIRef
+    appliedTo: URIRef
     activity: URIRef
     activityList: URIRef
     atLevel: URIRef
@@ -80,12 +83,15 @@ class CKG(DefinedNamespace):
     proficiencyScale: URIRef
     requiredLevel: URIRef
     requires: URIRef
+    retracted: URIRef
+    retractions: URIRef
     scenario: URIRef
     schemaVersion: URIRef
     sourceKey: URIRef
     sourceLocation: URIRef
     sourceReference: URIRef
     sourceWording: URIRef
+    staleCorrection: URIRef
     statedLevel: URIRef
     unplacedEntry: URIRef
     usesTool: URIRef

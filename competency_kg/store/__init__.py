@@ -15,9 +15,12 @@ __all__ = ["DescriptionReplacement", "GraphReplacement", "GraphStore", "StoreErr
 
 
 def open_store(location: str | Path | None, read_only: bool = False) -> GraphStore:
-    """Open the store at ``location``: a folder for the embedded store, ``None`` for memory."""
+    """Open the store at ``location``: a folder for the embedded store, ``None`` for memory,
+    or an ``http(s)://`` SPARQL endpoint URL (see :mod:`competency_kg.store.remote`)."""
     from competency_kg.store.embedded import EmbeddedStore
 
     if isinstance(location, str) and location.startswith(("http://", "https://")):
-        raise StoreError(f"remote SPARQL stores are not supported yet: {location}")
+        from competency_kg.store.remote import RemoteStore
+
+        return RemoteStore(location)
     return EmbeddedStore(location, read_only=read_only)

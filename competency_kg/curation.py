@@ -1,0 +1,144 @@
+"""Curators' corrections: what a source got wrong or left ambiguous, fixed in files that
+survive every reload.
+
+A correction file is TriG (``seeds/curation/*.trig``). Each correction is a ``ckg:Correction``
+in the default graph, saying who made it (``dcterms:creator``), when (``dcterms:created``) and
+why (``rdfs:comment``), and naming two graphs in the same file: ``ckg:retractions`` (triples
+the source states wrongly) and ``ckg:additions`` (what it should state). Data IRIs are written
+relative to the data base (``<occupation/15-1299.00>``), so corrections follow a configured
+base IRI.
+
+At every load, after a source is read, each correction is tried against that source's graph:
+it *applies* when all its retractions are in the graph (or, with no retractions, when every
+subject it adds to is described there). The retractions are then removed from the source's
+graph, and the additions, the correction's description and the retracted triples (reified, so
+they stay on record without being asserted) go to the source's curation graph
+``{base}graph/curation/{source}``. A correction that applies to no source is *stale*: the source
+has changed, or the correction is wrong; load and the report say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS
+
+from competency_kg.iris import Minter
+from competency_kg.loaders.errors import SourceError
+from competency_kg.namespaces import CKG
+from competency_kg.store.embedded import to_rdflib
+
+
+@dataclass
+class Correction:
+    iri: URIRef
+    path: Path
+    description: Graph
+    additions: Graph
+    retractions: Graph
+
+    @property
+    def reason(self) -> str:
+        return str(self.description.value(self.iri, RDFS.comment) or "")
+
+    def matches(self, graph: Graph) -> bool:
+        """Whether the correction applies to ``graph`` (see the module docstring)."""
+        if len(self.retractions):
+            return all(t in graph for t in self.retractions)
+        subjects = set(self.additions.subjects())
+        return bool(subjects) and all((s, None, None) in graph for s in subjects)
+
+
+@dataclass
+class Applied:
+    """The corrections applied to one source graph, and what they did."""
+
+    graph_iri: URIRef
+    corrections: list[Correction] = field(default_factory=list)
+
+
+def read_corrections(folder: Path, minter: Minter) -> list[Correction]:
+    """Every correction in ``folder/*.trig``, in file-name order then IRI order."""
+    out: list[Correction] = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.trig")):
+        out.extend(_read_file(path, minter))
+    return out
+
+
+def _read_file(path: Path, minter: Minter) -> list[Correction]:
+    try:
+        data = path.read_bytes()
+        quads = list(ox.parse(data, ox.RdfFormat.TRIG, base_iri=minter.base))
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" if exc.lineno else None
+        raise SourceError(path, where, f"not valid TriG: {exc}") from exc
+    except (OSError, ValueError) as exc:
+        raise SourceError(path, None, f"cannot read: {exc}") from exc
+    graphs: dict[object, Graph] = {}
+    for q in quads:
+        key = None if isinstance(q.graph_name, ox.DefaultGraph) else to_rdflib(q.graph_name)
+        graphs.setdefault(key, Graph()).add(
+            (to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object))
+        )
+    default = graphs.get(None, Graph())
+    corrections = sorted(set(default.subjects(RDF.type, CKG.Correction)))
+    if not corrections:
+        raise SourceError(path, None, "no ckg:Correction in the file's default graph")
+    out = []
+    for iri in corrections:
+        if not isinstance(iri, URIRef):
+            raise SourceError(path, None, "a correction must have an IRI, not a blank node")
+        for required in (DCTERMS.creator, RDFS.comment):
+            if default.value(iri, required) is None:
+                raise SourceError(
+                    path,
+                    f"correction <{iri}>",
+                    f"says nothing for {required.n3()}: every correction says who made it and why",
+                )
+        description = Graph()
+        for t in default.triples((iri, None, None)):
+            description.add(t)
+        additions, retractions = Graph(), Graph()
+        for prop, target in ((CKG.additions, additions), (CKG.retractions, retractions)):
+            for name in default.objects(iri, prop):
+                target += graphs.get(name, Graph())
+        if not len(additions) and not len(retractions):
+            raise SourceError(path, f"correction <{iri}>", "adds and retracts nothing")
+        out.append(Correction(iri, path, description, additions, retractions))
+    return out
+
+
+def apply_corrections(
+    graph: Graph, graph_iri: URIRef, corrections: list[Correction]
+) -> tuple[Graph, Applied]:
+    """Remove the retractions of every correction that applies; return the graph and record."""
+    applied = Applied(graph_iri)
+    for c in corrections:
+        if c.matches(graph):
+            for t in c.retractions:
+                graph.remove(t)
+            applied.corrections.append(c)
+    return graph, applied
+
+
+def curation_graph(applied: Applied) -> Graph:
+    """What the source's curation graph holds: additions, descriptions, retracted statements."""
+    g = Graph()
+    for c in applied.corrections:
+        g += c.additions
+        g += c.description
+        g.add((c.iri, CKG.appliedTo, applied.graph_iri))
+        g.add((c.iri, DCTERMS.source, Literal(c.path.name)))
+        for s, p, o in c.retractions:
+            st = BNode()
+            g.add((c.iri, CKG.retracted, st))
+            g.add((st, RDF.type, RDF.Statement))
+            g.add((st, RDF.subject, s))
+            g.add((st, RDF.predicate, p))
+            g.add((st, RDF.object, o))
+    return g

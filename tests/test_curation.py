@@ -1,0 +1,102 @@
+"""Corrections kept in files, applied at every load, reported when they no longer match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+
+from competency_kg.iris import Minter
+from competency_kg.loaders.errors import SourceError
+from competency_kg.loading import load_paths
+from competency_kg.namespaces import sparql_prefixes
+from competency_kg.reporting import store_report
+from competency_kg.store import GraphStore, open_store
+
+from support import FIXTURES, OVERVIEW_SEED
+
+LIST = URIRef(
+    "https://w3id.org/competency-kg/occupation/computer-user-support-specialists/list/"
+    "occupation-specific/most-common-break-point"
+)
+CORRECTIONS = FIXTURES / "curation"
+
+
+def _empty_ranks(store: GraphStore) -> list[int]:
+    rows = store.select(sparql_prefixes() + f"SELECT ?r WHERE {{ <{LIST}> ckg:emptyRank ?r }}")
+    return [int(r["r"]) for r in rows]
+
+
+def test_correction_applies_and_survives_reloads(tmp_path: Path) -> None:
+    minter = Minter()
+    store = open_store(tmp_path / "store")
+    load_paths(store, [OVERVIEW_SEED], minter, corrections=[])
+    assert _empty_ranks(store) == [2]
+    before = {r.message for r in store_report(store, minter)[0].results}
+    assert any("prints rank 2 with no competency" in m for m in before)
+
+    messages: list[str] = []
+    for _ in range(2):  # a reload re-reads the source and applies the correction again
+        load_paths(
+            store, [OVERVIEW_SEED], minter, corrections=[CORRECTIONS], progress=messages.append
+        )
+        assert _empty_ranks(store) == []
+    after = {r.message for r in store_report(store, minter)[0].results}
+    assert not any("prints rank 2 with no competency" in m for m in after)
+    assert any("rank 2 is missing" in m or "rank 2" in m for m in after - before)
+
+    applied = store.select(
+        sparql_prefixes()
+        + """SELECT ?c ?g ?why WHERE {
+        GRAPH ?cg { ?c a ckg:Correction ; ckg:appliedTo ?g ; rdfs:comment ?why ;
+                       ckg:retracted [ rdf:predicate ckg:emptyRank ; rdf:object 2 ] } }"""
+    )
+    assert len(applied) == 1 and str(applied[0]["c"]).endswith("#break-point-rank-2")
+    # what the source said stays on record, reified, but is no longer asserted
+    assert not store.ask(f"ASK {{ <{LIST}> <{LIST}> ?o }}")
+
+    stale = store.select(
+        sparql_prefixes()
+        + """SELECT ?c WHERE {
+        GRAPH ?m { ?m ckg:staleCorrection ?c } }"""
+    )
+    assert [str(r["c"]).rsplit("#")[-1] for r in stale] == ["stale"]
+    assert any("stale correction" in m and "#stale" in m for m in messages)
+    # the stale correction's additions were not applied
+    assert not store.ask('ASK { ?s <http://www.w3.org/2000/01/rdf-schema#label> "somebody" }')
+    store.close()
+
+
+def test_dropping_a_correction_file_restores_the_source_statement(tmp_path: Path) -> None:
+    minter = Minter()
+    store = open_store(tmp_path / "store")
+    load_paths(store, [OVERVIEW_SEED], minter, corrections=[CORRECTIONS])
+    load_paths(store, [OVERVIEW_SEED], minter, corrections=[])
+    assert _empty_ranks(store) == [2]
+    assert not store.select(sparql_prefixes() + "SELECT ?c WHERE { ?c a ckg:Correction }")
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("<a> <b> <c> .\n<g> { <a> <b> ", "not valid TriG"),
+        ("<a> <b> <c> .", "no ckg:Correction"),
+        (
+            "@prefix ckg: <https://w3id.org/competency-kg/ontology#> .\n"
+            '<c> a ckg:Correction ; <http://www.w3.org/2000/01/rdf-schema#comment> "why" .',
+            "who made it and why",
+        ),
+    ],
+)
+def test_bad_correction_files_name_the_file(tmp_path: Path, text: str, words: str) -> None:
+    folder = tmp_path / "curation"
+    folder.mkdir()
+    (folder / "bad.trig").write_text(text)
+    store = open_store(tmp_path / "store")
+    with pytest.raises(SourceError) as err:
+        load_paths(store, [OVERVIEW_SEED], Minter(), corrections=[folder])
+    assert "bad.trig" in str(err.value) and words in str(err.value)
+    assert store.graph_names() == []
+    store.close()
