@@ -27,8 +27,7 @@ from competency_kg.loaders.documents import (
 from competency_kg.loaders.names import LEVEL_PREFIXES, competency_key, slugify, split_level
 from competency_kg.namespaces import CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
 
-#: The scale of the framework export's levels, and of the overview's "Basic …" prefixes.
-FRAMEWORK_SCALE = "proficiency"
+#: The scale of the overview's "Basic …" level prefixes (framework exports define their own).
 OVERVIEW_SCALE = "skill-level"
 
 KIND_TERMS: dict[str, URIRef] = {
@@ -96,14 +95,20 @@ class _Builder:
         if value is not None and value.strip():
             self.g.add((s, p, Literal(value.strip(), lang=lang)))
 
-    def scale(self, key: str, label: str, levels: Iterable[tuple[str, str]]) -> dict[str, URIRef]:
-        """Emit an ordered proficiency scale; return level key → level IRI."""
-        scale = self.resource(self.m.scale(key), CKG.ProficiencyScale)
+    def scale(
+        self, scale: URIRef, label: str, levels: Iterable[tuple[str, str]]
+    ) -> dict[str, URIRef]:
+        """Emit an ordered proficiency scale at ``scale``; return level key → level IRI.
+
+        Levels are minted under the scale (``{scale}/{key}``), so two scales that share a
+        key ("advanced") never merge into one level with two positions.
+        """
+        self.resource(scale, CKG.ProficiencyScale)
         self.text(scale, SKOS.prefLabel, label)
         out: dict[str, URIRef] = {}
         previous: URIRef | None = None
         for position, (level_key, level_label) in enumerate(levels, start=1):
-            level = self.resource(self.m.level(key, level_key), CKG.ProficiencyLevel)
+            level = self.resource(self.m.under(scale, slugify(level_key)), CKG.ProficiencyLevel)
             self.text(level, SKOS.prefLabel, level_label)
             self.g.add((level, SKOS.notation, Literal(level_key)))
             self.g.add((level, SKOS.inScheme, scale))
@@ -175,10 +180,14 @@ def framework_to_graph(doc: FrameworkDocument, minter: Minter, source: URIRef) -
     for ref in doc.sources:
         _source_reference(b, fw, ref)
 
+    # Each framework defines its own levels, in document order: its own scale.
+    scale = minter.under(fw, "levels")
     levels = b.scale(
-        FRAMEWORK_SCALE, "Proficiency levels", [(lv.key, lv.label) for lv in doc.levels]
+        scale,
+        f"Proficiency levels of {doc.title} {version}",
+        [(lv.key, lv.label) for lv in doc.levels],
     )
-    g.add((fw, CKG.proficiencyScale, minter.scale(FRAMEWORK_SCALE)))
+    g.add((fw, CKG.proficiencyScale, scale))
     for lv in doc.levels:
         for st in lv.statements:
             s = b.resource(
@@ -231,7 +240,10 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
     g = b.g
     occ = b.occupation(None, doc.title, doc.where)
     b.text(occ, CKG.jobDescription, doc.job_description)
-    levels = b.scale(OVERVIEW_SCALE, "Skill levels", [(k, k.title()) for k in LEVEL_PREFIXES])
+    # The "Basic …"/"Intermediate …" prefixes are the format's own scale, shared by every overview.
+    levels = b.scale(
+        minter.scale(OVERVIEW_SCALE), "Skill levels", [(k, k.title()) for k in LEVEL_PREFIXES]
+    )
 
     known: dict[str, URIRef] = {}
     for d in doc.competencies:
@@ -252,11 +264,10 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
         if level:
             g.add((req, CKG.requiredLevel, levels[level]))
 
-    def mention(s: URIRef, wording: str, kind: Kind | None = None) -> URIRef:
+    def mention(s: URIRef, wording: str) -> URIRef:
+        """A competency named outside the definitions: its kind stays on the list naming it."""
         comp, level = b.competency(wording)
         b.name_competency(comp, wording)
-        if kind is not None:
-            g.add((comp, CKG.competencyKind, KIND_TERMS[kind]))
         g.add((s, CKG.competency, comp))
         g.add((s, CKG.sourceWording, Literal(wording)))
         if level:
@@ -280,14 +291,12 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
             g.add((lst, CKG.emptyRank, Literal(rank, datatype=XSD.integer)))
         seen: dict[str, int] = {}
         for e in rl.entries:
-            node = _entry(b, lst, e, seen, lambda s, w, k=rl.kind: mention(s, w, k))
+            node = _entry(b, lst, e, seen, mention)
             g.add((lst, CKG.entry, node))
 
     for n, u in enumerate(doc.unplaced, start=1):
         parent = minter.under(occ, "list", slugify(u.kind), "unplaced")
-        node = _entry(
-            b, parent, u.entry, {}, lambda s, w, k=u.kind: mention(s, w, k), suffix=str(n)
-        )
+        node = _entry(b, parent, u.entry, {}, mention, suffix=str(n))
         g.add((occ, CKG.unplacedEntry, node))
         g.add((node, CKG.competencyKind, KIND_TERMS[u.kind]))
         for lt in u.candidate_lists:
