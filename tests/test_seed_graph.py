@@ -54,7 +54,7 @@ def test_four_ordered_levels_with_ten_statements_each(kg: GraphStore) -> None:
         kg,
         """SELECT ?a ?b WHERE { ?x ceterms:precedes ?y .
         ?x skos:notation ?a ; skos:inScheme ?sc . ?y skos:notation ?b .
-        ?sc skos:prefLabel "Proficiency levels"@en }""",
+        ?fw ckg:proficiencyScale ?sc }""",
     )
     assert {(str(r["a"]), str(r["b"])) for r in chain} == {
         ("emerging", "developing"),
