@@ -34,7 +34,8 @@ class UsageError(Exception):
 
 
 def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
-    if read_only and not Path(cfg.store).exists():
+    remote = cfg.store.startswith(("http://", "https://"))
+    if read_only and not remote and not Path(cfg.store).exists():
         raise StoreError(f"no store at {cfg.store}: run 'competency-kg load' first")
     return open_store(cfg.store, read_only=read_only)
 

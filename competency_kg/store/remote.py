@@ -31,9 +31,15 @@ What the servers must be set up to do
   --bind 127.0.0.1:7878 --union-default-graph``) so that, as in the embedded store, the default
   graph of a query is the union of all named graphs.
 * **Virtuoso**: the default graph of a query without ``FROM`` is already the union of all
-  graphs. Its own graphs (``virtrdf#``, ``ldp#``, ``http://localhost:8890/sparql`` and
-  ``…/DAV/``) are excluded from every query (``DEFINE input:default-graph-exclude`` and
-  ``input:named-graph-exclude``), from :meth:`RemoteStore.graph_names` and from dumps.
+  graphs, Virtuoso's own included (``virtrdf#``, ``ldp#``, ``http://localhost:8890/sparql``,
+  ``…/DAV/``). To keep those out, a query without ``FROM`` is sent with the store's graphs as
+  its ``default-graph-uri``/``named-graph-uri`` (one extra graph-listing request per query);
+  Virtuoso's ``input:default-graph-exclude`` pragmas cannot do it (in 7.2 they make ``COUNT``
+  over ``GRAPH <g>`` answer 1 and do not exclude from ``GRAPH ?g``). Its trailing ``VALUES``
+  only works in a ``SELECT`` projecting every bound variable, so ``bindings`` go in a
+  ``VALUES`` block at the start of the ``WHERE`` group instead. It refuses blank nodes in
+  ``INSERT DATA``, so triples with blank nodes are written with ``INSERT {…} WHERE {}``. It
+  stores ``xsd:boolean`` as ``1``/``0``: dumps write ``true``/``false`` again.
   Updates over ``/sparql`` need ``grant SPARQL_UPDATE to "SPARQL";`` (``isql-vt``), or use
   the authenticated endpoint ``/sparql-auth`` with a user that has ``SPARQL_UPDATE``.
   Virtuoso caps results at ``ResultSetMaxRows`` (``[SPARQL]`` section of ``virtuoso.ini``,
@@ -51,28 +57,31 @@ SPARQL parser overflows past about 4,990 triples in one ``GRAPH`` block, so grap
 in blocks of ``block_triples`` = 2,000; triples that share a blank node stay in one block). For
 Virtuoso the request starts with ``DEFINE sql:big-data-const 1``: without it Virtuoso compiles
 each constant into SQL text, takes seconds per thousand triples and fails beyond ~1,300 triples
-("generated SQL text has exceeded 10000 lines"). ``sql:log-enable`` is *not* changed: its
-non-default values turn on row-by-row autocommit, which would give up the transaction.
+("generated SQL text has exceeded 10000 lines"); with it 100,000 triples take ~3 s. (It is not
+accepted with every operation, ``CREATE GRAPH`` for one, but is with all those used here.)
+``sql:log-enable`` is *not* changed: its non-default values turn on row-by-row autocommit,
+which would give up the transaction; a default transaction of 100,000 triples works.
 
 Bigger replacements (and :meth:`bulk_replace`) are **staged**: the new triples are inserted
 into temporary graphs ``urn:x-competency-kg:staging:…`` over as many requests as needed, then
 one small request swaps them in (``MOVE`` staging → target, ``DELETE WHERE`` + ``ADD`` for the
-descriptions) and a failure on the way drops the staging graphs, leaving the old data. Staging
-graphs are visible in the union default graph while a load runs (duplicated triples); those
-left by a killed load are dropped by the next write and never listed by :meth:`graph_names`.
-One writer at a time, as with the embedded store.
+descriptions) and a failure on the way drops the staging graphs, leaving the old data. On the
+Oxigraph server staging graphs are visible in the union default graph while a load runs
+(duplicated triples); on Virtuoso they are not (queries name the store's graphs, and
+:meth:`graph_names` never lists staging graphs). Those left by a killed load are dropped by the
+next write. One writer at a time, as with the embedded store.
 
 What each server guarantees for one request (checked by the tests):
 
 * **Oxigraph server** runs an update request in one transaction: readers see the old or the
-  new data, and a request that fails changes nothing. A single request has no size limit, so
-  staging is only used past ``max_request_bytes``.
+  new data, and a request that fails changes nothing. It took a 16 MB request (200,000
+  triples, ~19 s) in one piece; staging is only used past ``max_request_bytes``.
 * **Virtuoso** parses the whole request before running any of it, so malformed data changes
-  nothing, and commits once at the end, so readers do not see half of it. But when an
-  operation fails *at run time*, the operations before it in the same request stay committed
-  (e.g. ``DROP …; INSERT DATA …; CREATE GRAPH <existing>`` keeps the drop and the insert): a
-  request that fails midway (out of disk, deadlock, server killed) can leave a partial
-  replacement. Rerun the load to repair it.
+  nothing, and runs it as one transaction committed at the end ("Commit -- done" in its
+  answer). But when an operation fails *at run time*, the operations before it in the same
+  request stay committed: ``DROP …; INSERT DATA …; CREATE GRAPH <existing>`` keeps the drop
+  and the insert and answers HTTP 500. So a replacement that fails at run time can be left
+  half done; rerun the load to repair it.
 
 A dump or a paged graph read is not a snapshot: it is read in pages (Virtuoso) that a
 concurrent write could change in between.
@@ -128,6 +137,8 @@ VIRTUOSO_SYSTEM_GRAPHS = (
 )
 
 _XSD_STRING = str(XSD.string)
+_XSD_BOOLEAN = str(XSD.boolean)
+_BOOLEANS = {"1": "true", "0": "false"}
 _RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
     "application/sparql-results+json": ox.QueryResultsFormat.JSON,
     "application/sparql-results+xml": ox.QueryResultsFormat.XML,
@@ -143,6 +154,7 @@ _RDF_FORMATS: dict[str, ox.RdfFormat] = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
 _QUERY_FORMS = (SELECT, ASK, CONSTRUCT, DESCRIBE)
+_TABULAR = ("text/csv", "text/tab-separated-values")
 _PAGE = 10000
 
 
@@ -320,15 +332,31 @@ class RemoteStore(GraphStore):
     def _ignored(self) -> tuple[str, ...]:
         return VIRTUOSO_SYSTEM_GRAPHS if self.server() == "virtuoso" else ()
 
-    def _query_text(self, query: str, dataset_given: bool = False) -> str:
-        """The query with Virtuoso's own graphs excluded from its dataset."""
-        if self.server() != "virtuoso" or dataset_given:
-            return query
-        pragmas = "".join(
-            f"DEFINE input:default-graph-exclude <{g}>\nDEFINE input:named-graph-exclude <{g}>\n"
-            for g in VIRTUOSO_SYSTEM_GRAPHS
+    def _query(
+        self,
+        query: str,
+        accept: str,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+    ) -> _Response:
+        """Send a query; on Virtuoso, with the store's own graphs as its dataset.
+
+        Virtuoso's union default graph (and ``GRAPH ?g``) would also reach its system graphs;
+        its ``input:*-graph-exclude`` pragmas cannot be used instead (in 7.2 they break
+        ``COUNT`` over ``GRAPH <g>`` and do not exclude from ``GRAPH ?g``). A query with its
+        own ``FROM`` is sent as it is.
+        """
+        if (
+            default_graphs is None
+            and named_graphs is None
+            and self.server() == "virtuoso"
+            and not _has_dataset_clause(query)
+        ):
+            graphs = [str(g) for g in self.graph_names()] or [STAGING_PREFIX + "none"]
+            default_graphs, named_graphs = graphs, graphs
+        return self._send(
+            query, accept=accept, default_graphs=default_graphs, named_graphs=named_graphs
         )
-        return pragmas + query
 
     def _update(self, text: str) -> None:
         if self.server() == "virtuoso":
@@ -416,6 +444,7 @@ class RemoteStore(GraphStore):
             raise
 
         # The switch: one small request.
+        assert staging is not None
         ops = []
         target_slots = [name for name, blocks in targets if blocks is not None]
         k = 0
@@ -456,7 +485,7 @@ class RemoteStore(GraphStore):
     ) -> tuple[dict, int | None]:
         if bindings:
             query = _with_values(query, bindings, self.server() == "virtuoso")
-        response = self._send(self._query_text(query), accept=RESULTS_JSON)
+        response = self._query(query, RESULTS_JSON)
         if response.truncated_at is not None and not allow_cut:
             raise _truncated(response.truncated_at)
         try:
@@ -485,7 +514,7 @@ class RemoteStore(GraphStore):
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         if bindings:
             query = _with_values(query, bindings, self.server() == "virtuoso")
-        response = self._send(self._query_text(query), accept="application/n-triples")
+        response = self._query(query, "application/n-triples")
         if response.truncated_at is not None:
             raise _truncated(response.truncated_at)
         if response.mime in _RESULT_FORMATS:
@@ -505,42 +534,42 @@ class RemoteStore(GraphStore):
         if graph_mime not in _RDF_FORMATS:
             raise ValueError(f"cannot serialize a graph as {graph_mime}")
         form = _query_form(query)
+        wanted = results_mime
+        if self.server() == "virtuoso" and results_mime in _TABULAR:
+            # Virtuoso's CSV and TSV are its own (quoted header, no blank node labels, TSV
+            # without N-Triples terms): take its JSON and write them as the embedded store does.
+            wanted = RESULTS_JSON
         if form in (SELECT, ASK):
-            accept = results_mime
+            accept = wanted
         elif form in (CONSTRUCT, DESCRIBE):
             accept = graph_mime
         else:
-            accept = f"{results_mime}, {graph_mime};q=0.9"
-        text = self._query_text(query, default_graphs is not None or named_graphs is not None)
+            accept = f"{wanted}, {graph_mime};q=0.9"
         try:
-            response = self._send(
-                text, accept=accept, default_graphs=default_graphs, named_graphs=named_graphs
-            )
+            response = self._query(query, accept, default_graphs, named_graphs)
         except StoreError as exc:
             if "HTTP 406" not in str(exc):
                 raise
             # The server cannot write that format: take its own and convert.
             fallback = "application/n-triples" if accept == graph_mime else RESULTS_JSON
-            response = self._send(
-                text, accept=fallback, default_graphs=default_graphs, named_graphs=named_graphs
-            )
+            response = self._query(query, fallback, default_graphs, named_graphs)
         if response.truncated_at is not None:
             raise _truncated(response.truncated_at)
         is_graph = response.mime in _RDF_FORMATS
         if is_graph or (response.mime == "text/plain" and form in (CONSTRUCT, DESCRIBE)):
             return RawResult("graph", graph_mime, _convert_graph(response, graph_mime))
+        boolean = form == ASK or (form is None and _is_boolean(response.data, response.mime))
         data = response.data
         if response.mime != results_mime:
             data = _convert_results(response, results_mime)
-        kind = (
-            "ask"
-            if form == ASK or (form is None and _is_boolean(data, results_mime))
-            else ("select")
-        )
+        kind = "ask" if boolean else "select"
         return RawResult(kind, results_mime, data)
 
     def _all_graphs(self) -> list[str]:
-        doc, _ = self._json("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", allow_cut=True)
+        response = self._send(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", accept=RESULTS_JSON
+        )
+        doc = json.loads(response.data)
         return [b["g"]["value"] for b in doc["results"]["bindings"] if b["g"]["type"] == "uri"]
 
     def graph_names(self) -> list[URIRef]:
@@ -661,6 +690,12 @@ def _with_values(query: str, bindings: Mapping[str, Node], inside: bool) -> str:
     return f"{query[:where]} {values} {query[where:]}"
 
 
+def _has_dataset_clause(query: str) -> bool:
+    """Whether the query names its own dataset (``FROM``/``FROM NAMED`` before its WHERE)."""
+    head = _TOKENS.sub(lambda m: m.group() if m.group() in "{}" else " ", query).split("{", 1)[0]
+    return re.search(r"(?i)\bFROM\b", head) is not None
+
+
 def _truncated(cap: int) -> StoreError:
     return StoreError(
         f"the SPARQL endpoint cut the result at {cap} rows (Virtuoso's ResultSetMaxRows): "
@@ -717,6 +752,8 @@ def _ox(b: dict) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if lang:
         return ox.Literal(value, language=lang)
     dt = b.get("datatype")
+    if dt == _XSD_BOOLEAN and value in _BOOLEANS:  # Virtuoso stores booleans as 1 and 0
+        value = _BOOLEANS[value]
     return ox.Literal(value, datatype=ox.NamedNode(dt)) if dt else ox.Literal(value)
 
 

@@ -1,0 +1,207 @@
+"""Real SPARQL servers for the remote-store tests: Virtuoso 7.2 and the Oxigraph server.
+
+Each runs as an ordinary child process on 127.0.0.1, on free ports, with its data in a
+temporary folder, and is stopped (by its pid) when the test session ends. A server that cannot
+start makes the tests that need it fail with the server's log: nothing is skipped.
+
+* Virtuoso (Debian's ``virtuoso-opensource``): a copy of the packaged ``virtuoso.ini`` whose
+  database files point into the temporary folder, whose two ``ServerPort``s are free ports,
+  and whose ``ResultSetMaxRows`` is lowered to ``VIRTUOSO_MAX_ROWS`` so that the tests reach
+  Virtuoso's result cap with small data. A fresh database has the user ``dba`` with the
+  password ``dba``: the tests use it, over the digest-authenticated ``/sparql-auth``. These
+  credentials exist only in that throw-away database, listening on loopback.
+* Oxigraph server (PyPI ``oxigraph``): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT
+  --union-default-graph``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+VIRTUOSO_MAX_ROWS = 10000
+VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"  # a fresh database's own; test-only
+START_TIMEOUT = 90.0
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    folder: Path
+    log: Path
+    #: The ``--store`` URL that reads and writes (with credentials where needed).
+    url: str
+    #: The same endpoint without credentials.
+    public_url: str
+
+    def log_text(self) -> str:
+        parts = []
+        for f in sorted(self.folder.glob("*.log")):
+            parts.append(f"--- {f.name}\n{f.read_text(errors='replace')[-6000:]}")
+        return "\n".join(parts)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_up(server: Server, probe: str, deadline: float) -> None:
+    """Poll ``probe`` until it answers 200; fail the test with the log if it never does."""
+    last = ""
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(
+                f"{server.name} exited with code {server.process.returncode} while starting\n"
+                + server.log_text(),
+                pytrace=False,
+            )
+        try:
+            with urllib.request.urlopen(probe, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as exc:
+            last = str(exc)
+        time.sleep(0.3)
+    stop(server)
+    pytest.fail(
+        f"{server.name} did not answer {probe} within {START_TIMEOUT:g} s ({last})\n"
+        + server.log_text(),
+        pytrace=False,
+    )
+
+
+def stop(server: Server) -> None:
+    """Stop the server by its pid: SIGTERM, then SIGKILL if it does not exit."""
+    if server.process.poll() is not None:
+        return
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=10)
+
+
+def _virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
+    text = VIRTUOSO_INI.read_text()
+    db_dir = "/var/lib/virtuoso-opensource-7/db/"
+    text = text.replace(db_dir, f"{folder}/")
+    text = text.replace("/var/lib/virtuoso-opensource-7/vsp", str(folder / "vsp"))
+    section = None
+    out = []
+    for line in text.splitlines():
+        m = re.match(r"\s*\[(.+)\]", line)
+        if m:
+            section = m.group(1)
+        if re.match(r"\s*ServerPort\s*=", line) and section == "Parameters":
+            line = f"ServerPort = {sql_port}"
+        elif re.match(r"\s*ServerPort\s*=", line) and section == "HTTPServer":
+            line = f"ServerPort = {http_port}"
+        elif re.match(r"\s*ResultSetMaxRows\s*=", line):
+            line = f"ResultSetMaxRows = {VIRTUOSO_MAX_ROWS}"
+        elif re.match(r"\s*DefaultHost\s*=", line):
+            line = "DefaultHost = localhost:8890"  # keeps the system graphs' usual names
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def start_virtuoso(folder: Path) -> Server:
+    exe = shutil.which("virtuoso-t")
+    if exe is None or not VIRTUOSO_INI.exists():
+        pytest.fail(
+            "Virtuoso is not installed (Debian package virtuoso-opensource; scripts/setup "
+            "installs it from scripts/debian-packages.txt)",
+            pytrace=False,
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vsp").mkdir(exist_ok=True)
+    sql_port, http_port = free_port(), free_port()
+    ini = folder / "virtuoso.ini"
+    ini.write_text(_virtuoso_ini(folder, sql_port, http_port))
+    log = folder / "stdout.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [exe, "-f", "-c", str(ini)],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    base = f"http://127.0.0.1:{http_port}"
+    server = Server(
+        "Virtuoso",
+        process,
+        folder,
+        log,
+        url=f"http://{VIRTUOSO_USER}:{VIRTUOSO_PASSWORD}@127.0.0.1:{http_port}/sparql-auth",
+        public_url=f"{base}/sparql",
+    )
+    _wait_until_up(server, f"{base}/sparql?query=ASK%7B%7D", time.monotonic() + START_TIMEOUT)
+    return server
+
+
+def start_oxigraph(folder: Path) -> Server:
+    exe = Path(sys.executable).with_name("oxigraph")
+    if not exe.exists():
+        found = shutil.which("oxigraph")
+        if found is None:
+            pytest.fail(
+                "the Oxigraph server is not installed (PyPI package oxigraph, in the dev extras)",
+                pytrace=False,
+            )
+        exe = Path(found)
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = folder / "stdout.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                str(exe),
+                "serve",
+                "--location",
+                str(folder / "data"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--union-default-graph",
+            ],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=dict(os.environ, RUST_LOG="warn"),
+        )
+    base = f"http://127.0.0.1:{port}"
+    server = Server("Oxigraph server", process, folder, log, url=base, public_url=base)
+    _wait_until_up(server, f"{base}/query?query=ASK%7B%7D", time.monotonic() + START_TIMEOUT)
+    return server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    stop(server)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield server
+    stop(server)
