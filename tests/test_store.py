@@ -178,3 +178,16 @@ def test_killed_bulk_load_leaves_the_old_data(tmp_path: Path) -> None:
     again = open_store(path)
     assert set(again.graph(G1)) == set(graph(("old", "p", "x")))
     again.close()
+
+
+def test_a_query_naming_its_dataset_is_not_widened_to_the_union(store: GraphStore) -> None:
+    store.replace_graphs(
+        [
+            GraphReplacement(G1, graph(("a", "p", Literal("one")))),
+            GraphReplacement(G2, graph(("a", "p", Literal("two")))),
+        ]
+    )
+    rows = store.select(f"SELECT ?o FROM <{G1}> WHERE {{ ?s ?p ?o }}")
+    assert [r["o"] for r in rows] == [Literal("one")]
+    raw = store.query_raw(f"SELECT ?o FROM <{G2}> WHERE {{ ?s ?p ?o }}", "text/csv")
+    assert raw.data.decode().split() == ["o", "two"]

@@ -200,7 +200,7 @@ class EmbeddedStore(GraphStore):
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
         if bindings:
             query = query + "\n" + values_clause(bindings)
-        return self._store.query(query, use_default_graph_as_union=True)
+        return self._store.query(query, use_default_graph_as_union=_union_default(query))
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -230,7 +230,7 @@ class EmbeddedStore(GraphStore):
         kwargs: dict[str, object] = {}
         if default_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        else:
+        elif _union_default(query):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
@@ -290,6 +290,14 @@ class EmbeddedStore(GraphStore):
         if not self.read_only:
             self._store.flush()
         del self._store
+
+
+def _union_default(query: str) -> bool:
+    """The default graph is the union of the named graphs unless the query names its own
+    dataset (FROM / FROM NAMED), which Oxigraph's union flag would otherwise override."""
+    from competency_kg.query_pool import inspect_query
+
+    return not inspect_query(query).has_dataset
 
 
 def _journal_dir(path: Path) -> Path:

@@ -1,0 +1,974 @@
+"""Run caller-supplied SPARQL queries in worker processes that can be stopped.
+
+A query sent to a public endpoint can run for hours (a cartesian product, a property-path
+explosion) and Oxigraph offers no way to cancel one from another thread. So each query runs in
+a **worker process** from a small pool; every worker opens the store read-only. The request
+thread hands a job to one idle worker and waits, on that worker's pipe only, for at most the
+timeout; when the time is up it sends the worker SIGKILL, a background thread starts a
+replacement, and the caller gets :class:`QueryTimeout`. Other requests meanwhile use the other
+workers and never wait behind the runaway one.
+
+Workers serialize the result themselves, straight into the negotiated format (SPARQL JSON/XML/
+CSV/TSV, Turtle, N-Triples, JSON-LD, RDF/XML), and hand back bytes: rows are never re-encoded
+in Python. Output larger than ``max_result_bytes`` stops with :class:`ResultTooLarge`.
+
+Processes come from a ``forkserver`` context (``spawn`` on request): nothing is ever forked
+from a process that has RocksDB open.
+
+No fetching on a caller's behalf. Oxigraph's ``SERVICE`` makes an HTTP request, so
+:func:`check_query` refuses any query that uses it (and any SPARQL Update) before it runs; and
+each worker, on Linux, installs a seccomp filter that denies it IPv4/IPv6 sockets altogether
+(:func:`deny_network`), so even a query that slipped past the check cannot reach the network.
+``FROM``/``FROM NAMED`` only name graphs in the store; Oxigraph never dereferences them.
+
+The pool is HTTP-agnostic: the web endpoint, the CLI and other pages can all use it. Without
+a store folder (an in-memory store in tests), :class:`InlineExecutor` runs queries in the
+calling thread with the same checks and result handling, but cannot stop them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import queue
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the worker processes never import rdflib
+    from competency_kg.store.base import GraphStore, RawResult
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESULT_BYTES = 50 * 1024 * 1024
+RESULTS_JSON = "application/sparql-results+json"
+
+#: Media types a worker can write SELECT/ASK results in.
+RESULT_MIMES = (
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+)
+#: Media types a worker can write CONSTRUCT/DESCRIBE results in.
+GRAPH_MIMES = (
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+)
+
+_STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+_RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
+
+
+# --------------------------------------------------------------------------- errors
+class QueryError(Exception):
+    """A query could not be answered; the message is meant for the person who sent it."""
+
+
+class QueryRefused(QueryError):
+    """The query asks for something this service does not do (SERVICE, an update)."""
+
+
+class QuerySyntaxError(QueryError):
+    """The engine could not parse the query; the message is the parser's."""
+
+
+class BadRequest(QueryError):
+    """The request around the query is wrong (for example a graph name that is not an IRI)."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran out of time and its worker was killed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"the query exceeded the {seconds:g} s limit and was cancelled; "
+            "narrow it (LIMIT, more specific patterns) and try again"
+        )
+        self.seconds = seconds
+
+
+class PoolBusy(QueryError):
+    """Every worker stayed busy for as long as the caller was willing to wait."""
+
+
+class StoreUnavailable(QueryError):
+    """No worker can open the store."""
+
+
+class ResultTooLarge(QueryError):
+    """The serialized result would exceed the size cap."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the result is larger than this endpoint's {human_bytes(limit)} cap; "
+            "ask for less (LIMIT/OFFSET, fewer variables) or use 'competency-kg export'"
+        )
+        self.limit = limit
+
+
+class NotAcceptable(QueryError):
+    """The result kind (``select``, ``ask``, ``graph``) has no format the caller accepts."""
+
+    def __init__(self, kind: str) -> None:
+        what = "an RDF graph" if kind == "graph" else f"{kind.upper()} results"
+        super().__init__(f"the query produces {what}, and none of its formats was acceptable")
+        self.kind = kind
+
+
+class QueryFailed(QueryError):
+    """The engine failed while evaluating the query, or its worker died."""
+
+
+class UpstreamError(QueryError):
+    """A remote store (a SPARQL server behind this one) refused or failed the query."""
+
+
+def human_bytes(n: int) -> str:
+    """
+    >>> human_bytes(50 * 1024 * 1024), human_bytes(1536), human_bytes(10)
+    ('50 MB', '1.5 KB', '10 bytes')
+    """
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n} bytes"
+
+
+# --------------------------------------------------------------------------- query inspection
+@dataclass(frozen=True)
+class QueryInfo:
+    """What a quick look at a query's text tells (without a full parse).
+
+    ``form`` is "select", "ask", "construct", "describe", "update" or None (not recognised);
+    ``has_dataset`` is true when the query names its own dataset (``FROM``/``FROM NAMED``);
+    ``uses_service`` is true when it uses ``SERVICE``.
+    """
+
+    form: str | None
+    has_dataset: bool
+    uses_service: bool
+
+
+# IRIREF per the SPARQL grammar, but allowing backslashes: Oxigraph accepts \u escapes in IRIs.
+_IRIREF = re.compile(r"<[^<>\"{}|^`\x00-\x20]*>")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# A keyword is a word not glued to a variable sigil, a prefixed name, a language tag or a
+# hyphenated local name. A '.' before it counts as a boundary (it may end a triple), so the
+# rare local name like ex:a.service reads as the keyword: a false alarm, never a miss.
+_KW_BEFORE = r"(?<![\w?$:@\-])"
+_KW_AFTER = r"(?![\w:\-])"
+_SERVICE = re.compile(_KW_BEFORE + r"service" + _KW_AFTER, re.IGNORECASE)
+_FORM = re.compile(
+    _KW_BEFORE + r"(select|ask|construct|describe|insert|delete|load|clear|create|drop|copy|"
+    r"move|add|with)" + _KW_AFTER,
+    re.IGNORECASE,
+)
+_FROM_OR_BRACE = re.compile(r"[{}]|" + _KW_BEFORE + r"from" + _KW_AFTER, re.IGNORECASE)
+_QUERY_FORMS = {"select", "ask", "construct", "describe"}
+_PARSER_LOCK = threading.Lock()
+
+
+def _strip(text: str) -> str:
+    """The query with comments blanked, strings emptied and IRIs emptied.
+
+    Scanned left to right as a SPARQL lexer does, so a quote inside an IRI, a '#' inside a
+    string or an IRI, or a keyword inside a string literal cannot mislead the caller.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = i
+            while j < n and text[j] not in "\r\n":
+                j += 1
+            out.append(" ")
+            i = j
+        elif c in "\"'":
+            if text.startswith(c * 3, i):
+                j = i + 3
+                while j < n and not text.startswith(c * 3, j):
+                    j += 2 if text[j] == "\\" else 1
+                j = min(j + 3, n)
+            else:
+                j = i + 1
+                while j < n and text[j] != c and text[j] not in "\r\n":
+                    j += 2 if text[j] == "\\" else 1
+                j = min(j + 1, n)
+            out.append(' "" ')
+            i = j
+        elif c == "<":
+            m = _IRIREF.match(text, i)
+            if m:
+                out.append(" <> ")
+                i = m.end()
+            else:
+                out.append("<")
+                i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _unescape(text: str) -> str:
+    """Replace \\uXXXX / \\UXXXXXXXX escapes (SPARQL 1.1 §19.2 applies them to the whole text)."""
+
+    def char(m: re.Match[str]) -> str:
+        code = int(m.group(1) or m.group(2), 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return m.group(0)
+        return chr(code)
+
+    return _UCHAR.sub(char, text)
+
+
+def inspect_query(text: str) -> QueryInfo:
+    """Look at a query's form, dataset clause and use of ``SERVICE``.
+
+    >>> inspect_query('SELECT * { ?s ?p "SERVICE <http://x/> {}" }')
+    QueryInfo(form='select', has_dataset=False, uses_service=False)
+    >>> inspect_query("PREFIX ex: <http://ex/> ASK FROM ex:g { SERVICE <http://x/> {} }")
+    QueryInfo(form='ask', has_dataset=True, uses_service=True)
+    >>> inspect_query("LOAD <http://example.org/data.ttl>").form
+    'update'
+    """
+    code = _strip(text)
+    m = _FORM.search(code)
+    if m is None:
+        form = None
+    else:
+        word = m.group(1).lower()
+        form = word if word in _QUERY_FORMS else "update"
+    depth = 0
+    has_dataset = False
+    for tok in _FROM_OR_BRACE.finditer(code):
+        t = tok.group(0)
+        if t == "{":
+            depth += 1
+        elif t == "}":
+            depth -= 1
+        elif depth <= 0:
+            has_dataset = True
+            break
+    return QueryInfo(form=form, has_dataset=has_dataset, uses_service=_uses_service(text, code))
+
+
+def _uses_service(text: str, code: str) -> bool:
+    unescaped = _unescape(text)
+    if "service" not in text.casefold() and "service" not in unescaped.casefold():
+        return False  # the keyword cannot be written without its letters
+    if _SERVICE.search(code) or (unescaped != text and _SERVICE.search(_strip(unescaped))):
+        return True
+    # The word appears, but only inside strings, IRIs, comments or names as far as a lexer can
+    # tell. A '<' may be an IRI or a less-than sign depending on the grammar, so let a real
+    # SPARQL parser confirm. If it cannot parse the text, the engine will most likely reject it
+    # too, and the workers' network guard stands behind this check in any case.
+    return _parser_finds_service(text)
+
+
+def _parser_finds_service(text: str) -> bool:
+    from pyparsing import ParseBaseException, ParseResults
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def walk(node: object) -> bool:
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            return any(walk(v) for v in node.values())
+        if isinstance(node, list | tuple | ParseResults):
+            return any(walk(v) for v in node)
+        return False
+
+    try:
+        with _PARSER_LOCK:
+            tree = parseQuery(text)
+    except (ParseBaseException, ValueError, TypeError):
+        return False
+    return walk(tree)
+
+
+def check_query(text: str) -> QueryInfo:
+    """Inspect a query and refuse what this read-only, non-fetching service does not run."""
+    info = inspect_query(text)
+    if info.form == "update":
+        raise QueryRefused(
+            "this is a SPARQL Update, and this endpoint is read-only: it answers queries "
+            "(SELECT, ASK, CONSTRUCT, DESCRIBE) only"
+        )
+    if info.uses_service:
+        raise QueryRefused(
+            "SERVICE is not allowed on this endpoint: it would make the server fetch data from "
+            "another endpoint on the caller's behalf; query that endpoint directly instead"
+        )
+    return info
+
+
+# --------------------------------------------------------------------------- network guard
+_SECCOMP_ARCH = {  # machine -> (AUDIT_ARCH_*, socket syscall numbers, seccomp syscall number)
+    "x86_64": (0xC000003E, (41, 0x40000000 | 41), 317),
+    "aarch64": (0xC00000B7, (198,), 277),
+}
+
+
+def deny_network() -> bool:
+    """Forbid this process (and threads it starts later) to open IPv4/IPv6 sockets.
+
+    Installs a seccomp filter (Linux x86-64 and aarch64) under which ``socket(AF_INET|AF_INET6,
+    …)`` fails with EACCES; Unix sockets and pipes keep working. Returns False, changing
+    nothing, where seccomp is not available. There is no way back for the process.
+    """
+    import ctypes
+    import platform
+
+    if not sys.platform.startswith("linux"):
+        return False
+    arch = _SECCOMP_ARCH.get(platform.machine())
+    if arch is None:
+        return False
+    audit_arch, socket_nrs, seccomp_nr = arch
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = (
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint32),
+        )
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = (
+            ("len", ctypes.c_ushort),
+            ("filter", ctypes.POINTER(SockFilter)),
+        )
+
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EACCES
+    af_inet, af_inet6 = 2, 10
+    k = len(socket_nrs)
+    # 0: arch; 1: wrong arch -> allow; 2: nr; 3..3+k-1: socket? -> check family; else allow;
+    # then family == AF_INET or AF_INET6 -> deny.
+    prog: list[tuple[int, int, int, int]] = [(ld, 0, 0, 4)]
+    allow_at = 6 + k
+    deny_at = allow_at + 1
+    prog.append((jeq, 0, allow_at - 2, audit_arch))
+    prog.append((ld, 0, 0, 0))
+    for idx, nr in enumerate(socket_nrs):
+        here = 3 + idx
+        last = idx == k - 1
+        family_at = 3 + k
+        prog.append((jeq, family_at - here - 1, (allow_at - here - 1) if last else 0, nr))
+    prog.append((ld, 0, 0, 16))  # args[0], low 32 bits (little-endian)
+    here = len(prog)
+    prog.append((jeq, deny_at - here - 1, 0, af_inet))
+    here = len(prog)
+    prog.append((jeq, deny_at - here - 1, 0, af_inet6))
+    prog.append((ret, 0, 0, allow))
+    prog.append((ret, 0, 0, deny))
+    assert len(prog) == deny_at + 1
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        arr = (SockFilter * len(prog))(*(SockFilter(*p) for p in prog))
+        fprog = SockFprog(len(prog), arr)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return False
+        # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog)
+        return libc.syscall(seccomp_nr, 1, 1, ctypes.byref(fprog)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# --------------------------------------------------------------------------- running a job
+@dataclass(frozen=True)
+class QueryJob:
+    """One query with everything a worker needs to answer it."""
+
+    query: str
+    results_mime: str | None = RESULTS_JSON  # None: SELECT/ASK results are not acceptable
+    graph_mime: str | None = "text/turtle"  # None: graph results are not acceptable
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    union_default: bool = True  # default graph = union of the named graphs
+    base_iri: str | None = None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _CappedBuffer(io.BytesIO):
+    """An in-memory output that refuses to grow beyond ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, b: Any) -> int:
+        if self.tell() + len(b) > self.limit:
+            raise _TooLarge
+        return super().write(b)
+
+
+def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...], Any]:
+    """Run ``job`` on a ``pyoxigraph.Store``: a reply tuple and the serialized bytes (or None).
+
+    Replies: ``("ok", kind, mime)``, ``("syntax", msg)``, ``("bad", msg)``, ``("error", msg)``,
+    ``("too-large",)``, ``("unacceptable", kind)``.
+    """
+    import pyoxigraph as ox
+
+    kwargs: dict[str, Any] = {}
+    try:
+        if job.default_graphs is not None or job.named_graphs is not None:
+            # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
+            # Protocol §2.1.4); a part it leaves out is empty, as in SPARQL 1.1 Query §13.2.
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+        elif job.union_default:
+            kwargs["use_default_graph_as_union"] = True
+    except ValueError as exc:
+        return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
+    if job.base_iri:
+        kwargs["base_iri"] = job.base_iri
+    try:
+        result = store.query(job.query, **kwargs)
+    except SyntaxError as exc:
+        return ("syntax", str(exc)), None
+    except Exception as exc:
+        return ("error", str(exc) or type(exc).__name__), None
+    buf = _CappedBuffer(max_bytes)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            kind, mime = "graph", job.graph_mime
+            if mime is None:
+                return ("unacceptable", kind), None
+            ox.serialize(result, buf, _rdf_format(mime))
+        else:
+            kind = "ask" if isinstance(result, ox.QueryBoolean) else "select"
+            mime = job.results_mime
+            if mime is None:
+                return ("unacceptable", kind), None
+            result.serialize(buf, _results_format(mime))
+    except _TooLarge:
+        return ("too-large", max_bytes), None
+    except Exception as exc:  # evaluation errors surface while the results are drawn
+        return ("error", str(exc) or type(exc).__name__), None
+    return ("ok", kind, mime), buf.getbuffer()
+
+
+def _results_format(mime: str) -> Any:
+    import pyoxigraph as ox
+
+    return {
+        "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+        "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+        "text/csv": ox.QueryResultsFormat.CSV,
+        "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    }[mime]
+
+
+def _rdf_format(mime: str) -> Any:
+    import pyoxigraph as ox
+
+    return {
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "application/ld+json": ox.RdfFormat.JSON_LD,
+        "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    }[mime]
+
+
+def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
+    """Turn a worker's reply into a result, or raise the matching :class:`QueryError`."""
+    from competency_kg.store.base import RawResult
+
+    status = reply[0]
+    if status == "ok":
+        return RawResult(reply[1], reply[2], bytes(data))
+    if status == "syntax":
+        raise QuerySyntaxError(f"SPARQL syntax error: {reply[1]}")
+    if status == "bad":
+        raise BadRequest(reply[1])
+    if status == "too-large":
+        raise ResultTooLarge(reply[1])
+    if status == "unacceptable":
+        raise NotAcceptable(reply[1])
+    raise QueryFailed(f"the query failed: {reply[1]}")
+
+
+# --------------------------------------------------------------------------- worker process
+class _StoreHandle:
+    """A read-only store that reopens itself when the files on disk change (a new load).
+
+    A read-only RocksDB handle sees the data as of opening. Writes grow the write-ahead logs
+    (``*.log``); flushes and compactions add and remove files, which changes the folder's
+    mtime. Checking both costs a few system calls per query.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.dir_mtime, self.wals = self._scan()
+        self.store = self._open()
+
+    def _open(self) -> Any:
+        import pyoxigraph as ox
+
+        return ox.Store.read_only(self.path)
+
+    def _scan(self) -> tuple[int, dict[str, int]]:
+        dir_mtime = os.stat(self.path).st_mtime_ns
+        wals: dict[str, int] = {}
+        with os.scandir(self.path) as it:
+            for e in it:
+                if e.name.endswith(".log"):
+                    wals[e.path] = e.stat().st_size
+        return dir_mtime, wals
+
+    def _changed(self) -> bool:
+        try:
+            if os.stat(self.path).st_mtime_ns != self.dir_mtime:
+                return True
+            return any(os.stat(p).st_size != size for p, size in self.wals.items())
+        except OSError:
+            return True
+
+    def current(self) -> Any:
+        if self._changed():
+            try:
+                scan = self._scan()  # before opening: a change after it is seen next time
+                store = self._open()
+            except OSError as exc:  # mid-write, or gone: keep the snapshot we have
+                log.debug("store reopen failed, keeping the old snapshot: %s", exc)
+            else:
+                self.store = store
+                self.dir_mtime, self.wals = scan
+        return self.store
+
+
+def _watch_parent() -> None:
+    """Exit when the process that started us goes away (even if it was killed)."""
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != ppid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool) -> None:
+    """Body of a worker process: open the store, then answer jobs until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
+    guarded = deny_network() if guard_network else False
+    _watch_parent()
+    try:
+        handle = _StoreHandle(store_path)
+    except OSError as exc:
+        conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
+        return
+    conn.send(("ready", os.getpid(), guarded))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        reply, data = execute(handle.current(), job, max_bytes)
+        try:
+            conn.send(reply)
+            if data is not None:
+                conn.send_bytes(data)
+        except OSError:  # the pool is gone
+            return
+        finally:
+            if data is not None:
+                data.release()
+
+
+# --------------------------------------------------------------------------- the pool
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Any
+    network_guarded: bool
+
+
+def _default_size() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class QueryPool:
+    """A pool of worker processes answering queries on the store at ``store_path``.
+
+    ``size`` workers (default: the number of cores) are started on first use or by
+    :meth:`start`. :meth:`run` answers one query or raises a :class:`QueryError`.
+    """
+
+    def __init__(
+        self,
+        store_path: str | Path,
+        *,
+        size: int | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+        start_method: str = "forkserver",
+        guard_network: bool = True,
+    ) -> None:
+        self.store_path = str(store_path)
+        self.size = size or _default_size()
+        self.timeout = timeout
+        self.max_result_bytes = max_result_bytes
+        self.start_method = start_method
+        self.guard_network = guard_network
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._live: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._spawn_lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        self._pending = 0  # workers being started
+        self._open_error: str | None = None
+        self.killed = 0  # workers killed on timeout, for statistics and tests
+
+    # -- lifecycle
+    def _context(self) -> Any:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # Import what a worker needs once, in the fork server; children start in
+            # milliseconds. The main module is preloaded too, so that children do not each
+            # re-import it (for a console script that would mean rdflib and the whole CLI).
+            preload = ["__main__", __name__]
+            main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+            if main_spec is not None and main_spec.name not in preload:
+                preload.append(main_spec.name)
+            ctx.set_forkserver_preload(preload)
+        return ctx
+
+    def start(self) -> None:
+        """Start the workers (in the background; :meth:`wait_ready` waits for them)."""
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+            self._pending += self.size
+        for _ in range(self.size):
+            self._spawn_async()
+
+    def wait_ready(self, timeout: float = _STARTUP_TIMEOUT) -> bool:
+        """Wait until every worker is up (True) or ``timeout`` passes (False)."""
+        self.start()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if len(self._live) >= self.size and self._pending == 0:
+                    return True
+                if self._open_error and not self._live:
+                    return False
+            time.sleep(0.02)
+        return False
+
+    @property
+    def network_guarded(self) -> bool:
+        """True when every live worker runs under the network guard."""
+        with self._lock:
+            return bool(self._live) and all(w.network_guarded for w in self._live)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._live)
+            self._live.clear()
+        for w in workers:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        end = time.monotonic() + 1.0
+        for w in workers:
+            w.process.join(max(0.0, end - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(1.0)
+            w.conn.close()
+
+    def __enter__(self) -> QueryPool:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- workers
+    def _spawn_async(self) -> None:
+        threading.Thread(target=self._spawn, name="query-worker-start", daemon=True).start()
+
+    def _spawn(self) -> None:
+        """Start one worker; retry while the store cannot be opened, until the pool closes."""
+        while not self._closed:
+            worker, error = self._start_worker()
+            with self._lock:
+                if worker is not None and not self._closed:
+                    self._pending -= 1
+                    self._live.add(worker)
+                    self._open_error = None
+                    self._idle.put(worker)
+                    return
+                if worker is None:
+                    self._open_error = error
+            if worker is not None:  # the pool closed while it started
+                self._stop(worker)
+                break
+            if self._closed or sys.is_finalizing():
+                break
+            log.warning("a query worker could not start: %s; retrying", error)
+            time.sleep(_RETRY_DELAY)
+        with self._lock:
+            self._pending -= 1
+
+    def _start_worker(self) -> tuple[_Worker | None, str | None]:
+        ctx = self._context()
+        parent, child = ctx.Pipe(duplex=True)
+        proc = ctx.Process(
+            target=_worker_main,
+            args=(child, self.store_path, self.max_result_bytes, self.guard_network),
+            name="competency-kg-query-worker",
+            daemon=True,
+        )
+        with self._spawn_lock:
+            proc.start()
+        child.close()
+        try:
+            if not parent.poll(_STARTUP_TIMEOUT):
+                raise EOFError("the worker did not start in time")
+            hello = parent.recv()
+        except (EOFError, OSError) as exc:
+            proc.kill()
+            proc.join(1.0)
+            parent.close()
+            return None, f"the query worker failed to start ({exc or type(exc).__name__})"
+        if hello[0] != "ready":
+            proc.join(1.0)
+            parent.close()
+            return None, str(hello[1])
+        return _Worker(proc, parent, bool(hello[2])), None
+
+    def _stop(self, w: _Worker) -> None:
+        with contextlib.suppress(OSError):
+            w.conn.send(None)
+        w.process.join(1.0)
+        if w.process.is_alive():
+            w.process.kill()
+            w.process.join(1.0)
+        w.conn.close()
+
+    def _retire(self, w: _Worker, *, kill: bool) -> None:
+        """Take a worker out of service (killing it first if asked) and start a replacement."""
+        if kill:
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.kill(w.process.pid, signal.SIGKILL)
+        with self._lock:
+            self._live.discard(w)
+            replace = not self._closed
+            if replace:
+                self._pending += 1
+
+        def reap() -> None:
+            w.process.join(5.0)
+            w.conn.close()
+
+        threading.Thread(target=reap, name="query-worker-reap", daemon=True).start()
+        if replace:
+            self._spawn_async()
+
+    def _acquire(self, wait: float) -> _Worker:
+        self.start()
+        end = time.monotonic() + wait
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise QueryFailed("the server is shutting down")
+                if self._open_error and not self._live:
+                    raise StoreUnavailable(self._open_error)
+            try:
+                w = self._idle.get(timeout=min(0.25, max(0.0, end - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= end:
+                    raise PoolBusy(
+                        f"all {self.size} query workers stayed busy for {wait:g} s; "
+                        "try again shortly"
+                    ) from None
+                continue
+            if w.process.is_alive():
+                return w
+            self._retire(w, kill=False)
+
+    # -- queries
+    def run(
+        self,
+        query: str,
+        *,
+        results_mime: str | None = RESULTS_JSON,
+        graph_mime: str | None = "text/turtle",
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default: bool | None = None,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+        info: QueryInfo | None = None,
+    ) -> RawResult:
+        """Answer ``query`` in a worker; its result as bytes in the requested format.
+
+        ``union_default`` None means: the default graph is the union of the named graphs
+        unless the query names its own dataset. ``info`` (from :func:`check_query`) saves
+        a second look at the text. Raises a :class:`QueryError` subclass.
+        """
+        job = _make_job(
+            query, results_mime, graph_mime, default_graphs, named_graphs, union_default,
+            base_iri, info,
+        )  # fmt: skip
+        limit = self.timeout if timeout is None else timeout
+        w = self._acquire(limit)
+        try:
+            w.conn.send(job)
+            if not w.conn.poll(limit):
+                self._retire(w, kill=True)
+                with self._lock:
+                    self.killed += 1
+                log.warning("query cancelled after %g s (worker %s killed)", limit, w.process.pid)
+                raise QueryTimeout(limit)
+            reply = w.conn.recv()
+            data = w.conn.recv_bytes() if reply[0] == "ok" else None
+        except (EOFError, OSError) as exc:
+            self._retire(w, kill=True)
+            raise QueryFailed(
+                "the query worker stopped unexpectedly (out of memory?); it has been replaced"
+            ) from exc
+        self._idle.put(w)
+        return _outcome(reply, data)
+
+
+def _make_job(
+    query: str,
+    results_mime: str | None,
+    graph_mime: str | None,
+    default_graphs: Sequence[str] | None,
+    named_graphs: Sequence[str] | None,
+    union_default: bool | None,
+    base_iri: str | None,
+    info: QueryInfo | None,
+) -> QueryJob:
+    if info is None:
+        info = check_query(query)
+    if results_mime is not None and results_mime not in RESULT_MIMES:
+        raise ValueError(f"cannot write query results as {results_mime}")
+    if graph_mime is not None and graph_mime not in GRAPH_MIMES:
+        raise ValueError(f"cannot write a graph as {graph_mime}")
+    if union_default is None:
+        union_default = not info.has_dataset
+    return QueryJob(
+        query=query,
+        results_mime=results_mime,
+        graph_mime=graph_mime,
+        default_graphs=tuple(default_graphs) if default_graphs is not None else None,
+        named_graphs=tuple(named_graphs) if named_graphs is not None else None,
+        union_default=union_default,
+        base_iri=base_iri,
+    )
+
+
+class InlineExecutor:
+    """Answers queries in the calling thread, without a timeout of its own: for in-memory
+    stores (tests) and remote stores (a SPARQL server, which enforces its own limits).
+
+    Same checks, dataset handling and result formats as :class:`QueryPool`.
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
+    ) -> None:
+        self.store = store
+        self.timeout = timeout
+        self.max_result_bytes = max_result_bytes
+        self.size = 1
+        self.killed = 0
+        self.network_guarded = False
+
+    def start(self) -> None:
+        pass
+
+    def wait_ready(self, timeout: float = 0.0) -> bool:
+        return True
+
+    def close(self) -> None:
+        pass
+
+    def run(
+        self,
+        query: str,
+        *,
+        results_mime: str | None = RESULTS_JSON,
+        graph_mime: str | None = "text/turtle",
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union_default: bool | None = None,
+        base_iri: str | None = None,
+        timeout: float | None = None,
+        info: QueryInfo | None = None,
+    ) -> RawResult:
+        job = _make_job(
+            query, results_mime, graph_mime, default_graphs, named_graphs, union_default,
+            base_iri, info,
+        )  # fmt: skip
+        ox_store = getattr(self.store, "oxigraph", None)
+        if ox_store is not None:
+            reply, data = execute(ox_store, job, self.max_result_bytes)
+            return _outcome(reply, data)
+        return self._run_remote(job)
+
+    def _run_remote(self, job: QueryJob) -> RawResult:
+        from competency_kg.store.base import StoreError
+
+        protocol = job.default_graphs is not None or job.named_graphs is not None
+        try:
+            result = self.store.query_raw(
+                job.query,
+                results_mime=job.results_mime or RESULTS_JSON,
+                graph_mime=job.graph_mime or "text/turtle",
+                default_graphs=list(job.default_graphs or ()) if protocol else None,
+                named_graphs=list(job.named_graphs or ()) if protocol else None,
+            )
+        except SyntaxError as exc:  # the server's own parser refused it (HTTP 400)
+            raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
+        except StoreError as exc:
+            raise UpstreamError(f"the store's SPARQL server failed the query: {exc}") from exc
+        wanted = job.graph_mime if result.kind == "graph" else job.results_mime
+        if wanted is None:
+            raise NotAcceptable(result.kind)
+        if len(result.data) > self.max_result_bytes:
+            raise ResultTooLarge(self.max_result_bytes)
+        return result

@@ -1,0 +1,278 @@
+"""Helpers for the SPARQL endpoint tests: the real server as a subprocess, HTTP, a listener.
+
+The fixtures built on them live in ``server_fixture`` (a plugin module).
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDFS
+
+from support import FIXTURES, ROOT
+
+W3C_PROTOCOL = Path(__file__).resolve().parent / "w3c" / "sparql11-protocol"
+UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
+QUERY_TIMEOUT = 2.0
+MAX_RESULT_BYTES = 1_000_000
+QUERY_WORKERS = 2
+
+
+# --------------------------------------------------------------------------- HTTP
+@dataclass
+class Reply:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+    elapsed: float = 0.0
+
+    @property
+    def content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+def fetch(
+    base: str,
+    path: str,
+    *,
+    method: str = "GET",
+    params: dict[str, str | list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+    body: bytes | str | None = None,
+    timeout: float = 30.0,
+) -> Reply:
+    """One HTTP request with exactly the headers given (http.client adds no Accept)."""
+    parsed = urllib.parse.urlsplit(base)
+    if params:
+        path += ("&" if "?" in path else "?") + urllib.parse.urlencode(params, doseq=True)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    start = time.monotonic()
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+    finally:
+        conn.close()
+    return Reply(resp.status, resp.headers, data, time.monotonic() - start)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Listener:
+    """A local TCP server that records every connection made to it (and closes it)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self) -> None:
+        self._stop = True
+        self._thread.join(2)
+        self.sock.close()
+
+    def __enter__(self) -> Listener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+RDF_FORMATS = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/ld+json": "json-ld",
+    "application/rdf+xml": "xml",
+}
+
+
+def parse_rdf(body: bytes, mime: str) -> Graph:
+    """Parse a response body with rdflib (an independent parser) by its media type."""
+    with warnings.catch_warnings():
+        # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph internally
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Graph().parse(data=body, format=RDF_FORMATS[mime], publicID="http://x.test/")
+
+
+# --------------------------------------------------------------------------- the store
+def w3c_graphs() -> dict[Path, str]:
+    """The protocol suite's data files and the graph names its manifest gives them."""
+    manifest = Graph().parse(W3C_PROTOCOL / "manifest.ttl", format="turtle")
+    found: dict[Path, str] = {}
+    for _, data in manifest.subject_objects(UT.graphData):
+        file_iri = manifest.value(data, UT.graph)
+        label = manifest.value(data, RDFS.label)
+        path = W3C_PROTOCOL / urllib.parse.urlsplit(str(file_iri)).path.rsplit("/", 1)[-1]
+        found[path] = str(label)
+    return found
+
+
+def cli(*args: str, store: Path) -> tuple[int, str]:
+    """Run the ``competency-kg`` command in this process (same code, no interpreter start)."""
+    from competency_kg.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["--store", str(store), *args], out=out, err=err)
+    return code, out.getvalue() + err.getvalue()
+
+
+@dataclass
+class LoadedStore:
+    path: Path | str  # a folder, or a remote store's URL
+    graphs: dict[str, Path] = field(default_factory=dict)  # W3C graph name -> file
+    seeds_loaded: bool = False
+    seeds_error: str = ""
+
+
+def build_store(path: Path) -> LoadedStore:
+    loaded = LoadedStore(path)
+    for file, name in sorted(w3c_graphs().items()):
+        code, log = cli("load", "--graph", name, str(file), store=path)
+        assert code == 0, f"loading {file.name} failed:\n{log}"
+        loaded.graphs[name] = file
+    code, log = cli("load", str(ROOT / "seeds"), store=path)
+    if code == 0:
+        loaded.seeds_loaded = True
+    else:  # the seed loaders are being finished elsewhere; the endpoint needs some real data
+        loaded.seeds_error = log.strip().splitlines()[-1] if log.strip() else f"exit {code}"
+        nurse = FIXTURES / "framework" / "nurse-framework.json"
+        code, log = cli("load", str(nurse), store=path)
+        assert code == 0, f"loading {nurse.name} failed:\n{log}"
+    return loaded
+
+
+# --------------------------------------------------------------------------- the server
+@dataclass
+class Server:
+    url: str  # http://127.0.0.1:PORT
+    proc: subprocess.Popen[bytes]
+    store: LoadedStore
+    log_path: Path
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+    def get(self, **kwargs: object) -> Reply:
+        return fetch(self.url, "/sparql", **kwargs)  # type: ignore[arg-type]
+
+    def post(self, **kwargs: object) -> Reply:
+        return fetch(self.url, "/sparql", method="POST", **kwargs)  # type: ignore[arg-type]
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def descendants(self) -> set[int]:
+        """Process ids of every process the server started (gunicorn worker, query workers)."""
+        return _descendants(self.proc.pid)
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def start_server(
+    store: LoadedStore, workdir: Path, *, timeout: float = QUERY_TIMEOUT, env: dict | None = None
+) -> Server:
+    port = free_port()
+    exe = Path(sys.executable).with_name("competency-kg")
+    log_path = workdir / f"server-{port}.log"
+    full_env = dict(
+        os.environ,
+        COMPETENCY_KG_STORE=str(store.path),
+        COMPETENCY_KG_MAX_RESULT_BYTES=str(MAX_RESULT_BYTES),
+        COMPETENCY_KG_QUERY_WORKERS=str(QUERY_WORKERS),
+        **(env or {}),
+    )
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [str(exe), "serve", "--port", str(port), "--query-timeout", f"{timeout:g}"],
+            cwd=workdir,
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://127.0.0.1:{port}", proc, store, log_path)
+    deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}:\n{server.log()}")
+        try:
+            if server.get(params={"query": "ASK {}"}, timeout=5).status == 200:
+                return server
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"the server did not answer within 60 s:\n{server.log()}")
+        time.sleep(0.1)
+
+
+def stop_server(server: Server, sig: int = signal.SIGTERM, wait: float = 30.0) -> int:
+    if server.proc.poll() is None:
+        server.proc.send_signal(sig)
+        try:
+            server.proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(5)
+    return server.proc.returncode

@@ -1,0 +1,133 @@
+"""The Flask application factory.
+
+``create_app(settings)`` reads its settings when called, never at import time. Each concern is
+a blueprint in its own module, listed in :data:`BLUEPRINTS` as ``"module:attribute"`` so that
+adding a page is one line here. Blueprints reach the shared services through
+:func:`query_executor` (SPARQL queries that can be stopped, see ``competency_kg.query_pool``)
+and :func:`get_store` (a read-only :class:`GraphStore` for quick look-ups).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+
+from competency_kg.config import Settings
+from competency_kg.config import settings as resolve_settings
+from competency_kg.query_pool import (
+    DEFAULT_MAX_RESULT_BYTES,
+    DEFAULT_TIMEOUT,
+    InlineExecutor,
+    QueryPool,
+)
+from competency_kg.store import GraphStore, open_store
+
+#: The blueprints every application registers, in order.
+BLUEPRINTS: list[str] = [
+    "competency_kg.web.sparql:bp",
+]
+
+#: Largest request body accepted (a query with a big VALUES block still fits).
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+
+EXTENSION = "competency_kg"
+
+
+@dataclass
+class WebState:
+    """What the application shares between requests (one per process)."""
+
+    settings: Settings
+    executor: QueryPool | InlineExecutor
+    query_timeout: float
+    max_result_bytes: int
+    store: GraphStore | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get_store(self) -> GraphStore:
+        with self._lock:
+            if self.store is None:
+                self.store = open_store(self.settings.store, read_only=True)
+            return self.store
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name)
+    return int(value) if value else None
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    query_timeout: float = DEFAULT_TIMEOUT,
+    store: GraphStore | None = None,
+    query_workers: int | None = None,
+    max_result_bytes: int | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the web application.
+
+    ``store`` (tests), or a remote store (``settings.store`` is an ``http(s)://`` URL),
+    answers queries in the request thread; otherwise a pool of ``query_workers`` processes
+    (default: ``$COMPETENCY_KG_QUERY_WORKERS`` or the number of cores) opens
+    ``settings.store`` read-only. ``max_result_bytes`` caps a serialized query result
+    (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB).
+    """
+    cfg = settings or resolve_settings()
+    if max_result_bytes is None:
+        max_result_bytes = _env_int("COMPETENCY_KG_MAX_RESULT_BYTES") or DEFAULT_MAX_RESULT_BYTES
+    if query_workers is None:
+        query_workers = _env_int("COMPETENCY_KG_QUERY_WORKERS")
+    executor: QueryPool | InlineExecutor
+    if store is None and cfg.store.startswith(("http://", "https://")):
+        # A remote store is a SPARQL server already: queries go to it from the request thread,
+        # with its HTTP timeout set to ours; stopping a runaway query is that server's job.
+        store = open_store(cfg.store)
+        if hasattr(store, "timeout"):
+            store.timeout = query_timeout
+    if store is not None:
+        executor = InlineExecutor(store, timeout=query_timeout, max_result_bytes=max_result_bytes)
+    else:
+        executor = QueryPool(
+            cfg.store, size=query_workers, timeout=query_timeout, max_result_bytes=max_result_bytes
+        )
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    if test_config:
+        app.config.update(test_config)
+    app.extensions[EXTENSION] = WebState(
+        settings=cfg,
+        executor=executor,
+        query_timeout=query_timeout,
+        max_result_bytes=max_result_bytes,
+        store=store,
+    )
+    for spec in BLUEPRINTS:
+        module, _, attr = spec.partition(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attr))
+    return app
+
+
+def state(app: Flask | None = None) -> WebState:
+    """The shared state of ``app`` (default: the current application)."""
+    return (app or current_app).extensions[EXTENSION]
+
+
+def query_executor() -> QueryPool | InlineExecutor:
+    """Where blueprints send SPARQL queries: ``.run(query, …)`` → ``RawResult``."""
+    return state().executor
+
+
+def get_store() -> GraphStore:
+    """A read-only store for quick look-ups (opened on first use, one per process).
+
+    It sees the data as of opening; prefer :func:`query_executor` for anything a caller
+    writes, since those queries can be stopped.
+    """
+    return state().get_store()

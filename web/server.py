@@ -1,0 +1,166 @@
+"""``competency-kg serve``: the web application under gunicorn, ready for production.
+
+One gunicorn worker process with ``threads`` request threads (``gthread``): the store handle
+and the query pool belong to a process, and the queries themselves run in the pool's worker
+processes, so one process is enough to keep every core busy. Logs (errors and access) go to
+standard error. SIGTERM and SIGINT (Ctrl-C) both shut down gracefully: no new connections,
+requests in flight finish (for at most the query timeout), then the query workers stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+from gunicorn.glogging import Logger
+
+from competency_kg.config import Settings
+from competency_kg.query_pool import DEFAULT_TIMEOUT, QueryPool
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+class _StderrLogger(Logger):
+    """gunicorn's logger, with the access log on standard error too (gunicorn uses stdout)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        if cfg.accesslog == "-":
+            self._set_handler(
+                self.access_log, "-", logging.Formatter(self.access_fmt), stream=sys.stderr
+            )
+
+
+class _Arbiter(Arbiter):
+    """SIGINT stops gracefully, like SIGTERM (gunicorn's own default is a quick stop)."""
+
+    def handle_int(self) -> None:
+        raise StopIteration
+
+
+def _post_worker_init(worker: Any) -> None:
+    # In the worker, too, Ctrl-C means "finish what you are doing", not "drop everything".
+    signal.signal(signal.SIGINT, worker.handle_exit)
+    from competency_kg.web.app import state
+
+    st = state(worker.wsgi)
+    executor = st.executor
+    if not isinstance(executor, QueryPool):
+        worker.log.info("queries go to the remote store's SPARQL server")
+        return
+    executor.start()
+    if executor.wait_ready(30.0):
+        guard = "on" if executor.network_guarded else "UNAVAILABLE (relying on the query check)"
+        worker.log.info("%d query workers ready; network guard %s", executor.size, guard)
+    else:
+        worker.log.warning("query workers are not ready yet; queries will wait for them")
+
+
+class _Application(BaseApplication):
+    def __init__(self, options: dict[str, Any], factory: Any) -> None:
+        self.options = options
+        self.factory = factory
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        import atexit
+
+        app = self.factory()
+        from competency_kg.web.app import state
+
+        atexit.register(state(app).executor.close)
+        return app
+
+    def run(self) -> None:
+        _Arbiter(self).run()
+
+
+def _url(host: str, port: int) -> str:
+    shown = "localhost" if host in ("", "0.0.0.0", "::") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve(
+    cfg: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = 8,
+    query_timeout: float = DEFAULT_TIMEOUT,
+    *,
+    query_workers: int | None = None,
+    max_result_bytes: int | None = None,
+) -> int:
+    """Serve the web application until SIGTERM/SIGINT; the exit code (0 ok, 2 error)."""
+    remote = cfg.store.startswith(("http://", "https://"))
+    store = Path(cfg.store)
+    if not remote and not store.is_dir():
+        print(
+            f"error: no store at {cfg.store}: run 'competency-kg load' first "
+            "(or point --store / COMPETENCY_KG_STORE at one)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    # Fail now, with one clear line, rather than in every query worker later. The store is
+    # not opened here: RocksDB state must never be inherited by the forked gunicorn worker.
+    if not remote and not (store / "CURRENT").is_file():
+        print(
+            f"error: {cfg.store} is not a competency-kg store: run 'competency-kg load' first",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    if threads < 1 or query_timeout <= 0:
+        print("error: --threads must be at least 1 and --query-timeout positive", file=sys.stderr)
+        return EXIT_ERROR
+
+    def factory() -> Any:
+        from competency_kg.web.app import create_app
+
+        return create_app(
+            cfg,
+            query_timeout=query_timeout,
+            query_workers=query_workers,
+            max_result_bytes=max_result_bytes,
+        )
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    options: dict[str, Any] = {
+        "bind": [bind],
+        "workers": 1,
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": max(60, int(query_timeout) + 30),
+        "graceful_timeout": min(max(5, int(query_timeout) + 2), 120),
+        "keepalive": 5,
+        "limit_request_line": 8190,
+        "accesslog": "-",
+        "errorlog": "-",
+        "loglevel": os.environ.get("COMPETENCY_KG_LOG_LEVEL", "info"),
+        "logger_class": _StderrLogger,
+        "proc_name": "competency-kg",
+        "post_worker_init": _post_worker_init,
+        "control_socket_disable": True,  # gunicorn >= 25.1 would create one under $HOME
+    }
+    url = _url(host, port)
+    print(f"competency-kg: serving on {url} (SPARQL endpoint: {url}sparql)", flush=True)
+    try:
+        _Application(options, factory).run()
+    except SystemExit as exc:  # the arbiter leaves through sys.exit
+        code = exc.code
+        return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_ERROR)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
