@@ -70,6 +70,50 @@ class Minter:
     def job_title(self, name: str) -> URIRef:
         return self._iri("job-title", slugify(name))
 
+    # O*NET releases: Content Model elements and reference codes keep O*NET's own codes
+    def onet_scheme(self) -> URIRef:
+        """The O*NET Content Model as a SKOS concept scheme."""
+        return self._iri("onet", "content-model")
+
+    def onet_element(self, element_id: str) -> URIRef:
+        """A Content Model element by its ID: ``onet/element/2.A.1.b`` (also IWAs and DWAs)."""
+        return self._iri("onet", "element", element_id)
+
+    def technology(self, name: str) -> URIRef:
+        """An O*NET Technology Skills example, by name ("C#" is ``c-sharp``, not "C")."""
+        return self._iri("onet", "technology", slugify(name.replace("#", " sharp")))
+
+    def onet_tool(self, name: str) -> URIRef:
+        """An O*NET Tools Used example, by name."""
+        return self._iri("onet", "tool", slugify(name.replace("#", " sharp")))
+
+    def job_zone(self, zone: str | int) -> URIRef:
+        return self._iri("onet", "job-zone", str(zone))
+
+    def rating_scale(self, scale_id: str) -> URIRef:
+        return self._iri("onet", "scale", scale_id)
+
+    def rating_category(self, element_id: str, scale_id: str, category: str) -> URIRef:
+        return self._iri("onet", "category", element_id, scale_id, category)
+
+    def soc_group(self, code: str) -> URIRef:
+        """A SOC group by code: ``soc/15-1250`` (broad occupation), ``soc/15-0000`` …"""
+        return self._iri("soc", code)
+
+    def soc_scheme(self) -> URIRef:
+        return self._iri("soc")
+
+    def unspsc(self, code: str) -> URIRef:
+        """A UNSPSC segment, family, class or commodity by its eight-digit code."""
+        return self._iri("unspsc", code)
+
+    def unspsc_scheme(self) -> URIRef:
+        return self._iri("unspsc")
+
+    def links_graph(self) -> URIRef:
+        """The named graph of links across sources (``competency_kg.linking``)."""
+        return self._iri("graph", "links")
+
     # per-occupation resources
     @staticmethod
     def under(parent: URIRef, *segments: str) -> URIRef:

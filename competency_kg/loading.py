@@ -23,7 +23,7 @@ from competency_kg.curation import (
     read_corrections,
 )
 from competency_kg.iris import Minter
-from competency_kg.loaders import LoadedSource, SourceError, read_source
+from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
 from competency_kg.namespaces import CC, CKG
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.validation import Report, validate_graph
@@ -94,9 +94,13 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        if p.is_dir() and is_source_folder(p):  # an O*NET release is one source, read whole
+            out.extend(_release_folders(p))
+        elif p.is_dir():
             for child in sorted(p.iterdir()):
-                if (
+                if child.is_dir() and is_source_folder(child):
+                    out.extend(_release_folders(child))
+                elif (
                     child.is_file()
                     and not child.name.startswith(".")
                     and (child.name.lower() not in _SKIP_NAMES)
@@ -107,6 +111,11 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise SourceError(p, None, "no such file or folder")
     return out
+
+
+def _release_folders(folder: Path) -> list[Path]:
+    """A release folder and the release folders inside it (its Excel ratings, say)."""
+    return [folder, *(c for c in sorted(folder.iterdir()) if c.is_dir() and is_source_folder(c))]
 
 
 def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Minter) -> Graph:
@@ -129,6 +138,8 @@ def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Min
     if src.attribution:
         g.add((gi, CC.attributionName, Literal(src.attribution)))
         g.add((doc, CC.attributionName, Literal(src.attribution)))
+    if src.metadata is not None:
+        g += src.metadata
     del minter
     return g
 
@@ -168,7 +179,17 @@ def load_paths(
     outcomes: list[LoadOutcome] = []
     for n, f in enumerate(files, start=1):
         say(f"[{n}/{len(files)}] reading {f}")
-        src = read_source(f, minter, graph_iri=graph_iri)
+        src = read_source(f, minter, graph_iri=graph_iri, progress=say)
+        if src.bulk is not None:  # a big source: checks that scale (loaders/onet.py), streamed
+            report = src.bulk.validate()
+            say(
+                f"[{n}/{len(files)}] {src.loader}: {src.bulk.triples:,} triples → "
+                f"<{src.graph_iri}>; {report.violations} violation(s), {report.warnings} warning(s)"
+            )
+            if report.violations and not force:
+                raise ValidationFailed(src, report)
+            outcomes.append(LoadOutcome(src, report, src.bulk.triples))
+            continue
         src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
         curated = curation_graph(applied)
         report, _ = validate_graph(src.graph + curated, {})
@@ -183,8 +204,25 @@ def load_paths(
 
     when = datetime.now(UTC).replace(microsecond=0)
     meta = minter.metadata_graph()
+    for o in outcomes:  # big sources first, each streamed in its own journaled bulk load
+        if o.source.bulk is not None:
+            say(f"storing {o.triples:,} triples in <{o.source.graph_iri}>")
+            store.bulk_replace(
+                o.source.graph_iri,
+                o.source.bulk.ntriples,
+                [
+                    DescriptionReplacement(
+                        meta,
+                        (o.source.graph_iri, o.source.document_iri),
+                        describe_source(o.source, o.triples, when, minter),
+                    )
+                ],
+            )
+            o.source.bulk.close()
     replacements = []
     for o in outcomes:
+        if o.source.bulk is not None:
+            continue
         replacements.append(GraphReplacement(o.source.graph_iri, o.source.graph))
         replacements.append(
             GraphReplacement(minter.curation_graph(o.source.source_id), o.curated or None)
@@ -196,10 +234,14 @@ def load_paths(
             describe_source(o.source, o.triples, when, minter),
         )
         for o in outcomes
+        if o.source.bulk is None
     ]
     descriptions.append(_stale_corrections(store, minter, fixes, outcomes, say))
     store.replace_graphs(replacements, descriptions)
     say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
+    from competency_kg.linking import refresh_links
+
+    refresh_links(store, minter, say)
     return outcomes
 
 

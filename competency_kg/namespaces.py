@@ -95,6 +95,61 @@ class CKG(DefinedNamespace):
     statedLevel: URIRef
     unplacedEntry: URIRef
     usesTool: URIRef
+    # O*NET releases, CTDL-ASN and links across sources
+    ContentModelElement: URIRef
+    CoreTask: URIRef
+    ElementRating: URIRef
+    JobZone: URIRef
+    LinkReport: URIRef
+    Measurement: URIRef
+    OccupationRelation: URIRef
+    ProductCategory: URIRef
+    RatingCategory: URIRef
+    RatingScale: URIRef
+    SocGroup: URIRef
+    SupplementalTask: URIRef
+    Task: URIRef
+    TaskType: URIRef
+    Technology: URIRef
+    WorkActivity: URIRef
+    alternateTitle: URIRef
+    category: URIRef
+    classificationLevel: URIRef
+    dataValue: URIRef
+    domainSource: URIRef
+    education: URIRef
+    element: URIRef
+    evidence: URIRef
+    experience: URIRef
+    hotTechnology: URIRef
+    importance: URIRef
+    inJobZone: URIRef
+    incumbentsResponding: URIRef
+    jobTraining: URIRef
+    level: URIRef
+    lowerCIBound: URIRef
+    matchMethod: URIRef
+    measurement: URIRef
+    myNextMoveTitle: URIRef
+    notRelevant: URIRef
+    rating: URIRef
+    ratingScale: URIRef
+    recommendSuppress: URIRef
+    relatedOccupation: URIRef
+    relatednessTier: URIRef
+    relation: URIRef
+    reportedTitle: URIRef
+    sampleSize: URIRef
+    shortTitle: URIRef
+    standardError: URIRef
+    svpRange: URIRef
+    task: URIRef
+    taskType: URIRef
+    unmatched: URIRef
+    upperCIBound: URIRef
+    usesEquipment: URIRef
+    usesTechnology: URIRef
+    workActivity: URIRef
 
 
 CEASN = Namespace("https://purl.org/ctdlasn/terms/")

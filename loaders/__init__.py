@@ -8,9 +8,10 @@ name. Loaders touch no store; ``competency_kg.loading`` stores what they return.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, URIRef
 
@@ -19,7 +20,21 @@ from competency_kg.loaders.errors import SourceError, read_text
 if TYPE_CHECKING:
     from competency_kg.iris import Minter
 
-__all__ = ["LoadedSource", "SourceError", "read_source"]
+__all__ = ["BulkGraph", "LoadedSource", "SourceError", "is_source_folder", "read_source"]
+
+
+@dataclass
+class BulkGraph:
+    """A source too big for one in-memory graph: its triples streamed to an N-Triples file.
+
+    ``validate`` runs the checks that scale to it (see ``loaders/onet.py``) and returns a
+    ``competency_kg.validation.Report``; ``close`` removes the file once it is stored.
+    """
+
+    ntriples: Path
+    triples: int
+    validate: Callable[[], Any]
+    close: Callable[[], None]
 
 
 @dataclass
@@ -35,6 +50,15 @@ class LoadedSource:
     checksum: str
     licences: list[URIRef] = field(default_factory=list)
     attribution: str | None = None
+    bulk: BulkGraph | None = None  # set for big sources; ``graph`` is then empty
+    metadata: Graph | None = None  # more about the source graph (release, version) to record
+
+
+def is_source_folder(path: Path) -> bool:
+    """A folder that is one source as a whole (an O*NET database release), not a set of files."""
+    from competency_kg.loaders.onet import looks_like_onet_release
+
+    return looks_like_onet_release(path)
 
 
 def source_id_for(path: Path) -> str:
@@ -50,14 +74,25 @@ def _checksum(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_source(path: str | Path, minter: Minter, graph_iri: str | None = None) -> LoadedSource:
-    """Read one source file into a graph, detecting its format.
+def read_source(
+    path: str | Path,
+    minter: Minter,
+    graph_iri: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> LoadedSource:
+    """Read one source file (or source folder) into a graph, detecting its format.
 
     Raises :class:`SourceError` (naming the file and the place) for anything unreadable.
     """
     from competency_kg.loaders.rdf_file import parse_rdf_file, rdf_format_for
 
     p = Path(path)
+    if p.is_dir() and is_source_folder(p):
+        if graph_iri:
+            raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
+        from competency_kg.loaders.onet import read_onet_release
+
+        return read_onet_release(p, minter, progress=progress)
     if not p.is_file():
         raise SourceError(p, None, "no such file")
     sid = source_id_for(p)
@@ -65,6 +100,12 @@ def read_source(path: str | Path, minter: Minter, graph_iri: str | None = None) 
     target = URIRef(graph_iri) if graph_iri else minter.source_graph(sid)
     checksum = _checksum(p)
 
+    if p.suffix.lower() in (".jsonld", ".json-ld"):
+        from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
+
+        text = read_text(p)
+        if looks_like_ctdl(text):  # its remote CTDL context is replaced by the local copy
+            return read_ctdl(p, text, minter, target, doc_iri, checksum)
     if rdf_format_for(p) is not None:
         g = parse_rdf_file(p)
         return LoadedSource(p, sid, "rdf", g, target, doc_iri, checksum)
@@ -90,6 +131,10 @@ def read_source(path: str | Path, minter: Minter, graph_iri: str | None = None) 
             licences,
             doc.attribution,
         )
+    from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
+
+    if looks_like_ctdl(text):
+        return read_ctdl(p, text, minter, target, doc_iri, checksum)
     if looks_like_overview(text):
         overview = parse_overview(p)
         return LoadedSource(
