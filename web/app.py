@@ -32,6 +32,14 @@ BLUEPRINTS: list[str] = [
     "competency_kg.web.sparql:bp",
 ]
 
+#: The site's main navigation, as (label, path); pages add theirs here.
+NAV_LINKS: list[tuple[str, str]] = [
+    ("Occupations", "/class/occupation"),
+    ("Competencies", "/class/competency"),
+    ("SPARQL", "/sparql"),
+    ("Validation", "/validation"),
+]
+
 #: Largest request body accepted (a query with a big VALUES block still fits).
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
@@ -108,6 +116,7 @@ def create_app(
         max_result_bytes=max_result_bytes,
         store=store,
     )
+    app.context_processor(lambda: {"nav_links": NAV_LINKS})
     for spec in BLUEPRINTS:
         module, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
