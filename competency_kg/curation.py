@@ -19,11 +19,12 @@ has changed, or the correction is wrong; load and the report say so.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from competency_kg.iris import Minter
@@ -135,7 +136,9 @@ def curation_graph(applied: Applied) -> Graph:
         g.add((c.iri, CKG.appliedTo, applied.graph_iri))
         g.add((c.iri, DCTERMS.source, Literal(c.path.name)))
         for s, p, o in c.retractions:
-            st = BNode()
+            # a stable IRI per retracted triple, so loading twice gives the same triples
+            digest = hashlib.sha1(f"{s.n3()} {p.n3()} {o.n3()}".encode()).hexdigest()[:16]
+            st = URIRef(f"{c.iri}-retracted-{digest}")
             g.add((c.iri, CKG.retracted, st))
             g.add((st, RDF.type, RDF.Statement))
             g.add((st, RDF.subject, s))

@@ -18,8 +18,9 @@ from support import FIXTURES, SEEDS
 
 @pytest.fixture(scope="module")
 def kg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    """The seeds as their text supports them: the shipped corrections are left out here."""
     store = open_store(tmp_path_factory.mktemp("seeds") / "store")
-    load_paths(store, [SEEDS], Minter())
+    load_paths(store, [SEEDS], Minter(), corrections=[])
     yield store
     store.close()
 
@@ -233,4 +234,43 @@ def test_variant_documents_load_with_their_own_counts(
     load_paths(store, [FIXTURES / fixture], Minter())
     for cls, n in expect.items():
         assert value(store, f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ckg:{cls} }}") == n
+    store.close()
+
+
+def test_shipped_corrections_place_what_the_text_supports(tmp_path: Path) -> None:
+    """seeds/curation/ (applied by default) places entries the layout left unplaced."""
+    store = open_store(tmp_path / "store")
+    load_paths(store, [SEEDS], Minter())
+    got = rows(
+        store,
+        """SELECT ?kind ?type ?rank ?name WHERE {
+        ?l a ckg:PrioritizedList ; ckg:competencyKind ?kind ; ckg:listType ?type ;
+           ckg:entry ?e . ?e schema:position ?rank ; ckg:competency/skos:prefLabel ?name
+        FILTER(?type IN (ckg:MostEvolving, ckg:MostHardToFind, ckg:MostCommonBreakPoint)) }""",
+    )
+    lists: dict[tuple[str, str], dict[int, str]] = {}
+    for r in got:
+        key = (str(r["kind"]).rsplit("#")[-1], str(r["type"]).rsplit("#")[-1])
+        lists.setdefault(key, {})[int(r["rank"])] = str(r["name"])
+    assert lists[("Foundational", "MostEvolving")] == {
+        1: "Systems Analysis",
+        2: "Writing",
+        3: "Service Orientation",
+    }
+    assert lists[("Foundational", "MostHardToFind")] == {
+        1: "Service Orientation",
+        2: "Active Listening",
+    }
+    assert lists[("OccupationSpecific", "MostEvolving")] == {
+        1: "General Information Security",
+        2: "General Networking Tools and Concepts",
+        3: "Telecommunications",
+    }
+    assert lists[("OccupationSpecific", "MostCommonBreakPoint")] == {
+        1: "General Networking Tools and Concepts",
+        2: "IT/Hardware",
+        3: "Tech Support",
+    }
+    left = value(store, "SELECT (COUNT(?e) AS ?n) WHERE { ?o ckg:unplacedEntry ?e }")
+    assert left == 8  # what the text does not place stays for a curator
     store.close()
