@@ -180,47 +180,30 @@ _QUERY_FORMS = {"select", "ask", "construct", "describe"}
 _PARSER_LOCK = threading.Lock()
 
 
+# One token of what _strip blanks: a comment, a string (long or short; an unterminated one runs
+# to the end of its line, or of the text), an IRI. A '<' that starts no IRI is left alone.
+_TOKEN = re.compile(
+    r"(?P<c>#[^\r\n]*)"
+    r"|(?P<s>'''(?:\\[\s\S]?|(?!''')[^\\])*(?:'''|\Z)"
+    r'|"""(?:\\[\s\S]?|(?!""")[^\\])*(?:"""|\Z)'
+    r"|'(?:[^'\\\r\n]|\\[\s\S]?)*(?:['\r\n]|\Z)"
+    r'|"(?:[^"\\\r\n]|\\[\s\S]?)*(?:["\r\n]|\Z))'
+    r"|(?P<i>" + _IRIREF.pattern + ")"
+)
+_BLANKS = {"c": " ", "s": ' "" ', "i": " <> "}
+
+
 def _strip(text: str) -> str:
     """The query with comments blanked, strings emptied and IRIs emptied.
 
     Scanned left to right as a SPARQL lexer does, so a quote inside an IRI, a '#' inside a
-    string or an IRI, or a keyword inside a string literal cannot mislead the caller.
+    string or an IRI, or a keyword inside a string literal cannot mislead the caller. (One
+    regular expression: a character loop in Python cost a millisecond per query.)
+
+    >>> _strip('SELECT * { ?s <http://x/#a> "# not a comment" } # comment')
+    'SELECT * { ?s  <>   ""  }  '
     """
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = i
-            while j < n and text[j] not in "\r\n":
-                j += 1
-            out.append(" ")
-            i = j
-        elif c in "\"'":
-            if text.startswith(c * 3, i):
-                j = i + 3
-                while j < n and not text.startswith(c * 3, j):
-                    j += 2 if text[j] == "\\" else 1
-                j = min(j + 3, n)
-            else:
-                j = i + 1
-                while j < n and text[j] != c and text[j] not in "\r\n":
-                    j += 2 if text[j] == "\\" else 1
-                j = min(j + 1, n)
-            out.append(' "" ')
-            i = j
-        elif c == "<":
-            m = _IRIREF.match(text, i)
-            if m:
-                out.append(" <> ")
-                i = m.end()
-            else:
-                out.append("<")
-                i += 1
-        else:
-            out.append(c)
-            i += 1
-    return "".join(out)
+    return _TOKEN.sub(lambda m: _BLANKS[m.lastgroup or ""], text)
 
 
 def _unescape(text: str) -> str:
