@@ -594,10 +594,14 @@ class _Worker:
 
 
 def _default_size() -> int:
+    """Twice the cores, at least four: queries are CPU-bound, but with only one worker per core
+    two slow queries would leave every quick one waiting behind them; the kernel shares the
+    cores between the extra workers instead."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    return max(4, 2 * cores)
 
 
 class QueryPool:
