@@ -428,7 +428,7 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     if job.base_iri:
         kwargs["base_iri"] = job.base_iri
     try:
-        result = store.query(job.query, **kwargs)
+        result = _query_rewritten(store, job.query, kwargs)
     except SyntaxError as exc:
         return ("syntax", str(exc)), None
     except Exception as exc:
@@ -451,6 +451,20 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     except Exception as exc:  # evaluation errors surface while the results are drawn
         return ("error", str(exc) or type(exc).__name__), None
     return ("ok", kind, mime), buf.getbuffer()
+
+
+def _query_rewritten(store: Any, query: str, kwargs: dict[str, Any]) -> Any:
+    """Run the query after the join-order rewrite (``competency_kg.query_rewrite``); should the
+    rewrite ever produce text the engine rejects, run the query exactly as written."""
+    from competency_kg.query_rewrite import hoist_required_patterns
+
+    rewritten = hoist_required_patterns(query)
+    if rewritten != query:
+        try:
+            return store.query(rewritten, **kwargs)
+        except SyntaxError:
+            pass
+    return store.query(query, **kwargs)
 
 
 def _results_format(mime: str) -> Any:

@@ -204,7 +204,9 @@ class EmbeddedStore(GraphStore):
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
         if bindings:
             query = query + "\n" + values_clause(bindings)
-        return self._store.query(query, use_default_graph_as_union=_union_default(query))
+        return _query_rewritten(
+            self._store, query, {"use_default_graph_as_union": _union_default(query)}
+        )
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -238,7 +240,7 @@ class EmbeddedStore(GraphStore):
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        result = self._store.query(query, **kwargs)
+        result = _query_rewritten(self._store, query, kwargs)
         buf = io.BytesIO()
         if isinstance(result, ox.QueryTriples):
             fmt = _RDF_FORMATS.get(graph_mime)
@@ -294,6 +296,12 @@ class EmbeddedStore(GraphStore):
         if not self.read_only:
             self._store.flush()
         del self._store
+
+
+def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> object:
+    from competency_kg.query_pool import _query_rewritten as run
+
+    return run(store, query, kwargs)
 
 
 def _union_default(query: str) -> bool:
