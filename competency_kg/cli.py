@@ -51,6 +51,7 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
             graph_iri=args.graph,
             force=args.force,
             progress=lambda m: print(m, file=err, flush=True),
+            corrections=[Path(c) for c in args.corrections] if args.corrections else None,
         )
         for o in outcomes:
             print(
@@ -126,6 +127,19 @@ def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     return EXIT_OK
 
 
+def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    from competency_kg.compare import CompareError, StoreRunner, compare, to_csv, to_json, to_text
+
+    with _store(cfg, read_only=True) as store:
+        try:
+            result = compare(StoreRunner(store), args.a, args.b, cfg.minter, nearest_k=args.nearest)
+        except CompareError as exc:
+            raise UsageError(str(exc)) from exc
+    writers = {"text": to_text, "json": lambda c: to_json(c) + "\n", "csv": to_csv}
+    out.write(writers[args.format](result))
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     from competency_kg.web.server import serve
 
@@ -135,6 +149,8 @@ def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
         port=args.port,
         threads=args.threads,
         query_timeout=args.query_timeout,
+        query_workers=args.query_workers,
+        max_result_bytes=args.max_result_bytes,
     )
 
 
@@ -190,6 +206,21 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("stats", help="counts per class and per graph")
     s.set_defaults(func=cmd_stats)
 
+    s = sub.add_parser(
+        "compare", help="what two occupations share, and what one needs that the other lacks"
+    )
+    s.add_argument("a", help="the occupation to start from: O*NET-SOC code, IRI or exact title")
+    s.add_argument("b", help="the occupation to compare it with (the target)")
+    s.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    s.add_argument(
+        "--nearest",
+        type=int,
+        default=5,
+        metavar="N",
+        help="list each occupation's N most similar occupations (default 5; 0: none)",
+    )
+    s.set_defaults(func=cmd_compare)
+
     s = sub.add_parser("serve", help="serve the SPARQL endpoint and the linked-data site")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8080, help="port (default 8080)")
@@ -199,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=30.0,
         help="seconds before a SPARQL query is killed (default 30)",
+    )
+    s.add_argument(
+        "--query-workers",
+        type=int,
+        metavar="N",
+        help="query worker processes (default: $COMPETENCY_KG_QUERY_WORKERS or twice the"
+        " cores, at least 4)",
+    )
+    s.add_argument(
+        "--max-result-bytes",
+        type=int,
+        metavar="BYTES",
+        help="largest serialized query result; bigger ones get 413"
+        " (default: $COMPETENCY_KG_MAX_RESULT_BYTES or 50 MB)",
     )
     s.set_defaults(func=cmd_serve)
     return p

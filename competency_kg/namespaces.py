@@ -150,6 +150,29 @@ class CKG(DefinedNamespace):
     usesEquipment: URIRef
     usesTechnology: URIRef
     workActivity: URIRef
+    # comparing occupations (competency_kg/compare.py)
+    ComparisonItem: URIRef
+    ComparisonStatus: URIRef
+    NotNeeded: URIRef
+    OccupationComparison: URIRef
+    Shared: URIRef
+    SimilarOccupation: URIRef
+    ToLearn: URIRef
+    comparedResource: URIRef
+    comparisonStatus: URIRef
+    competencySimilarity: URIRef
+    fromImportance: URIRef
+    fromLevel: URIRef
+    fromOccupation: URIRef
+    item: URIRef
+    levelGap: URIRef
+    similarOccupation: URIRef
+    similarity: URIRef
+    toImportance: URIRef
+    toLevel: URIRef
+    toOccupation: URIRef
+    toolSimilarity: URIRef
+    workActivitySimilarity: URIRef
 
 
 CEASN = Namespace("https://purl.org/ctdlasn/terms/")

@@ -235,8 +235,26 @@ def inspect_query(text: str) -> QueryInfo:
     else:
         word = m.group(1).lower()
         form = word if word in _QUERY_FORMS else "update"
+    return QueryInfo(
+        form=form, has_dataset=_has_dataset(code), uses_service=_uses_service(text, code)
+    )
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Whether the query names its own dataset (``FROM`` / ``FROM NAMED`` outside braces).
+
+    Cheaper than :func:`inspect_query` (no SERVICE check): for callers that only need this.
+
+    >>> has_dataset_clause("SELECT * FROM <urn:g> { ?s ?p ?o }")
+    True
+    >>> has_dataset_clause('SELECT * { ?s ?p "FROM <urn:g>" }')
+    False
+    """
+    return _has_dataset(_strip(text))
+
+
+def _has_dataset(code: str) -> bool:
     depth = 0
-    has_dataset = False
     for tok in _FROM_OR_BRACE.finditer(code):
         t = tok.group(0)
         if t == "{":
@@ -244,9 +262,8 @@ def inspect_query(text: str) -> QueryInfo:
         elif t == "}":
             depth -= 1
         elif depth <= 0:
-            has_dataset = True
-            break
-    return QueryInfo(form=form, has_dataset=has_dataset, uses_service=_uses_service(text, code))
+            return True
+    return False
 
 
 def _uses_service(text: str, code: str) -> bool:

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -69,9 +70,56 @@ class Result:
 
 
 @dataclass
+class SourceSummary:
+    """One graph of a store report: how it was checked, and what that found."""
+
+    graph: str
+    title: str | None = None  # the source document's title (its file name), if recorded
+    document: str | None = None
+    loader: str | None = None
+    triples: int | None = None
+    loaded: str | None = None  # prov:generatedAtTime of its load
+    mode: str = "validated"  # "validated" (SHACL here) | "summary" (the load-time summary)
+    description: str | None = None  # for a summary: what the load-time checks covered
+    violations: int | None = 0  # None: not known (a summary without counts)
+    warnings: int | None = 0
+    cached: bool = False  # the report came from the cache, not from a new validation
+    seconds: float = 0.0  # how long its validation took when it was computed
+    note: str | None = None
+
+
+@dataclass
+class CorrectionInfo:
+    """A curator's correction, as the store records it (see ``competency_kg.curation``)."""
+
+    iri: str
+    creator: str | None = None
+    created: str | None = None
+    reason: str | None = None
+    file: str | None = None
+    applied_to: list[str] = field(default_factory=list)
+    retracted: list[tuple[str, str, str]] = field(default_factory=list)  # N-Triples terms
+    added: list[tuple[str, str, str]] = field(default_factory=list)
+    stale: bool = False
+
+
+@dataclass
+class ResolvedResult:
+    """A result the source's own data would give, that a correction made go away."""
+
+    result: Result
+    corrections: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Report:
     conforms: bool
     results: list[Result] = field(default_factory=list)
+    # store reports only: what each graph's check was, corrections and their effect
+    sources: list[SourceSummary] = field(default_factory=list)
+    corrections: list[CorrectionInfo] = field(default_factory=list)
+    resolved: list[ResolvedResult] = field(default_factory=list)
+    stale: list[CorrectionInfo] = field(default_factory=list)
 
     @property
     def violations(self) -> int:
@@ -98,6 +146,15 @@ class Report:
             f"Conforms: {'yes' if self.conforms else 'no'} — "
             f"{self.violations} violation(s), {self.warnings} warning(s)"
         ]
+        summaries = [s for s in self.sources if s.mode != "validated"]
+        if summaries:
+            lines.append("")
+            lines.append(f"NOT RE-VALIDATED ({len(summaries)})")
+            for s in summaries:
+                lines.append(f"  <{s.graph}>{_about(s)}")
+                lines.append(f"    - {s.note or 'load-time summary only'}")
+                if s.description:
+                    lines.append(f"    - at load: {s.description}")
         for severity, shapes in self.grouped().items():
             count = sum(len(rs) for foci in shapes.values() for rs in foci.values())
             lines.append("")
@@ -105,15 +162,38 @@ class Report:
             for shape, foci in shapes.items():
                 n = sum(len(rs) for rs in foci.values())
                 lines.append(f"  {compact(shape)} ({n})")
-                for focus, rs in foci.items():
-                    label = rs[0].focus_label
-                    where = f" [{rs[0].graph and compact(rs[0].graph)}"
-                    where += f", {rs[0].location}]" if rs[0].location else "]"
-                    lines.append(f"    {label + ' ' if label else ''}<{focus}>{where}")
+                for rs in foci.values():
+                    lines.append(f"    {_focus_line(rs[0])}")
                     for r in rs:
-                        path = f" {compact(r.path)}:" if r.path else ""
-                        value = f" (value: {r.value})" if r.value else ""
-                        lines.append(f"      -{path} {r.message}{value}")
+                        lines.append(f"      -{_result_line(r)}")
+        if self.resolved:
+            lines.append("")
+            lines.append(f"RESOLVED BY CORRECTIONS ({len(self.resolved)})")
+            by_correction: dict[str, list[ResolvedResult]] = {}
+            for rr in self.resolved:
+                by_correction.setdefault(" ".join(rr.corrections), []).append(rr)
+            known = {c.iri: c for c in self.corrections}
+            for key, rrs in sorted(by_correction.items()):
+                for iri in key.split():
+                    c = known.get(iri)
+                    lines.append(f"  <{iri}>{_correction_about(c) if c else ''}")
+                    if c and c.reason:
+                        lines.append(f"    why: {c.reason}")
+                for rr in sorted(rrs, key=lambda x: (_sev_rank(x.result.severity), x.result.focus)):
+                    r = rr.result
+                    lines.append(f"    {r.severity}: {_focus_line(r)}")
+                    lines.append(f"      -{_result_line(r)}")
+        if self.stale:
+            lines.append("")
+            lines.append(f"STALE CORRECTIONS ({len(self.stale)})")
+            for c in self.stale:
+                lines.append(f"  <{c.iri}>{_correction_about(c)}")
+                if c.reason:
+                    lines.append(f"    why: {c.reason}")
+                lines.append(
+                    "    - matches no source any more: the source changed, or the correction "
+                    "is wrong; update or remove it"
+                )
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -123,6 +203,10 @@ class Report:
                 "violations": self.violations,
                 "warnings": self.warnings,
                 "results": [asdict(r) for r in self.results],
+                "sources": [asdict(s) for s in self.sources],
+                "corrections": [asdict(c) for c in self.corrections],
+                "resolved": [asdict(r) for r in self.resolved],
+                "stale": [asdict(c) for c in self.stale],
             },
             indent=2,
             ensure_ascii=False,
@@ -136,6 +220,64 @@ class Report:
         for r in self.results:
             w.writerow(asdict(r))
         return buf.getvalue()
+
+
+def _focus_line(r: Result) -> str:
+    label = r.focus_label
+    graphs = " ".join(compact(g) for g in (r.graph or "").split())
+    bits = [b for b in (graphs, r.location) if b]
+    where = f" [{', '.join(bits)}]" if bits else ""
+    return f"{label + ' ' if label else ''}<{r.focus}>{where}"
+
+
+def shape_path(shape: str) -> str | None:
+    """The path of a property shape of the project's shapes, as text."""
+    return path_text(shapes_graph().value(URIRef(shape), SH.path))
+
+
+def path_text(node: Node | None) -> str | None:
+    """A SHACL property path as a person reads it: ``skos:exactMatch/skos:definition``."""
+    g = shapes_graph()
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        return compact(str(node))
+    if (node, RDF.first, None) in g:
+        return "/".join(path_text(n) or "?" for n in g.items(node))
+    for p, fmt in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = g.value(node, p)
+        if inner is not None:
+            return fmt.format(path_text(inner))
+    alternatives = g.value(node, SH.alternativePath)
+    if alternatives is not None:
+        return " | ".join(path_text(n) or "?" for n in g.items(alternatives))
+    return None
+
+
+def _result_line(r: Result) -> str:
+    shown = shape_path(r.source_shape) if r.path == "(path)" else r.path
+    path = f" {compact(shown)}:" if shown else ""
+    value = f" (value: {r.value})" if r.value else ""
+    return f"{path} {r.message}{value}"
+
+
+def _about(s: SourceSummary) -> str:
+    bits = [b for b in (s.title, s.loader) if b]
+    if s.triples is not None:
+        bits.append(f"{s.triples:,} triples")
+    if s.loaded:
+        bits.append(f"loaded {s.loaded}")
+    return f" ({', '.join(bits)})" if bits else ""
+
+
+def _correction_about(c: CorrectionInfo) -> str:
+    bits = [b for b in (c.file, c.creator and f"by {c.creator}", c.created) if b]
+    return f" ({', '.join(bits)})" if bits else ""
 
 
 def _sev_rank(severity: str) -> int:
@@ -162,10 +304,16 @@ def _label(data: Graph, node: Node) -> str | None:
     return None
 
 
-def validate_graph(data: Graph, graph_of: dict[Node, str] | None = None) -> tuple[Report, Graph]:
+def validate_graph(
+    data: Graph,
+    graph_of: dict[Node, str] | None = None,
+    focus_nodes: Collection[URIRef] | None = None,
+) -> tuple[Report, Graph]:
     """Validate ``data`` against the project's shapes; return the report and its RDF form.
 
     ``graph_of`` maps focus nodes to the source graph they came from, where known.
+    ``focus_nodes``, when given, limits the check to those of the shapes' targets (IRIs): the
+    rest of ``data`` is only context (what the focus nodes point to).
     """
     core, checks = _split_shapes()
     conforms, report_graph, _ = validate(
@@ -174,8 +322,13 @@ def validate_graph(data: Graph, graph_of: dict[Node, str] | None = None) -> tupl
         inference="none",
         advanced=True,
         allow_warnings=True,
+        focus_nodes=sorted(focus_nodes) if focus_nodes else None,
     )
-    add_to_report(report_graph, run_checks(checks, data))
+    found = run_checks(checks, data)
+    if focus_nodes:
+        wanted = set(focus_nodes)
+        found = [r for r in found if r.focus in wanted]
+    add_to_report(report_graph, found)
     shapes = shapes_graph()
     results: list[Result] = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):

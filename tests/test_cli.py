@@ -228,3 +228,67 @@ def test_rdf_file_into_named_graph(tmp_path: Path) -> None:
 def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     r = run_cli("stats", store=tmp_path / "none")
     assert r.returncode == 2 and "run 'competency-kg load' first" in r.stderr
+
+
+def test_validate_text_says_which_sources_only_have_a_load_time_summary(loaded: Path) -> None:
+    r = run_cli("validate", store=loaded)
+    assert r.returncode == 0, r.stderr
+    summary = r.stdout.split("NOT RE-VALIDATED (2)", 1)[1].split("WARNINGS", 1)[0]
+    assert "/graph/onet-27.0>" in summary and "/graph/onet-29.2-excel>" in summary
+    assert "at load: Validated by row checks" in summary
+    one = run_cli("validate", "--source", "onet-27.0", "--format", "json", store=loaded)
+    assert one.returncode == 0, one.stderr
+    [source] = json.loads(one.stdout)["sources"]
+    assert source["mode"] == "summary" and source["loader"] == "onet-text"
+
+
+def test_validate_text_lists_resolved_and_stale_corrections(tmp_path: Path) -> None:
+    from support import FIXTURES, OVERVIEW_SEED
+
+    folder = tmp_path / "sources"
+    (folder / "curation").mkdir(parents=True)
+    shutil.copy(OVERVIEW_SEED, folder)
+    shutil.copy(FIXTURES / "curation" / "break-point.trig", folder / "curation")
+    store = tmp_path / "store"
+    assert run_cli("load", str(folder), store=store).returncode == 0
+
+    r = run_cli("validate", store=store)
+    assert r.returncode == 0, r.stderr
+    resolved = r.stdout.split("RESOLVED BY CORRECTIONS (1)\n", 1)[1].split("STALE", 1)[0]
+    assert "curation/test#break-point-rank-2> (break-point.trig, by test curator, 2026-11-26)" in (
+        resolved
+    )
+    assert "why: Test: the empty rank 2 is taken off the list." in resolved
+    assert "Warning: Most Common Break Point Competencies" in resolved
+    assert "prints rank 2 with no competency" in resolved
+    stale = r.stdout.split("STALE CORRECTIONS (1)\n", 1)[1]
+    assert "curation/test#stale> (by test curator)" in stale and "matches no source" in stale
+    # the resolved warning is gone from the report itself
+    assert "prints rank 2 with no competency" not in r.stdout.split("RESOLVED BY", 1)[0]
+
+    js = run_cli("validate", "--source", "004_151618e0f121074d", "--format", "json", store=store)
+    assert js.returncode == 0, js.stderr
+    doc = json.loads(js.stdout)
+    assert [c["iri"].rsplit("#")[-1] for c in doc["stale"]] == ["stale"]
+    assert doc["resolved"][0]["corrections"][0].endswith("#break-point-rank-2")
+    csv = run_cli("validate", "--format", "csv", store=store)
+    assert csv.returncode == 0 and csv.stdout.startswith("severity,shape,source_shape,")
+    ttl = run_cli("validate", "--format", "turtle", store=store)
+    assert ttl.returncode == 0 and "sh:ValidationReport" in ttl.stdout
+
+
+def test_load_takes_corrections_from_a_given_folder(tmp_path: Path) -> None:
+    from support import FIXTURES, OVERVIEW_SEED
+
+    store = tmp_path / "store"
+    r = run_cli(
+        "load", str(OVERVIEW_SEED), "--corrections", str(FIXTURES / "curation"), store=store
+    )
+    assert r.returncode == 0, r.stderr
+    assert "correction(s) from" in r.stderr and "stale correction" in r.stderr
+    q = run_cli(
+        "query",
+        "ASK { GRAPH ?g { ?c a <https://w3id.org/competency-kg/ontology#Correction> } }",
+        store=store,
+    )
+    assert q.stdout.strip() == "true"

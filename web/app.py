@@ -30,12 +30,20 @@ from competency_kg.store import GraphStore, open_store
 #: The blueprints every application registers, in order.
 BLUEPRINTS: list[str] = [
     "competency_kg.web.sparql:bp",
+    "competency_kg.web.editor:bp",
+    "competency_kg.web.validation:bp",
+    "competency_kg.web.compare:bp",
+    "competency_kg.web.home:bp",
+    "competency_kg.web.search:bp",
+    "competency_kg.web.void:bp",
+    "competency_kg.web.resources:bp",
 ]
 
 #: The site's main navigation, as (label, path); pages add theirs here.
 NAV_LINKS: list[tuple[str, str]] = [
     ("Occupations", "/class/occupation"),
     ("Competencies", "/class/competency"),
+    ("Compare", "/compare"),
     ("SPARQL", "/sparql"),
     ("Validation", "/validation"),
 ]
@@ -120,6 +128,7 @@ def create_app(
     for spec in BLUEPRINTS:
         module, _, attr = spec.partition(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
+    importlib.import_module("competency_kg.web.security").init_security(app)
     return app
 
 

@@ -124,6 +124,12 @@ def serve(
     if threads < 1 or query_timeout <= 0:
         print("error: --threads must be at least 1 and --query-timeout positive", file=sys.stderr)
         return EXIT_ERROR
+    if query_workers is not None and query_workers < 1:
+        print("error: --query-workers must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    if max_result_bytes is not None and max_result_bytes < 1:
+        print("error: --max-result-bytes must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
 
     def factory() -> Any:
         from competency_kg.web.app import create_app
@@ -144,8 +150,14 @@ def serve(
         "timeout": max(60, int(query_timeout) + 30),
         "graceful_timeout": min(max(5, int(query_timeout) + 2), 120),
         "keepalive": 5,
+        # Refused before the application sees them: a request line (method, path and query
+        # string) over 8 KB (414: long queries go by POST), more than 64 header fields or
+        # one over 8 KB (431). One log line per request comes from competency_kg.web.security,
+        # so gunicorn's own access log stays off.
         "limit_request_line": 8190,
-        "accesslog": "-",
+        "limit_request_fields": 64,
+        "limit_request_field_size": 8190,
+        "accesslog": None,
         "errorlog": "-",
         "loglevel": os.environ.get("COMPETENCY_KG_LOG_LEVEL", "info"),
         "logger_class": _StderrLogger,

@@ -19,10 +19,10 @@ Status codes: 400 malformed request, syntax error, a SPARQL Update sent as ``que
 ``SERVICE``; 403 update requests (``update=``, ``application/sparql-update``); 405 other
 methods; 406 no acceptable format; 413 request body or serialized result over its cap;
 415 unsupported ``Content-Type`` or a charset other than UTF-8; 503 query timeout (its worker
-is killed) or no free worker; 500 evaluation failure; 502 a remote store's SPARQL server
-failed. Error bodies are ``text/plain`` with
-one clear message, never a stack trace. Every response allows any origin (CORS) and varies on
-``Accept``.
+is killed), no free worker, or a remote store's SPARQL server that cannot be reached (with
+``Retry-After``); 500 evaluation failure; 502 a remote store's SPARQL server failed. Error
+bodies are ``text/plain`` with one clear message, never a stack trace. Every response allows
+any origin (CORS) and varies on ``Accept``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, request, url_for
-from markupsafe import escape
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from werkzeug.datastructures import MultiDict
@@ -54,7 +53,9 @@ from competency_kg.query_pool import (
     human_bytes,
 )
 from competency_kg.web.app import query_executor, state
+from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
+from competency_kg.web.security import RETRY, UNREACHABLE, is_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,9 @@ def endpoint() -> Response:
         types = ", ".join(dict.fromkeys(offered.values()))
         return _plain(406, f"{exc}; this endpoint offers {types}")
     except QueryError as exc:
+        if is_unreachable(exc):  # the remote store's server is down: a client may retry
+            log.warning("%s", exc)
+            return _plain(503, UNREACHABLE, RETRY)
         headers = {"Retry-After": "2"} if isinstance(exc, PoolBusy) else None
         return _plain(STATUS.get(type(exc), 500), str(exc), headers)
 
@@ -397,24 +401,5 @@ def service_description(endpoint_url: str) -> Graph:
 
 
 def render_editor() -> Response:
-    """The page a browser gets at ``/sparql`` without a query.
-
-    A placeholder: the query editor (YASGUI) replaces this function.
-    """
-    endpoint = escape(url_for("sparql.endpoint"))
-    page = f"""<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>SPARQL endpoint — competency-kg</title></head>
-<body>
-<h1>SPARQL endpoint</h1>
-<p>Send SPARQL 1.1 queries to <code>{endpoint}</code> (GET or POST, read-only).
-The <a href="{endpoint}?format=turtle">service description</a> lists the result formats
-and the named graphs.</p>
-<form method="get" action="{endpoint}">
-<textarea name="query" rows="12" cols="80">SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
-<p><button type="submit">Run query</button></p>
-</form>
-</body>
-</html>
-"""
-    return Response(page, status=200, content_type="text/html; charset=utf-8")
+    """The page a browser gets at ``/sparql`` without a query: the query editor (YASGUI)."""
+    return editor_page()

@@ -307,9 +307,9 @@ def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> 
 def _union_default(query: str) -> bool:
     """The default graph is the union of the named graphs unless the query names its own
     dataset (FROM / FROM NAMED), which Oxigraph's union flag would otherwise override."""
-    from competency_kg.query_pool import inspect_query
+    from competency_kg.query_pool import has_dataset_clause
 
-    return not inspect_query(query).has_dataset
+    return not has_dataset_clause(query)
 
 
 def _journal_dir(path: Path) -> Path:

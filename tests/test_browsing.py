@@ -1,0 +1,549 @@
+"""Linked-data browsing over HTTP: every minted IRI dereferences, for browsers and RDF clients.
+
+Runs the real server (``competency-kg serve``) over a store with the seeds and a tricky RDF
+file (see ``browse_fixture``). Checks content negotiation and headers for a sample of IRIs of
+every class, the same triples in every format, paged inverse links, 404s, a server whose
+address is not the base, search (with injection attempts), VoID, the dumps, the ontology.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+
+import pyoxigraph as ox
+import pytest
+from browse_support import (
+    BASE,
+    OTHER_BASE,
+    RDF_MIMES,
+    TRICKY_GRAPH,
+    get,
+    gunzip,
+    local_path,
+    parse,
+)
+from rdflib import BNode, Literal, Namespace, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, RDFS, SKOS, VOID
+from sparql_support import Server, cli
+
+pytest_plugins = ["browse_fixture"]
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+CKG = Namespace("https://w3id.org/competency-kg/ontology#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+SOURCE_ONET = URIRef(BASE + "source/onet-27.0")
+TRICKY = BASE + "test/tricky"
+
+
+def sparql(server: Server, query: str) -> list[dict[str, str]]:
+    reply = server.get(
+        params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    assert reply.status == 200, reply.text
+    return [
+        {k: v["value"] for k, v in b.items()} for b in json.loads(reply.body)["results"]["bindings"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def samples(browse_server: Server) -> tuple[list[str], list[str]]:
+    """IRIs under the base for every class in the store (two each: the first in every format,
+    the second as a page and Turtle), and IRIs that are never a typed subject."""
+    rows = sparql(
+        browse_server,
+        f"""SELECT ?c (MIN(STR(?s)) AS ?first) (MAX(STR(?s)) AS ?last) WHERE {{
+              ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{BASE}")) }} GROUP BY ?c""",
+    )
+    assert len(rows) >= 30, rows  # the seeds have some 35 classes
+    first = {r["first"] for r in rows} | {
+        BASE + "scheme/competencies",  # only ever an object
+        BASE + "graph/metadata",  # a graph name, never a subject
+        BASE + "graph/onet-27.0",
+        BASE + "test/only-an-object",
+    }
+    second = {r["last"] for r in rows} - first
+    return sorted(first), sorted(second)
+
+
+# --------------------------------------------------------------------------- negotiation
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def fetch_all(server: Server, iri: str, mimes: list[str]) -> dict[str, object]:
+    """The HTML page, RDF formats and a HEAD of one IRI (fetched in a worker thread)."""
+    path = local_path(iri)
+    out: dict[str, object] = {"text/html": get(server, path, BROWSER_ACCEPT)}
+    for mime in mimes:
+        out[mime] = get(server, path, mime)
+    out["HEAD"] = get(server, path, "text/turtle", method="HEAD")
+    return out
+
+
+def check_resource(server: Server, iri: str, replies: dict) -> None:
+    """Parsed in the main thread (rdflib's JSON-LD parser warns, and warning filters are
+    process-wide)."""
+    path = local_path(iri)
+    html = replies["text/html"]
+    assert html.status == 200, (iri, html.status, html.text[:300])
+    assert html.content_type == "text/html"
+    assert "Accept" in html.headers.get("Vary", ""), iri
+    assert html.headers["Content-Location"] == server.url + _with(path, "format=html")
+    assert 'id="sources"' in html.text, iri
+    graphs = {}
+    mimes = [m for m in RDF_MIMES if m in replies]
+    big = max(len(replies[m].body) for m in mimes) > 60_000
+    for mime in mimes:
+        r = replies[mime]
+        if mime == "application/rdf+xml" and iri == TRICKY:
+            # a property IRI that ends in no XML name: RDF/XML cannot write it, and says so
+            assert r.status == 406 and "RDF/XML cannot write the property" in r.text
+            continue
+        assert r.status == 200, (iri, mime, r.status, r.text[:300])
+        assert r.content_type == mime, (iri, mime, r.content_type)
+        assert "Accept" in r.headers.get("Vary", "")
+        assert r.headers.get("Access-Control-Allow-Origin") == "*"
+        short = {"text/turtle": "ttl", "application/ld+json": "jsonld"}.get(mime)
+        if short:
+            assert r.headers["Content-Location"] == server.url + _with(path, f"format={short}")
+        graphs[mime] = ox_triples(r.body, mime) if big else parse(r.body, mime)
+    turtle = graphs["text/turtle"]
+    if big:  # big documents (no blank nodes): Oxigraph's parsers, sorted N-Triples
+        assert any(f"<{iri}>" in t for t in turtle), iri
+        for mime, triples in graphs.items():
+            assert triples == turtle, f"{iri}: {mime} holds other triples than Turtle"
+        return
+    node = URIRef(iri)
+    assert (node, None, None) in turtle or (None, None, node) in turtle, iri
+    ground = not any(isinstance(t, BNode) for triple in turtle for t in triple)
+    for mime, g in graphs.items():
+        same = set(g) == set(turtle) if ground else isomorphic(g, turtle)
+        assert same, f"{iri}: {mime} holds other triples than Turtle"
+    head = replies["HEAD"]
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Location"] == server.url + _with(path, "format=ttl")
+
+
+OX_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+
+
+def ox_triples(body: bytes, mime: str) -> set[str]:
+    """The triples of a big document as N-Triples lines (every graph merged)."""
+    out = set()
+    for t in ox.parse(body, OX_FORMATS[mime], base_iri="http://x.test/"):
+        t = t.triple if isinstance(t, ox.Quad) else t
+        assert "_:" not in str(t), "blank nodes: compare with rdflib instead"
+        out.add(str(t))
+    return out
+
+
+def _with(path: str, query: str) -> str:
+    return path + ("&" if "?" in path else "?") + query
+
+
+def test_every_class_dereferences_in_every_format(
+    browse_server: Server, samples: tuple[list[str], list[str]]
+):
+    first, second = samples
+    jobs = [(iri, RDF_MIMES) for iri in first] + [(iri, ["text/turtle"]) for iri in second]
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(lambda job: fetch_all(browse_server, *job), jobs))
+    for (iri, _), reply in zip(jobs, replies, strict=True):
+        check_resource(browse_server, iri, reply)
+
+
+def test_accept_q_values_and_format_override(browse_server: Server):
+    path = "/competency/active-listening"
+    cases = {
+        "text/turtle;q=0.5, application/ld+json": "application/ld+json",
+        "application/rdf+xml;q=0.9, text/html;q=0.8": "application/rdf+xml",
+        "text/html;q=0.1, text/turtle;q=0.2": "text/turtle",
+        "application/n-triples, text/turtle;q=0": "application/n-triples",
+        "*/*": "text/html",
+        "application/json": "application/ld+json",
+        "text/*;q=0.9, text/html;q=0.1": "text/turtle",
+    }
+    for accept, expected in cases.items():
+        r = get(browse_server, path, accept)
+        assert (r.status, r.content_type) == (200, expected), accept
+    r = get(browse_server, path + "?format=ttl", "text/html")
+    assert r.content_type == "text/turtle"
+    r = get(browse_server, path + "?format=application/n-quads", "text/html")
+    assert r.content_type == "application/n-quads"
+    assert get(browse_server, path + "?format=pdf").status == 400
+    r = get(browse_server, path, "image/png")
+    assert r.status == 406 and "text/turtle" in r.text
+    r = get(browse_server, path, None)  # no Accept at all: the page
+    assert r.content_type == "text/html"
+
+
+def test_cors_preflight_and_conditional_requests(browse_server: Server):
+    path = "/competency/active-listening"
+    r = get(browse_server, path, method="OPTIONS")
+    assert r.status == 204 and r.headers["Access-Control-Allow-Origin"] == "*"
+    first = get(browse_server, path, "text/turtle")
+    etag = first.headers["ETag"]
+    again = get(browse_server, path, "text/turtle", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert "Link" in first.headers and 'rel="alternate"' in first.headers["Link"]
+
+
+def test_unknown_iris_are_404(browse_server: Server):
+    for path in ("/occupation/no-such-occupation", "/nothing/here/at/all", "/competency/"):
+        html = get(browse_server, path, "text/html")
+        assert html.status == 404 and html.content_type == "text/html", path
+        assert "Not found" in html.text
+        rdf = get(browse_server, path, "text/turtle")
+        assert rdf.status == 404 and rdf.content_type == "text/plain", path
+        assert get(browse_server, path, "text/turtle", method="HEAD").status == 404
+    assert get(browse_server, "/competency/active-listening?page=99", "text/turtle").status == 404
+    assert get(browse_server, "/competency/active-listening?page=x", "text/turtle").status == 400
+    assert get(browse_server, "/class/no-such-class").status == 404
+
+
+# --------------------------------------------------------------------------- what the RDF holds
+def test_description_holds_closure_labels_and_inverse_links(browse_server: Server):
+    occ = URIRef(BASE + "occupation/computer-user-support-specialists")
+    g = parse(get(browse_server, local_path(occ), "text/turtle").body, "text/turtle")
+    # requirement nodes minted under the occupation, with their own triples
+    reqs = list(g.objects(occ, CKG.requires))
+    assert len(reqs) == 20
+    assert all((r, CKG.competency, None) in g for r in reqs)
+    # entries of the lists, two levels down
+    lists = list(g.objects(occ, CKG.prioritizedList))
+    entries = [e for lst in lists for e in g.objects(lst, CKG.entry)]
+    assert entries and all((e, CKG.competency, None) in g for e in entries)
+    # labels of what it links to
+    comp = g.value(reqs[0], CKG.competency)
+    assert g.value(comp, SKOS.prefLabel) is not None
+    # inverse links: the competency's page lists the requirement that names it
+    c = URIRef(BASE + "competency/active-listening")
+    cg = parse(
+        get(browse_server, local_path(c), "application/n-triples").body, "application/n-triples"
+    )
+    assert (occ + "/requirement/active-listening", CKG.competency, c) in {
+        (str(s), p, o) for s, p, o in cg
+    } or (URIRef(occ + "/requirement/active-listening"), CKG.competency, c) in cg
+    # and where its facts come from, with licence and attribution
+    onet = URIRef(BASE + "graph/onet-27.0")
+    og = parse(get(browse_server, "/occupation/15-1232.00", "text/turtle").body, "text/turtle")
+    assert (onet, URIRef("http://purl.org/dc/terms/license"), None) in og
+    assert (onet, URIRef("http://creativecommons.org/ns#attributionName"), None) in og
+
+
+def test_quads_say_which_source_each_fact_came_from(browse_server: Server):
+    r = get(browse_server, "/occupation/15-1299.00", "application/n-quads")
+    graphs = {
+        q.graph_name.value
+        for q in ox.parse(r.body, ox.RdfFormat.N_QUADS)
+        if not isinstance(q.graph_name, ox.DefaultGraph)
+    }
+    assert {BASE + "graph/000_78da1468efeafd76", BASE + "graph/onet-27.0"} <= graphs
+
+
+def test_blank_nodes_come_with_their_resource(browse_server: Server):
+    g = parse(get(browse_server, "/test/tricky", "text/turtle").body, "text/turtle")
+    ex = Namespace(BASE + "test/")
+    outer = g.value(URIRef(ex.tricky), ex.hasPart)
+    assert outer is not None and g.value(outer, RDFS.label) == Literal("outer part")
+    inner = g.value(outer, ex.hasPart)
+    assert inner is not None and g.value(inner, RDFS.label) == Literal("inner part")
+    # the IRI outside the base that the store describes: /describe, labelled
+    assert g.value(URIRef("http://example.org/elsewhere/thing"), RDFS.label) is not None
+    r = get(
+        browse_server,
+        "/describe?iri=" + urllib.parse.quote("http://example.org/elsewhere/thing"),
+        "text/turtle",
+    )
+    assert r.status == 200 and b"Described here" in r.body
+
+
+def test_high_degree_resource_is_paged(browse_server: Server):
+    """1,777 resources are derived from the O*NET 27.0 file: pages of 100, counted, linked."""
+    path = local_path(SOURCE_ONET)
+    first = get(browse_server, path, "text/turtle")
+    assert first.status == 200
+    g = parse(first.body, "text/turtle")
+    totals = {int(t) for t in g.objects(None, HYDRA.totalItems)}
+    coll = URIRef(browse_server.url + path + "#inverse-links")
+    total = int(g.value(coll, HYDRA.totalItems))
+    assert total > 1000 and total in totals
+    page1 = URIRef(browse_server.url + path + "?page=1")
+    nxt = g.value(page1, HYDRA.next)
+    last = g.value(page1, HYDRA.last)
+    assert nxt == URIRef(browse_server.url + path + "?page=2")
+    pages = int(str(last).rsplit("=", 1)[1])
+    assert pages == -(-total // 100)
+    seen: set[tuple[str, str]] = set()
+    for n in range(1, pages + 1):
+        r = get(browse_server, f"{path}?page={n}", "application/n-triples")
+        assert r.status == 200 and r.elapsed < 5, (n, r.elapsed)
+        links = {
+            (str(s), str(p))
+            for s, p, o in parse(r.body, "application/n-triples")
+            if o == SOURCE_ONET and not str(s).startswith(browse_server.url)  # not hydra's
+        }
+        assert len(links) == (100 if n < pages else total - 100 * (pages - 1)), n
+        assert not links & seen, f"page {n} repeats links"
+        seen |= links
+    assert len(seen) == total
+    html = get(browse_server, path + "?page=2", "text/html")
+    assert html.status == 200 and 'rel="next"' in html.text and 'rel="prev"' in html.text
+
+
+def test_onet_element_lists_its_occupations(browse_server: Server):
+    r = get(browse_server, "/onet/element/2.A.1.a", "text/html")
+    assert r.status == 200
+    assert re.search(r"rated for\s*<span class=\"count\">\s*\d+", r.text), r.text[:2000]
+    assert 'href="/occupation/15-1232.00"' in r.text
+
+
+# --------------------------------------------------------------------------- pages
+def test_occupation_page_reads_like_a_profile(browse_server: Server):
+    r = get(browse_server, "/occupation/computer-user-support-specialists", "text/html")
+    page = r.text
+    for section in (
+        'id="competencies"',
+        'id="lists"',
+        'id="unplaced"',
+        'id="scenarios"',
+        'id="onet"',
+        'id="sources"',
+        "<svg",
+        "application/ld+json",
+    ):
+        assert section in page, section
+    assert "placement unknown — candidate lists" in page
+    assert "CC BY 4.0" in page and "O*NET® is a trademark" in page
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    doc = json.loads(ld.group(1))
+    assert doc["@type"] == "Occupation" and doc["name"] == "Computer User Support Specialists"
+    assert "Active Listening" in doc["skills"]
+    # links stay on this server, the canonical IRI is shown as text
+    assert 'href="https://w3id.org/competency-kg/' not in page
+    assert "https://w3id.org/competency-kg/occupation/computer-user-support-specialists" in page
+
+
+def test_markup_in_labels_is_escaped(browse_server: Server):
+    page = get(browse_server, "/test/tricky", "text/html").text
+    assert "<script>alert" not in page and "<b>bold</b>" not in page
+    assert "&lt;script&gt;alert(" in page
+    # IRIs with other schemes than http(s) are never links: their descriptions here are
+    hrefs = [h.lower() for h in re.findall(r'href="([^"]*)"', page)]
+    assert not [h for h in hrefs if h.startswith(("javascript:", "data:", "vbscript:"))]
+    assert "/describe?iri=javascript" in page
+    ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.S).group(1)
+    assert "</" not in ld  # the JSON-LD block cannot be closed early by a label
+    assert json.loads(ld)["name"].startswith("<script>")
+
+
+def test_ontology_and_shapes_at_their_iris(browse_server: Server):
+    html = get(browse_server, "/ontology", "text/html")
+    assert html.status == 200 and 'id="Occupation"' in html.text and 'id="requires"' in html.text
+    ttl = get(browse_server, "/ontology", "text/turtle")
+    g = parse(ttl.body, "text/turtle")
+    assert (URIRef(str(CKG) + "Occupation"), RDFS.label, None) in g
+    for mime in ("application/ld+json", "application/rdf+xml", "application/n-triples"):
+        assert isomorphic(parse(get(browse_server, "/ontology", mime).body, mime), g), mime
+    shapes = get(browse_server, "/shapes", "text/turtle")
+    assert shapes.status == 200 and b"sh:NodeShape" in shapes.body
+    assert 'id="OccupationShape"' in get(browse_server, "/shapes", "text/html").text
+    # a property's label on a page links to its term in the ontology page
+    page = get(browse_server, "/competency/active-listening", "text/html").text
+    assert 'href="/ontology#competencyKind"' in page
+
+
+def test_home_and_class_listings(browse_server: Server):
+    home = get(browse_server, "/", "text/html").text
+    assert 'href="/class/occupation"' in home and 'href="/class/competency"' in home
+    assert "CC BY 4.0" in home and "USDOL/ETA" in home
+    assert 'href="/search?q=' in home
+    listing = get(browse_server, "/class/occupation", "text/html").text
+    assert listing.count('href="/occupation/') >= 6
+    comps = get(browse_server, "/class/competency?page=2", "text/html")
+    assert comps.status == 200 and 'rel="prev"' in comps.text
+    assert get(browse_server, "/class/skos:Concept", "text/html").status == 200
+    void = get(browse_server, "/", "text/turtle")  # the dataset itself: its VoID
+    assert void.status == 200 and (URIRef(BASE), RDF.type, VOID.Dataset) in parse(
+        void.body, "text/turtle"
+    )
+
+
+# --------------------------------------------------------------------------- search
+def search_json(server: Server, q: str, **params: str) -> dict:
+    r = get(server, "/search", params={"q": q, "format": "json", **params})
+    assert r.status == 200, (q, r.status, r.text[:300])
+    assert r.content_type == "application/json"
+    return json.loads(r.body)
+
+
+def test_search_json_and_html(browse_server: Server):
+    doc = search_json(browse_server, "network support")
+    labels = [x["label"] for x in doc["results"]]
+    assert "Computer Network Support Specialists" in labels
+    top = doc["results"][0]
+    assert top["href"].startswith("/") and top["typeLabel"]
+    exact = search_json(browse_server, "active listening")["results"][0]
+    assert exact["label"] == "Active Listening"
+    code = search_json(browse_server, "15-1232.00")["results"]
+    assert any(x["href"] == "/occupation/15-1232.00" for x in code)
+    only = search_json(browse_server, "support", **{"class": "occupation"})["results"]
+    assert only and all(x["type"] == str(CKG) + "Occupation" for x in only)
+    html = get(browse_server, "/search", "text/html", params={"q": "network"})
+    assert html.status == 200 and 'href="/occupation/15-1231.00"' in html.text
+    by_accept = get(browse_server, "/search", "application/json", params={"q": "network"})
+    assert by_accept.content_type == "application/json"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '") } } ; DROP ALL ; #',
+        "x' } UNION { ?s ?p ?o } #",
+        '\\"',
+        "\\",
+        '"""',
+        "} LIMIT 1",
+        "<https://w3id.org/competency-kg/> ?p ?o",
+        "customer service SERVICE <http://127.0.0.1:9/>",
+        "é ü 中文 \U0001f600",
+        "a" * 500,
+        "\x00\x01",
+    ],
+)
+def test_search_text_is_data(browse_server: Server, q: str):
+    doc = search_json(browse_server, q)
+    assert isinstance(doc["results"], list)
+    for x in doc["results"]:  # whatever matched, matched as text
+        words = q.casefold().split()
+        assert all(
+            w
+            in (
+                x["label"] + " " + (x.get("matched") or "") + " " + (x.get("code") or "")
+            ).casefold()
+            or len(q) > 200
+            for w in words
+        )
+    html = get(browse_server, "/search", "text/html", params={"q": q})
+    assert html.status == 200
+    assert "<script>" not in html.text.split("<main>", 1)[1]
+
+
+# --------------------------------------------------------------------------- VoID and dumps
+def test_void_describes_dataset_and_dumps(browse_server: Server, browse_store):
+    r = get(browse_server, "/.well-known/void", None)
+    assert r.status == 200 and r.content_type == "text/turtle"
+    g = parse(r.body, "text/turtle")
+    ds = URIRef(BASE)
+    assert (ds, RDF.type, VOID.Dataset) in g
+    assert g.value(ds, VOID.sparqlEndpoint) == URIRef(browse_server.url + "/sparql")
+    subsets = set(g.objects(ds, VOID.subset))
+    assert URIRef(BASE + "graph/onet-27.0") in subsets and URIRef(TRICKY_GRAPH) in subsets
+    onet = URIRef(BASE + "graph/onet-27.0")
+    assert g.value(onet, URIRef("http://purl.org/dc/terms/license")) is not None
+    assert int(g.value(onet, VOID.triples)) > 10000
+    assert any(True for _ in g.objects(onet, VOID.classPartition))
+    for mime in ("application/ld+json", "application/rdf+xml", "application/n-triples"):
+        other = get(browse_server, "/.well-known/void", mime)
+        assert other.content_type == mime
+        assert len(parse(other.body, mime)) == len(g)
+    dumps = {str(d): d for d in g.objects(ds, VOID.dataDump)}
+    nq = dumps[browse_server.url + "/dumps/all.nq.gz"]
+    size = int(g.value(nq, DCAT.byteSize))
+    checksum = g.value(g.value(nq, SPDX.checksum), SPDX.checksumValue)
+    download = get(browse_server, "/dumps/all.nq.gz")
+    assert download.status == 200 and download.content_type == "application/gzip"
+    assert len(download.body) == size
+    assert hashlib.sha256(download.body).hexdigest() == str(checksum)
+    ttl = dumps[browse_server.url + "/dumps/all.ttl.gz"]
+    ttl_body = get(browse_server, "/dumps/all.ttl.gz").body
+    assert hashlib.sha256(ttl_body).hexdigest() == str(
+        g.value(g.value(ttl, SPDX.checksum), SPDX.checksumValue)
+    )
+
+
+def test_dump_reloads_to_the_same_quads(browse_server: Server, browse_store, tmp_path):
+    body = gunzip(get(browse_server, "/dumps/all.nq.gz").body)
+    target = tmp_path / "export.nq"
+    code, log = cli("export", "--format", "nquads", "-o", str(target), store=browse_store.path)
+    assert code == 0, log
+    # the same quads as the export, blank node labels included (both write the store's own)
+    dumped = set(body.decode("utf-8").splitlines())
+    assert dumped == set(target.read_text(encoding="utf-8").splitlines())
+    assert len(dumped) > 25000
+    # and it loads into an empty store: the same quads, up to blank node labels
+    reloaded = ox.Store()
+    reloaded.load(io.BytesIO(body), ox.RdfFormat.N_QUADS)
+    assert len(reloaded) == len(dumped)
+    again = ox.serialize(reloaded, format=ox.RdfFormat.N_QUADS).decode("utf-8").splitlines()
+    assert {q for q in again if "_:" not in q} == {q for q in dumped if "_:" not in q}
+    # the Turtle dump holds every triple, the graphs merged
+    ttl = gunzip(get(browse_server, "/dumps/all.ttl.gz").body)
+    triples = {str(t) for t in ox.parse(ttl, ox.RdfFormat.TURTLE) if "_:" not in str(t)}
+    assert triples == {str(q.triple) for q in reloaded if "_:" not in str(q)}
+
+
+# --------------------------------------------------------------------------- another base
+def test_server_address_is_not_the_base(other_base_server: Server):
+    occ = OTHER_BASE + "occupation/computer-user-support-specialists"
+    path = local_path(occ, OTHER_BASE)
+    html = get(other_base_server, path, "text/html")
+    assert html.status == 200
+    hrefs = re.findall(r'href="([^"]+)"', html.text)
+    assert not [h for h in hrefs if h.startswith(OTHER_BASE)], "a link left the server"
+    assert any(h.startswith("/competency/") for h in hrefs)
+    assert occ in html.text  # the canonical IRI, shown
+    g = parse(get(other_base_server, path, "text/turtle").body, "text/turtle")
+    assert (URIRef(occ), RDF.type, CKG.Occupation) in g
+    subjects = {str(s) for s in g.subjects() if isinstance(s, URIRef)}
+    assert all(s.startswith((OTHER_BASE, other_base_server.url)) for s in subjects), subjects
+    # a page of the description is a document on this server
+    assert URIRef(other_base_server.url + path + "?page=1") in set(g.subjects())
+    moved = get(other_base_server, "/describe", params={"iri": occ})
+    assert moved.status == 301 and moved.headers["Location"].endswith(path)
+    assert get(other_base_server, "/occupation/nope", "text/turtle").status == 404
+
+
+def test_a_load_while_serving_is_seen(other_base_server: Server, tmp_path):
+    """New data: its IRIs resolve, and VoID names new dumps that hold it."""
+
+    def dump_sum() -> str:
+        g = parse(get(other_base_server, "/.well-known/void", "text/turtle").body, "text/turtle")
+        nq = URIRef(other_base_server.url + "/dumps/all.nq.gz")
+        return str(g.value(g.value(nq, SPDX.checksum), SPDX.checksumValue))
+
+    before = dump_sum()
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        f'<{OTHER_BASE}tool/late-arrival> <{SKOS.prefLabel}> "Late"@en .\n',
+        encoding="utf-8",
+    )
+    code, log = cli(
+        "--base-iri", OTHER_BASE, "load", "--graph", OTHER_BASE + "graph/extra", str(extra),
+        store=other_base_server.store.path,
+    )  # fmt: skip
+    assert code == 0, log
+    deadline = time.monotonic() + 15
+    while get(other_base_server, "/tool/late-arrival", "text/turtle").status != 200:
+        assert time.monotonic() < deadline, "the new resource never resolved"
+        time.sleep(0.2)
+    after = dump_sum()
+    assert after != before
+    body = gunzip(get(other_base_server, "/dumps/all.nq.gz").body)
+    assert f"<{OTHER_BASE}tool/late-arrival>".encode() in body
+    assert hashlib.sha256(get(other_base_server, "/dumps/all.nq.gz").body).hexdigest() == after

@@ -1,0 +1,415 @@
+"""``/validation``: the curators' report over HTTP — page, filters, formats, focus badges, checking
+an uploaded file without storing it, corrections and the per-graph cache."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib.namespace import RDF
+from sparql_support import Listener, cli, parse_rdf
+
+from competency_kg.config import settings
+from competency_kg.iris import Minter
+from competency_kg.loading import load_paths
+from competency_kg.namespaces import SH
+from competency_kg.reporting import CACHE
+from competency_kg.store import open_store
+from competency_kg.web.app import create_app
+
+from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, SEEDS
+
+BASE = "https://w3id.org/competency-kg/"
+FRAMEWORK_GRAPH = BASE + "graph/000_78da1468efeafd76"
+OVERVIEW_GRAPH = BASE + "graph/004_151618e0f121074d"
+OCCUPATION = BASE + "occupation/computer-user-support-specialists"
+BREAK_POINT = OCCUPATION + "/list/occupation-specific/most-common-break-point"
+ONET_EXCEL = SEEDS / "onet-extract" / "excel-29.2"
+JSON = {"Accept": "application/json"}
+TEXT = {"Accept": "text/plain"}
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two seed documents with the test corrections, and a bulk-loaded O*NET release."""
+    path = tmp_path_factory.mktemp("validation-web") / "store"
+    with open_store(path) as store:
+        load_paths(
+            store,
+            [FRAMEWORK_SEED, OVERVIEW_SEED, ONET_EXCEL],
+            Minter(),
+            corrections=[FIXTURES / "curation"],
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def app(store_path: Path) -> Flask:
+    return create_app(settings(store=str(store_path), base_iri=BASE))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def _json(client: FlaskClient, query: str = "") -> dict:
+    r = client.get("/validation" + query, headers=JSON)
+    assert r.status_code == 200, r.data
+    return r.get_json()
+
+
+def _export(store: Path) -> bytes:
+    code, out = cli("export", "--format", "nquads", store=store)
+    assert code == 0, out
+    return out.encode()
+
+
+# --------------------------------------------------------------------------- the report page
+def test_page_groups_results_and_links_each_to_its_resource(client: FlaskClient) -> None:
+    r = client.get("/validation", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert r.status_code == 200 and r.content_type.startswith("text/html")
+    page = r.get_data(as_text=True)
+    assert "Vary" in r.headers and "Accept" in r.headers["Vary"]
+    # severity, then shape and rule, then focus node, with counts
+    assert re.search(r'<span class="badge warning">\d+</span> Warnings', page)
+    assert (
+        "entry not yet placed in a list" in page
+        and "ckgsh:Occupation-unplacedEntryAmbiguous" in page
+    )
+    # a focus node's label links to its page: its IRI's path after the base, on this server
+    assert f'href="/{OCCUPATION[len(BASE) :]}"' in page
+    assert ">Computer User Support Specialists</a>" in page
+    # the source document and the place in it
+    assert "004_151618e0f121074d.txt" in page and "line 233" in page
+    # the bulk source is summarised, and the page says so
+    assert "load-time summary only" in page and "Validated by row checks" in page
+    # corrections: who, when, why, what they retract; what they resolved; stale ones
+    assert "test curator" in page and "Test: the empty rank 2 is taken off the list." in page
+    assert "ckg:emptyRank" in page and "resolved 1" in page
+    assert "curation/test#stale" in page and "Stale corrections (1)" in page
+    # the upload form
+    assert 'enctype="multipart/form-data"' in page and 'name="file"' in page
+
+
+def test_seed_ambiguities_are_warnings_a_curator_can_act_on(client: FlaskClient) -> None:
+    doc = _json(client)
+    assert doc["violations"] == 0 and doc["conforms"] is True
+    warnings = [r for r in doc["results"] if r["severity"] == "Warning"]
+    rules = {r["source_shape"].rsplit("#", 1)[-1] for r in warnings}
+    # what the overview's layout leaves open: entries in no list, ranks printed empty
+    assert {"Occupation-unplacedEntryAmbiguous", "PrioritizedList-emptyRankPrinted"} <= rules
+    for r in warnings:
+        assert r["message"] and r["focus"].startswith(BASE), r
+        assert r["graph"], r  # which source graph it came from
+    overview = [r for r in warnings if OVERVIEW_GRAPH in r["graph"].split()]
+    assert any(r["location"] for r in overview)
+    unplaced = [r for r in warnings if r["source_shape"].endswith("unplacedEntryAmbiguous")]
+    assert all(r["focus"] == OCCUPATION and r["value"] for r in unplaced)
+    # a resolved warning is no longer in the report, and is credited to its correction
+    assert not any(
+        r["focus"] == BREAK_POINT and r["value"] == "2" and "emptyRank" in r["source_shape"]
+        for r in doc["results"]
+    )
+    [resolved] = doc["resolved"]
+    assert resolved["result"]["focus"] == BREAK_POINT
+    assert resolved["corrections"] == [BASE + "curation/test#break-point-rank-2"]
+    [correction] = doc["corrections"]
+    assert correction["creator"] == "test curator" and correction["file"] == "break-point.trig"
+    assert correction["applied_to"] == [OVERVIEW_GRAPH] and len(correction["retracted"]) == 1
+    assert [c["iri"] for c in doc["stale"]] == [BASE + "curation/test#stale"]
+    modes = {s["graph"].rsplit("/", 1)[-1]: s["mode"] for s in doc["sources"]}
+    assert modes["onet-29.2-excel"] == "summary" and modes["004_151618e0f121074d"] == "validated"
+
+
+def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None:
+    whole = _json(client)
+    warnings = _json(client, "?severity=Warning")
+    assert warnings["results"] and {r["severity"] for r in warnings["results"]} == {"Warning"}
+    assert _json(client, "?severity=violations")["results"] == []
+
+    lists = _json(client, "?shape=ckgsh:PrioritizedListShape")
+    assert lists["results"] and {r["shape"] for r in lists["results"]} == {
+        "https://w3id.org/competency-kg/shapes#PrioritizedListShape"
+    }
+    rule = _json(client, "?shape=ckgsh:Occupation-unplacedEntryAmbiguous&severity=warning")
+    assert {r["source_shape"].rsplit("#")[-1] for r in rule["results"]} == {
+        "Occupation-unplacedEntryAmbiguous"
+    }
+
+    framework = _json(client, "?source=000_78da1468efeafd76")
+    assert [s["graph"] for s in framework["sources"]] == [FRAMEWORK_GRAPH]
+    assert all(FRAMEWORK_GRAPH in r["graph"].split() for r in framework["results"])
+    overview = _json(client, f"?source={OVERVIEW_GRAPH}")
+    assert len(overview["results"]) == len(whole["results"])  # the overview has them all
+
+    mine = _json(client, "?focus=" + BREAK_POINT)
+    assert mine["results"] and {r["focus"] for r in mine["results"]} == {BREAK_POINT}
+
+    page = client.get("/validation?severity=Warning&focus=" + BREAK_POINT).get_data(as_text=True)
+    assert "Most Common Break Point Competencies" in page and "Computer User Support" not in page
+
+    bad = client.get("/validation?severity=loud", headers=TEXT)
+    assert bad.status_code == 400 and "unknown severity" in bad.get_data(as_text=True)
+    missing = client.get("/validation?source=nope", headers=TEXT)
+    assert missing.status_code == 404 and "no source graph 'nope'" in missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "mime"),
+    [
+        ("application/json", "application/json"),
+        ("text/csv", "text/csv"),
+        ("text/turtle", "text/turtle"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/n-triples", "application/n-triples"),
+        ("text/plain", "text/plain"),
+        ("text/csv;q=0.5, application/json", "application/json"),
+        ("text/*;q=0.3, text/turtle", "text/turtle"),
+        ("*/*", "text/html"),
+    ],
+)
+def test_formats_by_content_negotiation(client: FlaskClient, accept: str, mime: str) -> None:
+    r = client.get("/validation?severity=Warning", headers={"Accept": accept})
+    assert r.status_code == 200 and r.mimetype == mime
+    assert "Content-Disposition" not in r.headers
+    count = len(_json(client, "?severity=Warning")["results"])
+    body = r.get_data(as_text=True)
+    if mime in ("text/turtle", "application/ld+json", "application/n-triples"):
+        g = parse_rdf(r.data, mime)
+        [report] = list(g.subjects(RDF.type, SH.ValidationReport))
+        results = list(g.objects(report, SH.result))
+        assert len(results) == count
+        assert all(
+            (res, SH.focusNode, None) in g and (res, SH.resultMessage, None) in g for res in results
+        )
+    elif mime == "text/csv":
+        lines = body.splitlines()
+        assert lines[0].startswith("severity,shape,") and len(lines) >= count + 1
+    elif mime == "text/plain":
+        assert body.startswith("Conforms: yes") and "RESOLVED BY CORRECTIONS" in body
+
+
+def test_unacceptable_format_is_406(client: FlaskClient) -> None:
+    r = client.get("/validation", headers={"Accept": "image/png"})
+    assert r.status_code == 406 and r.mimetype == "text/plain"
+    assert client.get("/validation?format=pdf", headers=TEXT).status_code == 400
+
+
+def test_download_links_give_each_format(client: FlaskClient) -> None:
+    page = client.get("/validation?severity=Warning").get_data(as_text=True)
+    links = re.findall(r'<a href="([^"]*format=[a-z]+)" download>', page)
+    assert len(links) == 5
+    for link in links:
+        href = link.replace("&amp;", "&")
+        assert "severity=Warning" in href  # the download is the report on screen
+        r = client.get(href)
+        assert r.status_code == 200, href
+        disposition = r.headers["Content-Disposition"]
+        assert disposition.startswith('attachment; filename="validation-report.'), disposition
+    csv_one = client.get("/validation?format=csv&source=000_78da1468efeafd76")
+    assert (
+        'filename="validation-report-000_78da1468efeafd76.csv"'
+        in csv_one.headers["Content-Disposition"]
+    )
+
+
+# --------------------------------------------------------------------------- focus badges
+def test_focus_badges_json_and_function(app: Flask, client: FlaskClient) -> None:
+    r = client.get("/validation/focus", query_string={"iri": BREAK_POINT})
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    badges = r.get_json()
+    assert badges["iri"] == BREAK_POINT and badges["checked"] is True
+    assert badges["violations"] == 0 and badges["warnings"] >= 1
+    assert badges["total"] == badges["warnings"] + badges["violations"] + badges["infos"]
+    assert badges["link"].startswith("/validation?focus=")
+    listed = client.get(badges["link"], headers=JSON).get_json()
+    assert {x["focus"] for x in listed["results"]} == {BREAK_POINT}
+    assert len(listed["results"]) == badges["total"]
+
+    from competency_kg.web.validation import badges_for
+
+    with app.test_request_context("/"):
+        assert badges_for(BREAK_POINT) == badges
+        clean = badges_for(BASE + "competency/active-listening")
+        assert clean["warnings"] == 0 and clean["checked"] is True
+        only_bulk = badges_for(BASE + "onet/element/2.A.1.a")
+        assert only_bulk["checked"] is False and only_bulk["total"] == 0
+
+    assert client.get("/validation/focus").status_code == 400
+
+
+# --------------------------------------------------------------------------- checking a file
+@pytest.fixture
+def upload_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Where the uploads' temporary files go: checked to be empty afterwards."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+    assert list(folder.iterdir()) == []
+
+
+BAD_TTL = b"""@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/competency-kg/occupation/x> a ckg:Occupation ;
+    skos:notation "15-12" ; ckg:jobZone 9 .
+"""
+
+
+def _upload(client: FlaskClient, name: str, data: bytes, accept: str = "application/json"):
+    return client.post(
+        "/validation",
+        data={"file": (io.BytesIO(data), name)},
+        headers={"Accept": accept},
+        content_type="multipart/form-data",
+    )
+
+
+def test_uploads_are_checked_and_nothing_is_stored(
+    client: FlaskClient, store_path: Path, upload_tmp: Path
+) -> None:
+    before = _export(store_path)
+
+    good = _upload(
+        client, "framework.json", (FIXTURES / "framework" / "welder-framework.json").read_bytes()
+    )
+    assert good.status_code == 200, good.data
+    assert good.get_json()["violations"] == 0
+    assert good.get_json()["sources"][0]["loader"] == "framework-json"
+
+    bad = _upload(client, "bad.ttl", BAD_TTL).get_json()
+    assert bad["conforms"] is False and bad["violations"] == 3
+    paths = {r["path"].rsplit("#")[-1].rsplit("/")[-1] for r in bad["results"] if r["path"]}
+    assert {"jobZone", "notation", "prefLabel"} <= paths
+
+    raw = client.post(
+        "/validation?filename=bad.ttl",
+        data=BAD_TTL,
+        headers={"Accept": "text/plain", "Content-Type": "text/turtle"},
+    )
+    assert raw.status_code == 200 and "3 violation(s)" in raw.get_data(as_text=True)
+    assert "<https://w3id.org/competency-kg/occupation/x>" in raw.get_data(as_text=True)
+
+    html = _upload(client, "bad.ttl", BAD_TTL, accept="text/html").get_data(as_text=True)
+    assert "Check of <code>bad.ttl</code>" in html and "Nothing was stored." in html
+    assert "A load would refuse it: 3 violation(s)." in html
+
+    overview = _upload(client, "overview.txt", OVERVIEW_SEED.read_bytes()).get_json()
+    assert overview["warnings"] > 0 and any(r["location"] for r in overview["results"])
+
+    assert _export(store_path) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "words"),
+    [
+        ("empty.ttl", b"", 422, "empty.ttl: file is empty"),
+        ("broken.ttl", b'@prefix ex: <http://e/> .\nex:a ex:b "open .\n', 422, "broken.ttl (line"),
+        (
+            "notes.txt",
+            b"Dear diary, today I loaded a graph.\n",
+            422,
+            "unrecognised document format",
+        ),
+        ("truncated.json", FRAMEWORK_SEED.read_bytes()[:700], 422, "not valid JSON"),
+        (
+            "xxe.rdf",
+            b'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+            b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+            b'<rdf:Description rdf:about="http://a/"><rdf:value>&x;</rdf:value>'
+            b"</rdf:Description></rdf:RDF>\n",
+            422,
+            "entities are never expanded",
+        ),
+        (
+            "laughs.rdf",
+            b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+            b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>\n'
+            b"<lolz>&lol2;</lolz>",
+            422,
+            "DOCTYPE",
+        ),
+    ],
+)
+def test_unreadable_uploads_get_the_loaders_message(
+    client: FlaskClient, upload_tmp: Path, name: str, data: bytes, status: int, words: str
+) -> None:
+    r = _upload(client, name, data, accept="text/plain")
+    text = r.get_data(as_text=True)
+    assert r.status_code == status and words in text, text
+    assert str(upload_tmp) not in text and "competency-kg-check-" not in text
+    page = _upload(client, name, data, accept="text/html")
+    assert page.status_code == status and 'role="alert"' in page.get_data(as_text=True)
+
+
+def test_remote_json_ld_context_is_never_fetched(client: FlaskClient, upload_tmp: Path) -> None:
+    with Listener() as listener:
+        doc = {
+            "@context": listener.url + "/context.jsonld",
+            "@id": "https://example.org/thing",
+            "name": "x",
+        }
+        r = _upload(client, "remote.jsonld", json.dumps(doc).encode(), accept="text/plain")
+        assert r.status_code == 422 and "remote @context" in r.get_data(as_text=True)
+        assert listener.connections == 0
+
+
+def test_upload_limits_and_missing_file(
+    client: FlaskClient, upload_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPETENCY_KG_MAX_UPLOAD_BYTES", "1000")
+    big = b"# padding\n" * 120
+    r = _upload(client, "big.ttl", big, accept="text/plain")
+    assert r.status_code == 413 and "limit" in r.get_data(as_text=True)
+    raw = client.post("/validation?filename=big.ttl", data=big, headers=TEXT)
+    assert raw.status_code == 413
+    assert _upload(client, "small.ttl", BAD_TTL).status_code == 200
+    monkeypatch.delenv("COMPETENCY_KG_MAX_UPLOAD_BYTES")
+    five = client.post(
+        "/validation?filename=big.ttl", data=b"#" * (5 * 1024 * 1024 + 1), headers=TEXT
+    )
+    assert five.status_code == 413
+
+    none = client.post("/validation", data={}, headers=TEXT, content_type="multipart/form-data")
+    assert none.status_code == 400 and "field 'file'" in none.get_data(as_text=True)
+    nameless = client.post("/validation", data=BAD_TTL, headers=TEXT)
+    assert nameless.status_code == 400 and "?filename=" in nameless.get_data(as_text=True)
+
+
+# --------------------------------------------------------------------------- the cache
+def test_reports_are_cached_per_graph_and_recomputed_only_after_a_load(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    with open_store(path) as store:
+        load_paths(store, [FRAMEWORK_SEED, OVERVIEW_SEED], Minter(), corrections=[])
+    client = create_app(settings(store=str(path), base_iri=BASE)).test_client()
+
+    def cached() -> dict[str, bool]:
+        doc = _json(client)
+        return {s["graph"]: s["cached"] for s in doc["sources"]}
+
+    runs = lambda g: CACHE.computations[g]  # noqa: E731
+    first = cached()
+    assert first == {FRAMEWORK_GRAPH: False, OVERVIEW_GRAPH: False}
+    counts = (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH))
+    for _ in range(2):  # served from the cache: no validation runs
+        assert cached() == {FRAMEWORK_GRAPH: True, OVERVIEW_GRAPH: True}
+        assert (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH)) == counts
+
+    with open_store(path) as store:  # reload one source while the server runs
+        load_paths(store, [FRAMEWORK_SEED], Minter(), corrections=[])
+    assert cached() == {FRAMEWORK_GRAPH: False, OVERVIEW_GRAPH: True}
+    assert (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH)) == (counts[0] + 1, counts[1])
+
+    with open_store(path) as store:  # a correction changes the overview's graph
+        load_paths(store, [OVERVIEW_SEED], Minter(), corrections=[FIXTURES / "curation"])
+    assert cached() == {FRAMEWORK_GRAPH: True, OVERVIEW_GRAPH: False}
+    assert (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH)) == (counts[0] + 1, counts[1] + 1)
+    assert _json(client)["resolved"]

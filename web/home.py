@@ -1,0 +1,220 @@
+"""Ways in: the home page and the class listings.
+
+- ``/``: what the graph holds (instances per class, the sources with their licences and
+  attribution), links to the class listings, example searches. The home page is also the
+  dataset ``{base}``: an RDF client asking for it gets the VoID description.
+- ``/class/{name}``: the instances of a class, paged (:data:`CLASS_PAGE_SIZE`), by label. Names
+  are the ontology's classes in lower case with hyphens (``occupation``, ``competency``,
+  ``content-model-element``), or any class as a prefixed name (``skos:Concept``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response
+
+from competency_kg.query_pool import QueryError
+from competency_kg.web.describe import (
+    CKG_NS,
+    DOC_PREFIXES,
+    LABEL_PROPS,
+    Reader,
+    best_text,
+    chunks,
+    class_counts,
+    compact,
+    iri_term,
+    iri_value,
+    is_iri,
+    literal,
+    memo,
+    read_sources,
+    values,
+)
+from competency_kg.web.resources import (
+    HTML,
+    BadFormat,
+    choose,
+    class_slug,
+    finish,
+    not_found,
+    page_number,
+    plain,
+    render,
+    site,
+    store_version,
+    unavailable,
+)
+from competency_kg.web.vocabulary import vocabulary
+
+bp = Blueprint("home", __name__)
+
+CLASS_PAGE_SIZE = 50
+#: A class with at most this many instances is listed in label order; a bigger one in the
+#: store's own order (sorting millions of labels on every page would be too slow).
+SORTED_UP_TO = 5000
+EXAMPLE_SEARCHES = ["network", "active listening", "SQL", "customer service", "15-1232"]
+#: Classes the home page names first.
+FEATURED = ["Occupation", "Competency", "ContentModelElement", "WorkActivity", "Technology", "Tool"]
+
+
+def class_for_slug(name: str) -> str | None:
+    if ":" in name:
+        prefix, _, local = name.partition(":")
+        ns = DOC_PREFIXES.get(prefix)
+        return ns + local if ns and local else None
+    for iri, term in vocabulary().terms.items():
+        if term.kind == "class" and iri.startswith(CKG_NS) and class_slug(iri) == name:
+            return iri
+    return None
+
+
+@bp.route("/", methods=["GET", "HEAD"])
+def home() -> Response:
+    try:
+        mime = choose()
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    if mime is not None and mime != HTML:
+        # The dataset itself: its description is the VoID document.
+        from competency_kg.web.void import void
+
+        return void()
+    reader = Reader()
+    s = site()
+    version = store_version()
+    try:
+        counts = memo("class-counts", version, None, lambda: class_counts(reader))
+        sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
+        featured = memo("featured", version, s.base, lambda: _featured(reader))
+    except QueryError as exc:
+        return unavailable(exc, True)
+    vocab = vocabulary()
+    classes = [
+        {
+            "iri": iri,
+            "label": vocab.label(iri),
+            "curie": compact(iri),
+            "comment": vocab.comment(iri),
+            "count": n,
+            "href": f"/class/{class_slug(iri)}",
+        }
+        for iri, n in counts
+    ]
+    first = [c for name in FEATURED for c in classes if c["iri"] == CKG_NS + name]
+    rest = [c for c in classes if c not in first]
+    body = render(
+        "home.html",
+        featured_classes=first,
+        other_classes=rest,
+        sources=[x for x in sources.values() if x.kind != "other"],
+        triples=sum(x.triples or 0 for x in sources.values()),
+        examples=EXAMPLE_SEARCHES,
+        occupations=featured,
+    )
+    resp = Response(body, status=200, content_type="text/html; charset=utf-8")
+    resp.vary.add("Accept")
+    resp.headers["Link"] = '</.well-known/void>; rel="describedby"; type="text/turtle"'
+    return finish(resp)
+
+
+def _featured(reader: Reader) -> list[dict[str, str]]:
+    rows = reader.select(
+        f"SELECT ?s ?l ?code WHERE {{ ?s a <{CKG_NS}Occupation> ; "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l . "
+        "OPTIONAL { ?s <http://www.w3.org/2004/02/skos/core#notation> ?code } } LIMIT 200"
+    )
+    seen: dict[str, dict[str, str]] = {}
+    s = site()
+    for r in rows:
+        iri = iri_value(r["s"])
+        entry = seen.setdefault(
+            iri, {"label": literal(r["l"]).value, "href": s.href(iri), "code": ""}
+        )
+        if "code" in r:
+            entry["code"] = literal(r["code"]).value
+    return sorted(seen.values(), key=lambda x: x["label"])[:24]
+
+
+@bp.route("/class/<path:name>", methods=["GET", "HEAD"])
+def class_listing(name: str) -> Response:
+    cls = class_for_slug(name)
+    if cls is None:
+        return not_found(f"no class called {name!r}; see the home page for the classes", True)
+    try:
+        page = page_number()
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    reader = Reader()
+    s = site()
+    version = store_version()
+    try:
+        counts = dict(memo("class-counts", version, None, lambda: class_counts(reader)))
+        total = counts.get(cls, 0)
+        pages = max(1, -(-total // CLASS_PAGE_SIZE))
+        if page > pages:
+            return not_found(f"{compact(cls)} has {pages} page(s); there is no page {page}", True)
+        if total <= SORTED_UP_TO:
+            everything = memo("class-members", version, cls, lambda: _members(reader, cls, None))
+            start = (page - 1) * CLASS_PAGE_SIZE
+            items = everything[start : start + CLASS_PAGE_SIZE]
+        else:
+            items = _members(reader, cls, page)
+    except QueryError as exc:
+        return unavailable(exc, True)
+    vocab = vocabulary()
+    for it in items:
+        it["href"] = s.href(it["iri"])
+    body = render(
+        "class_list.html",
+        cls={
+            "iri": cls,
+            "label": vocab.label(cls),
+            "curie": compact(cls),
+            "comment": vocab.comment(cls),
+            "href": s.href(cls, known=False),
+        },
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        sorted_by_label=total <= SORTED_UP_TO,
+        name=name,
+    )
+    resp = Response(body, status=200, content_type="text/html; charset=utf-8")
+    return finish(resp)
+
+
+def _members(reader: Reader, cls: str, page: int | None) -> list[dict[str, Any]]:
+    """Instances with their labels and codes: all, sorted (``page`` None), or one page."""
+    limit = "" if page is None else f"LIMIT {CLASS_PAGE_SIZE} OFFSET {(page - 1) * CLASS_PAGE_SIZE}"
+    rows = reader.select(f"SELECT DISTINCT ?s WHERE {{ ?s a {iri_term(cls)} }} {limit}")
+    members = [r["s"] for r in rows]
+    labels: dict[str, dict[str, list[str]]] = {}
+    props = ", ".join((*LABEL_PROPS, "<http://www.w3.org/2004/02/skos/core#notation>"))
+    iris = [m for m in members if is_iri(m)]
+    for part in chunks(iris):
+        for r in reader.select(
+            f"SELECT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v FILTER(?p IN ({props})) }}"
+        ):
+            labels.setdefault(r["x"], {}).setdefault(r["p"], []).append(r["v"])
+    out = []
+    for m in members:
+        facts = labels.get(m, {})
+        label = next((best_text(facts[p]) for p in LABEL_PROPS if facts.get(p)), None)
+        code = facts.get("<http://www.w3.org/2004/02/skos/core#notation>")
+        out.append(
+            {
+                "iri": iri_value(m) if is_iri(m) else m,
+                "label": label or (iri_value(m).rsplit("/", 1)[-1] if is_iri(m) else m),
+                "code": best_text(code) if code else None,
+                "labelled": label is not None,
+            }
+        )
+    if page is None:
+        out.sort(key=lambda x: (not x["labelled"], x["label"].lower(), x["iri"]))
+    return out
+
+
+__all__ = ["bp", "class_for_slug", "class_slug"]

@@ -1,0 +1,626 @@
+"""Dereferenceable IRIs: every IRI minted under the base resolves here, for browsers and RDF
+clients alike (W3C "Cool URIs for the Semantic Web", "Best Practice Recipes").
+
+- ``GET /{path}`` describes ``{base}{path}``: HTML for browsers; Turtle, JSON-LD, RDF/XML,
+  N-Triples, and TriG/N-Quads (each fact in its source graph) by ``Accept`` with q-values
+  honoured, or by ``?format=`` (``html``, ``ttl``, ``jsonld``, ``rdf``, ``nt``, ``trig``,
+  ``nq`` or a media type), which overrides ``Accept``.
+- **200 with Content-Location**, never a 303: the answer is the description itself, and
+  ``Content-Location`` names the document it came from (``/{path}?format=ttl``, with
+  ``&page=N`` past the first page); ``Link`` headers list the other formats. Every answer
+  varies on ``Accept``; RDF answers allow any origin (CORS). ``HEAD`` answers like ``GET``
+  without the body; an IRI the store knows nothing about is a 404.
+- ``?page=N`` pages the inverse links (:data:`~competency_kg.web.describe.INVERSE_PAGE_SIZE`
+  per page; the RDF says where the other pages are, with hydra).
+- ``GET /describe?iri=…`` does the same for IRIs outside the base that the store holds data
+  about; an IRI under the base is redirected to its own path.
+- ``/ontology`` (with its hash terms) and ``/shapes``: the ontology and the SHACL shapes, as a
+  readable page or RDF by the same negotiation.
+
+The server's own address may differ from the base of the data IRIs: links in pages stay on
+this server, while the RDF keeps the canonical IRIs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, Response, redirect, render_template, request
+from flask.blueprints import BlueprintSetupState
+
+from competency_kg.query_pool import (
+    PoolBusy,
+    QueryError,
+    QueryPool,
+    QueryTimeout,
+    StoreUnavailable,
+)
+from competency_kg.web.app import state
+from competency_kg.web.describe import (
+    CONTENT_TYPES,
+    INVERSE_PAGE_SIZE,
+    RDF_FORMATS,
+    LRUCache,
+    NotFound,
+    NotWritable,
+    Reader,
+    describe,
+    description_quads,
+    hash_documents,
+    memo,
+    read_sources,
+    serialize,
+    store_fingerprint,
+)
+from competency_kg.web.negotiation import negotiate
+from competency_kg.web.profiles import MEASUREMENT, Site, page_for
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("browse", __name__)
+
+HTML = "text/html"
+#: Media types offered, in order of preference when the client has none (ties).
+OFFERS: list[str] = [HTML, *RDF_FORMATS]
+#: Other names clients use for the same formats.
+ALIASES: dict[str, str] = {
+    "application/xhtml+xml": HTML,
+    "application/x-turtle": "text/turtle",
+    "application/turtle": "text/turtle",
+    "text/n3": "text/turtle",
+    "text/rdf+n3": "text/turtle",
+    "application/json": "application/ld+json",
+    "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml",
+    "text/plain": "application/n-triples",
+    "application/x-trig": "application/trig",
+}
+#: ``?format=`` names → media type; the first name of each type is its short name.
+FORMAT_NAMES: dict[str, str] = {
+    "html": HTML,
+    "ttl": "text/turtle",
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "json": "application/ld+json",
+    "rdf": "application/rdf+xml",
+    "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "xml": "application/rdf+xml",
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "n-triples": "application/n-triples",
+    "trig": "application/trig",
+    "nq": "application/n-quads",
+    "nquads": "application/n-quads",
+    "n-quads": "application/n-quads",
+}
+SHORT: dict[str, str] = {}
+for _name, _mime in FORMAT_NAMES.items():
+    SHORT.setdefault(_mime, _name)
+FORMAT_LABELS: dict[str, str] = {
+    "text/turtle": "Turtle",
+    "application/ld+json": "JSON-LD",
+    "application/rdf+xml": "RDF/XML",
+    "application/n-triples": "N-Triples",
+    "application/trig": "TriG (with sources)",
+    "application/n-quads": "N-Quads (with sources)",
+}
+
+#: Rendered responses, by store state and request: a load changes the state, and with it
+#: every key, so nothing stale is ever served.
+CACHE = LRUCache()
+
+
+class BadFormat(Exception):
+    pass
+
+
+def site() -> Site:
+    return Site(base=state().settings.minter.base, server=request.host_url.rstrip("/"))
+
+
+def render(template: str, **context: object) -> str:
+    """A browsing template, with the helpers every one of them may use."""
+    from competency_kg.web.describe import licence_name
+    from competency_kg.web.profiles import cite_html, safe_href
+
+    context.setdefault("site", site())
+    return render_template(
+        template, licence_name=licence_name, cite_html=cite_html, safe_href=safe_href, **context
+    )
+
+
+def store_version() -> str | None:
+    return store_fingerprint(state().settings.store)
+
+
+def choose(offers: list[str] | None = None) -> str | None:
+    """The media type to answer with: ``?format=`` if given, else by ``Accept``."""
+    offers = offers or OFFERS
+    fmt = request.args.get("format")
+    if fmt:
+        key = fmt.strip().lower()
+        mime = FORMAT_NAMES.get(key) or ALIASES.get(key) or (key if key in offers else None)
+        if mime is None or mime not in offers:
+            names = ", ".join(n for n, m in FORMAT_NAMES.items() if m in offers)
+            raise BadFormat(f"unknown format {fmt!r}; use one of {names} or a media type")
+        return mime
+    picked = negotiate(request.headers.get("Accept"), [*offers, *ALIASES])
+    if picked is None:
+        return None
+    mime = ALIASES.get(picked, picked)
+    return mime if mime in offers else None
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise BadFormat(f"page must be a positive whole number, not {raw!r}")
+    return int(raw)
+
+
+# --------------------------------------------------------------------------- responses
+def plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    resp = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    resp.headers.update(headers or {})
+    return resp
+
+
+def not_found(message: str, html: bool) -> Response:
+    if html:
+        body = render("not_found.html", message=message, q=_search_hint())
+        return Response(body, status=404, mimetype="text/html")
+    return plain(404, message)
+
+
+def _search_hint() -> str:
+    tail = request.path.rstrip("/").rsplit("/", 1)[-1]
+    return tail.replace("-", " ")[:80]
+
+
+def unavailable(exc: QueryError, html: bool) -> Response:
+    if isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable):
+        status, headers = 503, {"Retry-After": "5"}
+    else:
+        status, headers = 500, {}
+        log.warning("describing %s failed: %s", request.path, exc)
+    message = f"the description could not be read just now: {exc}"
+    if html:
+        body = render("not_found.html", message=message, status=status, q="")
+        return Response(body, status=status, mimetype="text/html", headers=headers)
+    return plain(status, message, headers)
+
+
+def with_document_headers(
+    resp: Response, mime: str, location: Callable[[str], str], *, alternates: bool = True
+) -> Response:
+    """Content-Location of this representation, Link to the others, Vary, CORS."""
+    resp.headers["Content-Location"] = location(SHORT[mime])
+    if alternates:
+        links = [
+            f'<{location(SHORT[m])}>; rel="alternate"; type="{m}"' for m in OFFERS if m != mime
+        ]
+        resp.headers["Link"] = ", ".join(links)
+    resp.vary.add("Accept")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = "Content-Location, Link, ETag, Vary"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def finish(resp: Response) -> Response:
+    """ETag and conditional requests (If-None-Match → 304)."""
+    resp.headers.setdefault("Cache-Control", "public, max-age=60")
+    if resp.status_code == 200 and not resp.direct_passthrough:
+        resp.set_etag(hashlib.sha1(resp.get_data()).hexdigest()[:20])
+        resp.make_conditional(request)
+    return resp
+
+
+@bp.after_request
+def _vary(resp: Response) -> Response:
+    resp.vary.add("Accept")
+    return resp
+
+
+# --------------------------------------------------------------------------- resources
+@bp.route("/<path:path>", methods=["GET", "HEAD", "OPTIONS"])
+def resource(path: str) -> Response:
+    if request.method == "OPTIONS":
+        return _preflight()
+    s = site()
+    return answer(s.iri_for_path(path), "/" + quote(path, safe="/:@!$&'()*+,;=~-._"))
+
+
+@bp.route("/favicon.ico", methods=["GET", "HEAD"])
+def favicon() -> Response:
+    """No icon: an empty answer (not a 404 in every browser's console)."""
+    resp = Response(status=204)
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp
+
+
+@bp.route("/describe", methods=["GET", "HEAD", "OPTIONS"])
+def describe_iri() -> Response:
+    if request.method == "OPTIONS":
+        return _preflight()
+    iri = request.args.get("iri", "").strip()
+    if not iri:
+        return plain(400, "give the IRI to describe: /describe?iri=…")
+    s = site()
+    local = s.path_for(iri)
+    if local is not None and local != "/" and "#" not in local:
+        args = {k: v for k, v in request.args.items() if k != "iri"}
+        query = "&".join(f"{quote(k)}={quote(v)}" for k, v in args.items())
+        return redirect(local + ("?" + query if query else ""), code=301)
+    return answer(iri, "/describe?iri=" + quote(iri, safe=""))
+
+
+def _preflight() -> Response:
+    resp = Response(status=204)
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Accept, If-None-Match"
+    resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+def answer(iri: str, doc_path: str) -> Response:
+    """The description of ``iri`` in the negotiated format (``doc_path``: where it lives)."""
+    try:
+        mime = choose()
+        page = page_number()
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    if mime is None:
+        return plain(
+            406,
+            "no format the Accept header allows; this resource is available as "
+            + ", ".join(OFFERS),
+        )
+    html = mime == HTML
+    s = site()
+    sep = "&" if "?" in doc_path else "?"
+
+    def location(short: str) -> str:
+        return s.url(relative(short))
+
+    def relative(short: str) -> str:
+        return doc_path + f"{sep}format={short}" + (f"&page={page}" if page > 1 else "")
+
+    version = store_version()
+    # Cached bodies do not depend on the address the server is reached by: pages link by
+    # path, and RDF documents name this server by a token replaced as they are sent.
+    key = (version, s.base, iri, page, mime)
+    hit = CACHE.get(key) if version else None
+    if hit is not None:
+        return _send(hit, mime, s, location)
+    reader = Reader(version=version)
+    try:
+        sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
+        members = []
+        if "#" not in iri:
+            docs = memo(
+                "hash-docs", version, s.base, lambda: hash_documents(reader, s.base, sources)
+            )
+            members = docs.get(iri, [])
+        d = describe(
+            reader,
+            iri,
+            page=page,
+            skip_predicates=(MEASUREMENT,) if html else (),
+            owners=html,
+            members=members,
+        )
+    except NotFound:
+        resp = not_found(f"nothing is known about <{iri}> here", html)
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        return resp
+    except ValueError:
+        return not_found(f"not an IRI: {iri}", html)
+    except QueryError as exc:
+        return unavailable(exc, html)
+    if page > d.pages:
+        return not_found(f"<{iri}> has {d.pages} page(s) of links; there is no page {page}", html)
+    try:
+        if html:
+            p = page_for(reader, d, s, sources)
+            body = render(
+                "resource.html",
+                page=p,
+                site=s,
+                formats=[(FORMAT_LABELS[m], relative(SHORT[m]), m) for m in RDF_FORMATS],
+                page_href=lambda n: doc_path + (f"{sep}page={n}" if n > 1 else ""),
+            ).encode("utf-8")
+        else:
+            token = Site(base=s.base, server=SERVER_TOKEN)
+            quads = description_quads(
+                d,
+                doc_url=lambda n: token.url(doc_path + f"{sep}page={n}"),
+                collection=token.url(doc_path + "#inverse-links"),
+                sources=sources,
+                metadata_graph=s.base + "graph/metadata",
+            )
+            body = serialize(quads, mime)
+    except QueryError as exc:
+        return unavailable(exc, html)
+    except NotWritable as exc:
+        return plain(406, str(exc), {"Vary": "Accept", "Access-Control-Allow-Origin": "*"})
+    except (ValueError, OSError) as exc:
+        log.warning("cannot write <%s> as %s: %s", iri, mime, exc)
+        return plain(500, f"cannot write this description as {mime}: {exc}")
+    if version:
+        CACHE.put(key, body, len(body))
+    return _send(body, mime, s, location)
+
+
+#: Stands for this server's own address in cached RDF documents (``.invalid`` never resolves).
+SERVER_TOKEN = "http://this-server.competency-kg.invalid"
+_TOKEN = SERVER_TOKEN.encode()
+
+
+def _send(body: bytes, mime: str, s: Site, location: Callable[[str], str]) -> Response:
+    if mime != HTML:
+        body = body.replace(_TOKEN, s.server.encode())
+    resp = Response(body, status=200, content_type=_content_type(mime))
+    return finish(with_document_headers(resp, mime, location))
+
+
+def _content_type(mime: str) -> str:
+    return "text/html; charset=utf-8" if mime == HTML else CONTENT_TYPES[mime]
+
+
+# --------------------------------------------------------------------------- warming
+#: After each load, a server renders the pages of this many occupations (HTML and Turtle)
+#: ahead, in the background: they are the biggest descriptions, and the first visitor should
+#: not wait for them. ``COMPETENCY_KG_WARM_PAGES`` changes the number (0: no warming).
+WARM_PAGES = 24
+#: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
+WARM_CHECK_SECONDS = 10.0
+WARM_DELAY_SECONDS = 5.0
+
+
+@bp.record_once
+def _start_warmer(setup: BlueprintSetupState) -> None:
+    """Only in a server's worker process (gunicorn), never in tests' own applications."""
+    app = setup.app
+    try:
+        n = int(os.environ.get("COMPETENCY_KG_WARM_PAGES", WARM_PAGES))
+    except ValueError:
+        n = WARM_PAGES
+    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
+    if n > 0 and in_server and isinstance(state(app).executor, QueryPool):
+        threading.Thread(target=_warmer, args=(app, n), name="page-warmer", daemon=True).start()
+
+
+def _warmer(app: Flask, n: int) -> None:
+    executor = state(app).executor
+    if not executor.wait_ready(120):
+        return
+    time.sleep(WARM_DELAY_SECONDS)  # a server stopped at once (tests) never warms
+    last: str | None = None
+    while not _closing(executor):
+        version = store_fingerprint(state(app).settings.store)
+        if version is not None and version != last:
+            last = version
+            try:
+                warm(app, n)
+            except Exception as exc:  # a warmer never takes anything down
+                log.info("page warming stopped: %s", exc)
+        time.sleep(WARM_CHECK_SECONDS)
+
+
+def warm(app: Flask, n: int) -> int:
+    """Render the pages of up to ``n`` occupations into the cache; how many were rendered."""
+    from competency_kg.web.describe import CKG_NS, iri_value
+
+    with app.app_context():
+        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG_NS}Occupation> }}")
+    base = state(app).settings.minter.base
+    done = 0
+    for row in rows[:n]:
+        if _closing(state(app).executor):
+            break
+        iri = iri_value(row["s"])
+        path = Site(base, "").path_for(iri)
+        if path is None or "#" in path or path == "/":
+            continue
+        for accept in (HTML, "text/turtle"):
+            with app.test_request_context(path, headers={"Accept": accept}):
+                answer(iri, path)
+            done += 1
+            time.sleep(0.02)  # let visitors' requests through first
+    return done
+
+
+def _closing(executor: object) -> bool:
+    """Whether the query pool is shutting down (then nothing more is sent to it)."""
+    return bool(getattr(executor, "_closed", False))
+
+
+# --------------------------------------------------------------------------- vocabularies
+@bp.route("/ontology", methods=["GET", "HEAD"])
+def ontology() -> Response:
+    """The ontology at its own IRI: a readable page, or the RDF (Turtle is the file itself)."""
+    from competency_kg.web.vocabulary import ontology_graph, ontology_text
+
+    return _vocabulary_document(
+        "/ontology",
+        turtle=ontology_text,
+        page=lambda: render("ontology.html", o=ontology_view(ontology_graph())),
+    )
+
+
+@bp.route("/shapes", methods=["GET", "HEAD"])
+def shapes() -> Response:
+    """The SHACL shapes the loader checks every source against, as a page or as RDF."""
+    from competency_kg.web.vocabulary import shapes_graph, shapes_text
+
+    return _vocabulary_document(
+        "/shapes",
+        turtle=lambda: "\n".join(shapes_text().values()),
+        page=lambda: render("shapes.html", shapes=shapes_view(shapes_graph())),
+    )
+
+
+def _vocabulary_document(path: str, turtle: Callable[[], str], page: Callable[[], str]) -> Response:
+    try:
+        mime = choose()
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    if mime is None:
+        return plain(406, "available as " + ", ".join(OFFERS))
+    s = site()
+
+    def location(short: str) -> str:
+        return s.url(f"{path}?format={short}")
+
+    key = ("vocabulary", path, mime, s.server)
+    body = CACHE.get(key)
+    if body is None:
+        if mime == HTML:
+            body = page().encode("utf-8")
+        elif mime == "text/turtle":
+            body = turtle().encode("utf-8")
+        else:
+            body = _convert_turtle(turtle(), mime)
+        CACHE.put(key, body, len(body))
+    resp = Response(body, status=200, content_type=_content_type(mime))
+    return finish(with_document_headers(resp, mime, location))
+
+
+def _convert_turtle(text: str, mime: str) -> bytes:
+    import pyoxigraph as ox
+
+    from competency_kg.web.describe import DOC_PREFIXES
+
+    fmt, with_graphs = RDF_FORMATS[mime]
+    triples = [q.triple for q in ox.parse(text.encode("utf-8"), ox.RdfFormat.TURTLE)]
+    if with_graphs:
+        data = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        return ox.serialize(data, format=fmt, prefixes=DOC_PREFIXES) or b""
+    prefixes = DOC_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
+
+
+def ontology_view(g: object) -> dict[str, object]:
+    """The ontology's terms by kind, each with label, comment, domain, range, parents."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import OWL, RDF
+
+    from competency_kg.namespaces import ONTOLOGY_IRI
+    from competency_kg.web.describe import CKG_NS, compact, licence_name
+    from competency_kg.web.vocabulary import vocabulary
+
+    assert isinstance(g, Graph)
+    v = vocabulary()
+    onto = URIRef(ONTOLOGY_IRI)
+    sections: dict[str, list[dict[str, object]]] = {
+        "Classes": [],
+        "Object properties": [],
+        "Datatype properties": [],
+        "Individuals": [],
+    }
+    kinds = {
+        "class": "Classes",
+        "object": "Object properties",
+        "datatype": "Datatype properties",
+        "individual": "Individuals",
+    }
+    s = site()
+
+    def ref(iri: str) -> dict[str, str]:
+        return {"label": compact(iri), "href": s.href(iri, known=False), "title": v.label(iri)}
+
+    for iri, term in sorted(v.terms.items(), key=lambda kv: kv[0].lower()):
+        if not iri.startswith(CKG_NS) or term.kind not in kinds:
+            continue
+        types = [str(t) for t in g.objects(URIRef(iri), RDF.type) if t != OWL.NamedIndividual]
+        sections[kinds[term.kind]].append(
+            {
+                "id": iri[len(CKG_NS) :],
+                "iri": iri,
+                "curie": compact(iri),
+                "label": term.label,
+                "comment": term.comment,
+                "domain": [ref(x) for x in term.domain],
+                "range": [ref(x) for x in term.range],
+                "parents": [ref(x) for x in term.parents],
+                "types": [ref(x) for x in types if x.startswith(CKG_NS)],
+                "listing": f"/class/{class_slug(iri)}" if term.kind == "class" else None,
+            }
+        )
+    licences = [str(x) for x in g.objects(onto, URIRef("http://purl.org/dc/terms/license"))]
+    return {
+        "iri": ONTOLOGY_IRI,
+        "title": str(g.value(onto, URIRef("http://purl.org/dc/terms/title")) or "Ontology"),
+        "comment": str(g.value(onto, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) or ""),
+        "version": str(g.value(onto, OWL.versionInfo) or ""),
+        "licences": [(licence_name(x), x) for x in licences],
+        "sections": [(name, items) for name, items in sections.items() if items],
+        "triples": len(g),
+    }
+
+
+def class_slug(iri: str) -> str:
+    """``ckg:ContentModelElement`` → ``content-model-element``; other classes by CURIE."""
+    import re
+
+    from competency_kg.web.describe import CKG_NS, compact
+
+    if iri.startswith(CKG_NS):
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", iri[len(CKG_NS) :]).lower()
+    return compact(iri)
+
+
+def shapes_view(g: object) -> list[dict[str, object]]:
+    """Node shapes with their property shapes: what each checks, how severe, what it says."""
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import RDF
+
+    from competency_kg.web.describe import compact
+
+    assert isinstance(g, Graph)
+    sh = "http://www.w3.org/ns/shacl#"
+    out = []
+    s = site()
+    for shape in sorted(g.subjects(RDF.type, URIRef(sh + "NodeShape")), key=str):
+        if not isinstance(shape, URIRef):
+            continue
+        props = []
+        for ps in sorted(g.objects(shape, URIRef(sh + "property")), key=str):
+            path = g.value(ps, URIRef(sh + "path"))
+            severity = g.value(ps, URIRef(sh + "severity"))
+            props.append(
+                {
+                    "id": compact(str(ps)),
+                    "name": str(g.value(ps, URIRef(sh + "name")) or ""),
+                    "path": compact(str(path)) if isinstance(path, URIRef) else "(a path)",
+                    "severity": compact(str(severity)).split(":")[-1] if severity else "Violation",
+                    "message": str(g.value(ps, URIRef(sh + "message")) or ""),
+                }
+            )
+        target = g.value(shape, URIRef(sh + "targetClass"))
+        out.append(
+            {
+                "id": str(shape).rsplit("#", 1)[-1],
+                "curie": compact(str(shape)),
+                "name": str(g.value(shape, URIRef(sh + "name")) or compact(str(shape))),
+                "message": str(g.value(shape, URIRef(sh + "message")) or ""),
+                "target": compact(str(target)) if target else None,
+                "target_href": s.href(str(target), known=False) if target else None,
+                "properties": props,
+            }
+        )
+    return out
+
+
+__all__ = ["INVERSE_PAGE_SIZE", "bp"]

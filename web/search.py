@@ -1,0 +1,245 @@
+"""Label search: ``/search?q=…`` as a page, or as JSON for the autocomplete.
+
+Every word of the query must appear (case-insensitively) in one label, title or code of a
+resource; results rank exact matches, then labels starting with the query, then words starting
+with it, then the rest, and occupations and competencies before other things. ``format=json``
+(or an ``Accept`` preferring ``application/json``) answers::
+
+    {"query": "…", "count": 12, "more": false,
+     "results": [{"iri": …, "href": …, "label": …, "type": …, "typeLabel": …, "code": …}]}
+
+``class=occupation`` (a class name as in ``/class/…``) keeps one class; ``limit`` (JSON, at
+most 50) and ``page`` (HTML) page through the results.
+
+The words reach the query only as SPARQL literals written by Oxigraph's serializer, bound with
+``VALUES`` and compared with ``CONTAINS(LCASE(…))``: the user's text is data, never query text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from competency_kg.query_pool import QueryError
+from competency_kg.web.describe import (
+    CKG_NS,
+    TYPE,
+    Reader,
+    chunks,
+    iri_term,
+    iri_value,
+    is_iri,
+    literal,
+    literal_term,
+    values,
+)
+from competency_kg.web.home import class_for_slug, class_slug
+from competency_kg.web.negotiation import negotiate
+from competency_kg.web.resources import BadFormat, finish, page_number, plain, render, site
+from competency_kg.web.vocabulary import vocabulary
+
+bp = Blueprint("search", __name__)
+
+MAX_QUERY = 200
+MAX_WORDS = 6
+#: Matching rows read at most; beyond this the answer says there are more.
+MAX_ROWS = 2000
+HTML_PAGE_SIZE = 30
+JSON_DEFAULT = 10
+JSON_MAX = 50
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SEARCHED = (
+    f"<{SKOS}prefLabel>",
+    "<http://www.w3.org/2000/01/rdf-schema#label>",
+    f"<{SKOS}altLabel>",
+    "<http://purl.org/dc/terms/title>",
+    f"<{SKOS}notation>",
+)
+#: Classes ranked first, in this order.
+CLASS_RANK = {
+    CKG_NS + name: i
+    for i, name in enumerate(
+        [
+            "Occupation",
+            "Competency",
+            "WorkActivity",
+            "ContentModelElement",
+            "Technology",
+            "Tool",
+            "Certification",
+            "JobTitle",
+            "SocGroup",
+            "ProductCategory",
+        ]
+    )
+}
+
+
+def words(q: str) -> list[str]:
+    out = [w for w in re.split(r"\s+", q.casefold().strip()) if w]
+    return list(dict.fromkeys(out))[:MAX_WORDS]
+
+
+def search(reader: Reader, q: str, cls: str | None = None) -> tuple[list[dict[str, Any]], bool]:
+    """Resources whose labels contain every word of ``q``, best first; and whether more match
+    than were read."""
+    ws = words(q)
+    if not ws:
+        return [], False
+    names = [f"?w{i}" for i in range(len(ws))]
+    bound = f"VALUES ({' '.join(names)}) {{ ({' '.join(literal_term(w) for w in ws)}) }}"
+    tests = " && ".join(f"CONTAINS(?l, {n})" for n in names)
+    restrict = f"?s a {iri_term(cls)} ." if cls else ""
+    rows = reader.select(
+        f"SELECT ?s ?p ?label WHERE {{ {bound} {values('p', SEARCHED)} "
+        f"?s ?p ?label . FILTER(isLiteral(?label)) BIND(LCASE(STR(?label)) AS ?l) "
+        f"FILTER({tests}) {restrict} }} LIMIT {MAX_ROWS + 1}"
+    )
+    more = len(rows) > MAX_ROWS
+    phrase = " ".join(ws)
+    found: dict[str, dict[str, Any]] = {}
+    for r in rows[:MAX_ROWS]:
+        s = r["s"]
+        if not is_iri(s):
+            continue
+        text = literal(r["label"]).value
+        score = _score(text.casefold(), phrase, ws)
+        pref = 0 if r["p"] == SEARCHED[0] else 1
+        hit = found.get(s)
+        if hit is None or (score, pref) < (hit["score"], hit["pref"]):
+            found[s] = {"score": score, "pref": pref, "matched": text, "prop": r["p"]}
+    if not found:
+        return [], more
+    # names, codes and types of the best candidates
+    best = sorted(found, key=lambda s: (found[s]["score"], len(found[s]["matched"])))[:300]
+    facts: dict[str, dict[str, list[str]]] = {}
+    props = ", ".join((TYPE, f"<{SKOS}prefLabel>", f"<{SKOS}notation>"))
+    for part in chunks(best):
+        for r in reader.select(
+            f"SELECT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v FILTER(?p IN ({props})) }}"
+        ):
+            facts.setdefault(r["x"], {}).setdefault(r["p"], []).append(r["v"])
+    vocab = vocabulary()
+    s_ = site()
+    out = []
+    for s in best:
+        f = facts.get(s, {})
+        types = sorted(
+            {iri_value(t) for t in f.get(TYPE, []) if is_iri(t)},
+            key=lambda t: (CLASS_RANK.get(t, 99), t),
+        )
+        label = found[s]["matched"]
+        if found[s]["prop"] != SEARCHED[0] and f.get(f"<{SKOS}prefLabel>"):
+            label = literal(f[f"<{SKOS}prefLabel>"][0]).value
+        code = f.get(f"<{SKOS}notation>")
+        iri = iri_value(s)
+        out.append(
+            {
+                "iri": iri,
+                "href": s_.href(iri),
+                "label": label,
+                "matched": found[s]["matched"] if found[s]["matched"] != label else None,
+                "type": types[0] if types else None,
+                "typeLabel": vocab.label(types[0]) if types else None,
+                "code": literal(code[0]).value if code else None,
+                "_rank": (
+                    TIERS[found[s]["score"]],
+                    CLASS_RANK.get(types[0], 99) if types else 100,
+                    found[s]["score"],
+                    len(label),
+                    label.casefold(),
+                ),
+            }
+        )
+    out.sort(key=lambda x: x["_rank"])
+    for x in out:
+        del x["_rank"]
+    return out, more or len(found) > len(best)
+
+
+#: Match scores (see :func:`_score`) → tiers: exact; the phrase at the start of a word; every
+#: word at the start of a word; anywhere. Within a tier occupations come first, then
+#: competencies … (:data:`CLASS_RANK`), then shorter labels.
+TIERS = {0: 0, 1: 1, 2: 1, 3: 2, 4: 3}
+
+
+def _score(text: str, phrase: str, ws: list[str]) -> int:
+    if text == phrase:
+        return 0
+    if text.startswith(phrase):
+        return 1
+    if re.search(r"(?:^|\W)" + re.escape(phrase), text):
+        return 2
+    if all(re.search(r"(?:^|\W)" + re.escape(w), text) for w in ws):
+        return 3
+    return 4
+
+
+@bp.route("/search", methods=["GET", "HEAD"])
+def search_page() -> Response:
+    q = request.args.get("q", "")[:MAX_QUERY]
+    fmt = (request.args.get("format") or "").lower()
+    if fmt and fmt not in ("json", "html"):
+        return plain(400, "format must be json or html")
+    wants_json = fmt == "json" or (
+        not fmt
+        and negotiate(request.headers.get("Accept"), ["text/html", "application/json"])
+        == "application/json"
+    )
+    cls_name = request.args.get("class", "").strip()
+    cls = class_for_slug(cls_name) if cls_name else None
+    if cls_name and cls is None:
+        return plain(400, f"no class called {cls_name!r}")
+    try:
+        results, more = search(Reader(), q, cls)
+    except QueryError as exc:
+        return plain(503, f"the search could not run just now: {exc}", {"Retry-After": "5"})
+    if wants_json:
+        raw = request.args.get("limit", str(JSON_DEFAULT))
+        limit = min(int(raw), JSON_MAX) if raw.isdigit() and int(raw) > 0 else JSON_DEFAULT
+        doc = {
+            "query": q,
+            "count": len(results),
+            "more": more or len(results) > limit,
+            "results": results[:limit],
+        }
+        resp = Response(json.dumps(doc, ensure_ascii=False), content_type="application/json")
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.vary.add("Accept")
+        return finish(resp)
+    try:
+        page = page_number()
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    pages = max(1, -(-len(results) // HTML_PAGE_SIZE))
+    facets: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r["type"]:
+            f = facets.setdefault(
+                r["type"], {"label": r["typeLabel"], "count": 0, "slug": class_slug(r["type"])}
+            )
+            f["count"] += 1
+    start = (page - 1) * HTML_PAGE_SIZE
+    body = render(
+        "search.html",
+        q=q,
+        results=results[start : start + HTML_PAGE_SIZE],
+        total=len(results),
+        more=more,
+        page=min(page, pages),
+        pages=pages,
+        facets=sorted(facets.values(), key=lambda f: -f["count"]),
+        cls_name=cls_name,
+        cls_label=vocabulary().label(cls) if cls else None,
+        words=words(q),
+    )
+    resp = Response(body, content_type="text/html; charset=utf-8")
+    resp.vary.add("Accept")
+    return finish(resp)
+
+
+__all__ = ["bp", "search"]

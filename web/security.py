@@ -1,0 +1,324 @@
+"""HTTP hygiene for every response and request: limits, security headers, read-only writes,
+clean errors, and one structured log line per request.
+
+:func:`init_security` (called once by ``create_app``) registers, application-wide:
+
+- **Limits** (besides ``MAX_CONTENT_LENGTH``, 10 MB): a query string over
+  :data:`MAX_QUERY_STRING` bytes gets 414 (send long SPARQL by POST), request headers over
+  :data:`MAX_HEADER_BYTES` in all get 431; a SPARQL form body (``POST /sparql``,
+  ``application/x-www-form-urlencoded``) that is not UTF-8 gets 400 rather than being read
+  as an empty form (which would answer the service description). Under gunicorn the
+  request line, the number and the size of header fields are capped before the application
+  sees them (``competency_kg.web.server``).
+- **Headers** on every response (a view's own value wins): ``X-Content-Type-Options:
+  nosniff``, ``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY``, and a
+  ``Content-Security-Policy``: for HTML (:data:`HTML_CSP`) scripts, styles, fonts, images
+  and fetches from this origin only, no inline script or style (but the one stylesheet
+  YASGUI's table writes, by its hash), no plugins, no framing; data blocks (``<script
+  type="application/ld+json">``) are not scripts and need no allowance. Any other response
+  gets :data:`OTHER_CSP` (nothing may load, no framing).
+- **Nothing writes over HTTP.** The endpoint is read-only and the upload check stores nothing;
+  a ``POST``/``PUT``/``DELETE``/``PATCH`` that no route accepts (a resource IRI, a Graph Store
+  Protocol path such as ``/data?graph=…``) gets 405 with a one-line reason and ``Allow``.
+- **Redirects stay on this site**: a ``Location`` that starts with ``//`` (or ``/\\``), which a
+  browser reads as another host, loses the extra slashes.
+- **Clean errors**: an unexpected exception is answered with one line of text (500) and its
+  traceback goes to the log only (Flask logs it); a store that cannot be reached
+  (``StoreError``, or a query error a page did not handle) is a 503 with ``Retry-After``.
+- **Request log**: one line per request on standard error, ``key=value`` pairs:
+  ``method path status duration_ms bytes``, and for SPARQL the query form and the first
+  12 hex digits of the query's SHA-256 (never the query itself), and ``outcome="killed
+  after N s"`` when a query ran out of time. Values with spaces, quotes or control characters
+  are JSON-quoted, so a request cannot forge a log line. Level from
+  ``COMPETENCY_KG_LOG_LEVEL`` (default ``info``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+
+from competency_kg.query_pool import (
+    PoolBusy,
+    QueryError,
+    QueryTimeout,
+    StoreUnavailable,
+    UpstreamError,
+    inspect_query,
+)
+from competency_kg.store import StoreError
+
+#: Longest query string accepted (gunicorn caps the whole request line at 8190 bytes too).
+MAX_QUERY_STRING = 8000
+#: Largest total size of the request headers.
+MAX_HEADER_BYTES = 64 * 1024
+#: The one inline stylesheet allowed: the column-resizer rules YASGUI's result table
+#: (``@zazuko/yasgui`` 4.x) writes into the page, by the SHA-256 of its text.
+YASGUI_TABLE_STYLE = "'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='"
+#: The Content-Security-Policy of HTML pages.
+HTML_CSP = (
+    f"default-src 'none'; script-src 'self'; style-src 'self' {YASGUI_TABLE_STYLE}; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; "
+    "base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+)
+#: The Content-Security-Policy of every other response (data, scripts, stylesheets, errors).
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+#: The answer to a query when the remote store's SPARQL server does not answer.
+UNREACHABLE = "the store's SPARQL server cannot be reached just now; try again shortly"
+RETRY = {"Retry-After": "5"}
+WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
+READ_ONLY = (
+    "this server is read-only: {method} is not accepted at {path}; the data is changed only by "
+    "the operator's 'competency-kg load'"
+)
+#: How much of a query is looked at to tell its form for the log.
+_FORM_SCAN = 64 * 1024
+_SPARQL_PATH = "/sparql"
+_QUERY_TYPE = "application/sparql-query"
+_FORM_TYPE = "application/x-www-form-urlencoded"
+_UPDATE_TYPE = "application/sparql-update"
+_PLAIN = re.compile(r"^[\w./:@%+,;=~\-*?&!$'()\[\]]+$")
+
+log = logging.getLogger("competency_kg.access")
+errors = logging.getLogger(__name__)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record is emitted."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _setup_logging() -> None:
+    """Give the package's loggers (the request log, the query pool's warnings) one handler
+    on standard error, with gunicorn's line format; once per process."""
+    package = logging.getLogger("competency_kg")
+    if any(isinstance(h, _StderrHandler) for h in package.handlers):
+        return
+    handler = _StderrHandler()
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S %z"
+        )
+    )
+    package.addHandler(handler)
+    if package.level == logging.NOTSET:
+        level = os.environ.get("COMPETENCY_KG_LOG_LEVEL", "info").upper()
+        package.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
+
+
+def init_security(app: Flask) -> None:
+    """Register the limits, headers, write refusal, error answers and request log."""
+    _setup_logging()
+    app.before_request(_start)
+    app.after_request(_finish)
+    app.register_error_handler(StoreError, _store_unavailable)
+    app.register_error_handler(QueryError, _query_error)
+    app.register_error_handler(InternalServerError, _internal_error)
+    from competency_kg.web.app import state
+
+    _watch_timeouts(state(app).executor)
+
+
+# --------------------------------------------------------------------------- responses
+def _plain(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    resp = Response(message.rstrip("\n") + "\n", status=status)
+    resp.content_type = "text/plain; charset=utf-8"
+    for key, value in (headers or {}).items():
+        resp.headers[key] = value
+    return resp
+
+
+def _store_unavailable(exc: StoreError) -> Response:
+    errors.warning("store unavailable: %s", exc)
+    return _plain(503, "the store cannot be reached just now; try again shortly", RETRY)
+
+
+def _query_error(exc: QueryError) -> Response:
+    if isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable) or is_unreachable(exc):
+        errors.warning("query not answered: %s", exc)
+        return _plain(503, str(exc) if not is_unreachable(exc) else UNREACHABLE, RETRY)
+    errors.warning("query failed: %s", exc)
+    return _plain(500, "the query could not be answered (it has been logged)")
+
+
+def _internal_error(_exc: InternalServerError) -> Response:
+    # Flask has already logged the traceback (app.log_exception, to standard error).
+    return _plain(500, "internal error while answering the request (it has been logged)")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True for a remote store's SPARQL server that cannot be reached (down, or silent)."""
+    return isinstance(exc, UpstreamError) and "cannot reach the SPARQL endpoint" in str(exc)
+
+
+# --------------------------------------------------------------------------- requests
+def _start() -> Response | None:
+    g.ckg_started = time.monotonic()
+    if len(request.query_string) > MAX_QUERY_STRING:
+        return _plain(
+            414,
+            f"the query string is over {MAX_QUERY_STRING} bytes; send a long query by POST "
+            "(application/sparql-query or a form)",
+        )
+    header_bytes = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+    if header_bytes > MAX_HEADER_BYTES:
+        return _plain(431, f"the request headers are over {MAX_HEADER_BYTES // 1024} KB in all")
+    routing = request.routing_exception
+    if request.method in WRITE_METHODS and isinstance(routing, NotFound | MethodNotAllowed):
+        allowed = "GET, HEAD, OPTIONS"
+        if isinstance(routing, MethodNotAllowed) and routing.valid_methods:
+            allowed = ", ".join(sorted(routing.valid_methods))
+        return _plain(
+            405, READ_ONLY.format(method=request.method, path=request.path), {"Allow": allowed}
+        )
+    if request.path == _SPARQL_PATH and request.method == "POST" and _fits():
+        # Read once and kept: the endpoint reads it again, and the log line hashes the query.
+        if request.mimetype == _FORM_TYPE:
+            try:
+                request.get_data(cache=True).decode("utf-8")
+            except UnicodeDecodeError:
+                return _plain(400, "the form body is not valid UTF-8")
+        elif request.mimetype == _QUERY_TYPE:
+            request.get_data(cache=True)
+    return None
+
+
+def _fits() -> bool:
+    limit = request.max_content_length
+    length = request.content_length
+    return length is not None and (limit is None or length <= limit)
+
+
+def _finish(resp: Response) -> Response:
+    for key, value in HEADERS.items():
+        resp.headers.setdefault(key, value)
+    location = resp.headers.get("Location")
+    if location and location.startswith(("//", "/\\")):
+        # "//host/…" is another site to a browser: a redirect built from a path stays here.
+        resp.headers["Location"] = "/" + location.lstrip("/\\")
+    if "Content-Security-Policy" not in resp.headers:
+        resp.headers["Content-Security-Policy"] = (
+            HTML_CSP if resp.mimetype == "text/html" else OTHER_CSP
+        )
+    fields = _fields()
+    if resp.is_streamed and not resp.direct_passthrough:  # generated: count what is sent
+        counter = _Counter(resp.response)
+        resp.response = counter
+        resp.call_on_close(lambda: _log(fields, resp.status_code, counter.bytes))
+    else:  # in memory, or a file (whose length is known and which may go out by sendfile)
+        length = resp.content_length if resp.is_streamed else resp.calculate_content_length()
+        resp.call_on_close(lambda: _log(fields, resp.status_code, length))
+    return resp
+
+
+class _Counter:
+    """A response body that counts the bytes it hands to the server."""
+
+    def __init__(self, body: Iterable[bytes]) -> None:
+        self.body = body
+        self.bytes = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.body:
+            self.bytes += len(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        close = getattr(self.body, "close", None)
+        if close is not None:
+            close()
+
+
+# --------------------------------------------------------------------------- the log line
+def _fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {"method": request.method, "path": request.path}
+    text = _sparql_text() if request.path == _SPARQL_PATH else None
+    if text is not None:
+        fields["query_form"] = inspect_query(text[:_FORM_SCAN]).form or "unknown"
+        fields["query_hash"] = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+    killed = g.get("ckg_killed")
+    if killed is not None:
+        fields["outcome"] = f"killed after {killed:g} s"
+    fields["started"] = g.get("ckg_started", time.monotonic())
+    return fields
+
+
+def _sparql_text() -> str | None:
+    """The SPARQL query (or update) of a request to the endpoint, as far as it can be read."""
+    try:
+        for source in (request.args, request.form if request.method == "POST" else {}):
+            for key in ("query", "update"):
+                value = source.get(key)
+                if value:
+                    return str(value)
+        if request.method == "POST" and request.mimetype in (
+            _QUERY_TYPE,
+            "application/sparql-update",
+        ):
+            data = request.get_data(cache=True) if _fits() else b""
+            return data.decode("utf-8", "replace") or None
+    except (HTTPException, ValueError, OSError):
+        return None
+    return None
+
+
+def _quote(value: object) -> str:
+    text = str(value)
+    return text if text and _PLAIN.match(text) else json.dumps(text)
+
+
+def _log(fields: dict[str, Any], status: int, length: int | None) -> None:
+    started = fields.pop("started")
+    duration = (time.monotonic() - started) * 1000
+    parts = [
+        f"method={_quote(fields.pop('method'))}",
+        f"path={_quote(fields.pop('path'))}",
+        f"status={status}",
+        f"duration_ms={duration:.1f}",
+        f"bytes={length if length is not None else '-'}",
+    ]
+    parts += [f"{key}={_quote(value)}" for key, value in fields.items()]
+    # 503 is a refusal the server chose (a timeout, a busy pool, a store away), not a fault.
+    level = logging.ERROR if status >= 500 and status != 503 else logging.INFO
+    log.log(level, "request %s", " ".join(parts))
+
+
+# --------------------------------------------------------------------------- timeouts
+def _watch_timeouts(executor: Any) -> None:
+    """Note on the request when a query it ran was killed for running out of time."""
+    run = executor.run
+
+    def run_watched(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return run(*args, **kwargs)
+        except QueryTimeout as exc:
+            if has_request_context():
+                g.ckg_killed = exc.seconds
+            raise
+
+    executor.run = run_watched

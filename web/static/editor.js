@@ -1,0 +1,166 @@
+/* The SPARQL editor page: YASGUI over this endpoint, the worked examples, full downloads.
+ *
+ * Configuration comes from the page's JSON data block (#editor-config): endpoint, prefixes,
+ * starter query, examples, and whether YASGUI's files were found. No inline scripts. Without
+ * YASGUI (window.Yasgui missing), the examples fill the plain form instead.
+ * The YASGUI instance is window.competencyKgEditor (for the console and the browser tests).
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("editor-config").textContent);
+  var endpoint = new URL(config.endpoint, window.location.href).href;
+  var examples = {};
+  config.examples.forEach(function (e) { examples[e.id] = e; });
+
+  var yasgui = null;
+  if (window.Yasgui && document.getElementById("yasgui")) {
+    yasgui = startYasgui();
+  } else {
+    document.getElementById("plain-form").hidden = false;
+  }
+
+  function startYasgui() {
+    var Yasgui = window.Yasgui;
+    var ours = Object.keys(config.prefixes).map(function (p) {
+      return p + ": <" + config.prefixes[p] + ">";
+    });
+    // Prefix completion offers the graph's own prefixes first (typing "ckg:" declares it).
+    var prefixCompleter = Yasgui.Yasqe.Autocompleters.prefixes;
+    if (prefixCompleter) {
+      var bundled = prefixCompleter.get;
+      prefixCompleter.get = function () {
+        return bundled.apply(this, arguments).then(function (list) {
+          var taken = {};
+          ours.forEach(function (p) { taken[p.split(":")[0]] = true; });
+          return ours.concat(list.filter(function (p) { return !taken[p.split(":")[0]]; }));
+        });
+      };
+    }
+    // Class and property completion asks a public web service (LOV): not from this page.
+    var completers = ["prefixes", "variables"];
+    Yasgui.Yasqe.defaults.autocompleters = completers;
+    Yasgui.defaults.yasqe.autocompleters = completers;
+
+    // Tables start in "simple view": values without quotes, language tags and datatypes.
+    var tabDefaults = Yasgui.Tab.getDefaults;
+    Yasgui.Tab.getDefaults = function () {
+      var defaults = tabDefaults.apply(this, arguments);
+      defaults.yasr.settings.pluginsConfig = { table: { compact: true } };
+      return defaults;
+    };
+
+    var instance = new Yasgui(document.getElementById("yasgui"), {
+      requestConfig: {
+        endpoint: endpoint,
+        method: "POST",
+        acceptHeaderSelect: "application/sparql-results+json",
+        acceptHeaderGraph: "text/turtle",
+      },
+      copyEndpointOnNewTab: true,
+      endpointCatalogueOptions: {
+        getData: function () { return [{ endpoint: endpoint }]; },
+        keys: [],
+      },
+      persistenceId: "competency-kg-editor",
+      tabName: "Query",
+      yasqe: { value: config.starterQuery, collapsePrefixesOnLoad: true, editorHeight: "320px" },
+      yasr: { prefixes: config.prefixes, defaultPlugin: "table" },
+    });
+    window.competencyKgEditor = instance;
+    return instance;
+  }
+
+  function openExample(example) {
+    if (!yasgui) {
+      document.getElementById("plain-query").value = example.text;
+      return;
+    }
+    var tab = null;
+    Object.keys(yasgui._tabs).forEach(function (id) {
+      var t = yasgui._tabs[id];
+      if (t && t.getName && t.getName() === example.title) tab = t;
+    });
+    if (tab) {
+      yasgui.selectTabId(tab.getId());
+    } else {
+      tab = yasgui.addTab(true, {
+        name: example.title,
+        yasqe: { value: example.text },
+        requestConfig: { endpoint: endpoint },
+      });
+    }
+    var yasqe = tab.getYasqe();
+    if (yasqe.getValue() !== example.text) yasqe.setValue(example.text);
+    yasqe.query().catch(function () {});
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("button.example"), function (button) {
+    button.addEventListener("click", function () {
+      var example = examples[button.getAttribute("data-example")];
+      if (example) openExample(example);
+    });
+  });
+
+  // ---------------------------------------------------------------- full downloads
+  var downloads = document.getElementById("downloads");
+  var status = downloads.querySelector(".download-status");
+  var GRAPH_FORMS = { CONSTRUCT: true, DESCRIBE: true };
+  var EXTENSIONS = { csv: "csv", tsv: "tsv", json: "json", turtle: "ttl", ntriples: "nt", jsonld: "jsonld" };
+
+  function currentQuery() {
+    var tab = yasgui && yasgui.getTab();
+    if (!tab) return null;
+    var yasqe = tab.getYasqe();
+    return { text: yasqe.getValue(), type: yasqe.getQueryType(), name: tab.getName() };
+  }
+
+  function fileName(name, format) {
+    var stem = (name || "results").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    return (stem || "results") + "." + EXTENSIONS[format];
+  }
+
+  Array.prototype.forEach.call(downloads.querySelectorAll("button[data-format]"), function (button) {
+    button.addEventListener("click", function () {
+      var q = currentQuery();
+      if (!q) return;
+      var format = GRAPH_FORMS[q.type] ? button.getAttribute("data-graph-format") : button.getAttribute("data-format");
+      status.textContent = "Running…";
+      var body = new URLSearchParams();
+      body.set("query", q.text);
+      body.set("format", format);
+      fetch(endpoint, { method: "POST", body: body })
+        .then(function (resp) {
+          if (!resp.ok) {
+            return resp.text().then(function (msg) { throw new Error(resp.status + ": " + msg.trim()); });
+          }
+          return resp.blob();
+        })
+        .then(function (blob) {
+          var link = document.createElement("a");
+          link.href = URL.createObjectURL(blob);
+          link.download = fileName(q.name, format);
+          document.body.appendChild(link);
+          link.click();
+          link.remove();
+          setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+          status.textContent = "Saved " + link.download + ".";
+        })
+        .catch(function (err) { status.textContent = "The endpoint said " + err.message; });
+    });
+  });
+
+  function relabel() {
+    var q = currentQuery();
+    var graph = q && GRAPH_FORMS[q.type];
+    var labels = graph ? ["Turtle", "N-Triples", "JSON-LD"] : ["CSV", "TSV", "JSON"];
+    Array.prototype.forEach.call(downloads.querySelectorAll("button[data-format]"), function (b, i) {
+      b.textContent = labels[i];
+    });
+  }
+  if (yasgui) {
+    yasgui.on("tabSelect", function () { setTimeout(relabel, 0); });
+    yasgui.on("query", relabel);
+    relabel();
+  }
+})();

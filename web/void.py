@@ -1,0 +1,442 @@
+"""The dataset described (VoID) and dumped whole.
+
+- ``/.well-known/void``: the VoID description (Turtle by default; JSON-LD, RDF/XML, N-Triples
+  by ``Accept`` or ``?format=``): the dataset ``{base}``, one subset per named graph (triples,
+  classes, licence, attribution, source file), the SPARQL endpoint, the vocabularies, example
+  resources, and the dumps with their size and SHA-256.
+- ``/dumps/all.nq.gz`` (every quad, N-Quads: each fact in its source graph) and
+  ``/dumps/all.ttl.gz`` (every triple, Turtle, the graphs merged), gzip-compressed files
+  (``application/gzip``; not a ``Content-Encoding``, so the bytes saved are the bytes the
+  checksum is of).
+
+A dump is written once per store state, streamed from the store into a gzip file next to the
+store (``{store}.dumps/{state}/``, or the temporary folder when that is not writable), and then
+served from disk. The state is a hash of the metadata graph and the graph names, which every
+load rewrites (each source's checksum and load time), so a load means fresh dumps; older ones
+are removed.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, send_file
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
+
+from competency_kg.namespaces import CC, CKG, PREFIXES
+from competency_kg.query_pool import QueryError
+from competency_kg.store import open_store
+from competency_kg.web.app import get_store, state
+from competency_kg.web.describe import (
+    RDF_FORMATS,
+    Reader,
+    Source,
+    class_counts,
+    iri_term,
+    iri_value,
+    is_iri,
+    literal,
+    memo,
+    read_sources,
+)
+from competency_kg.web.resources import (
+    CONTENT_TYPES,
+    HTML,
+    OFFERS,
+    SHORT,
+    BadFormat,
+    choose,
+    finish,
+    plain,
+    site,
+    store_version,
+    with_document_headers,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("void", __name__)
+
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+
+#: Dump file name → (media type of the content, what the store writes).
+DUMPS: dict[str, tuple[str, str]] = {
+    "all.nq.gz": ("application/n-quads", "application/n-quads"),
+    "all.ttl.gz": ("text/turtle", "text/turtle"),
+}
+#: How long the VoID answer waits for a dump being written (then it leaves size/sum out).
+VOID_WAIT = 20.0
+
+#: The VoID document is RDF only; a browser asking for HTML gets Turtle.
+VOID_OFFERS = [m for m in OFFERS if m != HTML and not RDF_FORMATS[m][1]]
+
+
+# --------------------------------------------------------------------------- the store state
+def content_state(reader: Reader) -> str:
+    """A hash of what the store holds, as every load records it (metadata graph, graph names)."""
+    base = state().settings.minter.base
+    meta = iri_term(base + "graph/metadata")
+    rows = reader.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {meta} {{ ?s ?p ?o }} }}")
+    lines = sorted(f"{r['s']} {r['p']} {r['o']}" for r in rows)
+    names = sorted(r["g"] for r in reader.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"))
+    h = hashlib.sha256("\n".join([*lines, "--", *names]).encode("utf-8"))
+    return h.hexdigest()[:24]
+
+
+def dumps_root(store: str | None = None) -> Path:
+    """Where dumps are kept: next to the store if possible, else in the temporary folder."""
+    store = store or state().settings.store
+    if not store.startswith(("http://", "https://")):
+        p = Path(store)
+        candidate = p.with_name(p.name + ".dumps")
+        try:
+            candidate.mkdir(exist_ok=True)
+            probe = candidate / ".probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+            return candidate
+        except OSError:
+            pass
+    key = hashlib.sha1(os.path.abspath(store).encode()).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / f"competency-kg-dumps-{key}"
+    root.mkdir(exist_ok=True)
+    return root
+
+
+@dataclass
+class Dump:
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    mime: str
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+_building: dict[str, threading.Thread] = {}
+
+
+def _lock(key: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(key, threading.Lock())
+
+
+def current_state() -> str:
+    reader = Reader()
+    return memo("content-state", store_version(), None, lambda: content_state(reader))
+
+
+def existing_dump(name: str, key: str, store: str | None = None) -> Dump | None:
+    path = dumps_root(store) / key / name
+    sums = path.with_name(path.name + ".sha256")
+    if path.is_file() and sums.is_file():
+        return Dump(name, path, path.stat().st_size, sums.read_text().split()[0], DUMPS[name][0])
+    return None
+
+
+def ensure_dump(name: str, key: str, wait: float | None = None) -> Dump | None:
+    """The dump ``name`` for store state ``key``: written now if missing (one writer at a
+    time). With ``wait``, give up after that many seconds (the writing goes on)."""
+    store = state().settings.store
+    found = existing_dump(name, key, store)
+    if found is not None:
+        return found
+    job = f"{key}/{name}"
+    remote = get_store() if store.startswith(("http://", "https://")) else None
+    with _locks_guard:
+        thread = _building.get(job)
+        if thread is None or not thread.is_alive():
+            thread = threading.Thread(target=_build, args=(name, key, store, remote), daemon=True)
+            _building[job] = thread
+            thread.start()
+    thread.join(wait)
+    return existing_dump(name, key, store)
+
+
+def _build(name: str, key: str, store: str, remote: object) -> None:
+    """Write one dump (in its own thread: no application context here)."""
+    with _lock(f"{key}/{name}"):
+        if existing_dump(name, key, store) is not None:
+            return
+        folder = dumps_root(store) / key
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        tmp = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
+        digest = hashlib.sha256()
+        try:
+            with tmp.open("wb") as raw:
+                hashing = _HashingWriter(raw, digest)
+                with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, mtime=0) as gz:
+                    _dump_store(gz, DUMPS[name][1], store, remote)
+            tmp.replace(target)
+            target.with_name(name + ".sha256").write_text(f"{digest.hexdigest()}  {name}\n")
+        except Exception:
+            log.exception("writing the dump %s failed", name)
+            tmp.unlink(missing_ok=True)
+            return
+        finally:
+            tmp.unlink(missing_ok=True)
+    _remove_old(key, store)
+
+
+class _HashingWriter:
+    """A binary file that also feeds what is written to a hash."""
+
+    def __init__(self, raw: object, digest: hashlib._Hash) -> None:
+        self.raw = raw
+        self.digest = digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.raw.write(data)  # type: ignore[attr-defined]
+
+    def flush(self) -> None:
+        self.raw.flush()  # type: ignore[attr-defined]
+
+
+def _dump_store(out: object, mime: str, location: str, remote: object) -> None:
+    """Stream the store into ``out``: a fresh read-only handle, so the dump is current."""
+    if remote is not None:
+        remote.dump(out, mime)  # type: ignore[attr-defined]
+        return
+    with open_store(location, read_only=True) as store:
+        store.dump(out, mime)  # type: ignore[arg-type]
+
+
+def _remove_old(key: str, store: str) -> None:
+    root = dumps_root(store)
+    for child in root.iterdir():
+        if child.is_dir() and child.name != key and not child.name.startswith("."):
+            shutil.rmtree(child, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- routes
+@bp.route("/dumps/<name>", methods=["GET", "HEAD"])
+def dump(name: str) -> Response:
+    if name not in DUMPS:
+        return plain(404, f"no dump {name!r}; the dumps are {', '.join(DUMPS)}")
+    try:
+        key = current_state()
+    except QueryError as exc:
+        return plain(503, f"the store cannot be read just now: {exc}", {"Retry-After": "5"})
+    found = ensure_dump(name, key)
+    if found is None:
+        return plain(500, f"the dump {name} could not be written (see the server log)")
+    resp = send_file(
+        found.path,
+        mimetype="application/gzip",
+        as_attachment=True,
+        download_name=name,
+        conditional=True,
+        etag=found.sha256,
+        max_age=60,
+    )
+    digest = base64.b64encode(bytes.fromhex(found.sha256)).decode()
+    resp.headers["Content-Digest"] = f"sha-256=:{digest}:"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.route("/.well-known/void", methods=["GET", "HEAD"])
+def void() -> Response:
+    try:
+        mime = choose(VOID_OFFERS)
+    except BadFormat as exc:
+        return plain(400, str(exc))
+    if mime is None:
+        # A browser (text/html) still gets the description, as Turtle.
+        mime = "text/turtle"
+    s = site()
+
+    def location(short: str) -> str:
+        return s.url(f"/.well-known/void?format={short}")
+
+    try:
+        graph = void_graph(Reader())
+    except QueryError as exc:
+        return plain(503, f"the store cannot be read just now: {exc}", {"Retry-After": "5"})
+    fmt = {
+        "text/turtle": "turtle",
+        "application/ld+json": "json-ld",
+        "application/rdf+xml": "xml",
+        "application/n-triples": "nt",
+    }[mime]
+    body = graph.serialize(format=fmt, encoding="utf-8")
+    resp = Response(body, status=200, content_type=CONTENT_TYPES[mime])
+    resp = with_document_headers(resp, mime, location, alternates=False)
+    resp.headers["Link"] = ", ".join(
+        f'<{location(SHORT[m])}>; rel="alternate"; type="{m}"' for m in VOID_OFFERS if m != mime
+    )
+    return finish(resp)
+
+
+# --------------------------------------------------------------------------- the description
+def void_graph(reader: Reader) -> Graph:
+    """The VoID description of the whole dataset, as served at ``/.well-known/void``."""
+    s = site()
+    base = s.base
+    version = store_version()
+    sources: dict[str, Source] = memo("sources", version, base, lambda: read_sources(reader, base))
+    classes = memo("graph-classes", version, None, lambda: _graph_classes(reader))
+    counts = memo("graph-triples", version, None, lambda: _graph_triples(reader, sources))
+    examples = memo("examples", version, None, lambda: _examples(reader))
+    key = current_state()
+
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    g.bind("dcat", DCAT)
+    g.bind("spdx", SPDX)
+    g.bind("foaf", FOAF)
+    ds = URIRef(base)
+    doc = URIRef(s.url("/.well-known/void"))
+    g.add((doc, RDF.type, VOID.DatasetDescription))
+    g.add((doc, DCTERMS.title, Literal("VoID description of competency-kg", lang="en")))
+    g.add((doc, FOAF.primaryTopic, ds))
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, DCTERMS.title, Literal("competency-kg", lang="en")))
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "A linked-data knowledge graph of occupations and the competencies they "
+                "demand: one named graph per source document, each with its licence and "
+                "attribution, and a graph of links across the sources.",
+                lang="en",
+            ),
+        )
+    )
+    g.add((ds, FOAF.homepage, URIRef(s.url("/"))))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(s.url("/sparql"))))
+    g.add((ds, VOID.uriSpace, Literal(base)))
+    for ns in ("ckg", "skos", "dcterms", "prov", "schema", "ceasn", "ceterms", "void", "cc"):
+        g.add((ds, VOID.vocabulary, URIRef(PREFIXES[ns])))
+    for ex in examples:
+        g.add((ds, VOID.exampleResource, URIRef(ex)))
+    total = sum(counts.values())
+    g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    all_classes: dict[str, set[str]] = {}
+    for graph_iri, cls in classes:
+        all_classes.setdefault(cls, set()).add(graph_iri)
+    g.add((ds, VOID.classes, Literal(len(all_classes), datatype=XSD.integer)))
+    licences: set[str] = set()
+    for src in sources.values():
+        licences.update(src.licences)
+    for lic in sorted(licences):
+        g.add((ds, DCTERMS.license, URIRef(lic)))
+
+    for iri, src in sorted(sources.items()):
+        sub = URIRef(iri)
+        g.add((ds, VOID.subset, sub))
+        g.add((sub, RDF.type, VOID.Linkset if src.kind == "links" else VOID.Dataset))
+        if src.title:
+            g.add((sub, DCTERMS.title, Literal(src.title)))
+        if src.description:
+            g.add((sub, DCTERMS.description, Literal(src.description)))
+        g.add((sub, VOID.triples, Literal(counts.get(iri, 0), datatype=XSD.integer)))
+        for lic in src.licences:
+            g.add((sub, DCTERMS.license, URIRef(lic)))
+        if src.attribution:
+            g.add((sub, CC.attributionName, Literal(src.attribution)))
+        if src.publisher:
+            g.add((sub, DCTERMS.publisher, Literal(src.publisher)))
+        if src.document:
+            g.add((sub, DCTERMS.source, URIRef(src.document)))
+            if src.file:
+                g.add((URIRef(src.document), DCTERMS.title, Literal(src.file)))
+        if src.checksum:
+            g.add((sub, CKG.checksum, Literal(src.checksum)))
+        if src.generated:
+            g.add((sub, PROV.generatedAtTime, Literal(src.generated, datatype=XSD.dateTime)))
+        if src.kind == "links":
+            g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "exactMatch")))
+            g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "closeMatch")))
+        for (graph_iri, cls), n in sorted(classes.items()):
+            if graph_iri == iri:
+                part = BNode()
+                g.add((sub, VOID.classPartition, part))
+                g.add((part, VOID["class"], URIRef(cls)))
+                g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    for cls, n in sorted(memo("class-counts", version, None, lambda: class_counts(reader))):
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+
+    for name, (media, _) in DUMPS.items():
+        url = URIRef(s.url(f"/dumps/{name}"))
+        g.add((ds, VOID.dataDump, url))
+        g.add((url, RDF.type, DCAT.Distribution))
+        g.add((url, DCAT.downloadURL, url))
+        g.add(
+            (url, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}"))
+        )
+        g.add(
+            (
+                url,
+                DCAT.compressFormat,
+                URIRef("http://www.iana.org/assignments/media-types/application/gzip"),
+            )
+        )
+        g.add((url, DCTERMS.format, Literal(media)))
+        found = ensure_dump(name, key, wait=VOID_WAIT)
+        if found is None:
+            g.add((url, RDFS.comment, Literal("being written; size and checksum follow soon")))
+            continue
+        g.add((url, DCAT.byteSize, Literal(found.size, datatype=XSD.nonNegativeInteger)))
+        checksum = URIRef(s.url(f"/dumps/{name}#sha256"))
+        g.add((url, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        g.add((checksum, SPDX.checksumValue, Literal(found.sha256, datatype=XSD.hexBinary)))
+    return g
+
+
+def _graph_classes(reader: Reader) -> dict[tuple[str, str], int]:
+    rows = reader.select(
+        "SELECT ?g ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g ?c"
+    )
+    return {
+        (iri_value(r["g"]), iri_value(r["c"])): int(literal(r["n"]).value)
+        for r in rows
+        if is_iri(r.get("g", "")) and is_iri(r.get("c", ""))
+    }
+
+
+def _graph_triples(reader: Reader, sources: dict[str, Source]) -> dict[str, int]:
+    """Triples per graph: as the metadata records them, counted for the others."""
+    out = {iri: src.triples for iri, src in sources.items() if src.triples is not None}
+    missing = [iri for iri in sources if iri not in out]
+    if missing:
+        values = " ".join(iri_term(m) for m in missing)
+        rows = reader.select(
+            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
+            "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        for r in rows:
+            out[iri_value(r["g"])] = int(literal(r["n"]).value)
+    return out
+
+
+def _examples(reader: Reader) -> list[str]:
+    out = []
+    for cls in ("Occupation", "Competency", "ContentModelElement", "Tool"):
+        rows = reader.select(f"SELECT ?s WHERE {{ ?s a <{CKG}{cls}> }} LIMIT 1")
+        out += [iri_value(r["s"]) for r in rows if is_iri(r["s"])]
+    return out
+
+
+__all__ = ["DUMPS", "bp", "current_state", "ensure_dump", "void_graph"]
