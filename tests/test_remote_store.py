@@ -20,6 +20,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from remote_servers import VIRTUOSO_MAX_ROWS, Server, free_port, oxigraph_server, virtuoso
 
+from competency_kg.examples import Example, load_examples
 from competency_kg.store import (
     DescriptionReplacement,
     GraphReplacement,
@@ -491,3 +492,33 @@ def test_store_url_convention() -> None:
     assert (e.query, e.update, e.user) == ("http://h/sparql?x=1", "http://h/up", "me")
     with pytest.raises(StoreError):
         parse_store_url("ftp://h/sparql", env)
+
+
+# --------------------------------------------------------------------------- example queries
+EXAMPLES = load_examples()
+
+#: Where Virtuoso 7.2 answers an example differently, and why (seen in this suite's runs).
+VIRTUOSO_DIFFERS = {
+    "hot-technologies-in-computer-occupations": "GROUP_CONCAT order is left to the engine "
+    "(SPARQL 1.1 §18.5.1.7): Virtuoso joins the codes in another order",
+    "job-zone-occupations-sharing-tools": "SAMPLE picks any value (§18.5.1.8): Virtuoso picks "
+    "another example tool",
+    "nearest-occupations": "Virtuoso computes the scores' doubles with other rounding",
+    "learning-path-between-two-occupations": "Virtuoso 7.2 fails to compile the query "
+    "(error SQ156, 'Internal Optimized compiler error')",
+    "occupations-sharing-tools-or-certifications": "Virtuoso evaluates the OPTIONAL/COALESCE "
+    "pattern differently and returns extra rows",
+}
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
+def test_the_site_example_queries_give_the_reference_answer(
+    backend: Backend, reference: GraphStore, example: Example, request: pytest.FixtureRequest
+) -> None:
+    """The editor's worked examples answer the same on the embedded store, Virtuoso and the
+    Oxigraph server (rows compared as multisets; blank nodes and tag case normalised)."""
+    if backend.name == "virtuoso" and example.id in VIRTUOSO_DIFFERS:
+        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERS[example.id]))
+    expected = rows_of(reference, example.text)
+    assert expected, f"the reference has no answer to {example.id!r}: a useless test"
+    assert rows_of(backend.store, example.text) == expected
