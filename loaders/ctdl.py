@@ -95,7 +95,7 @@ def looks_like_ctdl(text: str) -> bool:
         return False
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if isinstance(doc, dict) and _names_ctdl_context(doc.get("@context")):
         return True
@@ -197,6 +197,8 @@ def parse_ctdl(path: Path, text: str) -> tuple[Graph, dict[str, str]]:
         raise SourceError(
             path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from exc
+    except RecursionError as exc:
+        raise SourceError(path, None, "JSON nested too deeply to be a framework") from exc
     if isinstance(doc, list):
         prepared: Any = {"@context": local_context(), "@graph": _prepare(doc, path, "$")}
     elif isinstance(doc, dict):

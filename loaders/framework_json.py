@@ -118,6 +118,8 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
         raise SourceError(
             p, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
         ) from exc
+    except RecursionError as exc:
+        raise SourceError(p, None, "JSON nested too deeply to be a framework export") from exc
     r = _Reader(p)
     root = r.obj(data, "$")
 
