@@ -296,9 +296,12 @@ def _parser_finds_service(text: str) -> bool:
     try:
         with _PARSER_LOCK:
             tree = parseQuery(text)
+        return walk(tree)
     except (ParseBaseException, ValueError, TypeError):
         return False
-    return walk(tree)
+    except RecursionError:
+        # nested too deeply to be sure: refuse rather than let it through unchecked
+        return True
 
 
 def check_query(text: str) -> QueryInfo:
@@ -561,11 +564,14 @@ class _StoreHandle:
             return True
 
     def current(self) -> Any:
-        if self._changed():
+        if self._changed() and not os.path.exists(self.path.rstrip("/") + ".loading"):
+            # (while a bulk load is journaled, its graph is half-built: keep the old snapshot)
             try:
                 scan = self._scan()  # before opening: a change after it is seen next time
                 store = self._open()
-            except OSError as exc:  # mid-write, or gone: keep the snapshot we have
+            except (OSError, RuntimeError) as exc:
+                # mid-write or mid-compaction ("Corruption: … No such file"), or gone: keep
+                # the snapshot we have and try again on the next query
                 log.debug("store reopen failed, keeping the old snapshot: %s", exc)
             else:
                 self.store = store
