@@ -8,7 +8,6 @@ TriG are merged into the one named graph the caller chose.
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -71,12 +70,12 @@ def parse_rdf_bytes(
         raise SourceError(path, where, f"not valid {fmt.name}: {message}") from exc
     except ValueError as exc:  # e.g. bad IRIs reported outside the syntax layer
         raise SourceError(path, None, f"not valid {fmt.name}: {exc}") from exc
-    buf = io.BytesIO()
-    ox.serialize(triples, buf, ox.RdfFormat.N_TRIPLES)
-    g = Graph()
-    if buf.tell():
-        g.parse(data=buf.getvalue(), format="nt")
-    return g
+    from competency_kg.store.embedded import triples_to_graph
+
+    try:
+        return triples_to_graph(triples)
+    except TypeError as exc:  # an RDF-star quoted triple: not part of this graph model
+        raise SourceError(path, None, f"unsupported RDF term: {exc}") from exc
 
 
 def parse_rdf_file(path: str | Path, base_iri: str | None = None) -> Graph:

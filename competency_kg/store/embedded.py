@@ -340,14 +340,20 @@ def _recover(path: Path) -> None:
     marker.unlink()
 
 
-def _to_graph(triples: Iterable[ox.Triple]) -> Graph:
-    """Parse Oxigraph triples into rdflib through N-Triples (faster than term by term)."""
-    buf = io.BytesIO()
-    ox.serialize(triples, buf, ox.RdfFormat.N_TRIPLES)
+def triples_to_graph(triples: Iterable[ox.Triple]) -> Graph:
+    """Oxigraph triples as an rdflib graph, term by term.
+
+    As fast as a round trip through N-Triples on ordinary data, and linear where rdflib's
+    N-Triples parser is not (a 1 MB literal took it 5.7 s). Raises TypeError for RDF-star.
+    """
     g = Graph()
-    if buf.tell():
-        g.parse(data=buf.getvalue(), format="nt")
+    add = g.add
+    for t in triples:
+        add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return g
+
+
+_to_graph = triples_to_graph
 
 
 def _explain_open_error(path: Path | None, exc: OSError) -> str:
