@@ -41,8 +41,47 @@ def rdf_format_for(path: str | Path) -> ox.RdfFormat | None:
     return RDF_EXTENSIONS.get(Path(path).suffix.lower())
 
 
+#: Deeper nesting than this is refused before parsing: Oxigraph's JSON-LD parser overflows its
+#: stack on some ten thousand levels, and its RDF/XML parser slows down quadratically.
+MAX_NESTING = 500
+
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_XML_TAGS = re.compile(rb"<(/?)[A-Za-z_][^>]*?(/?)>")
+
+
+def nesting_depth(data: bytes, fmt: ox.RdfFormat) -> int:
+    """The deepest nesting of JSON arrays/objects or XML elements (strings skipped).
+
+    >>> nesting_depth(b'{"a": [[1], "[[["]}', ox.RdfFormat.JSON_LD)
+    3
+    """
+    depth = deepest = 0
+    if fmt == ox.RdfFormat.JSON_LD:
+        for m in _JSON_TOKENS.finditer(data):
+            tok = m.group(0)
+            if tok in (b"[", b"{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif tok in (b"]", b"}"):
+                depth -= 1
+    elif fmt == ox.RdfFormat.RDF_XML:
+        for m in _XML_TAGS.finditer(data):
+            if m.group(1):
+                depth -= 1
+            elif not m.group(2):
+                depth += 1
+                deepest = max(deepest, depth)
+    return deepest
+
+
 def check_safe(data: bytes, fmt: ox.RdfFormat, path: str | Path) -> None:
-    """Refuse what would make a parser expand entities or fetch anything."""
+    """Refuse what would make a parser expand entities or fetch anything, or nest too deep."""
+    if fmt in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
+        depth = nesting_depth(data, fmt)
+        if depth > MAX_NESTING:
+            raise SourceError(
+                path, None, f"nested {depth} levels deep; more than {MAX_NESTING} is refused"
+            )
     if fmt == ox.RdfFormat.RDF_XML and (_DOCTYPE.search(data) or _ENTITY.search(data)):
         line = data[: (_DOCTYPE.search(data) or _ENTITY.search(data)).start()].count(b"\n") + 1
         raise SourceError(
