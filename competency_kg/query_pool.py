@@ -304,8 +304,41 @@ def _parser_finds_service(text: str) -> bool:
         return True
 
 
+#: Deeper nesting of groups, parentheses or negations is refused: the engine's recursive
+#: parser would exhaust a worker's stack on some thousands of levels.
+MAX_QUERY_NESTING = 250
+
+_NESTING = re.compile(r"[{}()]|!+")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of ``{}``/``()`` in the query's code (strings, IRIs, comments
+    skipped), counting a run of ``!`` as that many levels.
+
+    >>> nesting_depth('SELECT * { { ?s ?p "{{{" } FILTER(!!(?s)) }')
+    4
+    """
+    depth = deepest = 0
+    for m in _NESTING.finditer(_strip(text)):
+        tok = m.group(0)
+        if tok in "{(":
+            depth += 1
+        elif tok in "})":
+            depth -= 1
+        else:
+            deepest = max(deepest, depth + len(tok))
+            continue
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def check_query(text: str) -> QueryInfo:
     """Inspect a query and refuse what this read-only, non-fetching service does not run."""
+    depth = nesting_depth(text)
+    if depth > MAX_QUERY_NESTING:
+        raise QueryRefused(
+            f"the query nests {depth} levels deep; more than {MAX_QUERY_NESTING} is refused"
+        )
     info = inspect_query(text)
     if info.form == "update":
         raise QueryRefused(

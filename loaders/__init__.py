@@ -61,6 +61,19 @@ def is_source_folder(path: Path) -> bool:
     return looks_like_onet_release(path)
 
 
+def _refuse_deep_json(path: Path, text: str) -> None:
+    """JSON nested deeper than any document format needs is refused before it is parsed."""
+    import pyoxigraph as ox
+
+    from competency_kg.loaders.rdf_file import MAX_NESTING, nesting_depth
+
+    depth = nesting_depth(text.encode("utf-8", "surrogatepass"), ox.RdfFormat.JSON_LD)
+    if depth > MAX_NESTING:
+        raise SourceError(
+            path, None, f"JSON nested {depth} levels deep; more than {MAX_NESTING} is refused"
+        )
+
+
 def source_id_for(path: Path) -> str:
     """A source's identity: its file name without extension."""
     return path.stem
@@ -104,6 +117,7 @@ def read_source(
         from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
 
         text = read_text(p)
+        _refuse_deep_json(p, text)
         if looks_like_ctdl(text):  # its remote CTDL context is replaced by the local copy
             return read_ctdl(p, text, minter, target, doc_iri, checksum)
     if rdf_format_for(p) is not None:
@@ -113,6 +127,8 @@ def read_source(
         raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
 
     text = read_text(p)
+    if text.lstrip().startswith(("{", "[")):
+        _refuse_deep_json(p, text)
     from competency_kg.loaders.framework_json import looks_like_framework, parse_framework
     from competency_kg.loaders.mapping import framework_to_graph, licence_iri, overview_to_graph
     from competency_kg.loaders.overview import looks_like_overview, parse_overview
