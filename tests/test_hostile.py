@@ -1,0 +1,1164 @@
+"""Hostile input, through every door: each loader (the ``competency-kg load`` command) and each
+HTTP input (queries, forms, uploads, headers, paths), with the corpus in ``tests/hostile/``.
+
+The tables of ``tests/hostile/README.md`` say what each case is and what it must get; this
+module reads them. Around every case: no network connection (a loopback listener counts
+them), the store unchanged (``competency-kg export --format nquads`` before and after), no
+stack trace or server path in what the caller sees, and the server's worker process alive.
+Also here: labels that carry markup are escaped on every page that shows them (checked in the
+HTML and in a real browser, under the Content-Security-Policy), search terms stay data, the
+security headers, the read-only rule for writes, and the structured request log.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import html.parser
+import http.client
+import io
+import json
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from sparql_support import (
+    Listener,
+    LoadedStore,
+    Reply,
+    Server,
+    cli,
+    fetch,
+    start_server,
+    stop_server,
+)
+
+from support import FIXTURES, ROOT
+
+pytest_plugins = ["browser_fixture"]
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+README = HOSTILE / "README.md"
+BASE = "https://w3id.org/competency-kg/"
+TIMEOUT = 2.0
+HOSTILE_OCCUPATION = "occupation/29-9099.01"
+OTHER_OCCUPATION = "occupation/29-1141.00"
+NURSE = FIXTURES / "framework" / "nurse-framework.json"
+PAGE_SOURCES = [HOSTILE / "pages" / "xss-framework.json", HOSTILE / "pages" / "xss-links.ttl"]
+#: What must never reach a caller.
+LEAKS = ("Traceback (most recent call last)", 'File "/', "site-packages", "root:x:0:0")
+#: Markup from pages/ that would run if a page printed it as it is.
+PAYLOADS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<b onmouseover=alert(1)>",
+    "onmouseover='alert(1)'",
+    "</script><script>",
+)
+
+
+# --------------------------------------------------------------------------- the README tables
+@dataclass(frozen=True)
+class Row:
+    name: str
+    cells: tuple[str, ...]
+
+
+def _rows(heading: str) -> list[Row]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            cells = tuple(c.strip() for c in line.strip().strip("|").split(" | "))
+            rows.append(Row(cells[0].strip("`"), cells[1:]))
+    return rows
+
+
+def statuses(cell: str) -> set[int]:
+    found = {int(s) for s in re.findall(r"\b[1-5]\d\d\b", cell)}
+    return found or ({200} if "no rows" in cell else set())
+
+
+def fragment(cell: str) -> str | None:
+    m = re.search(r'"(.+)"', cell)
+    return m.group(1) if m else None
+
+
+LOADER_ROWS = [r for r in _rows("Loader inputs") if not r.name.startswith("--")]
+OPTION_ROWS = [r for r in _rows("Loader inputs") if r.name.startswith("--")]
+SPARQL_ROWS = _rows("SPARQL queries")
+REQUEST_ROWS = _rows("HTTP requests")
+
+
+# --------------------------------------------------------------------------- generated inputs
+def _deep_json() -> bytes:
+    n = 10_000
+    head = (
+        '{"schemaVersion": "1.2", "exportedAt": "2026-01-01T00:00:00Z", '
+        '"occupation": {"soc": "29-1141.00", "title": "Deep"}, '
+        '"framework": {"version": "1", "levels": {"x": {"label": "X", "statements": '
+    )
+    return (head + "[" * n + "]" * n + "}}}}").encode()
+
+
+def _deep_ctdl() -> bytes:
+    n = 10_000
+    return (
+        '{"@context": "https://credreg.net/ctdlasn/schema/context/json", "@graph": [{"@id": '
+        '"https://example.org/f", "@type": "ceasn:CompetencyFramework", "ceasn:name": '
+        + '{"x": ' * n
+        + "1"
+        + "}" * n
+        + "}]}"
+    ).encode()
+
+
+def _deep_jsonld() -> bytes:
+    n = 10_000
+    inner = '{"http://example.org/p": ' * n + '"x"' + "}" * n
+    return ('{"@id": "http://example.org/s", "http://example.org/p": ' + inner + "}").encode()
+
+
+def _deep_rdfxml() -> bytes:
+    n = 20_000
+    return (
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/s">'
+        + "<e:p><rdf:Description>" * n
+        + "<e:q>x</e:q>"
+        + "</rdf:Description></e:p>" * n
+        + "</rdf:Description></rdf:RDF>"
+    ).encode()
+
+
+def _deep_turtle() -> bytes:
+    n = 10_000
+    return (
+        "<http://example.org/s> <http://example.org/p> "
+        + "[ <http://example.org/p> " * n
+        + '"x"'
+        + " ]" * n
+        + " .\n"
+    ).encode()
+
+
+def _utf16_bomb() -> bytes:
+    text = (HOSTILE / "loaders" / "billion-laughs.rdf").read_text(encoding="utf-8")
+    return text.replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>').encode("utf-16")
+
+
+GENERATED: dict[str, Callable[[], bytes]] = {
+    "deep-10k.json": _deep_json,
+    "deep-10k-ctdl.json": _deep_ctdl,
+    "deep-10k.jsonld": _deep_jsonld,
+    "deep-20k.rdf": _deep_rdfxml,
+    "deep-10k.ttl": _deep_turtle,
+    "utf16-bomb.rdf": _utf16_bomb,
+    "utf16-framework.json": lambda: NURSE.read_text(encoding="utf-8").encode("utf-16"),
+    "invalid-utf8.ttl": lambda: (
+        b'<http://example.org/s> <http://example.org/p> "caf\xe9 \xff\xfe" .\n'
+    ),
+    "latin1-overview.txt": lambda: (
+        (FIXTURES / "overview" / "welder.txt")
+        .read_text(encoding="utf-8")
+        .replace("e", "\u00e9")
+        .encode("latin-1", "replace")
+    ),
+    "nul-bytes.ttl": lambda: (
+        b'<http://example.org/s> <http://example.org/p> "a\x00b" .\n\x00\x00\n'
+    ),
+    "long-line.txt": lambda: b"A" * (6 * 1024 * 1024),
+    "big-literal.nt": lambda: (
+        b'<http://example.org/s> <http://example.org/p> "' + b"x" * (2 * 1024 * 1024) + b'" .\n'
+    ),
+    "huge-literal.nt": lambda: (
+        b'<http://example.org/s> <http://example.org/p> "' + b"x" * (12 * 1024 * 1024) + b'" .\n'
+    ),
+}
+
+
+def _sparql_generated() -> dict[str, Callable[[], str]]:
+    n = 10_000
+    return {
+        "deep-groups.rq": lambda: "SELECT * WHERE " + "{" * n + "}" * n,
+        "deep-parentheses.rq": lambda: "ASK { FILTER(" + "(" * n + "true" + ")" * n + ") }",
+        "deep-negation.rq": lambda: "ASK { FILTER(" + "!" * n + "true) }",
+        "deep-groups-service-in-string.rq": lambda: (
+            'SELECT ?x WHERE { BIND("self-service" AS ?x) ' + "{" * 300 + "}" * 300 + " }"
+        ),
+        "huge-literal.rq": lambda: 'SELECT ("' + "x" * (11 * 1024 * 1024) + '" AS ?x) WHERE {}',
+    }
+
+
+SPARQL_GENERATED = _sparql_generated()
+
+_CACHE: dict[str, bytes] = {}
+
+
+def case_bytes(name: str, listener: str) -> bytes:
+    """The input ``loaders/…`` or ``generated/…`` with ``@LISTENER@`` filled in."""
+    folder, _, file = name.partition("/")
+    if folder == "generated":
+        if name not in _CACHE:
+            _CACHE[name] = GENERATED[file]()
+        return _CACHE[name]
+    return (HOSTILE / name).read_bytes().replace(b"@LISTENER@", listener.encode())
+
+
+def query_text(name: str, listener: str) -> str:
+    folder, _, file = name.partition("/")
+    if folder == "generated":
+        return SPARQL_GENERATED[file]()
+    return (HOSTILE / name).read_text(encoding="utf-8").replace("@LISTENER@", listener)
+
+
+def test_the_corpus_and_its_tables_agree() -> None:
+    on_disk = {f"loaders/{p.name}" for p in (HOSTILE / "loaders").iterdir()}
+    on_disk |= {f"generated/{name}" for name in GENERATED}
+    assert {r.name for r in LOADER_ROWS} == on_disk
+    queries = {f"sparql/{p.name}" for p in (HOSTILE / "sparql").glob("*.rq")}
+    queries |= {f"generated/{name}" for name in SPARQL_GENERATED}
+    assert {r.name for r in SPARQL_ROWS} == queries
+    assert {r.name for r in REQUEST_ROWS} == set(REQUESTS)
+    for f in (HOSTILE / "sparql").glob("*.rq"):
+        assert f.read_text(encoding="utf-8").startswith("# "), f"{f.name}: no comment line"
+
+
+# --------------------------------------------------------------------------- the store
+def export_lines(store: Path, tmp: Path) -> list[str]:
+    """``competency-kg export --format nquads`` (the command's code, in this process)."""
+    out = tmp / f"export-{uuid.uuid4().hex}.nq"
+    code, log = cli("export", "--format", "nquads", "-o", str(out), store=store)
+    assert code == 0, log
+    lines = sorted(out.read_text(encoding="utf-8").splitlines())
+    out.unlink()
+    return lines
+
+
+def fingerprint(store: Path) -> dict[str, tuple[int, int]]:
+    """The store folder's files with their sizes and times: any write changes them (the
+    server only reads); cheaper than an export after every case. The export is compared at
+    the end (:func:`test_the_store_is_unchanged_after_everything`)."""
+    return {
+        p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in store.iterdir() if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile-store") / "store"
+    code, log = cli("load", str(NURSE), *map(str, PAGE_SOURCES), store=path)
+    assert code == 0, log
+    return path
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hostile-scratch")
+
+
+@pytest.fixture(scope="module")
+def baseline(store_path: Path, scratch: Path) -> list[str]:
+    lines = export_lines(store_path, scratch)
+    assert any("29-9099.01" in line for line in lines)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def listener() -> Iterator[Listener]:
+    with Listener() as lis:
+        yield lis
+
+
+@pytest.fixture(scope="module")
+def server(
+    store_path: Path, baseline: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    srv = start_server(LoadedStore(store_path), tmp_path_factory.mktemp("hostile-server"))
+    yield srv
+    stop_server(srv)
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def wait_ready(server: Server, within: float = 60.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        assert server.proc.poll() is None, f"the server exited:\n{server.log()[-3000:]}"
+        try:
+            if server.get(params={"query": "ASK {}"}, timeout=5).status == 200:
+                return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "the server did not recover within 60 s"
+        time.sleep(0.2)
+
+
+@dataclass
+class Watch:
+    """What one HTTP case may not change: the network, the store, the worker process."""
+
+    server: Server
+    listener: Listener
+    store: Path
+    baseline: list[str]
+    scratch: Path
+    worker: set[int] = field(default_factory=set)
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def check(self) -> None:
+        assert self.listener.connections == 0, "the server connected to the listener"
+        assert _children(self.server.proc.pid) == self.worker, (
+            "the server's worker process died while answering (see the server log):\n"
+            + self.server.log()[-2000:]
+        )
+        assert fingerprint(self.store) == self.files, "the store's files changed (a write)"
+
+
+@pytest.fixture
+def watch(
+    server: Server, listener: Listener, store_path: Path, baseline: list[str], scratch: Path
+) -> Iterator[Watch]:
+    wait_ready(server)
+    w = Watch(server, listener, store_path, baseline, scratch, _children(server.proc.pid))
+    w.files = fingerprint(store_path)
+    assert listener.connections == 0
+    yield w
+    w.check()
+
+
+def assert_clean(reply: Reply | None, *also: str) -> None:
+    """No stack trace, no server path, no /etc/passwd in the answer; no header injected."""
+    if reply is None:
+        return
+    text = reply.body.decode("utf-8", "replace")
+    for leak in (*LEAKS, str(ROOT), "competency-kg-check-", *also):
+        assert leak not in text, f"the answer shows {leak!r}:\n{text[:1000]}"
+    assert reply.headers.get("Set-Cookie") is None
+
+
+def raw_exchange(base: str, head: bytes, body: bytes = b"", timeout: float = 60.0) -> Reply | None:
+    """Send bytes as they are; the server may answer (413, 431…) and close before the body
+    is all sent. None if the connection was dropped without an answer."""
+    parsed = urllib.parse.urlsplit(base)
+    start = time.monotonic()
+    data = b""
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=timeout) as s:
+        try:
+            s.sendall(head + body)
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        try:
+            while chunk := s.recv(65536):
+                data += chunk
+        except OSError:
+            pass
+    if not data:
+        return None
+    head_bytes, _, rest = data.partition(b"\r\n\r\n")
+    status_line, _, header_block = head_bytes.partition(b"\r\n")
+    headers = http.client.parse_headers(io.BytesIO(header_block + b"\r\n\r\n"))
+    return Reply(int(status_line.split()[1]), headers, rest, time.monotonic() - start)
+
+
+def request_head(
+    method: str, path: str, headers: dict[str, str], length: int | None = None
+) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def send(
+    base: str,
+    path: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+    timeout: float = 60.0,
+) -> Reply | None:
+    """One request; big bodies go through :func:`raw_exchange` (the server may cut them)."""
+    if len(body) > 1024 * 1024:
+        head = request_head(method, path, headers or {}, len(body))
+        return raw_exchange(base, head, body, timeout)
+    return fetch(
+        base, path, method=method, headers=headers or {}, body=body or None, timeout=timeout
+    )
+
+
+# --------------------------------------------------------------------------- loaders: the CLI
+@dataclass
+class CliOutcome:
+    code: int | None  # None: still running after the time limit (killed)
+    stderr: str
+    seconds: float
+    connections: int
+    store: Path
+
+
+CLI_LIMIT = 30.0  # killed after this
+CLI_SECONDS = 15.0  # a load of any of these files takes less
+
+
+def _run_cli_case(name: str, args: list[str], store: Path, work: Path) -> CliOutcome:
+    work.mkdir(parents=True)
+    copy = work / "store"
+    shutil.copytree(store, copy)
+    exe = Path(sys.executable).with_name("competency-kg")
+    with Listener() as lis:
+        argv = [str(exe), "--store", str(copy), "load", *args]
+        if name:
+            target = work / Path(name).name
+            target.write_bytes(case_bytes(name, f"127.0.0.1:{lis.port}"))
+            argv.append(str(target))
+        start = time.monotonic()
+        try:
+            done = subprocess.run(
+                argv, cwd=work, capture_output=True, text=True, timeout=CLI_LIMIT, check=False
+            )
+            code, err = done.returncode, done.stderr
+        except subprocess.TimeoutExpired as exc:
+            code, err = None, (exc.stderr or b"").decode("utf-8", "replace")
+        seconds = time.monotonic() - start
+        time.sleep(0.1)
+        return CliOutcome(code, err, seconds, lis.connections, copy)
+
+
+@pytest.fixture(scope="module")
+def cli_outcomes(store_path: Path, baseline: list[str], scratch: Path) -> dict[str, CliOutcome]:
+    """Every loader case through the real command, a few at a time, each on a store copy."""
+    jobs = {r.name: (r.name, []) for r in LOADER_ROWS}
+    plain = "loaders/base-file.ttl"
+    for row in OPTION_ROWS:
+        option, _, value = row.name.partition(" ")
+        jobs[row.name] = (plain, [option, value])
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {
+            key: pool.submit(
+                _run_cli_case, name, args, store_path, scratch / "cli" / f"case-{i:02d}"
+            )
+            for i, (key, (name, args)) in enumerate(jobs.items())
+        }
+        return {key: f.result() for key, f in futures.items()}
+
+
+def _check_cli(out: CliOutcome, row_name: str, code: int, message: str | None) -> None:
+    assert out.code is not None, f"still running after {CLI_LIMIT:g} s (a hang):\n{out.stderr}"
+    assert out.seconds < CLI_SECONDS, f"took {out.seconds:.0f} s:\n{out.stderr[-2000:]}"
+    assert "Traceback" not in out.stderr, out.stderr
+    assert out.code == code, f"exit {out.code}, expected {code}:\n{out.stderr[-2000:]}"
+    assert out.connections == 0, "the loader connected to the listener"
+    if code != 0:
+        error = [line for line in out.stderr.splitlines() if line.startswith("error:")]
+        assert len(error) == 1, out.stderr
+        if message:
+            assert message in error[0], error[0]
+
+
+@pytest.mark.parametrize("row", LOADER_ROWS, ids=lambda r: r.name)
+def test_loader_input_through_the_cli(
+    row: Row, cli_outcomes: dict[str, CliOutcome], baseline: list[str], scratch: Path
+) -> None:
+    out = cli_outcomes[row.name]
+    code = int(row.cells[1])
+    _check_cli(out, row.name, code, fragment(row.cells[2]))
+    if code != 0:
+        error = next(line for line in out.stderr.splitlines() if line.startswith("error:"))
+        assert Path(row.name).name in error, "the message does not name the file"
+        assert export_lines(out.store, scratch) == baseline, "a refused load changed the store"
+    else:
+        after = export_lines(out.store, scratch)
+        assert set(baseline) <= set(after)
+        assert not any("root:x:0:0" in line for line in after)
+
+
+@pytest.mark.parametrize("row", OPTION_ROWS, ids=lambda r: r.name)
+def test_load_options_cannot_inject(
+    row: Row, cli_outcomes: dict[str, CliOutcome], baseline: list[str], scratch: Path
+) -> None:
+    out = cli_outcomes[row.name]
+    _check_cli(out, row.name, int(row.cells[1]), fragment(row.cells[2]))
+    assert export_lines(out.store, scratch) == baseline
+
+
+# --------------------------------------------------------------------------- loaders: uploads
+def upload_multipart(url: str, name: str, data: bytes) -> Reply | None:
+    boundary = "hostile-" + uuid.uuid4().hex
+    body = (
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "text/plain"}
+    return send(url, "/validation", method="POST", headers=headers, body=body)
+
+
+def upload_raw(url: str, name: str, data: bytes) -> Reply | None:
+    path = "/validation?" + urllib.parse.urlencode({"filename": name})
+    headers = {"Content-Type": "application/octet-stream", "Accept": "text/plain"}
+    return send(url, path, method="POST", headers=headers, body=data)
+
+
+UPLOAD_LIMIT_SECONDS = 15.0
+
+
+@pytest.mark.parametrize("how", ["multipart", "raw"])
+@pytest.mark.parametrize("row", LOADER_ROWS, ids=lambda r: r.name)
+def test_loader_input_uploaded(row: Row, how: str, watch: Watch) -> None:
+    data = case_bytes(row.name, f"127.0.0.1:{watch.listener.port}")
+    name = Path(row.name).name
+    upload = upload_multipart if how == "multipart" else upload_raw
+    start = time.monotonic()
+    reply = upload(watch.url, name, data)
+    seconds = time.monotonic() - start
+    expected = statuses(row.cells[3])
+    assert reply is not None or expected == {413}, "the connection was dropped without an answer"
+    if reply is not None:
+        assert reply.status in expected, (reply.status, reply.body[:500])
+        assert_clean(reply)
+        if reply.status == 422:
+            message = fragment(row.cells[2])
+            assert reply.text.startswith(name), reply.text
+            if message:
+                assert message in reply.text, reply.text
+    assert seconds < UPLOAD_LIMIT_SECONDS, f"the check took {seconds:.1f} s"
+
+
+# --------------------------------------------------------------------------- SPARQL
+RUNAWAY_GRACE = 3.0
+
+
+def _sparql_modes(text: str, expected: set[int]) -> list[str]:
+    if expected & {503, 413}:
+        return ["direct"]  # each costs a killed worker (or 11 MB): once is enough
+    modes = ["form", "direct"]
+    if len(urllib.parse.quote(text)) < 7000:
+        modes.insert(0, "get")
+    return modes
+
+
+def sparql_request(url: str, text: str, mode: str) -> Reply | None:
+    accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+    if mode == "get":
+        path = "/sparql?" + urllib.parse.urlencode({"query": text})
+        return send(url, path, headers=accept)
+    if mode == "form":
+        body = urllib.parse.urlencode({"query": text}).encode()
+        headers = {**accept, "Content-Type": "application/x-www-form-urlencoded"}
+        return send(url, "/sparql", method="POST", headers=headers, body=body)
+    headers = {**accept, "Content-Type": "application/sparql-query"}
+    return send(url, "/sparql", method="POST", headers=headers, body=text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("row", SPARQL_ROWS, ids=lambda r: r.name)
+def test_hostile_query(row: Row, watch: Watch) -> None:
+    text = query_text(row.name, f"127.0.0.1:{watch.listener.port}")
+    expected = statuses(row.cells[0])
+    message = fragment(row.cells[1])
+    for mode in _sparql_modes(text, expected):
+        start = time.monotonic()
+        reply = sparql_request(watch.url, text, mode)
+        seconds = time.monotonic() - start
+        assert reply is not None or expected == {413}, f"{mode}: dropped without an answer"
+        if reply is None:
+            continue
+        assert reply.status in expected, (mode, reply.status, reply.body[:300])
+        assert_clean(reply)
+        if reply.status >= 400:
+            assert reply.content_type == "text/plain", reply.content_type
+            if message:
+                assert message in reply.text, (mode, reply.text)
+        if "no rows" in row.cells[0]:
+            assert json.loads(reply.body)["results"]["bindings"] == []
+        if 503 in expected:
+            assert seconds < TIMEOUT + RUNAWAY_GRACE, f"answered after {seconds:.1f} s"
+        else:
+            assert seconds < 15, f"{mode}: answered after {seconds:.1f} s"
+
+
+# --------------------------------------------------------------------------- other requests
+def _get(path: str, headers: dict[str, str] | None = None) -> Callable[[Watch], Reply | None]:
+    return lambda w: send(w.url, path, headers=headers)
+
+
+def _post(
+    path: str, body: bytes | str, content_type: str | None, **more: str
+) -> Callable[[Watch], Reply | None]:
+    headers = {**more}
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    return lambda w: send(w.url, path, method="POST", headers=headers, body=data)
+
+
+def _method(method: str, path: str, body: bytes = b"") -> Callable[[Watch], Reply | None]:
+    headers = {"Content-Type": "text/turtle"} if body else {}
+    return lambda w: send(w.url, path, method=method, headers=headers, body=body)
+
+
+def _raw(head: bytes) -> Callable[[Watch], Reply | None]:
+    return lambda w: raw_exchange(w.url, head)
+
+
+ASK = urllib.parse.quote("ASK {}")
+SELECT_ALL = urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }")
+SPARQL_QUERY = "application/sparql-query"
+FORM = "application/x-www-form-urlencoded"
+TTL = b"<http://example.org/s> <http://example.org/p> <http://example.org/o> .\n"
+PROBE_NAME = f"hostile-{uuid.uuid4().hex[:12]}"
+
+
+def _multipart(parts: list[tuple[str, str | None, bytes]], close: bool = True) -> bytes:
+    out = b""
+    for name, filename, data in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out += f"--b0undary\r\nContent-Disposition: {disposition}\r\n\r\n".encode() + data + b"\r\n"
+    return out + (b"--b0undary--\r\n" if close else b"")
+
+
+MULTIPART = "multipart/form-data; boundary=b0undary"
+
+REQUESTS: dict[str, Callable[[Watch], Reply | None]] = {
+    "header-huge": _get(f"/sparql?query={ASK}", {"X-Big": "a" * 9000}),
+    "header-many": _get(f"/sparql?query={ASK}", {f"X-H{i}": "v" for i in range(100)}),
+    "header-total": _get(f"/sparql?query={ASK}", {f"X-H{i}": "v" * 4000 for i in range(40)}),
+    "accept-garbage": _get(f"/sparql?query={ASK}", {"Accept": ";;;,,,q=abc"}),
+    "accept-bad-q": _get(f"/sparql?query={ASK}", {"Accept": "text/html;q=NaN, */*;q=1e309"}),
+    "accept-many": _get(f"/sparql?query={ASK}", {"Accept": ",".join(["a/b;q=0.1"] * 700)}),
+    "accept-not-ascii": _get(f"/sparql?query={ASK}", {"Accept": "\xff\xfe"}),
+    "content-type-latin1": _post("/sparql", "ASK {}", SPARQL_QUERY + "; charset=latin-1"),
+    "content-type-utf16-form": _post("/sparql", "query=ASK%7B%7D", FORM + "; charset=utf-16"),
+    "content-type-multipart": _post("/sparql", "ASK {}", "multipart/form-data"),
+    "content-type-missing": _post("/sparql", "ASK {}", None),
+    "content-type-text": _post("/sparql", "ASK {}", "text/plain; charset=utf-8"),
+    "body-not-utf8": _post("/sparql", b"ASK { \xff\xfe }", SPARQL_QUERY),
+    "form-not-utf8": _post("/sparql", b"query=ASK%7B%7D&x=\xff", FORM),
+    "form-bad-escape": _post("/sparql", "query=%ZZ", FORM),
+    "form-many-fields": _post(
+        "/sparql", "&".join(f"f{i}=1" for i in range(5000)) + "&query=ASK%7B%7D", FORM
+    ),
+    "body-truncated": _raw(
+        request_head("POST", "/sparql", {"Content-Type": SPARQL_QUERY}, 1000)
+        + b"SELECT * WHERE { ?s "
+    ),
+    "body-over-limit": _post("/sparql", b"#" * (11 * 1024 * 1024), SPARQL_QUERY),
+    "url-too-long": _get("/sparql?query=" + "a" * 9000),
+    "query-nul": _get("/sparql?query=ASK%00%7B%7D"),
+    "method-override": _get(f"/sparql?query={ASK}", {"X-HTTP-Method-Override": "DELETE"}),
+    "traversal-root": _get("/..%2f..%2fetc/passwd"),
+    "traversal-raw": _get("/../../etc/passwd"),
+    "traversal-static": _get("/static/..%2f..%2fsecurity.py"),
+    "traversal-static-raw": _get("/static/../../../../etc/passwd"),
+    "traversal-assets": _get("/assets/yasgui/..%2f..%2fpackage.json"),
+    "traversal-dumps": _get("/dumps/..%2f..%2fetc%2fpasswd"),
+    "traversal-resource": _get("/occupation/..%2f..%2f..%2fetc%2fpasswd"),
+    "traversal-class": _get("/class/..%2f..%2fetc%2fpasswd"),
+    "traversal-describe": _get("/describe?iri=file:///etc/passwd"),
+    "traversal-validation": _get("/validation?source=../../etc/passwd", {"Accept": "text/plain"}),
+    "graph-store-read": _get("/data?graph=file:///etc/passwd"),
+    "default-graph-file": _get(
+        f"/sparql?query={SELECT_ALL}&default-graph-uri=file:///etc/passwd",
+        {"Accept": "application/sparql-results+json"},
+    ),
+    "named-graph-relative": _get(f"/sparql?query={SELECT_ALL}&named-graph-uri=../../etc/passwd"),
+    "open-redirect": _get("/describe?iri=" + urllib.parse.quote(BASE + "/evil.example/x")),
+    "crlf-redirect": _get("/describe?iri=" + urllib.parse.quote(BASE + "x\r\nSet-Cookie: a=1")),
+    "crlf-search": _get("/search?q=" + urllib.parse.quote("\r\nSet-Cookie: a=1")),
+    "upload-filename-traversal": _post(
+        "/validation?filename=" + urllib.parse.quote(f"../../{PROBE_NAME}.ttl"),
+        TTL,
+        "text/turtle",
+        Accept="text/plain",
+    ),
+    "upload-multipart-traversal": _post(
+        "/validation",
+        _multipart([("file", f"../../../tmp/{PROBE_NAME}.ttl", TTL)]),
+        MULTIPART,
+        Accept="text/plain",
+    ),
+    "upload-filename-absolute": _post(
+        "/validation?filename=/etc/passwd", b"not the password file\n", "text/plain"
+    ),
+    "upload-filename-nul": _post("/validation?filename=a%00.ttl", TTL, "text/turtle"),
+    "upload-filename-long": _post(
+        "/validation?filename=" + "a" * 5000 + ".ttl", TTL, "text/turtle"
+    ),
+    "upload-no-filename": _post("/validation", TTL, "text/turtle", Accept="text/plain"),
+    "upload-no-file-field": _post(
+        "/validation", _multipart([("other", None, b"x")]), MULTIPART, Accept="text/plain"
+    ),
+    "upload-over-limit": _post("/validation?filename=big.nt", b"#" * (6 * 1024 * 1024), None),
+    "upload-over-max": _post("/validation?filename=big.nt", b"#" * (11 * 1024 * 1024), None),
+    "upload-many-parts": _post(
+        "/validation", _multipart([(f"f{i}", None, b"v") for i in range(2000)]), MULTIPART
+    ),
+    "upload-truncated-multipart": _post(
+        "/validation", _multipart([("file", "a.ttl", TTL)], close=False)[:-20], MULTIPART
+    ),
+    "update-get": _get("/sparql?update=" + urllib.parse.quote("DROP ALL")),
+    "update-form": _post("/sparql", "update=DROP%20ALL", FORM),
+    "update-body": _post("/sparql", "DROP ALL", "application/sparql-update"),
+    "put-sparql": _method("PUT", "/sparql", TTL),
+    "delete-sparql": _method("DELETE", "/sparql?graph=" + urllib.parse.quote(BASE + "graph/x")),
+    "post-resource": _method("POST", "/" + HOSTILE_OCCUPATION, TTL),
+    "put-resource": _method("PUT", "/" + HOSTILE_OCCUPATION, TTL),
+    "delete-resource": _method("DELETE", "/" + HOSTILE_OCCUPATION),
+    "patch-resource": _method("PATCH", "/" + HOSTILE_OCCUPATION, TTL),
+    "put-graph-store": _method("PUT", "/data?graph=" + urllib.parse.quote(BASE + "graph/x"), TTL),
+    "post-graph-store": _method("POST", "/data?graph=" + urllib.parse.quote(BASE + "graph/x"), TTL),
+    "delete-graph-store": _method("DELETE", "/data?graph=" + urllib.parse.quote(BASE + "graph/x")),
+    "post-home": _method("POST", "/", TTL),
+    "delete-validation": _method("DELETE", "/validation"),
+    "put-dump": _method("PUT", "/dumps/competency-kg.nq.gz", TTL),
+    "post-search": _method("POST", "/search?q=x", TTL),
+}
+
+
+def _nothing_written_outside(_reply: Reply | None) -> None:
+    places = [Path("/tmp"), Path("/"), ROOT, ROOT.parent, Path.cwd(), Path.cwd().parent]
+    for place in places:
+        for suffix in (".ttl", ""):
+            assert not (place / f"{PROBE_NAME}{suffix}").exists(), place
+
+
+def _redirect_stays_here(reply: Reply | None) -> None:
+    assert reply is not None
+    location = reply.headers.get("Location")
+    if location:
+        assert location.startswith("/") and not location.startswith(("//", "/\\")), location
+
+
+EXTRA_CHECKS: dict[str, Callable[[Reply | None], None]] = {
+    "upload-filename-traversal": _nothing_written_outside,
+    "upload-multipart-traversal": _nothing_written_outside,
+    "open-redirect": _redirect_stays_here,
+    "crlf-redirect": _redirect_stays_here,
+}
+
+
+@pytest.mark.parametrize("row", REQUEST_ROWS, ids=lambda r: r.name)
+def test_hostile_request(row: Row, watch: Watch) -> None:
+    expected = statuses(row.cells[1])
+    reply = REQUESTS[row.name](watch)
+    assert reply is not None or expected == {413}, "the connection was dropped without an answer"
+    if reply is not None:
+        assert reply.status in expected, (reply.status, reply.headers.items(), reply.body[:300])
+        assert_clean(reply)
+        message = fragment(row.cells[2])
+        if message:
+            assert message in reply.text, reply.text
+        if row.cells[1] == "no rows":
+            assert json.loads(reply.body)["results"]["bindings"] == []
+        if reply.status in (403, 405):
+            assert reply.content_type == "text/plain"
+        if reply.status == 405:
+            assert reply.headers.get("Allow"), "a 405 says which methods are allowed"
+    EXTRA_CHECKS.get(row.name, lambda _r: None)(reply)
+
+
+def test_the_application_limits_the_query_string_and_headers(tmp_path: Path) -> None:
+    """The same limits without gunicorn in front (any other WSGI server, or tests)."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web.app import create_app
+    from competency_kg.web.security import MAX_HEADER_BYTES, MAX_QUERY_STRING
+
+    app = create_app(
+        Settings(store=str(tmp_path / "unused"), base_iri=BASE), store=open_store(None)
+    )
+    client = app.test_client()
+    r = client.get("/sparql?query=" + "a" * (MAX_QUERY_STRING + 1))
+    assert r.status_code == 414
+    assert b"POST" in r.data
+    r = client.get("/sparql?query=ASK{}", headers={"X-Big": "a" * (MAX_HEADER_BYTES + 1)})
+    assert r.status_code == 431
+    r = client.get("/sparql?query=ASK{}")
+    assert r.status_code == 200
+
+
+# --------------------------------------------------------------------------- search terms
+SEARCH_TERMS = [
+    '"',
+    "'",
+    "\\",
+    "{",
+    "}",
+    "} ; DROP ALL ; #",
+    '") } UNION { ?s ?p ?o } #',
+    'Nurses" . ?s ?p ?o . FILTER("1',
+    '"\n} ; CLEAR ALL ; #\n',
+    '\\" } ; DROP ALL ; #',
+    "(a+)+$",
+    ".*",
+    "%",
+    "*",
+    "\x00",
+    "<script>",
+    "Night" * 400,
+]
+
+
+@pytest.fixture(scope="module")
+def subjects(store_path: Path, server: Server) -> set[str]:
+    """Every subject in the store, and those of the metadata graph apart."""
+    reply = server.get(
+        params={"query": "SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert reply.status == 200
+    return {b["s"]["value"] for b in json.loads(reply.body)["results"]["bindings"]}
+
+
+def test_search_finds_the_hostile_occupation(watch: Watch) -> None:
+    """The control: a plain search works, so the hostile terms below are really searched."""
+    reply = send(
+        watch.url, "/search?" + urllib.parse.urlencode({"q": "Night Nurses", "format": "json"})
+    )
+    assert reply is not None and reply.status == 200, reply and reply.body[:300]
+    found = [r["iri"] for r in json.loads(reply.body)["results"]]
+    assert BASE + HOSTILE_OCCUPATION in found
+
+
+@pytest.mark.parametrize("term", SEARCH_TERMS, ids=lambda t: repr(t[:30]))
+def test_search_terms_are_data(term: str, watch: Watch, subjects: set[str]) -> None:
+    for fmt in ("json", "html"):
+        path = "/search?" + urllib.parse.urlencode({"q": term, "format": fmt})
+        reply = send(watch.url, path)
+        assert reply is not None
+        assert reply.status in (200, 400), (fmt, reply.status, reply.body[:300])
+        assert_clean(reply)
+        if reply.status != 200:
+            continue
+        if fmt == "json":
+            results = json.loads(reply.body)["results"]
+            iris = [r["iri"] for r in results]
+            assert len(iris) < len(subjects) / 2, "the search returned much of the store"
+            meta = [i for i in iris if "/graph/" in i or "/source/" in i]
+            assert meta == [], f"an injected pattern reached other graphs: {meta}"
+        else:
+            for payload in PAYLOADS:
+                assert payload not in reply.text
+
+
+# --------------------------------------------------------------------------- markup in labels
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.scripts: list[dict[str, str | None]] = []
+        self.bad_urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "script":
+            self.scripts.append(a)
+        for key in ("href", "src", "action", "formaction"):
+            value = (a.get(key) or "").strip().lower()
+            if value.startswith(("javascript:", "data:text/html", "vbscript:")):
+                self.bad_urls.append(f"{tag} {key}={a.get(key)}")
+        for key in a:
+            if key.startswith("on"):
+                self.bad_urls.append(f"{tag} {key}={a[key]}")
+        if tag == "a" and a.get("href"):
+            self.links.append(str(a["href"]))
+
+
+def check_page_escapes(path: str, body: str) -> list[str]:
+    """What is wrong with one HTML page; same-origin links it has are returned for the crawl."""
+    for payload in PAYLOADS:
+        assert payload not in body, f"{path} prints {payload!r} unescaped"
+    parser = _Links()
+    parser.feed(body)
+    assert parser.bad_urls == [], f"{path}: {parser.bad_urls}"
+    for attrs in parser.scripts:
+        kind = (attrs.get("type") or "").lower()
+        assert attrs.get("src") or kind in ("application/ld+json", "application/json"), (
+            f"{path} has an inline script: {attrs}"
+        )
+        if attrs.get("src"):
+            assert str(attrs["src"]).startswith("/") and not str(attrs["src"]).startswith("//")
+    return parser.links
+
+
+def hostile_resources(server: Server) -> list[str]:
+    """Paths of every resource under the base whose literals carry markup."""
+    reply = server.get(
+        params={
+            "query": "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isLiteral(?o) && "
+            f'CONTAINS(STR(?o), "alert(1)") && STRSTARTS(STR(?s), "{BASE}")) }}'
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert reply.status == 200
+    iris = sorted(b["s"]["value"] for b in json.loads(reply.body)["results"]["bindings"])
+    assert len(iris) >= 5
+    return ["/" + iri[len(BASE) :] for iri in iris]
+
+
+#: Pages that show the hostile labels; each must exist (200 HTML).
+LABEL_PAGES = [
+    "/",
+    "/class/occupation",
+    "/" + HOSTILE_OCCUPATION,
+    "/tool/xss-probe",
+    "/search?q=script",
+    "/search?q=onerror",
+    "/validation",
+    "/compare",
+    "/compare?a=29-9099.01&b=29-1141.00",
+    "/compare?a=29-1141.00&b=29-9099.01",
+]
+
+
+@pytest.mark.parametrize("path", LABEL_PAGES)
+def test_page_escapes_markup_in_labels(path: str, watch: Watch) -> None:
+    reply = send(watch.url, path, headers={"Accept": "text/html"})
+    assert reply is not None
+    assert reply.status == 200, f"{path}: {reply.status} (the page is missing?)"
+    assert reply.content_type == "text/html"
+    assert_clean(reply)
+    check_page_escapes(path, reply.text)
+
+
+def test_every_page_reachable_escapes_markup(watch: Watch) -> None:
+    """Crawl the site from its pages and every resource with markup in its literals."""
+    todo = [*LABEL_PAGES, *hostile_resources(watch.server)]
+    todo.append("/validation?" + urllib.parse.urlencode({"focus": BASE + HOSTILE_OCCUPATION}))
+    seen: set[str] = set()
+    pages = 0
+    while todo and pages < 150:
+        path = todo.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        reply = send(watch.url, path, headers={"Accept": "text/html"})
+        assert reply is not None
+        assert reply.status < 500, (path, reply.status, reply.body[:300])
+        if reply.content_type != "text/html":
+            continue
+        pages += 1
+        assert_clean(reply)
+        for link in check_page_escapes(path, reply.text):
+            target = urllib.parse.urljoin(watch.url + path, link)
+            parts = urllib.parse.urlsplit(target)
+            if target.startswith(watch.url) and not parts.path.startswith(
+                ("/sparql", "/dumps/", "/assets/", "/static/", "/.well-known/")
+            ):
+                if "format=" in parts.query:
+                    continue
+                local = parts.path + ("?" + parts.query if parts.query else "")
+                if local not in seen:
+                    todo.append(local)
+    assert pages >= len(LABEL_PAGES)
+
+
+#: Pages opened in the browser by default; the others with --runslow (their HTML is checked
+#: by test_page_escapes_markup_in_labels in any case).
+BROWSER_PAGES = [
+    "/" + HOSTILE_OCCUPATION,
+    "/tool/xss-probe",
+    "/search?q=script",
+    "/validation",
+    "/compare?a=29-9099.01&b=29-1141.00",
+]
+BROWSER_PAGES += [
+    pytest.param(p, marks=pytest.mark.slow) for p in LABEL_PAGES if p not in BROWSER_PAGES
+]
+
+
+def _open_in_browser(page: object, url: str) -> dict[str, list[str]]:
+    """Open ``url``; what ran that should not have: dialogs, CSP violations, script errors."""
+    seen: dict[str, list[str]] = {"dialogs": [], "csp": [], "errors": []}
+    page.add_init_script(  # type: ignore[attr-defined]
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', e => "
+        "window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile));"
+    )
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+    page.on(  # type: ignore[attr-defined]
+        "console",
+        lambda m: seen["csp"].append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))  # type: ignore[attr-defined]
+    page.goto(url, wait_until="load")  # type: ignore[attr-defined]
+    page.wait_for_timeout(500)  # type: ignore[attr-defined]
+    seen["csp"] += page.evaluate("window.__csp")  # type: ignore[attr-defined]
+    return seen
+
+
+@pytest.mark.parametrize("path", BROWSER_PAGES)
+def test_no_script_runs_in_a_browser(path: str, watch: Watch, page: object) -> None:
+    seen = _open_in_browser(page, watch.url + path)
+    assert seen == {"dialogs": [], "csp": [], "errors": []}
+
+
+def test_the_query_editor_works_under_the_csp(watch: Watch, page: object) -> None:
+    """YASGUI (from /assets/yasgui/) loads, runs a query and shows its table: no violation."""
+    nurse = BASE + "graph/nurse-framework"
+    seen = _run_in_editor(page, watch, f"SELECT * WHERE {{ GRAPH <{nurse}> {{ ?s ?p ?o }} }}")
+    assert seen == {"dialogs": [], "csp": [], "errors": []}
+
+
+def test_markup_in_query_results_does_not_run_in_the_editor(watch: Watch, page: object) -> None:
+    """YASGUI's table shows the hostile labels: nothing runs. (YASR sanitizes cell HTML with
+    DOMPurify; parsing it in an inert document makes Chromium report the inline handlers it
+    meets as blocked by ``script-src-attr``: those reports are the only ones allowed.)"""
+    query = "SELECT ?o WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), 'alert(1)')) }"
+    seen = _run_in_editor(page, watch, query)
+    assert seen["dialogs"] == [] and seen["errors"] == []
+    assert all(v.startswith("script-src-attr") for v in seen["csp"] if "src" in v), seen["csp"]
+
+
+def _run_in_editor(page: object, watch: Watch, query: str) -> dict[str, list[str]]:
+    """Open the editor, run ``query`` (LIMIT 5) through YASGUI, wait for its table."""
+    seen = _open_in_browser(page, watch.url + "/sparql")
+    page.wait_for_selector(".yasqe .CodeMirror", timeout=15000)  # type: ignore[attr-defined]
+    page.evaluate(  # type: ignore[attr-defined]
+        "q => { const y = window.competencyKgEditor.getTab().getYasqe(); y.setValue(q); "
+        "y.query(); }",
+        query + " LIMIT 5",
+    )
+    page.wait_for_selector(".yasr table tbody tr", timeout=15000)  # type: ignore[attr-defined]
+    assert page.locator(".yasr table tbody tr").count() == 5  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    seen["csp"] = page.evaluate("window.__csp")  # type: ignore[attr-defined]
+    return seen
+
+
+# --------------------------------------------------------------------------- headers
+HEADER_SAMPLES = [
+    ("/", "text/html"),
+    ("/sparql", "text/html"),
+    ("/sparql?query=ASK%7B%7D", None),
+    ("/sparql", "text/turtle"),
+    ("/" + HOSTILE_OCCUPATION, "text/html"),
+    ("/" + HOSTILE_OCCUPATION, "text/turtle"),
+    ("/validation", "text/html"),
+    ("/validation", "application/json"),
+    ("/search?q=nurse", "application/json"),
+    ("/.well-known/void", "text/turtle"),
+    ("/static/site.css", None),
+    ("/assets/yasgui/yasgui.min.js", None),
+    ("/no/such/thing", "text/html"),
+    ("/sparql?query=SELECT", None),
+]
+
+
+@pytest.mark.parametrize(("path", "accept"), HEADER_SAMPLES)
+def test_security_headers_on_every_response(path: str, accept: str | None, watch: Watch) -> None:
+    reply = send(watch.url, path, headers={"Accept": accept} if accept else {})
+    assert reply is not None
+    h = reply.headers
+    assert h["X-Content-Type-Options"] == "nosniff"
+    assert h["Referrer-Policy"] == "same-origin"
+    assert h["X-Frame-Options"] == "DENY"
+    csp = h["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    if reply.content_type == "text/html":
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";") if d.strip())
+        assert directives["script-src"] == "'self'"
+        assert directives["style-src"].startswith("'self'")
+        assert directives["default-src"] == "'none'"
+        assert directives["object-src"] == "'none'"
+    else:
+        assert csp.startswith("default-src 'none'")
+
+
+# --------------------------------------------------------------------------- the request log
+def _log_lines(server: Server, needle: str, count: int, within: float = 5.0) -> list[str]:
+    deadline = time.monotonic() + within
+    while True:
+        lines = [line for line in server.log().splitlines() if needle in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+def _fields(line: str) -> dict[str, str]:
+    out = {}
+    for m in re.finditer(r'(\w+)=("(?:[^"\\]|\\.)*"|\S+)', line.split(" request ", 1)[1]):
+        key, value = m.group(1), m.group(2)
+        out[key] = json.loads(value) if value.startswith('"') else value
+    return out
+
+
+def test_one_structured_log_line_per_request(watch: Watch) -> None:
+    marker = uuid.uuid4().hex
+    ask = f"ASK {{ <urn:x:{marker}> ?p ?o }}"
+    runaway = f"# {marker}\n" + (HOSTILE / "sparql" / "values-explosion.rq").read_text()
+    update = f"INSERT DATA {{ <urn:x:{marker}> <urn:p> 1 }}"
+    digest = {t: hashlib.sha256(t.encode()).hexdigest()[:12] for t in (ask, runaway, update)}
+
+    assert watch.server.get(params={"query": ask}).status == 200
+    assert watch.server.post(body=runaway, headers={"Content-Type": SPARQL_QUERY}).status == 503
+    assert watch.server.get(params={"update": update}).status == 403
+    forged = f"/{marker}%0A" + urllib.parse.quote("[2026-01-01 00:00:00 +0000] [1] request x=1")
+    assert send(watch.url, forged) is not None
+
+    for text, form, status in (
+        (ask, "ask", "200"),
+        (runaway, "select", "503"),
+        (update, "update", "403"),
+    ):
+        lines = _log_lines(watch.server, f"query_hash={digest[text]}", 1)
+        assert len(lines) == 1, lines
+        f = _fields(lines[0])
+        assert (f["method"], f["path"], f["status"], f["query_form"]) == (
+            "GET" if text != runaway else "POST",
+            "/sparql",
+            status,
+            form,
+        )
+        assert float(f["duration_ms"]) >= 0 and f["bytes"].isdigit()
+        assert marker not in lines[0], "the log shows the query itself"
+        if text == runaway:
+            assert f["outcome"] == f"killed after {TIMEOUT:g} s"
+            assert float(f["duration_ms"]) >= TIMEOUT * 1000
+    lines = _log_lines(watch.server, marker, 1)
+    assert len(lines) == 1, lines
+    assert _fields(lines[0])["path"].startswith(f"/{marker}\n[2026")
+    assert not any(line.startswith("[2026-01-01") for line in watch.server.log().splitlines())
+
+
+def test_the_store_is_unchanged_after_everything(
+    server: Server, listener: Listener, store_path: Path, baseline: list[str], scratch: Path
+) -> None:
+    """Last: ``competency-kg export`` gives what it gave before any case ran, and no late
+    connection reached the module's listener."""
+    time.sleep(0.5)
+    assert listener.connections == 0
+    assert export_lines(store_path, scratch) == baseline

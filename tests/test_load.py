@@ -1,0 +1,290 @@
+"""A bounded load test over loopback: concurrent clients mixing SPARQL queries, page fetches
+and runaway queries against ``competency-kg serve --query-timeout 2``.
+
+Passes when: every request gets its answer (200), except runaway queries, which get 503 after
+the timeout (their worker is killed and replaced); afterwards a simple query answers at once
+and the query pool is back to its full size (the server's processes counted in ``/proc``);
+and the memory of the server and its children (RSS from ``/proc``, at the start of the
+measured run and at its end) grows by less than :data:`MEMORY_GROWTH_BOUND`.
+
+12 clients for 15 s by default; 60 s with ``--runslow``.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import random
+import statistics
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sparql_support
+from sparql_support import LoadedStore, Server, _descendants, cli, fetch, start_server, stop_server
+
+from support import FIXTURES, SEEDS
+
+CLIENTS = 12
+RUNAWAY_CLIENTS = 2
+QUERY_WORKERS = 4
+THREADS = 8
+TIMEOUT = 2.0
+WARM_UP = 2.0
+#: How much the server and its children may grow over the measured run.
+MEMORY_GROWTH_BOUND = 100 * 1024 * 1024
+
+PREFIXES = (
+    "PREFIX ckg: <https://w3id.org/competency-kg/ontology#>\n"
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+)
+QUERIES = [
+    PREFIXES + "SELECT ?t (COUNT(?s) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY DESC(?n)",
+    PREFIXES + "SELECT ?o ?label WHERE { ?o a ckg:Occupation ; skos:prefLabel ?label } LIMIT 50",
+    PREFIXES + "ASK { ?o skos:notation '15-1232.00' }",
+    PREFIXES + "DESCRIBE <https://w3id.org/competency-kg/occupation/15-1232.00>",
+    PREFIXES + "SELECT ?s ?l WHERE { ?s skos:prefLabel ?l FILTER(REGEX(?l, 'net', 'i')) } LIMIT 20",
+    PREFIXES + "CONSTRUCT { ?s skos:prefLabel ?l } WHERE { ?s skos:prefLabel ?l } LIMIT 100",
+]
+ACCEPTS = [
+    "application/sparql-results+json, text/turtle;q=0.9",
+    "application/sparql-results+xml, application/rdf+xml;q=0.9",
+    "text/csv, application/n-triples;q=0.9",
+]
+
+
+def _values(variables: int, values: int) -> str:
+    numbers = " ".join(str(j) for j in range(values))
+    return " ".join(f"VALUES ?v{i} {{ {numbers} }}" for i in range(variables))
+
+
+RUNAWAY = f"SELECT (COUNT(*) AS ?n) WHERE {{ {_values(5, 100)} }}"
+
+#: Pages the mix fetches when the server has them (each is checked once before the run).
+CANDIDATE_PAGES = [
+    "/",
+    "/class/occupation",
+    "/class/competency",
+    "/occupation/15-1232.00",
+    "/competency/active-listening",
+    "/search?q=network",
+    "/search?q=network&format=json",
+    "/validation",
+    "/sparql",
+    "/sparql/examples",
+    "/.well-known/void",
+    "/ontology",
+    "/static/site.css",
+    "/assets/yasgui/yasgui.min.css",
+    "/compare?a=15-1232.00&b=15-1231.00",
+]
+
+
+@pytest.fixture(scope="module")
+def load_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    store = tmp_path_factory.mktemp("load-store") / "store"
+    sources = [
+        SEEDS / "onet-extract",
+        FIXTURES / "framework" / "nurse-framework.json",
+        FIXTURES / "framework" / "welder-framework.json",
+        FIXTURES / "overview" / "registered_nurse.txt",
+    ]
+    code, log = cli("load", *map(str, sources), store=store)
+    assert code == 0, log
+    return store
+
+
+@pytest.fixture
+def load_server(
+    load_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Server]:
+    monkeypatch.setattr(sparql_support, "QUERY_WORKERS", QUERY_WORKERS)
+    server = start_server(LoadedStore(load_store), tmp_path, timeout=TIMEOUT)
+    yield server
+    stop_server(server)
+
+
+# --------------------------------------------------------------------------- measuring
+def rss(pids: set[int]) -> int:
+    """Resident memory of these processes, in bytes (VmRSS from /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def processes(server: Server) -> set[int]:
+    """The server and every process under it (gunicorn worker, fork server, query workers)."""
+    return {server.proc.pid, *_descendants(server.proc.pid)}
+
+
+@dataclass
+class Tally:
+    ok: int = 0
+    expected_503: int = 0
+    errors: list[str] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    kinds: collections.Counter[str] = field(default_factory=collections.Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, kind: str, status: int | str, seconds: float, expected: set[int]) -> None:
+        with self.lock:
+            self.kinds[kind] += 1
+            if status in expected and status != 503:
+                self.ok += 1
+                self.latencies.append(seconds)
+            elif status == 503 and 503 in expected:
+                self.expected_503 += 1
+            else:
+                self.errors.append(f"{kind}: {status}")
+
+
+def _request(server: Server, kind: str, rng: random.Random) -> tuple[int | str, float, set[int]]:
+    start = time.monotonic()
+    try:
+        if kind == "runaway":
+            r = server.post(
+                body=RUNAWAY, headers={"Content-Type": "application/sparql-query"}, timeout=60
+            )
+            expected = {503}
+        elif kind == "sparql":
+            query, accept = rng.choice(QUERIES), rng.choice(ACCEPTS)
+            if rng.random() < 0.5:
+                r = server.get(params={"query": query}, headers={"Accept": accept}, timeout=60)
+            else:
+                body = urllib.parse.urlencode({"query": query})
+                headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+                r = server.post(body=body, headers=headers, timeout=60)
+            expected = {200}
+        else:
+            r = fetch(server.url, kind, headers={"Accept": "text/html,*/*;q=0.8"}, timeout=60)
+            expected = {200}
+        if r.status == 503 and kind == "runaway":
+            assert "exceeded" in r.text, r.text
+        status: int | str = r.status
+    except (OSError, AssertionError) as exc:
+        status, expected = f"{type(exc).__name__}: {exc}", {200}
+    return status, time.monotonic() - start, expected
+
+
+def run_mix(server: Server, pages: list[str], seconds: float, tally: Tally) -> None:
+    """``CLIENTS`` threads for ``seconds``: runaway clients, and mixed SPARQL/page clients."""
+    end = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        rng = random.Random(n)
+        while time.monotonic() < end:
+            if n < RUNAWAY_CLIENTS:
+                kind = "runaway"
+            else:
+                kind = "sparql" if rng.random() < 0.5 else rng.choice(pages)
+            status, took, expected = _request(server, kind, rng)
+            tally.record(kind if kind in ("runaway", "sparql") else "page", status, took, expected)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + 120)
+
+
+def _pages_served(server: Server) -> list[str]:
+    found = []
+    for path in CANDIDATE_PAGES:
+        if fetch(server.url, path, headers={"Accept": "text/html,*/*;q=0.8"}).status == 200:
+            found.append(path)
+    return found
+
+
+# --------------------------------------------------------------------------- the test
+@pytest.mark.parametrize(
+    "seconds", [pytest.param(15, id="15s"), pytest.param(60, id="60s", marks=pytest.mark.slow)]
+)
+def test_mixed_load(load_server: Server, seconds: float) -> None:
+    server = load_server
+    pages = _pages_served(server)
+    assert len(pages) >= 5, f"too few pages to fetch: {pages}"
+
+    assert len(_wait_for_full_pool(server)) == QUERY_WORKERS
+    run_mix(server, pages, WARM_UP, Tally())  # caches filled, every worker used once
+    _wait_for_full_pool(server)
+    before = rss(processes(server))
+
+    tally = Tally()
+    run_mix(server, pages, seconds, tally)
+
+    # Nothing stuck: a simple query answers at once, and the pool is back to its full size.
+    start = time.monotonic()
+    reply = server.get(params={"query": "ASK {}"}, timeout=10)
+    assert reply.status == 200 and time.monotonic() - start < 1.0
+    workers = _wait_for_full_pool(server)
+    after = rss(processes(server))
+
+    summary = (
+        f"{sum(tally.kinds.values())} requests ({dict(tally.kinds)}), {tally.ok} answered, "
+        f"{tally.expected_503} runaway queries cancelled; pages: {pages}; "
+        f"median {statistics.median(tally.latencies) * 1000:.0f} ms; "
+        f"RSS {before / 2**20:.0f} → {after / 2**20:.0f} MB; "
+        f"{len(workers)} query workers"
+    )
+    print(summary)
+    assert tally.errors == [], f"{len(tally.errors)} errors: {tally.errors[:20]}\n{summary}"
+    assert tally.kinds["runaway"] >= RUNAWAY_CLIENTS * int(seconds / (TIMEOUT + 1))
+    assert tally.expected_503 == tally.kinds["runaway"]
+    assert tally.ok >= 20 * seconds, f"too few requests answered: {summary}"
+    assert after - before < MEMORY_GROWTH_BOUND, f"memory grew too much: {summary}"
+    assert json.loads(reply.body)["boolean"] is True
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def query_workers(server: Server) -> set[int]:
+    """The pool's worker processes: the children of the server's multiprocessing fork server
+    (gunicorn arbiter → gunicorn worker → fork server → query workers)."""
+    procs = _descendants(server.proc.pid)
+    return {p for p in procs if "multiprocessing.forkserver" in _cmdline(_parent(p))}
+
+
+def _wait_for_full_pool(server: Server, within: float = 20.0) -> set[int]:
+    """Wait until the pool has exactly ``QUERY_WORKERS`` live workers and no process under
+    the server is a zombie; the workers."""
+    deadline = time.monotonic() + within
+    while True:
+        workers = query_workers(server)
+        zombies = [p for p in _descendants(server.proc.pid) if _state(p) == "Z"]
+        live = {p for p in workers if _state(p) not in ("Z", "gone")}
+        if len(live) == QUERY_WORKERS and not zombies:
+            return live
+        assert time.monotonic() < deadline, (
+            f"{len(live)} live query workers ({len(zombies)} zombies), expected "
+            f"{QUERY_WORKERS}: a worker was not replaced"
+        )
+        time.sleep(0.2)
