@@ -58,6 +58,10 @@ def test_from_a_warning_to_its_resource_and_back(page: Page, server: Server) -> 
     assert page.url == server.url + OCCUPATION_PATH
     assert response is not None and response.status == 200
     expect(page.locator("body")).to_contain_text("Computer User Support Specialists")
+    # the resource page's own badge counts its warnings and links back to them
+    badge = page.locator(".validation-badges a.badge.warning")
+    expect(badge).to_contain_text("warning")
+    assert "/validation?focus=" in (badge.get_attribute("href") or "")
 
     page.go_back()
     page.wait_for_url("**/validation?severity=Warning")

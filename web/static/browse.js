@@ -114,3 +114,31 @@
     init();
   }
 })();
+
+// The SHACL badge of a resource page: its own violations and warnings in the store's report,
+// linking to them on /validation (data from /validation/focus; text only goes into the page).
+(function () {
+  "use strict";
+  Array.prototype.forEach.call(document.querySelectorAll("[data-focus]"), function (holder) {
+    var iri = holder.getAttribute("data-focus");
+    fetch("/validation/focus?iri=" + encodeURIComponent(iri), { headers: { Accept: "application/json" } })
+      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .then(function (b) {
+        if (!b || !b.checked) return;
+        var parts = [];
+        if (b.violations) parts.push(["violation", b.violations + (b.violations === 1 ? " violation" : " violations")]);
+        if (b.warnings) parts.push(["warning", b.warnings + (b.warnings === 1 ? " warning" : " warnings")]);
+        if (!parts.length) parts.push(["ok", "no SHACL issues"]);
+        parts.forEach(function (p) {
+          var a = document.createElement(p[0] === "ok" ? "span" : "a");
+          a.className = "badge " + p[0];
+          a.textContent = p[1];
+          if (p[0] !== "ok") a.href = b.link;
+          holder.appendChild(a);
+          holder.appendChild(document.createTextNode(" "));
+        });
+        holder.hidden = false;
+      })
+      .catch(function () {});
+  });
+})();
