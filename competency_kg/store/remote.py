@@ -120,7 +120,7 @@ from competency_kg.store.base import (
     RawResult,
     StoreError,
 )
-from competency_kg.store.embedded import values_clause
+from competency_kg.store.embedded import _RDF_FORMATS, _RESULT_FORMATS, values_clause
 
 ENV_UPDATE_URL = "COMPETENCY_KG_STORE_UPDATE_URL"
 ENV_USER = "COMPETENCY_KG_STORE_USER"
@@ -139,20 +139,6 @@ VIRTUOSO_SYSTEM_GRAPHS = (
 _XSD_STRING = str(XSD.string)
 _XSD_BOOLEAN = str(XSD.boolean)
 _BOOLEANS = {"1": "true", "0": "false"}
-_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
 _QUERY_FORMS = (SELECT, ASK, CONSTRUCT, DESCRIBE)
 _TABULAR = ("text/csv", "text/tab-separated-values")
 _PAGE = 10000
