@@ -48,6 +48,7 @@ from rdflib.term import Node
 
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CKG, SH
+from competency_kg.shacl_sparql import bnode_closure
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.embedded import to_rdflib
 from competency_kg.validation import (
@@ -407,7 +408,7 @@ def _validate(
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         key = _rdf_key(report_graph, node)
         if key in wanted and key not in rdf:
-            rdf[key] = _closure(report_graph, node)
+            rdf[key] = bnode_closure(report_graph, node)
     return results, rdf
 
 
@@ -425,21 +426,6 @@ def _rdf_key(g: Graph, node: Node) -> ResultKey:
         None if value is None else str(value),
         messages[0] if messages else "",
     )
-
-
-def _closure(g: Graph, node: Node) -> list[Triple]:
-    out: list[Triple] = []
-    todo, seen = [node], set()
-    while todo:
-        n = todo.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for t in g.triples((n, None, None)):
-            out.append(t)
-            if isinstance(t[2], BNode):
-                todo.append(t[2])
-    return out
 
 
 def compute_graph_report(

@@ -100,7 +100,7 @@ def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
                         messages=messages,  # type: ignore[arg-type]
                         severity=shapes.value(shape, SH.severity) or SH.Violation,  # type: ignore[arg-type]
                         path=path,
-                        path_triples=tuple(_closure(shapes, path))
+                        path_triples=tuple(bnode_closure(shapes, path))
                         if isinstance(path, BNode)
                         else (),
                         targets=targets,
@@ -114,7 +114,7 @@ def split_shapes(shapes: Graph) -> tuple[Graph, list[SparqlCheck]]:
     return core, checks
 
 
-def _closure(g: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
+def bnode_closure(g: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
     """The triples describing a blank node, recursively (a SHACL path expression, a list)."""
     out: list[tuple[Node, Node, Node]] = []
     todo, seen = [node], set()
