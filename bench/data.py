@@ -294,6 +294,7 @@ def build(tier: Tier, cache: Path, say: Say = print, *, rebuild: bool = False) -
                 f"data: {made:,} synthetic triples generated in {gen_t:.1f} s, "
                 f"stored in {load_t:.1f} s"
             )
+        store.optimize()  # as every 'competency-kg load' ends
     finally:
         store.close()
 

@@ -242,6 +242,7 @@ def load_paths(
     from competency_kg.linking import refresh_links
 
     refresh_links(store, minter, say)
+    store.optimize()
     return outcomes
 
 

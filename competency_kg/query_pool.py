@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from competency_kg.store.live import LiveView
+
 if TYPE_CHECKING:  # the worker processes never import rdflib
     from competency_kg.store.base import GraphStore, RawResult
 
@@ -104,7 +106,13 @@ class PoolBusy(QueryError):
 
 
 class StoreUnavailable(QueryError):
-    """No worker can open the store."""
+    """The store cannot be read just now: no worker can open it, or a remote store's server
+    cannot be reached. Its message is fit for the public (no host names); the cause, with
+    the details, is chained for the log."""
+
+
+#: What a client is told when a remote store's SPARQL server is down or silent.
+UNREACHABLE = "the store's SPARQL server cannot be reached just now; try again shortly"
 
 
 class ResultTooLarge(QueryError):
@@ -561,57 +569,6 @@ def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
 
 
 # --------------------------------------------------------------------------- worker process
-class _StoreHandle:
-    """A read-only store that reopens itself when the files on disk change (a new load).
-
-    A read-only RocksDB handle sees the data as of opening. Writes grow the write-ahead logs
-    (``*.log``); flushes and compactions add and remove files, which changes the folder's
-    mtime. Checking both costs a few system calls per query.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.dir_mtime, self.wals = self._scan()
-        self.store = self._open()
-
-    def _open(self) -> Any:
-        import pyoxigraph as ox
-
-        return ox.Store.read_only(self.path)
-
-    def _scan(self) -> tuple[int, dict[str, int]]:
-        dir_mtime = os.stat(self.path).st_mtime_ns
-        wals: dict[str, int] = {}
-        with os.scandir(self.path) as it:
-            for e in it:
-                if e.name.endswith(".log"):
-                    wals[e.path] = e.stat().st_size
-        return dir_mtime, wals
-
-    def _changed(self) -> bool:
-        try:
-            if os.stat(self.path).st_mtime_ns != self.dir_mtime:
-                return True
-            return any(os.stat(p).st_size != size for p, size in self.wals.items())
-        except OSError:
-            return True
-
-    def current(self) -> Any:
-        if self._changed() and not os.path.exists(self.path.rstrip("/") + ".loading"):
-            # (while a bulk load is journaled, its graph is half-built: keep the old snapshot)
-            try:
-                scan = self._scan()  # before opening: a change after it is seen next time
-                store = self._open()
-            except (OSError, RuntimeError) as exc:
-                # mid-write or mid-compaction ("Corruption: … No such file"), or gone: keep
-                # the snapshot we have and try again on the next query
-                log.debug("store reopen failed, keeping the old snapshot: %s", exc)
-            else:
-                self.store = store
-                self.dir_mtime, self.wals = scan
-        return self.store
-
-
 def _watch_parent() -> None:
     """Exit when the process that started us goes away (even if it was killed)."""
     ppid = os.getppid()
@@ -631,8 +588,10 @@ def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool
     guarded = deny_network() if guard_network else False
     _watch_parent()
     try:
-        handle = _StoreHandle(store_path)
-    except OSError as exc:
+        import pyoxigraph as ox
+
+        handle = LiveView(store_path, ox.Store.read_only)
+    except (OSError, RuntimeError) as exc:
         conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
         return
     conn.send(("ready", os.getpid(), guarded))
@@ -1008,7 +967,7 @@ class InlineExecutor:
         return self._run_remote(job)
 
     def _run_remote(self, job: QueryJob) -> RawResult:
-        from competency_kg.store.base import StoreError
+        from competency_kg.store.base import StoreError, StoreUnreachable
 
         protocol = job.default_graphs is not None or job.named_graphs is not None
         try:
@@ -1021,6 +980,8 @@ class InlineExecutor:
             )
         except SyntaxError as exc:  # the server's own parser refused it (HTTP 400)
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
+        except StoreUnreachable as exc:
+            raise StoreUnavailable(UNREACHABLE) from exc
         except StoreError as exc:
             raise UpstreamError(f"the store's SPARQL server failed the query: {exc}") from exc
         wanted = job.graph_mime if result.kind == "graph" else job.results_mime

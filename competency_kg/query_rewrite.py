@@ -139,6 +139,8 @@ def hoist_required_patterns(query: str) -> str:
     >>> hoist_required_patterns(q) == q   # ?c is bound by the OPTIONAL: order matters
     True
     """
+    if not _OPTIONAL.search(query):  # most queries: nothing to do, found in a microsecond
+        return query
     code = _mask(query)
     m = _WHERE_OPEN.search(code)
     if m is None:

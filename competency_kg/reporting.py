@@ -130,29 +130,38 @@ def store_id(store: GraphStore) -> str:
     return str(location) if location else f"memory:{id(store)}"
 
 
+#: Where the metadata graph's description of a source graph, and of its document, goes.
+_SOURCE_KEYS = {
+    str(CKG.loader): "loader",
+    str(VOID.triples): "triples",
+    str(PROV.generatedAtTime): "time",
+    str(DCTERMS.description): "desc",
+    str(DCTERMS.source): "doc",
+}
+_DOCUMENT_KEYS = {str(DCTERMS.title): "title", str(CKG.checksum): "checksum"}
+
+
 def read_state(store: GraphStore, minter: Minter) -> StoreState:
     """The graphs in the store, what the metadata graph says of them, their fingerprints."""
     meta = str(minter.metadata_graph())
     names = [str(n) for n in store.graph_names() if str(n) != meta]
-    rows = store.select(
-        f"""SELECT ?g ?type ?loader ?triples ?time ?doc ?title ?checksum ?desc WHERE {{
-          GRAPH <{meta}> {{
-            ?g a ?type . FILTER (?type IN (<{CKG.SourceGraph}>, <{VOID.Linkset}>))
-            OPTIONAL {{ ?g <{CKG.loader}> ?loader }}
-            OPTIONAL {{ ?g <{VOID.triples}> ?triples }}
-            OPTIONAL {{ ?g <{PROV.generatedAtTime}> ?time }}
-            OPTIONAL {{ ?g <{DCTERMS.description}> ?desc }}
-            OPTIONAL {{ ?g <{DCTERMS.source}> ?doc .
-                        OPTIONAL {{ ?doc <{DCTERMS.title}> ?title }}
-                        OPTIONAL {{ ?doc <{CKG.checksum}> ?checksum }} }}
-          }} }}"""
+    # Two flat queries rather than one with nested OPTIONALs, which Virtuoso's cost estimator
+    # refuses ("estimated execution time -165675008 sec exceeds the limit").
+    sources = f"?g a ?type . FILTER (?type IN (<{CKG.SourceGraph}>, <{VOID.Linkset}>))"
+    own = store.select(f"SELECT ?g ?type ?p ?o WHERE {{ GRAPH <{meta}> {{ {sources} ?g ?p ?o }} }}")
+    docs = store.select(
+        f"""SELECT ?g ?p ?o WHERE {{ GRAPH <{meta}> {{
+          {sources} ?g <{DCTERMS.source}> ?doc . ?doc ?p ?o }} }}"""
     )
     described: dict[str, dict[str, Node]] = {}
-    for row in rows:
-        g = str(row["g"])
-        seen = described.setdefault(g, {})
-        for k, v in row.items():
-            seen.setdefault(k, v)
+    for rows, keys in ((own, _SOURCE_KEYS), (docs, _DOCUMENT_KEYS)):
+        for row in rows:
+            seen = described.setdefault(str(row["g"]), {})
+            if "type" in row:
+                seen.setdefault("type", row["type"])
+            key = keys.get(str(row["p"]))
+            if key is not None:
+                seen.setdefault(key, row["o"])
     curation_rows = store.select(
         f"SELECT DISTINCT ?cg ?g WHERE {{ GRAPH ?cg {{ ?c <{CKG.appliedTo}> ?g }} }}"
     )

@@ -184,12 +184,6 @@ def test_killed_rdf_load_leaves_the_old_data(tmp_path: Path, triples: int) -> No
     "tasks",
     [pytest.param(60, id="21k-tasks"), pytest.param(250, id="89k-tasks", marks=pytest.mark.slow)],
 )
-@pytest.mark.xfail(
-    reason="known bug: a server already running when a bulk load is killed serves the "
-    "half-built graph until a writer rolls the store back (query workers must check the "
-    "journal marker when they first open the store, not only on reopen)",
-    strict=False,
-)
 def test_killed_onet_bulk_load_leaves_the_old_data(tmp_path: Path, tasks: int) -> None:
     """SIGKILL in the middle of the journaled bulk load of an O*NET-like release."""
     store = tmp_path / "store"
@@ -386,11 +380,6 @@ def _problem_unless_503(reply: Reply, what: str) -> str | None:
     return None
 
 
-@pytest.mark.xfail(
-    reason="known bug: with the remote store down, / and resource pages answer 500, not 503 "
-    "(only /sparql, /search and VoID map the remote failure to 503)",
-    strict=False,
-)
 def test_remote_store_going_away_gives_503_then_recovers(tmp_path: Path) -> None:
     """Every step is checked and the problems are reported together at the end."""
     virtuoso = start_virtuoso(tmp_path / "virtuoso")

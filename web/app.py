@@ -25,7 +25,8 @@ from competency_kg.query_pool import (
     InlineExecutor,
     QueryPool,
 )
-from competency_kg.store import GraphStore, open_store
+from competency_kg.store import GraphStore, StoreError, open_store
+from competency_kg.store.live import LiveView
 
 #: The blueprints every application registers, in order.
 BLUEPRINTS: list[str] = [
@@ -63,13 +64,30 @@ class WebState:
     query_timeout: float
     max_result_bytes: int
     store: GraphStore | None = None
+    _live: LiveView[GraphStore] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get_store(self) -> GraphStore:
-        with self._lock:
-            if self.store is None:
-                self.store = open_store(self.settings.store, read_only=True)
+        """The given store (tests, a remote one), or the embedded store on disk read-only,
+        reopened after each load (:class:`LiveView`)."""
+        if self.store is not None:
             return self.store
+        with self._lock:
+            if self.settings.store.startswith(("http://", "https://")):
+                self.store = open_store(self.settings.store)
+                return self.store
+            if self._live is None:
+                try:
+                    self._live = LiveView(self.settings.store, _open_read_only)
+                except OSError as exc:
+                    raise StoreError(
+                        f"no store at {self.settings.store}: run 'competency-kg load' first"
+                    ) from exc
+        return self._live.current()
+
+
+def _open_read_only(path: str) -> GraphStore:
+    return open_store(path, read_only=True)
 
 
 def _env_int(name: str) -> int | None:
@@ -143,9 +161,9 @@ def query_executor() -> QueryPool | InlineExecutor:
 
 
 def get_store() -> GraphStore:
-    """A read-only store for quick look-ups (opened on first use, one per process).
+    """A read-only store for quick look-ups, up to date with the last complete load.
 
-    It sees the data as of opening; prefer :func:`query_executor` for anything a caller
-    writes, since those queries can be stopped.
+    Its queries cannot be stopped: prefer :func:`query_executor` for anything a caller
+    writes.
     """
     return state().get_store()

@@ -36,11 +36,8 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 
 from competency_kg.query_pool import (
-    PoolBusy,
     QueryError,
     QueryPool,
-    QueryTimeout,
-    StoreUnavailable,
 )
 from competency_kg.web.app import state
 from competency_kg.web.describe import (
@@ -61,6 +58,7 @@ from competency_kg.web.describe import (
 )
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.profiles import MEASUREMENT, Site, page_for
+from competency_kg.web.security import RETRY, log_query_error, retryable
 
 log = logging.getLogger(__name__)
 
@@ -187,11 +185,9 @@ def _search_hint() -> str:
 
 
 def unavailable(exc: QueryError, html: bool) -> Response:
-    if isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable):
-        status, headers = 503, {"Retry-After": "5"}
-    else:
-        status, headers = 500, {}
-        log.warning("describing %s failed: %s", request.path, exc)
+    """503 with ``Retry-After`` for a timeout, a busy pool or a store away; 500 otherwise."""
+    log_query_error(exc, request.path)
+    status, headers = (503, RETRY) if retryable(exc) else (500, {})
     message = f"the description could not be read just now: {exc}"
     if html:
         body = render("not_found.html", message=message, status=status, q="")

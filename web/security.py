@@ -53,7 +53,6 @@ from competency_kg.query_pool import (
     QueryError,
     QueryTimeout,
     StoreUnavailable,
-    UpstreamError,
     inspect_query,
 )
 from competency_kg.store import StoreError
@@ -79,7 +78,6 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 #: The answer to a query when the remote store's SPARQL server does not answer.
-UNREACHABLE = "the store's SPARQL server cannot be reached just now; try again shortly"
 RETRY = {"Retry-After": "5"}
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
 READ_ONLY = (
@@ -158,22 +156,28 @@ def _store_unavailable(exc: StoreError) -> Response:
     return _plain(503, "the store cannot be reached just now; try again shortly", RETRY)
 
 
+def retryable(exc: QueryError) -> bool:
+    """A refusal the server chose or a store away for now (503 + ``Retry-After``), not a fault."""
+    return isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable)
+
+
+def log_query_error(exc: QueryError, what: str = "query") -> None:
+    """One line for the log, with the cause a public message leaves out (a store's address)."""
+    cause = f" ({exc.__cause__})" if exc.__cause__ is not None else ""
+    level = logging.WARNING if retryable(exc) else logging.ERROR
+    errors.log(level, "%s not answered: %s%s", what, exc, cause)
+
+
 def _query_error(exc: QueryError) -> Response:
-    if isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable) or is_unreachable(exc):
-        errors.warning("query not answered: %s", exc)
-        return _plain(503, str(exc) if not is_unreachable(exc) else UNREACHABLE, RETRY)
-    errors.warning("query failed: %s", exc)
+    log_query_error(exc)
+    if retryable(exc):
+        return _plain(503, str(exc), RETRY)
     return _plain(500, "the query could not be answered (it has been logged)")
 
 
 def _internal_error(_exc: InternalServerError) -> Response:
     # Flask has already logged the traceback (app.log_exception, to standard error).
     return _plain(500, "internal error while answering the request (it has been logged)")
-
-
-def is_unreachable(exc: BaseException) -> bool:
-    """True for a remote store's SPARQL server that cannot be reached (down, or silent)."""
-    return isinstance(exc, UpstreamError) and "cannot reach the SPARQL endpoint" in str(exc)
 
 
 # --------------------------------------------------------------------------- requests

@@ -55,7 +55,7 @@ from competency_kg.query_pool import (
 from competency_kg.web.app import query_executor, state
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
-from competency_kg.web.security import RETRY, UNREACHABLE, is_unreachable
+from competency_kg.web.security import log_query_error, retryable
 
 log = logging.getLogger(__name__)
 
@@ -215,11 +215,13 @@ def endpoint() -> Response:
         types = ", ".join(dict.fromkeys(offered.values()))
         return _plain(406, f"{exc}; this endpoint offers {types}")
     except QueryError as exc:
-        if is_unreachable(exc):  # the remote store's server is down: a client may retry
-            log.warning("%s", exc)
-            return _plain(503, UNREACHABLE, RETRY)
-        headers = {"Retry-After": "2"} if isinstance(exc, PoolBusy) else None
-        return _plain(STATUS.get(type(exc), 500), str(exc), headers)
+        status = STATUS.get(type(exc), 500)
+        if status >= 500:
+            log_query_error(exc)
+        headers = None
+        if retryable(exc):
+            headers = {"Retry-After": "2" if isinstance(exc, PoolBusy) else "5"}
+        return _plain(status, str(exc), headers)
 
 
 def _preflight() -> Response:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
@@ -41,7 +41,6 @@ from competency_kg.loaders import SourceError, read_source
 from competency_kg.namespaces import CKG, DCTERMS, PREFIXES, SH
 from competency_kg.reporting import VALIDATION_LOCK, assemble, focus_badges
 from competency_kg.store import GraphStore, StoreError
-from competency_kg.store.embedded import EmbeddedStore
 from competency_kg.validation import (
     CorrectionInfo,
     Report,
@@ -104,63 +103,9 @@ class HttpError(Exception):
 
 
 # --------------------------------------------------------------------------- the store
-def _scan(path: str) -> tuple[int, tuple[tuple[str, int], ...]]:
-    """What changes on disk when a load writes: the folder's mtime, the write-ahead logs."""
-    mtime = os.stat(path).st_mtime_ns
-    with os.scandir(path) as it:
-        logs = tuple(sorted((e.name, e.stat().st_size) for e in it if e.name.endswith(".log")))
-    return mtime, logs
-
-
-class LiveStore:
-    """The embedded store, read-only, reopened when a load has changed its files.
-
-    A read-only handle sees the data as of opening (``competency_kg.query_pool`` does the
-    same for its workers); a few system calls per report tell whether to reopen.
-    """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._store: GraphStore | None = None
-        self._seen: object = None
-
-    def current(self) -> GraphStore:
-        with self._lock:
-            try:
-                seen = _scan(self.path)
-            except OSError as exc:
-                if self._store is not None:
-                    return self._store
-                raise StoreError(
-                    f"no store at {self.path}: run 'competency-kg load' first"
-                ) from exc
-            if self._store is None or seen != self._seen:
-                try:
-                    self._store = EmbeddedStore(self.path, read_only=True)
-                    self._seen = seen
-                except StoreError:
-                    if self._store is None:
-                        raise
-            return self._store
-
-
-_LIVE_LOCK = threading.Lock()
-
-
 def report_store() -> GraphStore:
-    """The store the reports read: the application's own when it was given one (tests, a
-    remote store), else the embedded store on disk, reopened after each load."""
-    st = state()
-    if st.store is not None:
-        return st.store
-    if st.settings.store.startswith(("http://", "https://")):
-        return st.get_store()
-    with _LIVE_LOCK:
-        live = current_app.extensions.get("competency_kg.validation")
-        if live is None:
-            live = current_app.extensions["competency_kg.validation"] = LiveStore(st.settings.store)
-    return live.current()
+    """The store the reports read (see :func:`competency_kg.web.app.WebState.get_store`)."""
+    return state().get_store()
 
 
 def badges_for(iri: str) -> dict[str, Any]:
@@ -558,8 +503,9 @@ def report_page() -> Response:
             scope.source = sources[0].graph if sources else scope.source
         chosen = chosen.select(scope.matches)
     except StoreError as exc:
-        message = str(exc)
-        return _error(HttpError(404 if message.startswith("no source graph") else 503, message))
+        if str(exc).startswith("no source graph"):
+            return _error(HttpError(404, str(exc)))
+        raise  # a 503 with Retry-After (web/security.py); the details go to the log only
     except HttpError as exc:
         return _error(exc)
     if mime != "text/html":
@@ -578,10 +524,7 @@ def focus_json() -> Response:
     iri = (request.args.get("iri") or "").strip()
     if not iri:
         return _respond("give the resource's IRI: /validation/focus?iri=…\n", "text/plain", 400)
-    try:
-        badges = badges_for(iri)
-    except StoreError as exc:
-        return _respond(str(exc) + "\n", "text/plain", 503)
+    badges = badges_for(iri)  # a StoreError is a 503 with Retry-After (web/security.py)
     resp = jsonify(badges)
     resp.headers["Vary"] = "Accept"
     return resp

@@ -21,6 +21,14 @@ class StoreError(Exception):
     """The store cannot do what was asked (locked, unreachable, read-only, out of space)."""
 
 
+class StoreUnreachable(StoreError):
+    """A remote store's SPARQL server cannot be reached: down, or silent past the timeout.
+
+    Worth trying again later (a web client gets 503 with ``Retry-After``); the message names
+    the server, so it belongs in logs, not in answers to the public.
+    """
+
+
 @dataclass(frozen=True)
 class GraphReplacement:
     """Replace the named graph ``name`` by ``graph`` (``None`` drops it)."""
@@ -131,6 +139,11 @@ class GraphStore(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release the store."""
+
+    def optimize(self) -> None:
+        """Reorganize the storage for reading, after a load (a no-op where the server does
+        this on its own)."""
+        return None
 
     def triple_count(self, name: URIRef | None = None) -> int:
         """Triples in one named graph, or quads in all of them."""

@@ -4,10 +4,9 @@ Replacing a source's graph is one SPARQL Update request (``DROP SILENT GRAPH`` t
 ``INSERT DATA``), which Oxigraph applies in a single transaction: readers see the old graph
 or the new one, never half of each, and a crash mid-write leaves the old data.
 
-Bulk loads (``bulk_replace``) are too big for one transaction, so they are journaled: a
-checkpoint of the store (hard links, cheap) is taken first and a marker file written; the
-marker is removed when the load is complete. Opening a store whose marker is still there
-means a load died midway: the checkpoint is restored, so the store holds exactly the old data.
+Bulk loads (``bulk_replace``) are too big for one transaction, so they are journaled (see
+:mod:`competency_kg.store.journal`): opening the store for writing after a load died restores
+exactly the old data; a reader opened with ``previous=True`` reads that old data meanwhile.
 """
 
 from __future__ import annotations
@@ -31,6 +30,13 @@ from competency_kg.store.base import (
     GraphStore,
     RawResult,
     StoreError,
+)
+from competency_kg.store.journal import (
+    end_journal,
+    journal_dir,
+    journal_marker,
+    readable_path,
+    recover,
 )
 
 log = logging.getLogger(__name__)
@@ -113,21 +119,26 @@ def _term_text(term: Node) -> str:
 class EmbeddedStore(GraphStore):
     """A pyoxigraph store at ``path`` (created if missing), or in memory when ``path`` is None."""
 
-    def __init__(self, path: str | Path | None = None, read_only: bool = False) -> None:
+    def __init__(
+        self, path: str | Path | None = None, read_only: bool = False, previous: bool = False
+    ) -> None:
+        """``previous`` (read-only only): during a bulk load, or after one that died, read the
+        data as before it rather than refuse."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
-                if _journal_marker(self.path).exists():
+                where = readable_path(self.path)
+                if where != self.path and not previous:
                     raise StoreError(
                         f"the store at {self.path} holds an unfinished load; open it for "
                         "writing once (any 'competency-kg load') to restore the previous data"
                     )
-                self._store = ox.Store.read_only(str(self.path))
+                self._store = ox.Store.read_only(str(where))
             else:
-                _recover(self.path)
+                recover(self.path)
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
@@ -181,23 +192,35 @@ class EmbeddedStore(GraphStore):
                 self._rollback(journal)
             raise StoreError(f"bulk load into <{name}> failed, store restored: {exc}") from exc
         if journal is not None:
-            _end_journal(self.path, journal)  # type: ignore[arg-type]
+            end_journal(self.path, journal)  # type: ignore[arg-type]
+
+    def optimize(self) -> None:
+        """Compact the store (RocksDB): after a load, its data sits in many small files
+        written by transactions, and queries read them all. Measured on the benchmark's
+        250 k-triple store: 0.5 s, and queries then run 1.0–1.8× faster, as fast as on a
+        store bulk-loaded in one go (1.6 s at 1 M triples)."""
+        if self.path is None or self.read_only:
+            return
+        try:
+            self._store.optimize()
+        except OSError as exc:
+            raise StoreError(f"could not compact the store at {self.path}: {exc}") from exc
 
     def _begin_journal(self) -> Path | None:
         if self.path is None:
             return None
         self._store.flush()
-        checkpoint = _journal_dir(self.path)
+        checkpoint = journal_dir(self.path)
         if checkpoint.exists():
             shutil.rmtree(checkpoint)
         self._store.backup(str(checkpoint))
-        _journal_marker(self.path).write_text("a bulk load is in progress\n")
+        journal_marker(self.path).write_text("a bulk load is in progress\n")
         return checkpoint
 
     def _rollback(self, checkpoint: Path) -> None:
         assert self.path is not None
         del self._store
-        _recover(self.path)
+        recover(self.path)
         self._store = ox.Store(str(self.path))
 
     # -- reading
@@ -310,34 +333,6 @@ def _union_default(query: str) -> bool:
     from competency_kg.query_pool import has_dataset_clause
 
     return not has_dataset_clause(query)
-
-
-def _journal_dir(path: Path) -> Path:
-    return path.with_name(path.name + ".checkpoint")
-
-
-def _journal_marker(path: Path) -> Path:
-    return path.with_name(path.name + ".loading")
-
-
-def _end_journal(path: Path, checkpoint: Path) -> None:
-    _journal_marker(path).unlink(missing_ok=True)
-    shutil.rmtree(checkpoint, ignore_errors=True)
-
-
-def _recover(path: Path) -> None:
-    """Restore the checkpoint of a bulk load that never finished (see the module doc)."""
-    marker, checkpoint = _journal_marker(path), _journal_dir(path)
-    if not marker.exists():
-        if checkpoint.exists():  # a finished load whose clean-up was cut short
-            shutil.rmtree(checkpoint, ignore_errors=True)
-        return
-    if checkpoint.exists():
-        log.warning("store %s: an unfinished load is rolled back to its checkpoint", path)
-        if path.exists():
-            shutil.rmtree(path)
-        checkpoint.rename(path)
-    marker.unlink()
 
 
 def triples_to_graph(triples: Iterable[ox.Triple]) -> Graph:

@@ -119,6 +119,7 @@ from competency_kg.store.base import (
     GraphStore,
     RawResult,
     StoreError,
+    StoreUnreachable,
 )
 from competency_kg.store.embedded import _RDF_FORMATS, _RESULT_FORMATS, values_clause
 
@@ -262,7 +263,7 @@ class RemoteStore(GraphStore):
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, socket.timeout | TimeoutError):
                 reason = f"no answer within {self.timeout:g} s"
-            raise StoreError(
+            raise StoreUnreachable(
                 f"cannot reach the SPARQL endpoint {_without_credentials(url)}: {reason}"
             ) from None
         truncated = int(cap) if cap and cap.strip().isdigit() else None
@@ -306,7 +307,7 @@ class RemoteStore(GraphStore):
                 raise self._http_error(exc, self.endpoints.query, False) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
                 reason = getattr(exc, "reason", exc)
-                raise StoreError(
+                raise StoreUnreachable(
                     f"cannot reach the SPARQL endpoint {self.location}: {reason}"
                 ) from None
             low = header.lower()
