@@ -38,6 +38,7 @@ from competency_kg.store.journal import (
     readable_path,
     recover,
 )
+from competency_kg.store.parallel_load import load_in_parallel
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +182,11 @@ class EmbeddedStore(GraphStore):
             self._store.remove_graph(graph)
             # The file is our own loaders' N-Triples output, already checked term by term:
             # skipping Oxigraph's re-validation of every IRI is safe and about 30 % faster.
-            self._store.bulk_load(
-                path=str(ntriples), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
+            load_in_parallel(
+                ntriples,
+                lambda part: self._store.bulk_load(
+                    path=str(part), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
+                ),
             )
             if descriptions:
                 self.replace_graphs([], descriptions)
