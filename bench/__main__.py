@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             res["queries"], res["systems"], out / chart_name,
             f"{tier_name}: {res['dataset'].triples:,} triples, median of {mode.rounds} rounds",
         )  # fmt: skip
+        res["load_after"] = os.getloadavg()[0]
         md = report.markdown(res, chart_name if has_chart else None)
         (out / f"{stem}.md").write_text(md, encoding="utf-8")
         print()
@@ -144,6 +146,7 @@ def run_tier(
     res: dict[str, Any] = {
         "mode": mode.name if mode.name == tier.name else f"{mode.name}, tier {tier.name}",
         "when": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_before": os.getloadavg()[0],
         "dataset": ds,
         "systems": list(mode.systems),
         "rounds": mode.rounds,

@@ -264,8 +264,10 @@ def markdown(res: dict[str, Any], chart_name: str | None) -> str:
     lines = [
         f"# Benchmark: {res['mode']} ({ds.triples:,} triples)",
         "",
-        f"- when: {res['when']}; machine: {machine()} (shared with other work: numbers are noisy; "
-        "systems are compared side by side in the same run, interleaved rounds, medians)",
+        f"- when: {res['when']}; machine: {machine()}; 1-minute load average "
+        f"{res.get('load_before', 0):.2f} before the run, {res.get('load_after', 0):.2f} after "
+        "(the machine may be shared: systems are compared side by side in the same run, "
+        "interleaved rounds, medians)",
         f"- data: {ds.triples:,} quads in {ds.graphs} named graphs — real sources "
         f"(seeds, CTDL-ASN, O*NET release{sliced}) and {ds.synthetic_triples:,} synthetic "
         f"triples; built {built}",

@@ -29,6 +29,7 @@ calling thread with the same checks and result handling, but cannot stop them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -38,10 +39,10 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from competency_kg.store.live import LiveView
 
@@ -155,6 +156,25 @@ def human_bytes(n: int) -> str:
 
 
 # --------------------------------------------------------------------------- query inspection
+_T = TypeVar("_T")
+
+#: Queries up to this length have their inspection remembered (an endpoint sees the same
+#: queries again and again: dashboards, the site's own pages); longer ones are not kept.
+_REMEMBER_CHARS = 16 * 1024
+
+
+def _remembered(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``fn(text)`` with its answers for short texts kept (LRU, 512 of them). The functions
+    wrapped are pure: the answer depends on the text alone."""
+    cached = functools.lru_cache(maxsize=512)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(text: str) -> _T:
+        return cached(text) if len(text) <= _REMEMBER_CHARS else fn(text)
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class QueryInfo:
     """What a quick look at a query's text tells (without a full parse).
@@ -226,6 +246,7 @@ def _unescape(text: str) -> str:
     return _UCHAR.sub(char, text)
 
 
+@_remembered
 def inspect_query(text: str) -> QueryInfo:
     """Look at a query's form, dataset clause and use of ``SERVICE``.
 
@@ -319,6 +340,7 @@ MAX_QUERY_NESTING = 250
 _NESTING = re.compile(r"[{}()]|!+")
 
 
+@_remembered
 def nesting_depth(text: str) -> int:
     """The deepest nesting of ``{}``/``()`` in the query's code (strings, IRIs, comments
     skipped), counting a run of ``!`` as that many levels.
@@ -592,9 +614,13 @@ def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool
 
         handle = LiveView(store_path, ox.Store.read_only)
     except (OSError, RuntimeError) as exc:
-        conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
+        with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
+            conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
         return
-    conn.send(("ready", os.getpid(), guarded))
+    try:
+        conn.send(("ready", os.getpid(), guarded))
+    except OSError:  # the pool closed while we started (a shutdown): nothing to report
+        return
     while True:
         try:
             job = conn.recv()

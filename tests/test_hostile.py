@@ -1162,3 +1162,27 @@ def test_the_store_is_unchanged_after_everything(
     time.sleep(0.5)
     assert listener.connections == 0
     assert export_lines(store_path, scratch) == baseline
+
+
+GUNICORN_REJECTS = {
+    "request-line-garbage": b"GET /\x00\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+    "request-line-too-long": b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "header-line-too-long": b"GET / HTTP/1.1\r\nHost: x\r\nX-A: " + b"a" * 9000 + b"\r\n\r\n",
+    "bad-version": b"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+    "script-in-method": b"<SCRIPT>alert(1)</SCRIPT> / HTTP/1.1\r\nHost: x\r\n\r\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(GUNICORN_REJECTS))
+def test_requests_refused_before_the_application_get_the_security_headers(
+    name: str, watch: Watch
+) -> None:
+    """What the HTTP server itself refuses (gunicorn, before Flask) is plain text with the
+    same security headers as every other answer, and echoes nothing as HTML."""
+    reply = raw_exchange(watch.url, GUNICORN_REJECTS[name])
+    assert reply is not None, "the connection was dropped without an answer"
+    assert 400 <= reply.status < 500, reply.status
+    assert reply.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+    assert reply.headers["Content-Security-Policy"].startswith("default-src 'none'")
+    assert b"<html" not in reply.body.lower()

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.glogging import Logger
@@ -35,6 +36,27 @@ class _StderrLogger(Logger):
             self._set_handler(
                 self.access_log, "-", logging.Formatter(self.access_fmt), stream=sys.stderr
             )
+
+
+def _write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's answer to a request it rejects before the application sees it (a bad request
+    line, headers over its limits): plain text with the site's security headers, instead of
+    gunicorn's bare HTML page. Installed as ``gunicorn.util.write_error``, which its workers
+    call for these errors."""
+    from competency_kg.web.security import OTHER_CSP
+
+    body = f"{reason}: {mesg}\n".encode("utf-8", "replace")
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\n"
+        "Connection: close\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "X-Frame-Options: DENY\r\n"
+        "Referrer-Policy: same-origin\r\n"
+        f"Content-Security-Policy: {OTHER_CSP}\r\n\r\n"
+    )
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1", "replace") + body)
 
 
 class _Arbiter(Arbiter):
@@ -168,6 +190,7 @@ def serve(
     url = _url(host, port)
     print(f"competency-kg: serving on {url} (SPARQL endpoint: {url}sparql)", flush=True)
     try:
+        gunicorn_util.write_error = _write_error
         _Application(options, factory).run()
     except SystemExit as exc:  # the arbiter leaves through sys.exit
         code = exc.code
