@@ -537,11 +537,11 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
 
 
 def _query_rewritten(store: Any, query: str, kwargs: dict[str, Any]) -> Any:
-    """Run the query after the join-order rewrite (``competency_kg.query_rewrite``); should the
+    """Run the query after the rewrites of ``competency_kg.query_rewrite``; should the
     rewrite ever produce text the engine rejects, run the query exactly as written."""
-    from competency_kg.query_rewrite import hoist_required_patterns
+    from competency_kg.query_rewrite import rewrite
 
-    rewritten = hoist_required_patterns(query)
+    rewritten = rewrite(query)
     if rewritten != query:
         try:
             return store.query(rewritten, **kwargs)
