@@ -1044,12 +1044,14 @@ def competency_profile(reader: Reader, d: Description, b: Builder) -> dict[str, 
         ),
         key=lambda x: x["occupation"].text,
     )
-    # in prioritized lists, with rank
+    # in prioritized lists, with rank (the entry pattern in each branch: Oxigraph evaluates a
+    # UNION's branches on their own, and one without it scans every list entry of the store)
+    entry = f"?e ckg:competency {c} ; a ckg:ListEntry ."
     rows = reader.select(
         PFX + "SELECT ?occ ?list ?rank ?unplaced WHERE { "
-        f"?e ckg:competency {c} ; a ckg:ListEntry . "
-        "{ ?list ckg:entry ?e ; ckg:forOccupation ?occ . OPTIONAL { ?e schema:position ?rank } } "
-        "UNION { ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) } "
+        f"{{ {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . "
+        "OPTIONAL { ?e schema:position ?rank } } "
+        f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
         "} LIMIT 500"
     )
     extra = _summaries(reader, d, [r[k] for r in rows for k in ("occ", "list") if k in r])
