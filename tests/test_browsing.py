@@ -31,7 +31,7 @@ from browse_support import (
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS, SKOS, VOID
-from sparql_support import Server, cli
+from sparql_support import LoadedStore, Server, cli
 
 pytest_plugins = ["browse_fixture"]
 
@@ -547,3 +547,67 @@ def test_a_load_while_serving_is_seen(other_base_server: Server, tmp_path):
     body = gunzip(get(other_base_server, "/dumps/all.nq.gz").body)
     assert f"<{OTHER_BASE}tool/late-arrival>".encode() in body
     assert hashlib.sha256(get(other_base_server, "/dumps/all.nq.gz").body).hexdigest() == after
+
+
+@pytest.mark.parametrize(
+    ("q", "cls"),
+    [
+        ("network support", None),
+        ("support", "Occupation"),
+        ("15-1232.00", None),
+        ("listening", None),
+        ("data", None),
+        ("customer service", "Competency"),
+        ("no such words anywhere", None),
+    ],
+)
+def test_label_index_answers_as_the_sparql_search(
+    browse_store: LoadedStore, q: str, cls: str | None
+) -> None:
+    """The in-memory index and the SPARQL search find the same resources, ranked the same."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web.app import create_app
+    from competency_kg.web.describe import Reader
+    from competency_kg.web.search import LabelIndex, search
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    try:
+        with app.test_request_context("/search"):
+            reader = Reader()
+            index = LabelIndex(reader)
+            assert len(index.entries) > 100
+            klass = str(CKG) + cls if cls else None
+            by_index, _ = search(reader, q, klass, index)
+            by_sparql, more = search(reader, q, klass)
+    finally:
+        store.close()
+    assert not more
+    key = [(r["iri"], r["label"], r["type"]) for r in by_index]
+    assert sorted(key) == sorted((r["iri"], r["label"], r["type"]) for r in by_sparql)
+    if by_sparql:
+        assert by_index[0]["label"] == by_sparql[0]["label"]  # the same best match
+    if q.startswith("no such"):
+        assert by_index == []
+    else:
+        assert by_index
+
+
+PREFIXED = (str(SKOS) + "prefLabel", str(CKG) + "requires")
+
+
+def test_json_ld_is_compact_with_an_inline_context(browse_server: Server) -> None:
+    """Readable JSON-LD: prefixed names through an inline @context, the triples of Turtle."""
+    path = "/occupation/computer-user-support-specialists"
+    ld = get(browse_server, path, "application/ld+json")
+    assert ld.status == 200
+    doc = json.loads(ld.body)
+    assert doc["@context"]["skos"] == str(SKOS) and doc["@context"]["ckg"] == str(CKG)
+    nodes = {n["@id"]: n for n in doc["@graph"]}
+    occupation = nodes[BASE + path[1:]]  # data IRIs stay whole
+    assert "ckg:Occupation" in occupation["@type"]
+    assert "skos:prefLabel" in occupation and "ckg:requires" in occupation
+    assert not any(k.startswith("http") for n in doc["@graph"] for k in n if k in PREFIXED)
+    ttl = get(browse_server, path, "text/turtle")
+    assert isomorphic(parse(ld.body, "application/ld+json"), parse(ttl.body, "text/turtle"))
