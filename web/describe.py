@@ -28,6 +28,7 @@ search text) only ever enter a query as terms written by Oxigraph's own serializ
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import threading
@@ -930,7 +931,68 @@ def serialize(quads: Iterable[Quad], mime: str) -> bytes:
                 )
     text = "".join(lines)
     triples = list(ox.parse(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES))
-    return ox.serialize(triples, format=fmt, prefixes=_prefixes(fmt, text)) or b""
+    body = ox.serialize(triples, format=fmt, prefixes=_prefixes(fmt, text)) or b""
+    if fmt == ox.RdfFormat.JSON_LD:
+        return compact_jsonld(body, DOC_PREFIXES)
+    return body
+
+
+_RDF_TYPE = RDF_NS + "type"
+
+
+def _all_iris(values: list[Any]) -> bool:
+    """Whether every value is a reference to an IRI node (``rdf:type`` can then be ``@type``)."""
+    return all(
+        isinstance(v, dict) and set(v) == {"@id"} and not v["@id"].startswith("_:") for v in values
+    )
+
+
+def compact_jsonld(expanded: bytes, prefixes: dict[str, str]) -> bytes:
+    """Expanded JSON-LD (what Oxigraph writes) with a ``@context`` of the prefixes it uses,
+    compact IRIs (JSON-LD 1.1 §4.1.5) for properties, types and node references, and
+    ``rdf:type`` written as ``@type``.
+
+    Only names change, never the triples: every ``prefix:local`` expands back to the same IRI
+    through the context, which is inline (nothing to fetch).
+
+    >>> doc = b'[{"@id": "http://x.org/a", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type":'
+    >>> doc += b' [{"@id": "http://x.org/T"}],'
+    >>> doc += b' "http://x.org/p": [{"@id": "http://x.org/b"}, {"@value": "1"}]}]'
+    >>> print(compact_jsonld(doc, {"x": "http://x.org/"}).decode())
+    {"@context":{"x":"http://x.org/"},"@graph":[{"@id":"x:a","@type":["x:T"],"x:p":[{"@id":"x:b"},{"@value":"1"}]}]}
+    """
+    ordered = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    used: dict[str, str] = {}
+
+    def curie(iri: str) -> str:
+        for prefix, ns in ordered:
+            if iri.startswith(ns) and len(iri) > len(ns) and not iri[len(ns) :].startswith("//"):
+                used[prefix] = ns
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    def value(v: dict[str, Any]) -> dict[str, Any]:
+        if "@value" in v:
+            return {k: curie(x) if k == "@type" else x for k, x in v.items()}
+        return node(v)
+
+    def node(n: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, v in n.items():
+            if key == "@id":
+                out[key] = curie(v)
+            elif key == "@type" or (key == _RDF_TYPE and _all_iris(v)):
+                types = [t["@id"] if isinstance(t, dict) else t for t in v]
+                out["@type"] = out.get("@type", []) + [curie(t) for t in types]
+            elif key.startswith("@"):
+                out[key] = v
+            else:
+                out[curie(key)] = [value(x) for x in v]
+        return out
+
+    nodes = [node(n) for n in json.loads(expanded)]
+    doc = {"@context": dict(sorted(used.items())), "@graph": nodes}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _grouped_quads(quads: list[ox.Quad]) -> list[ox.Quad]:
