@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from rdflib import URIRef
 
 from competency_kg.namespaces import sparql_prefixes
@@ -165,38 +165,35 @@ def cite_html(nums: Iterable[int]) -> Markup:
     nums = list(nums)
     if not nums:
         return Markup("")
-    links = Markup(",").join(
-        Markup('<a href="#source-{0}" title="source {0}">{0}</a>').format(n) for n in nums
-    )
-    return Markup('<sup class="cite">{}</sup>').format(links)
+    links = ",".join(f'<a href="#source-{n:d}" title="source {n:d}">{n:d}</a>' for n in nums)
+    return Markup(f'<sup class="cite">{links}</sup>')
 
 
 def render_value(v: Value, cite: bool = True, hint: bool = False) -> Markup:
     """One value: a link named by its label, a literal with its language or datatype, or a
-    blank node; ``Markup.format`` escapes every argument."""
+    blank node; every piece of text goes through ``escape`` (f-strings with ``escape`` rather
+    than ``Markup.format``: a page of a high-degree resource renders thousands of values, and
+    ``Markup.format`` cost half of its rendering time)."""
+    e = escape
     if v.kind == "link":
-        out = Markup('<a href="{}"{} title="{}">{}</a>').format(
-            v.href,
-            Markup(' class="external" rel="nofollow noopener"') if v.external else "",
-            v.title or v.iri or "",
-            v.text,
-        )
+        external = ' class="external" rel="nofollow noopener"' if v.external else ""
+        out = f'<a href="{e(v.href)}"{external} title="{e(v.title or v.iri or "")}">{e(v.text)}</a>'
         if hint and v.type_label:
-            out += Markup(' <span class="type-hint">{}</span>').format(v.type_label)
+            out += f' <span class="type-hint">{e(v.type_label)}</span>'
     elif v.kind == "bnode":
-        out = Markup('<span class="bnode">{}</span>').format(v.text)
+        out = f'<span class="bnode">{e(v.text)}</span>'
     else:
         if v.lang:
-            out = Markup('<span class="literal" lang="{}">{}</span>').format(v.lang, v.text)
+            out = f'<span class="literal" lang="{e(v.lang)}">{e(v.text)}</span>'
         else:
-            out = Markup('<span class="literal">{}</span>').format(v.text)
+            out = f'<span class="literal">{e(v.text)}</span>'
         if v.datatype:
-            out += Markup(' <span class="datatype">{}</span>').format(v.datatype)
+            out += f' <span class="datatype">{e(v.datatype)}</span>'
         if v.lang:
-            out += Markup(' <span class="lang">@{}</span>').format(v.lang)
+            out += f' <span class="lang">@{e(v.lang)}</span>'
     if cite:
         out += cite_html(v.sources)
-    return out
+    return Markup(out)
 
 
 @dataclass
