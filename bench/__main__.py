@@ -223,6 +223,7 @@ def run_tier(
                 "results": d, "iris": iris, "classes": 9, "rounds": 2, "describe": desc,
                 "note": note,
             }  # fmt: skip
+            res["features"] = run.site_features(ours, _occupations(ours), say)
 
         if "load" not in skip and mode.load_seconds:
             occ = _occupations(ours)

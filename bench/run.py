@@ -7,12 +7,13 @@ import random
 import statistics
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.client import Client
+from bench.client import Client, Reply
 from bench.queries import BASE, RUNAWAY, SIMPLE, BenchQuery
 from bench.servers import Server
 
@@ -167,6 +168,40 @@ def deref(server: Server, iris: list[str], say: Say, rounds: int = 2) -> dict[st
         say(f"dereferencing: pass {r + 1}/{rounds} done")
     c.close()
     return out
+
+
+#: What an analyst types into the search box (autocomplete, as JSON).
+SEARCH_TERMS = (
+    "network", "nurse", "data", "customer service", "weld", "software developers", "safety",
+    "15-1232", "teach", "repair",
+)  # fmt: skip
+
+
+def site_features(
+    server: Server, occupations: list[tuple[str, str]], say: Say, rounds: int = 2, pairs: int = 10
+) -> dict[str, DerefResult]:
+    """Time the search (``/search?format=json``) and the comparison of two occupations
+    (``/compare?a=…&b=…&format=json``) on our server, first fetch and repeat."""
+    c = Client(server.base, timeout=120)
+    codes = [code for _, code in occupations]
+    chosen = [(codes[i], codes[-1 - i]) for i in range(min(pairs, len(codes) // 2))]
+    out = {k: DerefResult(k) for k in ("search (JSON)", "compare (JSON)")}
+    for r in range(rounds):
+        for term in SEARCH_TERMS:
+            path = "/search?" + urllib.parse.urlencode({"q": term, "format": "json"})
+            _record(out["search (JSON)"], c.get(path, "application/json"), r)
+        for a, b in chosen:
+            path = "/compare?" + urllib.parse.urlencode({"a": a, "b": b, "format": "json"})
+            _record(out["compare (JSON)"], c.get(path, "application/json"), r)
+        say(f"search and comparison: pass {r + 1}/{rounds} done")
+    c.close()
+    return out
+
+
+def _record(res: DerefResult, reply: Reply, round_: int) -> None:
+    res.statuses[reply.status] += 1
+    if reply.status == 200:
+        (res.seconds if round_ == 0 else res.repeat).append(reply.seconds)
 
 
 def describe_times(server: Server, iris: list[str]) -> list[float]:
