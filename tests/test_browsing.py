@@ -611,3 +611,11 @@ def test_json_ld_is_compact_with_an_inline_context(browse_server: Server) -> Non
     assert not any(k.startswith("http") for n in doc["@graph"] for k in n if k in PREFIXED)
     ttl = get(browse_server, path, "text/turtle")
     assert isomorphic(parse(ld.body, "application/ld+json"), parse(ttl.body, "text/turtle"))
+
+
+def test_values_render_as_markup_once(browse_server: Server) -> None:
+    """Links, literals and citations are HTML on the page, escaped once: never shown as text."""
+    page = get(browse_server, "/occupation/computer-user-support-specialists", "text/html").text
+    assert "&lt;a href=" not in page and "&lt;span" not in page and "&lt;sup" not in page
+    assert '<td><a href="/competency/active-listening"' in page
+    assert '<sup class="cite"><a href="#source-' in page

@@ -192,7 +192,7 @@ def render_value(v: Value, cite: bool = True, hint: bool = False) -> Markup:
         if v.lang:
             out += f' <span class="lang">@{e(v.lang)}</span>'
     if cite:
-        out += cite_html(v.sources)
+        out += str(cite_html(v.sources))  # str: Markup's __radd__ would escape ``out`` again
     return Markup(out)
 
 
