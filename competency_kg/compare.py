@@ -44,7 +44,6 @@ import io
 import json
 import logging
 import re
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +59,7 @@ from rdflib.term import Node
 
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CKG, PREFIXES
+from competency_kg.versioned_cache import VersionedCache
 
 #: O*NET importance (1-5) from which an occupation counts as requiring a competency.
 IMPORTANCE_THRESHOLD = 3.0
@@ -281,9 +281,7 @@ class ExecutorRunner:
 
 
 # --------------------------------------------------------------------------- cache
-_cache_lock = threading.Lock()
-_build_locks: dict[tuple[str, str], threading.Lock] = {}
-_cache: dict[tuple[str, str], tuple[str, Any]] = {}
+_CACHE = VersionedCache()
 
 
 def store_state(runner: Runner, minter: Minter) -> str:
@@ -298,26 +296,11 @@ def store_state(runner: Runner, minter: Minter) -> str:
 
 def cached(runner: Runner, name: str, state: str, build: Callable[[], Any]) -> Any:
     """``build()``, kept for this store while its state stays ``state`` (one build at a time)."""
-    key = (runner.identity, name)
-    with _cache_lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == state:
-            return hit[1]
-        lock = _build_locks.setdefault(key, threading.Lock())
-    with lock:
-        with _cache_lock:
-            hit = _cache.get(key)
-            if hit is not None and hit[0] == state:
-                return hit[1]
-        value = build()
-        with _cache_lock:
-            _cache[key] = (state, value)
-        return value
+    return _CACHE.get((runner.identity, name), state, build)
 
 
 def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _CACHE.clear()
 
 
 # --------------------------------------------------------------------------- numbers

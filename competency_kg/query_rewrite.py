@@ -142,6 +142,23 @@ def _vars(code: str) -> set[str]:
     return set(_VAR.findall(code))
 
 
+def _outer_group(query: str) -> tuple[str, int, int, list[_Part]] | None:
+    """For a query with an OPTIONAL: its masked text, the outermost group's braces and its
+    elements; None when there is no OPTIONAL or the group is not understood."""
+    if not _OPTIONAL.search(query):  # most queries: nothing to do, found in a microsecond
+        return None
+    code = _mask(query)
+    m = _WHERE_OPEN.search(code)
+    if m is None:
+        return None
+    open_at = m.end() - 1
+    close = _matching(code, open_at, "{", "}")
+    if close is None:
+        return None
+    parts = _split_group(code, open_at + 1, close)
+    return (code, open_at, close, parts) if parts else None
+
+
 def hoist_required_patterns(query: str) -> str:
     """Move required triple patterns written after an OPTIONAL before it, where that is
     equivalent (see the module docstring); otherwise return the query unchanged.
@@ -153,18 +170,11 @@ def hoist_required_patterns(query: str) -> str:
     >>> hoist_required_patterns(q) == q   # ?c is bound by the OPTIONAL: order matters
     True
     """
-    if not _OPTIONAL.search(query):  # most queries: nothing to do, found in a microsecond
+    outer = _outer_group(query)
+    if outer is None:
         return query
-    code = _mask(query)
-    m = _WHERE_OPEN.search(code)
-    if m is None:
-        return query
-    open_at = m.end() - 1
-    close = _matching(code, open_at, "{", "}")
-    if close is None:
-        return query
-    parts = _split_group(code, open_at + 1, close)
-    if not parts or not any(p.kind == "optional" for p in parts):
+    code, open_at, close, parts = outer
+    if not any(p.kind == "optional" for p in parts):
         return query
     required: list[_Part] = []
     optionals: list[tuple[_Part, set[str]]] = []  # each with the variables bound before it
@@ -297,19 +307,10 @@ def optional_as_lateral(query: str) -> str:
     >>> optional_as_lateral(q) == q   # not anchored: many rows, left as written
     True
     """
-    if not _OPTIONAL.search(query):
+    outer = _outer_group(query)
+    if outer is None:
         return query
-    code = _mask(query)
-    m = _WHERE_OPEN.search(code)
-    if m is None:
-        return query
-    open_at = m.end() - 1
-    close = _matching(code, open_at, "{", "}")
-    if close is None:
-        return query
-    parts = _split_group(code, open_at + 1, close)
-    if not parts:
-        return query
+    code, open_at, _, parts = outer
     out, last, seen, anchored = [query[: open_at + 1]], open_at + 1, set(), False
     for p in parts:
         text = code[p.start : p.end]

@@ -43,6 +43,7 @@ import pyoxigraph as ox
 
 from competency_kg.namespaces import ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import InlineExecutor, QueryInfo
+from competency_kg.versioned_cache import VersionedCache
 
 # --------------------------------------------------------------------------- vocabulary IRIs
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -305,38 +306,15 @@ class LRUCache:
             self._bytes = 0
 
 
-_memo_lock = threading.Lock()
-_memo: dict[tuple[str, Any], tuple[str | None, Any]] = {}
-
-
-_memo_flights: dict[tuple[str, Any], threading.Lock] = {}
+_MEMO = VersionedCache()
 
 
 def memo(name: str, version: str | None, key: Any, fn: Callable[[], Any]) -> Any:
-    """``fn()``, remembered for as long as the store ``version`` stays the same.
-
-    One computation at a time per ``(name, key)``: requests arriving while it runs wait for
-    its value instead of each starting their own (a fresh server under load would otherwise
-    run the same expensive query in every worker at once, and have them all cut by the
-    timeout).
-    """
+    """``fn()``, remembered for as long as the store ``version`` stays the same, computed
+    once for concurrent callers (:class:`VersionedCache`)."""
     if version is None:
         return fn()
-    k = (name, key)
-    with _memo_lock:
-        hit = _memo.get(k)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        flight = _memo_flights.setdefault(k, threading.Lock())
-    with flight:
-        with _memo_lock:
-            hit = _memo.get(k)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        value = fn()
-        with _memo_lock:
-            _memo[k] = (version, value)
-        return value
+    return _MEMO.get((name, key), version, fn)
 
 
 # --------------------------------------------------------------------------- reading
