@@ -191,3 +191,49 @@ def test_a_query_naming_its_dataset_is_not_widened_to_the_union(store: GraphStor
     assert [r["o"] for r in rows] == [Literal("one")]
     raw = store.query_raw(f"SELECT ?o FROM <{G2}> WHERE {{ ?s ?p ?o }}", "text/csv")
     assert raw.data.decode().split() == ["o", "two"]
+
+
+# --------------------------------------------------------------------------- published versions
+def _count(path: Path) -> int:
+    with open_store(path, read_only=True) as reader:
+        return reader.triple_count()
+
+
+def test_readers_open_the_published_version_never_the_folder_being_written(
+    tmp_path: Path,
+) -> None:
+    """RocksDB: opening read-only a folder another process writes is undefined behaviour (a
+    query worker looped forever). Readers open what the last writer published on close."""
+    from competency_kg.store.journal import readable_path
+    from competency_kg.store.versions import current_version, state_token
+
+    path = tmp_path / "store"
+    with open_store(path) as writer:
+        writer.replace_graphs([GraphReplacement(G1, graph(("a", "p", "b")))])
+    first, token = current_version(path), state_token(path)
+    assert first is not None and token is not None
+    assert readable_path(path) == first != path
+    assert _count(path) == 1
+
+    writer = open_store(path)
+    writer.replace_graphs([GraphReplacement(G2, graph(("c", "p", "d"), ("e", "p", "f")))])
+    assert _count(path) == 1, "a reader saw the data of a writer that has not finished"
+    assert state_token(path) == token
+    writer.close()
+    assert _count(path) == 3
+    assert state_token(path) != token and current_version(path) != first
+
+
+def test_old_versions_are_pruned_and_a_read_only_open_publishes_nothing(tmp_path: Path) -> None:
+    from competency_kg.store.versions import KEEP, state_token, versions_dir
+
+    path = tmp_path / "store"
+    for i in range(KEEP + 3):
+        with open_store(path) as writer:
+            writer.replace_graphs([GraphReplacement(G1, graph(("a", "p", Literal(str(i)))))])
+    folders = [p for p in versions_dir(path).iterdir() if p.is_dir()]
+    assert len(folders) == KEEP, folders
+    token = state_token(path)
+    with open_store(path) as writer:  # opened for writing, nothing written
+        assert writer.triple_count() == 1
+    assert state_token(path) == token

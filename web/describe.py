@@ -36,6 +36,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -43,6 +44,7 @@ import pyoxigraph as ox
 
 from competency_kg.namespaces import ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import InlineExecutor, QueryInfo
+from competency_kg.store.versions import state_token
 from competency_kg.versioned_cache import VersionedCache
 
 # --------------------------------------------------------------------------- vocabulary IRIs
@@ -250,14 +252,18 @@ def _json_term(cell: dict[str, str]) -> str:
 
 # --------------------------------------------------------------------------- caching
 def store_fingerprint(path: str) -> str | None:
-    """A cheap token that changes whenever the embedded store's files change (a load).
+    """A cheap token that changes whenever a load changes the embedded store.
 
-    The same signals the query workers watch to reopen the store: the folder's mtime (files
-    added and removed by flushes and compactions) and the write-ahead logs' sizes. None for a
-    remote store or a store that is not a folder.
+    The same signal the query workers watch to reopen the store: its published version
+    (:func:`competency_kg.store.versions.state_token`), or for a store without one, the
+    folder's mtime and the write-ahead logs' sizes. None for a remote store or a store that
+    is not a folder.
     """
     if path.startswith(("http://", "https://")):
         return None
+    token = state_token(Path(path))
+    if token is not None:
+        return token
     try:
         parts = [str(os.stat(path).st_mtime_ns)]
         with os.scandir(path) as it:

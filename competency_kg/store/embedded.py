@@ -39,6 +39,7 @@ from competency_kg.store.journal import (
     recover,
 )
 from competency_kg.store.parallel_load import load_in_parallel
+from competency_kg.store.versions import publish
 
 log = logging.getLogger(__name__)
 
@@ -127,12 +128,14 @@ class EmbeddedStore(GraphStore):
         data as before it rather than refuse."""
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._written = False  # publish a version on close (see competency_kg.store.versions)
         try:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
                 where = readable_path(self.path)
-                if where != self.path and not previous:
+                unfinished = journal_marker(self.path).exists() and journal_dir(self.path).is_dir()
+                if unfinished and not previous:
                     raise StoreError(
                         f"the store at {self.path} holds an unfinished load; open it for "
                         "writing once (any 'competency-kg load') to restore the previous data"
@@ -164,6 +167,7 @@ class EmbeddedStore(GraphStore):
                 inserts.append(f"GRAPH <{d.name}> {{\n{_ntriples_body(d.graph)}}}")
         if inserts:
             parts.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+        self._written = True
         try:
             self._store.update(" ;\n".join(parts))
             self._store.flush()
@@ -177,6 +181,7 @@ class EmbeddedStore(GraphStore):
         descriptions: list[DescriptionReplacement] | None = None,
     ) -> None:
         graph = ox.NamedNode(str(name))
+        self._written = True
         journal = self._begin_journal()
         try:
             self._store.remove_graph(graph)
@@ -316,13 +321,27 @@ class EmbeddedStore(GraphStore):
 
     @property
     def oxigraph(self) -> ox.Store:
-        """The underlying pyoxigraph store, for the SPARQL protocol's raw result streaming."""
+        """The underlying pyoxigraph store, for the SPARQL protocol's raw result streaming
+        (a writer that writes through it has :meth:`close` publish a version)."""
+        self._written = self._written or not self.read_only
         return self._store
 
     def close(self) -> None:
-        if not self.read_only:
-            self._store.flush()
-        del self._store
+        """Flush, and after writes publish the store as the version readers open
+        (:func:`competency_kg.store.versions.publish`)."""
+        try:
+            if not self.read_only:
+                self._store.flush()
+                if self._written and self.path is not None:
+                    self._written = False
+                    publish(self._store, self.path)
+        except OSError as exc:
+            raise StoreError(
+                f"could not finish writing the store at {self.path} (the data its readers "
+                f"see is unchanged): {exc}"
+            ) from exc
+        finally:
+            del self._store
 
 
 def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> object:

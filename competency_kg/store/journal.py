@@ -15,6 +15,8 @@ import logging
 import shutil
 from pathlib import Path
 
+from competency_kg.store.versions import current_version
+
 log = logging.getLogger(__name__)
 
 
@@ -29,8 +31,12 @@ def journal_marker(path: Path) -> Path:
 
 
 def readable_path(path: Path) -> Path:
-    """Where the last complete state of the store at ``path`` is: the store itself, or the
-    checkpoint of a bulk load that is running or died."""
+    """Where a reader finds the last complete state of the store at ``path``: its published
+    version (:mod:`competency_kg.store.versions`); for a store without one, the checkpoint of
+    a bulk load that is running or died, else the store itself."""
+    version = current_version(path)
+    if version is not None:
+        return version
     checkpoint = journal_dir(path)
     if journal_marker(path).exists() and checkpoint.is_dir():
         return checkpoint

@@ -1,0 +1,95 @@
+"""Published versions of the embedded store: what readers in other processes open.
+
+pyoxigraph (RocksDB) says that opening a store read-only "while having an other process
+writing the database is undefined behavior", and it is: a query worker that opened the store
+while a load was compacting it looped forever in one query (reproduced: 3 runs in 6). So
+readers never open the folder a writer uses. When a writer closes after writing, it publishes
+a checkpoint of the store (``Store.backup``: hard links, cheap) under ``<store>.versions/``
+and then names it in ``<store>.versions/CURRENT`` (an atomic rename). Nobody writes to a
+published version, so any number of processes may read it, for as long as they like, while
+the next load runs.
+
+Readers notice a new version with one ``stat`` of ``CURRENT`` (:func:`state_token`), which is
+also the token under which the web pages cache what they computed.
+
+Plain paths only: the query workers use this module and never import rdflib.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: Versions kept: the current one and the ones before it that a query still running may read
+#: (a reader moves to the current version before its next query).
+KEEP = 3
+_POINTER = "CURRENT"
+
+
+def versions_dir(path: Path) -> Path:
+    """The folder of the published versions of the store at ``path``."""
+    return path.with_name(path.name + ".versions")
+
+
+def current_version(path: Path) -> Path | None:
+    """The folder of the version readers should open, or None if none was ever published
+    (a store written before versions existed: readers then open ``path`` itself)."""
+    folder = versions_dir(path)
+    try:
+        name = (folder / _POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    if not name or "/" in name or name.startswith("."):
+        return None
+    version = folder / name
+    return version if version.is_dir() else None
+
+
+def state_token(path: Path) -> str | None:
+    """A cheap token that changes when a new version is published (one ``stat``); None when
+    the store has no published version."""
+    try:
+        st = os.stat(versions_dir(path) / _POINTER)
+    except OSError:
+        return None
+    return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def publish(store: Any, path: Path) -> Path:
+    """Checkpoint the writer's ``store`` (a ``pyoxigraph.Store`` open at ``path``) as the new
+    current version, then drop the versions older than the last :data:`KEEP`. Raises
+    OSError (disk full, read-only folder): readers then keep the previous version."""
+    folder = versions_dir(path)
+    folder.mkdir(exist_ok=True)
+    name = f"{time.time_ns():020d}"
+    staging = folder / f".{name}.tmp"
+    try:
+        store.backup(str(staging))
+        os.replace(staging, folder / name)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    pointer = folder / f".{_POINTER}.{name}.tmp"
+    pointer.write_text(name + "\n", encoding="utf-8")
+    os.replace(pointer, folder / _POINTER)
+    _prune(folder, keep=name)
+    return folder / name
+
+
+def _prune(folder: Path, keep: str) -> None:
+    """Remove old versions (and staging folders a killed writer left behind)."""
+    names = sorted(e.name for e in os.scandir(folder) if e.is_dir() and e.name.isdigit())
+    old = [n for n in names[:-KEEP] if n != keep]
+    stale = [e.name for e in os.scandir(folder) if e.name.startswith(".")]
+    for n in old + stale:
+        target = folder / n
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
