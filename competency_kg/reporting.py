@@ -40,6 +40,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -51,6 +52,7 @@ from competency_kg.namespaces import CKG, SH
 from competency_kg.shacl_sparql import bnode_closure
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.embedded import to_rdflib
+from competency_kg.store.versions import store_of
 from competency_kg.validation import (
     SEVERITY_NAMES,
     CorrectionInfo,
@@ -122,10 +124,11 @@ class StoreState:
 
 
 def store_id(store: GraphStore) -> str:
-    """A name for the store the cache can key on: its folder or its URL."""
+    """A name for the store the cache can key on: its folder (the same for all its published
+    versions) or its URL."""
     path = getattr(store, "path", None)
     if path is not None:
-        return str(path)
+        return str(store_of(Path(path)))
     location = getattr(store, "location", None)
     return str(location) if location else f"memory:{id(store)}"
 

@@ -37,6 +37,15 @@ def versions_dir(path: Path) -> Path:
     return path.with_name(path.name + ".versions")
 
 
+def store_of(folder: Path) -> Path:
+    """The store a published version belongs to (``folder`` itself for any other folder):
+    what caches key on, since every load opens a new version folder."""
+    parent = folder.parent
+    if parent.name.endswith(".versions") and folder.name.isdigit():
+        return parent.with_name(parent.name.removesuffix(".versions"))
+    return folder
+
+
 def current_version(path: Path) -> Path | None:
     """The folder of the version readers should open, or None if none was ever published
     (a store written before versions existed: readers then open ``path`` itself)."""
