@@ -39,6 +39,13 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("HYPOTHESIS_PROFILE", "long")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Said once at the top (with pytest-xdist the deselected count is not in the summary)."""
+    if config.getoption("--runslow"):
+        return "long variants (marked slow) included: --runslow"
+    return "long variants (marked slow) are deselected; --runslow runs them too"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (not skip) tests marked slow unless --runslow: the summary counts them apart."""
     if config.getoption("--runslow"):
