@@ -26,9 +26,12 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-#: Versions kept: the current one and the ones before it that a query still running may read
-#: (a reader moves to the current version before its next query).
-KEEP = 3
+#: Versions kept: the current one and the one before it (a reader that read ``CURRENT`` just
+#: before a publish opens it a moment later). Removing the folder of a version a reader has open
+#: is harmless: RocksDB holds its files open (checked: queries on a read-only handle go on after
+#: the folder is deleted). Disk: versions share files with the store by hard links until a
+#: compaction rewrites them, so at most about twice the store's size.
+KEEP = 2
 _POINTER = "CURRENT"
 
 
