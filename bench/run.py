@@ -390,7 +390,7 @@ def dumps(store_path: Path, oxigraph_location: Path | None, work: Path, say: Say
 
     import pyoxigraph as ox
 
-    from bench.servers import _exe
+    from bench.servers import executable
     from competency_kg.store.embedded import EmbeddedStore
 
     out = []
@@ -412,7 +412,7 @@ def dumps(store_path: Path, oxigraph_location: Path | None, work: Path, say: Say
     if oxigraph_location is not None:
         t = time.perf_counter()
         subprocess.run(
-            [_exe("oxigraph"), "dump", "--location", str(oxigraph_location),
+            [executable("oxigraph"), "dump", "--location", str(oxigraph_location),
              "--file", str(target)],
             check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env=dict(os.environ, RUST_LOG="warn"),

@@ -61,35 +61,40 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _exe(name: str) -> str:
+def executable(name: str) -> str:
+    """A program installed with the project (next to this Python), else on PATH."""
     p = BIN / name
     if p.exists():
         return str(p)
     found = shutil.which(name)
     if found is None:
-        raise ServerFailed(f"{name} is not installed (pip install -e '.[bench]')")
+        raise ServerFailed(f"{name} is not installed (pip install -e '.[bench]' or '.[dev]')")
     return found
 
 
-def _wait(server: Server, timeout: float) -> None:
-    probe = f"{server.base}{server.endpoint}?{ASK}"
+def wait_until_answers(process: subprocess.Popen[bytes], probe: str, timeout: float) -> str | None:
+    """Poll ``probe`` until it answers 200 (None), or say why not: the process exited, or
+    ``timeout`` passed. The benchmark and the tests start their servers through this."""
     end = time.monotonic() + timeout
     last = ""
     while time.monotonic() < end:
-        if server.process.poll() is not None:
-            raise ServerFailed(
-                f"{server.label} exited ({server.process.returncode}) while starting:\n"
-                + server.log_tail()
-            )
+        if process.poll() is not None:
+            return f"exited ({process.returncode}) while starting"
         try:
             with urllib.request.urlopen(probe, timeout=5) as r:
                 if r.status == 200:
-                    return
+                    return None
         except (urllib.error.URLError, OSError) as exc:
             last = str(exc)
         time.sleep(0.2)
-    stop(server)
-    raise ServerFailed(f"{server.label} did not answer within {timeout:g} s ({last})")
+    return f"did not answer {probe} within {timeout:g} s ({last})"
+
+
+def _wait(server: Server, timeout: float) -> None:
+    problem = wait_until_answers(server.process, f"{server.base}{server.endpoint}?{ASK}", timeout)
+    if problem is not None:
+        stop(server)
+        raise ServerFailed(f"{server.label} {problem}:\n{server.log_tail()}")
 
 
 def _popen(
@@ -112,7 +117,7 @@ def start_ours(
     port = free_port()
     env = dict(os.environ, COMPETENCY_KG_LOG_LEVEL="warning")
     args = [
-        _exe("competency-kg"),
+        executable("competency-kg"),
         "--store", str(store),
         "serve", "--host", "127.0.0.1", "--port", str(port),
         "--threads", str(threads), "--query-timeout", f"{timeout:g}",
@@ -135,7 +140,7 @@ def load_oxigraph(nquads: Path, location: Path) -> float:
         shutil.rmtree(location)
     t = time.perf_counter()
     subprocess.run(
-        [_exe("oxigraph"), "load", "--location", str(location), "--file", str(nquads)],
+        [executable("oxigraph"), "load", "--location", str(location), "--file", str(nquads)],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -147,7 +152,7 @@ def load_oxigraph(nquads: Path, location: Path) -> float:
 def start_oxigraph(location: Path, logs: Path, *, timeout: float | None = None) -> Server:
     port = free_port()
     args = [
-        _exe("oxigraph"), "serve-read-only", "--location", str(location),
+        executable("oxigraph"), "serve-read-only", "--location", str(location),
         "--bind", f"127.0.0.1:{port}", "--union-default-graph",
     ]  # fmt: skip
     if timeout:

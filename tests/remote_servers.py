@@ -20,17 +20,15 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from bench.servers import ServerFailed, executable, free_port, wait_until_answers
 
 VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 VIRTUOSO_MAX_ROWS = 10000
@@ -56,35 +54,12 @@ class Server:
         return "\n".join(parts)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_until_up(server: Server, probe: str, deadline: float) -> None:
     """Poll ``probe`` until it answers 200; fail the test with the log if it never does."""
-    last = ""
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(
-                f"{server.name} exited with code {server.process.returncode} while starting\n"
-                + server.log_text(),
-                pytrace=False,
-            )
-        try:
-            with urllib.request.urlopen(probe, timeout=5) as r:
-                if r.status == 200:
-                    return
-        except (urllib.error.URLError, OSError) as exc:
-            last = str(exc)
-        time.sleep(0.3)
-    stop(server)
-    pytest.fail(
-        f"{server.name} did not answer {probe} within {START_TIMEOUT:g} s ({last})\n"
-        + server.log_text(),
-        pytrace=False,
-    )
+    problem = wait_until_answers(server.process, probe, max(0.0, deadline - time.monotonic()))
+    if problem is not None:
+        stop(server)
+        pytest.fail(f"{server.name} {problem}\n" + server.log_text(), pytrace=False)
 
 
 def stop(server: Server) -> None:
@@ -158,22 +133,17 @@ def start_virtuoso(folder: Path) -> Server:
 
 
 def start_oxigraph(folder: Path) -> Server:
-    exe = Path(sys.executable).with_name("oxigraph")
-    if not exe.exists():
-        found = shutil.which("oxigraph")
-        if found is None:
-            pytest.fail(
-                "the Oxigraph server is not installed (PyPI package oxigraph, in the dev extras)",
-                pytrace=False,
-            )
-        exe = Path(found)
+    try:
+        exe = executable("oxigraph")
+    except ServerFailed as exc:
+        pytest.fail(str(exc), pytrace=False)
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = folder / "stdout.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [
-                str(exe),
+                exe,
                 "serve",
                 "--location",
                 str(folder / "data"),

@@ -22,6 +22,8 @@ from pathlib import Path
 from rdflib import Graph, Namespace
 from rdflib.namespace import RDFS
 
+from bench.servers import free_port
+
 from support import FIXTURES, ROOT
 
 W3C_PROTOCOL = Path(__file__).resolve().parent / "w3c" / "sparql11-protocol"
@@ -73,12 +75,6 @@ def fetch(
     finally:
         conn.close()
     return Reply(resp.status, resp.headers, data, time.monotonic() - start)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Listener:
