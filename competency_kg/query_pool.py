@@ -71,6 +71,12 @@ GRAPH_MIMES = (
 )
 
 _STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+#: Seconds a query may wait for a free worker before the answer is "busy" (503), at least:
+#: waiting is not running, so the query timeout alone is too short a bound when it is short.
+#: Under a bounded load with clients resubmitting runaway queries (two of four workers held
+#: for the whole 2 s timeout, the killed ones being replaced), a simple query waited just over
+#: 2 s on a busy machine and got a 503; it is answered a moment later instead.
+QUEUE_WAIT = 10.0
 _RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
 
 
@@ -890,7 +896,7 @@ class QueryPool:
             base_iri, info,
         )  # fmt: skip
         limit = self.timeout if timeout is None else timeout
-        w = self._acquire(limit)
+        w = self._acquire(max(limit, QUEUE_WAIT))
         try:
             w.conn.send(job)
             if not w.conn.poll(limit):
