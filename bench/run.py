@@ -356,7 +356,8 @@ def ntriples_loads(ntriples: Path, work: Path, say: Say) -> list[Timed]:
         folder = work / f"load-{attempt}"
         if folder.exists():
             shutil.rmtree(folder)
-        for extra in (folder.with_name(folder.name + ".checkpoint"),):
+        extras = [folder.with_name(folder.name + x) for x in (".checkpoint", ".versions")]
+        for extra in extras:
             if extra.exists():
                 shutil.rmtree(extra)
         t = time.perf_counter()
@@ -379,7 +380,8 @@ def ntriples_loads(ntriples: Path, work: Path, say: Say) -> list[Timed]:
         seconds = time.perf_counter() - t
         out.append(Timed(what, "ours", triples, seconds))
         say(f"load: {what}: {triples / seconds:,.0f} triples/s")
-        shutil.rmtree(folder, ignore_errors=True)
+        for done in (folder, *extras):
+            shutil.rmtree(done, ignore_errors=True)
     return out
 
 
