@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -237,3 +238,27 @@ def test_old_versions_are_pruned_and_a_read_only_open_publishes_nothing(tmp_path
     with open_store(path) as writer:  # opened for writing, nothing written
         assert writer.triple_count() == 1
     assert state_token(path) == token
+
+
+def test_a_store_from_before_versions_is_published_when_a_writer_opens_it(tmp_path: Path) -> None:
+    """Readers of an older store read its folder; the first writer publishes it at once, so
+    that nobody reads the folder while that writer changes it."""
+    from competency_kg.store.journal import readable_path
+    from competency_kg.store.versions import current_version, versions_dir
+
+    path = tmp_path / "store"
+    with open_store(path) as writer:
+        writer.replace_graphs([GraphReplacement(G1, graph(("a", "p", "b")))])
+    shutil.rmtree(versions_dir(path))  # as written before versions existed
+    assert readable_path(path) == path and _count(path) == 1
+
+    writer = open_store(path)
+    assert current_version(path) is not None, "the older store was not published on open"
+    writer.replace_graphs([GraphReplacement(G2, graph(("c", "p", "d")))])
+    assert _count(path) == 1
+    writer.close()
+    assert _count(path) == 2
+
+    empty = tmp_path / "new"
+    open_store(empty).close()
+    assert current_version(empty) is None, "an empty store was published"

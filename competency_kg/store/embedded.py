@@ -39,7 +39,7 @@ from competency_kg.store.journal import (
     recover,
 )
 from competency_kg.store.parallel_load import load_in_parallel
-from competency_kg.store.versions import publish
+from competency_kg.store.versions import current_version, publish
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,10 @@ class EmbeddedStore(GraphStore):
                 recover(self.path)
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                if current_version(self.path) is None and _has_graphs(self._store):
+                    # a store from before versions existed: readers started meanwhile
+                    # must not read the folder this writer is about to change
+                    publish(self._store, self.path)
         except OSError as exc:
             raise StoreError(_explain_open_error(self.path, exc)) from exc
 
@@ -384,3 +388,7 @@ def _explain_open_error(path: Path | None, exc: OSError) -> str:
     if "read-only" in text.lower() or "permission" in text.lower():
         return f"the store at {path} cannot be written: {text}"
     return f"cannot open the store at {path}: {text}"
+
+
+def _has_graphs(store: ox.Store) -> bool:
+    return next(iter(store.named_graphs()), None) is not None
