@@ -17,14 +17,11 @@ Plain paths only: the query workers use this module and never import rdflib.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import time
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 #: Versions kept: the current one and the one before it (a reader that read ``CURRENT`` just
 #: before a publish opens it a moment later). Removing the folder of a version a reader has open
