@@ -59,6 +59,7 @@ from rdflib.term import Node
 
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CKG, PREFIXES
+from competency_kg.store.dataset import query_plan
 from competency_kg.versioned_cache import VersionedCache
 
 #: O*NET importance (1-5) from which an occupation counts as requiring a competency.
@@ -249,9 +250,10 @@ class StoreRunner:
                 {k: str(v) for k, v in row.items()} for row in self.store.select(query, bindings)
             ]
         if self.embedded:
-            # Our own queries name no dataset: the default graph is the union of the named
+            # Our own queries name no dataset: the default graph is the merge of the named
             # graphs. (Straight to Oxigraph: the store's generic path re-parses long texts.)
-            result = self.store.oxigraph.query(query, use_default_graph_as_union=True)
+            store, kwargs = query_plan(self.store.oxigraph, query)
+            result = store.query(query, **kwargs)
             return parse_tsv(result.serialize(format=ox.QueryResultsFormat.TSV))
         raw = self.store.query_raw(query, results_mime=JSON_RESULTS)
         return parse_json(raw.data)

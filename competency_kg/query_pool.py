@@ -474,7 +474,6 @@ class QueryJob:
     graph_mime: str | None = "text/turtle"  # None: graph results are not acceptable
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    union_default: bool = True  # default graph = union of the named graphs
     base_iri: str | None = None
 
 
@@ -503,15 +502,14 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     """
     import pyoxigraph as ox
 
-    kwargs: dict[str, Any] = {}
+    from competency_kg.store.dataset import DatasetTooLarge, query_plan
+
     try:
-        if job.default_graphs is not None or job.named_graphs is not None:
-            # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
-            # Protocol §2.1.4); a part it leaves out is empty, as in SPARQL 1.1 Query §13.2.
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-        elif job.union_default:
-            kwargs["use_default_graph_as_union"] = True
+        # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
+        # Protocol §2.1.4); the default graph is a set either way (store.dataset).
+        store, kwargs = query_plan(store, job.query, job.default_graphs, job.named_graphs)
+    except DatasetTooLarge as exc:
+        return ("bad", str(exc)), None
     except ValueError as exc:
         return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
     if job.base_iri:
@@ -880,20 +878,18 @@ class QueryPool:
         graph_mime: str | None = "text/turtle",
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
-        union_default: bool | None = None,
         base_iri: str | None = None,
         timeout: float | None = None,
         info: QueryInfo | None = None,
     ) -> RawResult:
         """Answer ``query`` in a worker; its result as bytes in the requested format.
 
-        ``union_default`` None means: the default graph is the union of the named graphs
-        unless the query names its own dataset. ``info`` (from :func:`check_query`) saves
-        a second look at the text. Raises a :class:`QueryError` subclass.
+        Without ``default_graphs``/``named_graphs`` or ``FROM`` the default graph is the merge
+        of the named graphs (:mod:`competency_kg.store.dataset`). ``info`` (from
+        :func:`check_query`) saves a second look at the text. Raises a :class:`QueryError` subclass.
         """
         job = _make_job(
-            query, results_mime, graph_mime, default_graphs, named_graphs, union_default,
-            base_iri, info,
+            query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
         limit = self.timeout if timeout is None else timeout
         w = self._acquire(max(limit, QUEUE_WAIT))
@@ -922,7 +918,6 @@ def _make_job(
     graph_mime: str | None,
     default_graphs: Sequence[str] | None,
     named_graphs: Sequence[str] | None,
-    union_default: bool | None,
     base_iri: str | None,
     info: QueryInfo | None,
 ) -> QueryJob:
@@ -932,15 +927,12 @@ def _make_job(
         raise ValueError(f"cannot write query results as {results_mime}")
     if graph_mime is not None and graph_mime not in GRAPH_MIMES:
         raise ValueError(f"cannot write a graph as {graph_mime}")
-    if union_default is None:
-        union_default = not info.has_dataset
     return QueryJob(
         query=query,
         results_mime=results_mime,
         graph_mime=graph_mime,
         default_graphs=tuple(default_graphs) if default_graphs is not None else None,
         named_graphs=tuple(named_graphs) if named_graphs is not None else None,
-        union_default=union_default,
         base_iri=base_iri,
     )
 
@@ -983,14 +975,12 @@ class InlineExecutor:
         graph_mime: str | None = "text/turtle",
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
-        union_default: bool | None = None,
         base_iri: str | None = None,
         timeout: float | None = None,
         info: QueryInfo | None = None,
     ) -> RawResult:
         job = _make_job(
-            query, results_mime, graph_mime, default_graphs, named_graphs, union_default,
-            base_iri, info,
+            query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
         ox_store = getattr(self.store, "oxigraph", None)
         if ox_store is not None:

@@ -31,6 +31,7 @@ from competency_kg.store.base import (
     RawResult,
     StoreError,
 )
+from competency_kg.store.dataset import has_merge, query_plan
 from competency_kg.store.journal import (
     end_journal,
     journal_dir,
@@ -38,7 +39,14 @@ from competency_kg.store.journal import (
     readable_path,
     recover,
 )
-from competency_kg.store.parallel_load import load_in_parallel
+from competency_kg.store.merge import (
+    add_op,
+    after_ops,
+    before_ops,
+    forget_graph_op,
+    rebuild_ops,
+)
+from competency_kg.store.parallel_load import has_blank_nodes, load_in_parallel
 from competency_kg.store.versions import current_version, publish
 
 log = logging.getLogger(__name__)
@@ -145,6 +153,10 @@ class EmbeddedStore(GraphStore):
                 recover(self.path)
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                if not has_merge(self._store):
+                    # written before the default graph held the merge of the named graphs
+                    self._store.update(" ;\n".join(rebuild_ops()))
+                    self._written = True
                 if current_version(self.path) is None and _has_graphs(self._store):
                     # a store from before versions existed: readers started meanwhile
                     # must not read the folder this writer is about to change
@@ -158,7 +170,10 @@ class EmbeddedStore(GraphStore):
         replacements: list[GraphReplacement],
         descriptions: list[DescriptionReplacement] | None = None,
     ) -> None:
-        parts: list[str] = []
+        """The graphs and descriptions, and the merge in the default graph with them
+        (:mod:`competency_kg.store.merge`), in one update request: one transaction."""
+        subjects = [(str(d.name), str(s)) for d in descriptions or [] for s in d.subjects]
+        parts: list[str] = before_ops([str(r.name) for r in replacements], subjects)
         inserts: list[str] = []
         for r in replacements:
             parts.append(f"DROP SILENT GRAPH <{r.name}>")
@@ -171,6 +186,9 @@ class EmbeddedStore(GraphStore):
                 inserts.append(f"GRAPH <{d.name}> {{\n{_ntriples_body(d.graph)}}}")
         if inserts:
             parts.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+        written = {str(r.name) for r in replacements if r.graph is not None and len(r.graph)}
+        written |= {str(d.name) for d in descriptions or [] if len(d.graph)}
+        parts += after_ops(sorted(written))
         self._written = True
         try:
             self._store.update(" ;\n".join(parts))
@@ -187,16 +205,25 @@ class EmbeddedStore(GraphStore):
         graph = ox.NamedNode(str(name))
         self._written = True
         journal = self._begin_journal()
+        # The merge in the default graph (competency_kg.store.merge) follows outside a
+        # transaction, like the graph itself: the journal restores both if the load dies.
+        blank = has_blank_nodes(ntriples)
+        targets = [graph] if blank else [graph, ox.DefaultGraph()]
         try:
+            self._store.update(forget_graph_op(str(name)))
             self._store.remove_graph(graph)
             # The file is our own loaders' N-Triples output, already checked term by term:
             # skipping Oxigraph's re-validation of every IRI is safe and about 30 % faster.
-            load_in_parallel(
-                ntriples,
-                lambda part: self._store.bulk_load(
-                    path=str(part), format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True
-                ),
-            )
+            for target in targets:
+                load_in_parallel(
+                    ntriples,
+                    lambda part, target=target: self._store.bulk_load(
+                        path=str(part), format=ox.RdfFormat.N_TRIPLES, to_graph=target,
+                        lenient=True,
+                    ),
+                )
+            if blank:  # a parser would give each blank node a fresh name: copy them instead
+                self._store.update(add_op(str(name)))
             if descriptions:
                 self.replace_graphs([], descriptions)
             self._store.flush()
@@ -240,9 +267,8 @@ class EmbeddedStore(GraphStore):
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
         if bindings:
             query = query + "\n" + values_clause(bindings)
-        return _query_rewritten(
-            self._store, query, {"use_default_graph_as_union": _union_default(query)}
-        )
+        store, kwargs = query_plan(self._store, query)
+        return _query_rewritten(store, query, kwargs)
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -269,14 +295,8 @@ class EmbeddedStore(GraphStore):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> RawResult:
-        kwargs: dict[str, object] = {}
-        if default_graphs is not None:
-            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-        elif _union_default(query):
-            kwargs["use_default_graph_as_union"] = True
-        if named_graphs is not None:
-            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        result = _query_rewritten(self._store, query, kwargs)
+        store, kwargs = query_plan(self._store, query, default_graphs, named_graphs)
+        result = _query_rewritten(store, query, kwargs)
         buf = io.BytesIO()
         if isinstance(result, ox.QueryTriples):
             fmt = _RDF_FORMATS.get(graph_mime)
@@ -319,6 +339,8 @@ class EmbeddedStore(GraphStore):
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             quads = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
             ox.serialize(quads, out, fmt)
+        elif has_merge(self._store):  # the merge: each triple once, streamed
+            self._store.dump(out, fmt, from_graph=ox.DefaultGraph())
         else:
             triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
             ox.serialize(triples, out, fmt)
@@ -352,14 +374,6 @@ def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> 
     from competency_kg.query_pool import _query_rewritten as run
 
     return run(store, query, kwargs)
-
-
-def _union_default(query: str) -> bool:
-    """The default graph is the union of the named graphs unless the query names its own
-    dataset (FROM / FROM NAMED), which Oxigraph's union flag would otherwise override."""
-    from competency_kg.query_pool import has_dataset_clause
-
-    return not has_dataset_clause(query)
 
 
 def triples_to_graph(triples: Iterable[ox.Triple]) -> Graph:
