@@ -117,11 +117,12 @@ def cmd_export(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO
 
 
 def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
-    from competency_kg.stats import class_counts, format_counts, graph_counts
+    from competency_kg.stats import class_counts, format_counts, graph_counts, statement_count
 
     with _store(cfg, read_only=True) as store:
         out.write(format_counts(class_counts(store)))
-        out.write("\n")
+        out.write(f"\n{statement_count(store):>8}  statements (distinct triples, graphs merged)\n")
+        out.write("\nquads per graph:\n")
         for name, n in graph_counts(store):
             out.write(f"{n:>8}  <{name}>\n")
     return EXIT_OK
@@ -203,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--output", "-o", help="file to write (default: standard output)")
     s.set_defaults(func=cmd_export)
 
-    s = sub.add_parser("stats", help="counts per class and per graph")
+    s = sub.add_parser("stats", help="instances per class, statements, quads per graph")
     s.set_defaults(func=cmd_stats)
 
     s = sub.add_parser(

@@ -8,6 +8,11 @@ setting                environment variable         default
 store location         ``COMPETENCY_KG_STORE``      ``var/store`` (relative to the cwd)
 base IRI of the data   ``COMPETENCY_KG_BASE_IRI``   ``https://w3id.org/competency-kg/``
 =====================  ===========================  ======================================
+
+A relative store folder is made absolute here, against the working directory of the command,
+once: everything downstream (the dumps, the published versions, the validation caches, the
+server's worker processes, Flask's ``send_file``, which reads a relative path against the
+application's package) then sees one absolute path and cannot resolve it another way.
 """
 
 from __future__ import annotations
@@ -22,12 +27,22 @@ DEFAULT_STORE = "var/store"
 
 @dataclass(frozen=True)
 class Settings:
-    store: str
+    store: str  # an absolute folder, or an http(s):// SPARQL server's URL
     base_iri: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "store", absolute_store(self.store))
 
     @property
     def minter(self) -> Minter:
         return Minter(self.base_iri)
+
+
+def absolute_store(store: str) -> str:
+    """``store`` as an absolute path (against the working directory now); a URL unchanged."""
+    if store.startswith(("http://", "https://")):
+        return store
+    return os.path.abspath(store)
 
 
 def settings(store: str | None = None, base_iri: str | None = None) -> Settings:

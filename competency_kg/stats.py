@@ -1,29 +1,72 @@
-"""Counts per class and per graph: what the store holds, at a glance."""
+"""What the store holds, counted: each figure by one function here, so that the command line
+(``competency-kg stats``), the home page and the VoID description show the same numbers.
+
+- **statements**: the distinct triples of the RDF merge of all named graphs — the SPARQL
+  default graph, a set: a triple two sources state is one statement. The merged dumps (Turtle,
+  N-Triples) hold exactly these, one per line in N-Triples.
+- **quads per graph**: the triples each named graph holds. They add up to the lines of the
+  N-Quads dump, which is more than the statements whenever graphs share a triple, so wherever
+  they are shown they are called quads.
+- **instances per class**: distinct subjects typed with the class, over all graphs.
+
+Each function takes anything with a ``select(query)`` method: a
+:class:`~competency_kg.store.GraphStore` (rows of rdflib terms) or the web pages' reader
+(rows of N-Triples terms); both kinds of row are read here.
+"""
 
 from __future__ import annotations
 
-from rdflib import URIRef
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
-from competency_kg.store import GraphStore
 from competency_kg.validation import compact
 
+#: Distinct triples: the default graph is the merge of the named graphs, a set.
+STATEMENTS_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+#: Quads per named graph.
+GRAPH_QUADS_QUERY = (
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+)
+#: Distinct instances per class.
+CLASS_QUERY = (
+    "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } "
+    "GROUP BY ?class ORDER BY DESC(?n) ?class"
+)
 
-def class_counts(store: GraphStore) -> list[tuple[str, int]]:
+
+class Selects(Protocol):
+    def select(self, query: str) -> Sequence[Mapping[str, Any]]: ...
+
+
+def statement_count(store: Selects) -> int:
+    """Statements: distinct triples in the merge of all named graphs."""
+    rows = store.select(STATEMENTS_QUERY)
+    return _number(rows[0]["n"]) if rows else 0
+
+
+def graph_counts(store: Selects) -> list[tuple[str, int]]:
+    """Quads per named graph (graph IRI, count), by graph IRI."""
+    return [(_iri(r["g"]), _number(r["n"])) for r in store.select(GRAPH_QUADS_QUERY)]
+
+
+def class_counts(store: Selects) -> list[tuple[str, int]]:
     """Distinct instances per class over all graphs, largest first."""
-    rows = store.select(
-        "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class } "
-        "GROUP BY ?class ORDER BY DESC(?n) ?class"
-    )
-    return [(str(r["class"]), int(r["n"])) for r in rows]
-
-
-def graph_counts(store: GraphStore) -> list[tuple[URIRef, int]]:
-    """Triples per named graph."""
-    rows = store.select(
-        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
-    )
-    return [(r["g"], int(r["n"])) for r in rows]  # type: ignore[misc]
+    return [(_iri(r["class"]), _number(r["n"])) for r in store.select(CLASS_QUERY)]
 
 
 def format_counts(counts: list[tuple[str, int]]) -> str:
     return "".join(f"{n:>8}  {compact(c)}\n" for c, n in counts)
+
+
+def _number(term: object) -> int:
+    """An integer from an rdflib literal (``5``) or an N-Triples one (``"5"^^<…integer>``)."""
+    text = str(term)
+    if text.startswith('"'):
+        text = text[1 : text.index('"', 1)]
+    return int(text)
+
+
+def _iri(term: object) -> str:
+    """An IRI from an rdflib term or an N-Triples one (``<…>``)."""
+    text = str(term)
+    return text[1:-1] if text.startswith("<") and text.endswith(">") else text

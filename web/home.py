@@ -1,8 +1,9 @@
 """Ways in: the home page and the class listings.
 
-- ``/``: what the graph holds (instances per class, the sources with their licences and
-  attribution), links to the class listings, example searches. The home page is also the
-  dataset ``{base}``: an RDF client asking for it gets the VoID description.
+- ``/``: what the graph holds (its statements, instances per class, the sources with their
+  quads, licences and attribution: the figures of :mod:`competency_kg.stats`), links to the
+  class listings, example searches. The home page is also the dataset ``{base}``: an RDF
+  client asking for it gets the VoID description.
 - ``/class/{name}``: the instances of a class, paged (:data:`CLASS_PAGE_SIZE`), by label. Names
   are the ontology's classes in lower case with hyphens (``occupation``, ``competency``,
   ``content-model-element``), or any class as a prefixed name (``skos:Concept``).
@@ -15,6 +16,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from competency_kg.query_pool import QueryError
+from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.describe import (
     CKG_NS,
     DOC_PREFIXES,
@@ -88,6 +90,8 @@ def home() -> Response:
         counts = memo("class-counts", version, None, lambda: class_counts(reader))
         sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
         featured = memo("featured", version, s.base, lambda: _featured(reader))
+        statements = memo("statements", version, None, lambda: statement_count(reader))
+        quads = memo("graph-quads", version, None, lambda: dict(graph_counts(reader)))
     except QueryError as exc:
         return unavailable(exc, True)
     vocab = vocabulary()
@@ -109,7 +113,8 @@ def home() -> Response:
         featured_classes=first,
         other_classes=rest,
         sources=[x for x in sources.values() if x.kind != "other"],
-        triples=sum(x.triples or 0 for x in sources.values()),
+        statements=statements,
+        quads=quads,
         examples=EXAMPLE_SEARCHES,
         occupations=featured,
     )

@@ -35,6 +35,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from competency_kg.namespaces import CC, CKG, PREFIXES
 from competency_kg.query_pool import QueryError
+from competency_kg.stats import graph_counts, statement_count
 from competency_kg.store import open_store
 from competency_kg.web.app import get_store, state
 from competency_kg.web.describe import (
@@ -290,7 +291,8 @@ def void_graph(reader: Reader) -> Graph:
     version = store_version()
     sources: dict[str, Source] = memo("sources", version, base, lambda: read_sources(reader, base))
     classes = memo("graph-classes", version, None, lambda: _graph_classes(reader))
-    counts = memo("graph-triples", version, None, lambda: _graph_triples(reader, sources))
+    quads = memo("graph-quads", version, None, lambda: dict(graph_counts(reader)))
+    statements = memo("statements", version, None, lambda: statement_count(reader))
     examples = memo("examples", version, None, lambda: _examples(reader))
     key = current_state()
 
@@ -326,8 +328,8 @@ def void_graph(reader: Reader) -> Graph:
         g.add((ds, VOID.vocabulary, URIRef(PREFIXES[ns])))
     for ex in examples:
         g.add((ds, VOID.exampleResource, URIRef(ex)))
-    total = sum(counts.values())
-    g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    # The dataset's triples are its distinct statements; a subset's are its graph's quads.
+    g.add((ds, VOID.triples, Literal(statements, datatype=XSD.integer)))
     all_classes: dict[str, set[str]] = {}
     for graph_iri, cls in classes:
         all_classes.setdefault(cls, set()).add(graph_iri)
@@ -346,7 +348,7 @@ def void_graph(reader: Reader) -> Graph:
             g.add((sub, DCTERMS.title, Literal(src.title)))
         if src.description:
             g.add((sub, DCTERMS.description, Literal(src.description)))
-        g.add((sub, VOID.triples, Literal(counts.get(iri, 0), datatype=XSD.integer)))
+        g.add((sub, VOID.triples, Literal(quads.get(iri, 0), datatype=XSD.integer)))
         for lic in src.licences:
             g.add((sub, DCTERMS.license, URIRef(lic)))
         if src.attribution:
@@ -414,21 +416,6 @@ def _graph_classes(reader: Reader) -> dict[tuple[str, str], int]:
         for r in rows
         if is_iri(r.get("g", "")) and is_iri(r.get("c", ""))
     }
-
-
-def _graph_triples(reader: Reader, sources: dict[str, Source]) -> dict[str, int]:
-    """Triples per graph: as the metadata records them, counted for the others."""
-    out = {iri: src.triples for iri, src in sources.items() if src.triples is not None}
-    missing = [iri for iri in sources if iri not in out]
-    if missing:
-        values = " ".join(iri_term(m) for m in missing)
-        rows = reader.select(
-            f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
-            "GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-        )
-        for r in rows:
-            out[iri_value(r["g"])] = int(literal(r["n"]).value)
-    return out
 
 
 def _examples(reader: Reader) -> list[str]:
