@@ -433,9 +433,10 @@ def test_a_twin_page_names_the_other(browse_server: Server):
 
 
 def test_search_gives_one_result_for_twins(browse_server: Server):
-    """"user support" matches both records of Computer User Support Specialists: one result,
-    naming its sources and linking each record (JSON and HTML). Checked by returning the
-    results unmerged from search.search: two occupation results came back and this failed."""
+    """A search for "user support" matches both records of Computer User Support Specialists:
+    one result, naming its sources and linking each record (JSON and HTML). Checked by
+    returning the results unmerged from search.search: two occupation results came back and
+    this failed."""
     doc = search_json(browse_server, "user support")
     occupations = [x for x in doc["results"] if x["type"] == str(CKG) + "Occupation"]
     assert len(occupations) == 1, occupations
