@@ -384,6 +384,75 @@ def test_home_and_class_listings(browse_server: Server):
     )
 
 
+def rows_of(html: str, start: str) -> list[str]:
+    """The ``<li>`` rows of the list that opens with ``start`` (a listing, the home cards)."""
+    block = html.split(start, 1)[1].split("</ol>", 1)[0].split("</ul>", 1)[0]
+    return re.split(r"<li>", block)[1:]
+
+
+USER_SUPPORT = ("/occupation/15-1232.00", "/occupation/computer-user-support-specialists")
+
+
+def test_twins_are_one_row_naming_their_sources(browse_server: Server):
+    """The overview's occupation and O*NET's 15-1232.00 (linked by skos:exactMatch) are one
+    row of the listing and one card of the home page, naming both sources and linking both
+    records; every count says the same. Checked by grouping nothing in web/twins.py (each
+    occupation its own group): both rows came back and this failed."""
+    listing = get(browse_server, "/class/occupation", "text/html").text
+    home = get(browse_server, "/", "text/html").text
+    for html, start in ((listing, '<ol class="members"'), (home, '<ul class="cards">')):
+        rows = rows_of(html, start)
+        assert len(rows) == 5, rows  # six occupation IRIs, five occupations
+        twins = [r for r in rows if any(f'href="{h}"' in r for h in USER_SUPPORT)]
+        assert len(twins) == 1, twins
+        row = twins[0]
+        assert all(f'href="{h}"' in row for h in USER_SUPPORT)
+        assert "overview" in row and "O*NET 27.0" in row
+        assert row.count("Computer User Support Specialists") >= 2  # each record named
+        # an occupation from one source is not grouped with anything
+        network = next(r for r in rows if 'href="/occupation/15-1231.00"' in r)
+        assert "records:" not in network and "overview" not in network
+        # the counts say what they count, the same on both pages
+        assert "6 occupations from 4 sources, 5 distinct" in html
+    assert '<span class="count">5</span>' in listing
+
+
+def test_a_twin_page_names_the_other(browse_server: Server):
+    """Each twin's page says it is the same occupation as the other, linking it and naming
+    its source. Checked by leaving page.twins empty in profiles.page_for: this failed."""
+    for here, there, source in (
+        (USER_SUPPORT[1], USER_SUPPORT[0], "O*NET 27.0, O*NET 29.2"),
+        (USER_SUPPORT[0], USER_SUPPORT[1], "overview"),
+    ):
+        page = get(browse_server, here, "text/html").text
+        note = page.split('class="twins"', 1)[1].split("</p>", 1)[0]
+        assert "The same occupation as" in note
+        assert f'href="{there}"' in note and f"(source {source})" in note
+    alone = get(browse_server, "/occupation/15-1231.00", "text/html").text
+    assert 'class="twins"' not in alone
+
+
+def test_search_gives_one_result_for_twins(browse_server: Server):
+    """A search for "user support" matches both records of Computer User Support Specialists:
+    one result, naming its sources and linking each record (JSON and HTML). Checked by
+    returning the results unmerged from search.search: two occupation results came back and
+    this failed."""
+    doc = search_json(browse_server, "user support")
+    occupations = [x for x in doc["results"] if x["type"] == str(CKG) + "Occupation"]
+    assert len(occupations) == 1, occupations
+    (hit,) = occupations
+    assert hit["label"] == "Computer User Support Specialists"
+    assert {"overview", "O*NET 27.0"} <= set(hit["sources"])
+    assert {t["href"] for t in hit["twins"]} == set(USER_SUPPORT)
+    only = search_json(browse_server, "user support", **{"class": "occupation"})
+    assert only["count"] == 1
+    single = search_json(browse_server, "network support", **{"class": "occupation"})["results"]
+    assert single[0]["twins"] == [] and "overview" not in single[0]["sources"]
+    html = get(browse_server, "/search", "text/html", params={"q": "user support"}).text
+    results = rows_of(html, '<ol class="results">')
+    assert len([r for r in results if any(f'href="{h}"' in r for h in USER_SUPPORT)]) == 1
+
+
 # --------------------------------------------------------------------------- search
 def search_json(server: Server, q: str, **params: str) -> dict:
     r = get(server, "/search", params={"q": q, "format": "json", **params})

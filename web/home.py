@@ -7,6 +7,9 @@
 - ``/class/{name}``: the instances of a class, paged (:data:`CLASS_PAGE_SIZE`), by label. Names
   are the ontology's classes in lower case with hyphens (``occupation``, ``competency``,
   ``content-model-element``), or any class as a prefixed name (``skos:Concept``).
+
+Occupations are listed as :mod:`~competency_kg.web.twins` groups them: one row per
+occupation, however many sources describe it, naming the sources and linking each record.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ from competency_kg.web.describe import (
     iri_term,
     iri_value,
     is_iri,
-    literal,
     memo,
     read_sources,
     values,
@@ -48,6 +50,7 @@ from competency_kg.web.resources import (
     store_version,
     unavailable,
 )
+from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
 
 bp = Blueprint("home", __name__)
@@ -56,6 +59,8 @@ CLASS_PAGE_SIZE = 50
 #: A class with at most this many instances is listed in label order; a bigger one in the
 #: store's own order (sorting millions of labels on every page would be too slow).
 SORTED_UP_TO = 5000
+#: Occupations the home page shows (in title order; the listing has them all).
+FEATURED_OCCUPATIONS = 24
 EXAMPLE_SEARCHES = ["network", "active listening", "SQL", "customer service", "15-1232"]
 #: Classes the home page names first.
 FEATURED = ["Occupation", "Competency", "ContentModelElement", "WorkActivity", "Technology", "Tool"]
@@ -89,9 +94,9 @@ def home() -> Response:
     try:
         counts = memo("class-counts", version, None, lambda: class_counts(reader))
         sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
-        featured = memo("featured", version, s.base, lambda: _featured(reader))
         statements = memo("statements", version, None, lambda: statement_count(reader))
         quads = memo("graph-quads", version, None, lambda: dict(graph_counts(reader)))
+        occupations = occupation_groups(reader, s.base, version)
     except QueryError as exc:
         return unavailable(exc, True)
     vocab = vocabulary()
@@ -103,6 +108,8 @@ def home() -> Response:
             "comment": vocab.comment(iri),
             "count": n,
             "href": f"/class/{class_slug(iri)}",
+            # what the number counts, where records of one occupation are grouped
+            "note": occupations.summary() if iri == OCCUPATION else None,
         }
         for iri, n in counts
     ]
@@ -116,30 +123,13 @@ def home() -> Response:
         statements=statements,
         quads=quads,
         examples=EXAMPLE_SEARCHES,
-        occupations=featured,
+        occupations=[g.view(s) for g in occupations.groups[:FEATURED_OCCUPATIONS]],
+        occupation_summary=occupations.summary(),
     )
     resp = Response(body, status=200, content_type="text/html; charset=utf-8")
     resp.vary.add("Accept")
     resp.headers["Link"] = '</.well-known/void>; rel="describedby"; type="text/turtle"'
     return finish(resp)
-
-
-def _featured(reader: Reader) -> list[dict[str, str]]:
-    rows = reader.select(
-        f"SELECT ?s ?l ?code WHERE {{ ?s a <{CKG_NS}Occupation> ; "
-        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?l . "
-        "OPTIONAL { ?s <http://www.w3.org/2004/02/skos/core#notation> ?code } } LIMIT 200"
-    )
-    seen: dict[str, dict[str, str]] = {}
-    s = site()
-    for r in rows:
-        iri = iri_value(r["s"])
-        entry = seen.setdefault(
-            iri, {"label": literal(r["l"]).value, "href": s.href(iri), "code": ""}
-        )
-        if "code" in r:
-            entry["code"] = literal(r["code"]).value
-    return sorted(seen.values(), key=lambda x: x["label"])[:24]
 
 
 @bp.route("/class/<path:name>", methods=["GET", "HEAD"])
@@ -157,10 +147,16 @@ def class_listing(name: str) -> Response:
     try:
         counts = dict(memo("class-counts", version, None, lambda: class_counts(reader)))
         total = counts.get(cls, 0)
+        groups = occupation_groups(reader, s.base, version) if cls == OCCUPATION else None
+        if groups is not None:  # one row per occupation, its records (twins) in it
+            total = groups.distinct
         pages = max(1, -(-total // CLASS_PAGE_SIZE))
         if page > pages:
             return not_found(f"{compact(cls)} has {pages} page(s); there is no page {page}", True)
-        if total <= SORTED_UP_TO:
+        if groups is not None:
+            start = (page - 1) * CLASS_PAGE_SIZE
+            items = [g.view(s) for g in groups.groups[start : start + CLASS_PAGE_SIZE]]
+        elif total <= SORTED_UP_TO:
             everything = memo("class-members", version, cls, lambda: _members(reader, cls, None))
             start = (page - 1) * CLASS_PAGE_SIZE
             items = everything[start : start + CLASS_PAGE_SIZE]
@@ -170,7 +166,7 @@ def class_listing(name: str) -> Response:
         return unavailable(exc, True)
     vocab = vocabulary()
     for it in items:
-        it["href"] = s.href(it["iri"])
+        it.setdefault("href", s.href(it["iri"]))
     body = render(
         "class_list.html",
         cls={
@@ -184,7 +180,8 @@ def class_listing(name: str) -> Response:
         total=total,
         page=page,
         pages=pages,
-        sorted_by_label=total <= SORTED_UP_TO,
+        sorted_by_label=groups is not None or total <= SORTED_UP_TO,
+        summary=groups.summary() if groups is not None else None,
         name=name,
     )
     resp = Response(body, status=200, content_type="text/html; charset=utf-8")

@@ -256,6 +256,8 @@ class Page:
     kind: str = "resource"
     jsonld: dict[str, Any] | None = None
     part_of: Value | None = None  # the resource this one is minted under
+    #: an occupation's records in other sources (``skos:exactMatch``, transitively)
+    twins: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Builder:
@@ -1239,6 +1241,10 @@ def page_for(reader: Reader, d: Description, site: Site, sources: dict[str, Sour
     if d.has_type(CKG_NS + "Occupation"):
         profile = occupation_profile(reader, d, b)
         page.kind = "occupation"
+        from competency_kg.web.twins import occupation_groups  # it builds on this module
+
+        group = occupation_groups(reader, site.base, reader.version).by_member.get(d.iri)
+        page.twins = [t.view(site) for t in group.others(d.iri)] if group else []
     elif d.has_type(CKG_NS + "Competency") or d.has_type(CKG_NS + "ContentModelElement"):
         profile = competency_profile(reader, d, b)
         page.kind = "competency"

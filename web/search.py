@@ -11,6 +11,10 @@ with it, then the rest, and occupations and competencies before other things. ``
 ``class=occupation`` (a class name as in ``/class/…``) keeps one class; ``limit`` (JSON, at
 most 50) and ``page`` (HTML) page through the results.
 
+An occupation is one result however many sources describe it (:mod:`~competency_kg.web.twins`):
+its best-matching record, with ``sources`` (the sources' short names) and, for twins,
+``twins`` (every record: ``iri``, ``href``, ``label``, ``code``, ``sources``).
+
 The words reach the query only as SPARQL literals written by Oxigraph's serializer, bound with
 ``VALUES`` and compared with ``CONTAINS(LCASE(…))``: the user's text is data, never query text.
 """
@@ -42,7 +46,16 @@ from competency_kg.web.describe import (
 )
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.resources import BadFormat, finish, page_number, plain, render, site
+from competency_kg.web.resources import (
+    BadFormat,
+    finish,
+    page_number,
+    plain,
+    render,
+    site,
+    store_version,
+)
+from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
 
 bp = Blueprint("search", __name__)
@@ -240,7 +253,28 @@ def search(
     out.sort(key=lambda x: x["_rank"])
     for x in out:
         del x["_rank"]
+    if any(x["type"] == OCCUPATION for x in out):
+        out = _one_per_occupation(out, reader)
     return out, more or len(found) > len(best)
+
+
+def _one_per_occupation(results: list[dict[str, Any]], reader: Reader) -> list[dict[str, Any]]:
+    """Twins merged: an occupation's best-ranked record stands for it, naming its sources and
+    linking every record; the other records of the same occupation are dropped."""
+    s = site()
+    groups = occupation_groups(reader, s.base, store_version())
+    shown: set[str] = set()
+    out = []
+    for x in results:
+        group = groups.by_member.get(x["iri"]) if x["type"] == OCCUPATION else None
+        if group is not None:
+            if group.iri in shown:
+                continue
+            shown.add(group.iri)
+            view = group.view(s)
+            x["sources"], x["twins"] = view["sources"], view["twins"]
+        out.append(x)
+    return out
 
 
 #: Match scores (see :func:`_score`) → tiers: exact; the phrase at the start of a word; every
