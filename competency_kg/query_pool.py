@@ -288,6 +288,32 @@ def has_dataset_clause(text: str) -> bool:
     return _has_dataset(_strip(text))
 
 
+_DATASET_CLAUSE = re.compile(
+    _KW_BEFORE + r"from\s+(?:named\s+)?(?:<[^<>\s]*>|[\w.\-]*:[\w.\-%\\]*)", re.IGNORECASE
+)
+
+
+def without_dataset_clauses(text: str) -> str:
+    """The query without its ``FROM``/``FROM NAMED`` clauses, for a server that adds a
+    protocol dataset to them instead of replacing them (Virtuoso 7.2; SPARQL 1.1 Protocol
+    §2.1.4 says the protocol's dataset wins).
+
+    >>> without_dataset_clauses('SELECT * FROM e:a FROM NAMED <urn:b> {"FROM <c>"}')
+    'SELECT *   {"FROM <c>"}'
+    """
+    masked = _TOKEN.sub(
+        lambda m: m.group(0) if m.lastgroup == "i" else " " * len(m.group(0)), text
+    )
+    head = masked.find("{")
+    head = len(masked) if head < 0 else head
+    out, last = [], 0
+    for m in _DATASET_CLAUSE.finditer(masked, 0, head):
+        out.append(text[last : m.start()])
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _has_dataset(code: str) -> bool:
     depth = 0
     for tok in _FROM_OR_BRACE.finditer(code):
@@ -502,13 +528,13 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     """
     import pyoxigraph as ox
 
-    from competency_kg.store.dataset import DatasetTooLarge, query_plan
+    from competency_kg.store.dataset import UnsupportedDataset, query_plan
 
     try:
         # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
         # Protocol §2.1.4); the default graph is a set either way (store.dataset).
         store, kwargs = query_plan(store, job.query, job.default_graphs, job.named_graphs)
-    except DatasetTooLarge as exc:
+    except UnsupportedDataset as exc:
         return ("bad", str(exc)), None
     except ValueError as exc:
         return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
@@ -990,6 +1016,7 @@ class InlineExecutor:
 
     def _run_remote(self, job: QueryJob) -> RawResult:
         from competency_kg.store.base import StoreError, StoreUnreachable
+        from competency_kg.store.dataset import UnsupportedDataset
 
         protocol = job.default_graphs is not None or job.named_graphs is not None
         try:
@@ -1002,6 +1029,8 @@ class InlineExecutor:
             )
         except SyntaxError as exc:  # the server's own parser refused it (HTTP 400)
             raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
+        except UnsupportedDataset as exc:
+            raise BadRequest(str(exc)) from exc
         except StoreUnreachable as exc:
             raise StoreUnavailable(UNREACHABLE) from exc
         except StoreError as exc:

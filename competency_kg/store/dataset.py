@@ -26,7 +26,11 @@ import pyoxigraph as ox
 MAX_MERGED_TRIPLES = 1_000_000
 
 
-class DatasetTooLarge(ValueError):
+class UnsupportedDataset(ValueError):
+    """A dataset the store cannot evaluate with a default graph that is a set: a 400."""
+
+
+class DatasetTooLarge(UnsupportedDataset):
     """A query's default graph merges several graphs holding too many triples to copy."""
 
 

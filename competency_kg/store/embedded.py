@@ -218,7 +218,9 @@ class EmbeddedStore(GraphStore):
                 load_in_parallel(
                     ntriples,
                     lambda part, target=target: self._store.bulk_load(
-                        path=str(part), format=ox.RdfFormat.N_TRIPLES, to_graph=target,
+                        path=str(part),
+                        format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=target,
                         lenient=True,
                     ),
                 )

@@ -96,6 +96,7 @@ import json
 import os
 import re
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -121,7 +122,15 @@ from competency_kg.store.base import (
     StoreError,
     StoreUnreachable,
 )
+from competency_kg.store.dataset import Dataset, UnsupportedDataset, query_dataset
 from competency_kg.store.embedded import _RDF_FORMATS, _RESULT_FORMATS, values_clause
+from competency_kg.store.merge import (
+    INTERNAL_PREFIX,
+    MERGED_GRAPH,
+    after_ops,
+    before_ops,
+    rebuild_ops,
+)
 
 ENV_UPDATE_URL = "COMPETENCY_KG_STORE_UPDATE_URL"
 ENV_USER = "COMPETENCY_KG_STORE_USER"
@@ -208,6 +217,7 @@ class RemoteStore(GraphStore):
         self.max_request_bytes = max_request_bytes
         self.block_triples = block_triples
         self._server: str | None = None
+        self._graphs: tuple[float, list[str]] | None = None  # (when read, every graph)
         handlers: list[urllib.request.BaseHandler] = []
         if self.endpoints.user is not None:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -326,26 +336,65 @@ class RemoteStore(GraphStore):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> _Response:
-        """Send a query; on Virtuoso, with the store's own graphs as its dataset.
+        """Send a query with a dataset whose default graph is a set (see :meth:`_dataset`)."""
+        default_graphs, named_graphs = self._dataset(query, default_graphs, named_graphs)
+        if default_graphs is not None:
+            from competency_kg.query_pool import without_dataset_clauses
 
-        Virtuoso's union default graph (and ``GRAPH ?g``) would also reach its system graphs;
-        its ``input:*-graph-exclude`` pragmas cannot be used instead (in 7.2 they break
-        ``COUNT`` over ``GRAPH <g>`` and do not exclude from ``GRAPH ?g``). A query with its
-        own ``FROM`` is sent as it is.
-        """
-        if (
-            default_graphs is None
-            and named_graphs is None
-            and self.server() == "virtuoso"
-            and not _has_dataset_clause(query)
-        ):
-            graphs = [str(g) for g in self.graph_names()] or [STAGING_PREFIX + "none"]
-            default_graphs, named_graphs = graphs, graphs
+            # the protocol's dataset replaces FROM (Protocol §2.1.4); Virtuoso would add them
+            query = without_dataset_clauses(query)
         return self._send(
             query, accept=accept, default_graphs=default_graphs, named_graphs=named_graphs
         )
 
+    def _dataset(
+        self, query: str, default_graphs: list[str] | None, named_graphs: list[str] | None
+    ) -> tuple[list[str] | None, list[str] | None]:
+        """The protocol dataset to send: the store's merge graph (:data:`MERGED_GRAPH`) as the
+        default graph and the source graphs as the named graphs.
+
+        Both servers would otherwise evaluate a default graph of several graphs as a bag, a
+        triple once per graph (Oxigraph #1919, Virtuoso #1406); Virtuoso's would also reach its
+        system graphs. A default graph of several graphs is sent as the merge when it names
+        every source graph, and refused otherwise (:class:`UnsupportedDataset`). A query with
+        its own ``FROM`` of one graph is sent as it is.
+        """
+        if default_graphs is None and named_graphs is None:
+            wanted = query_dataset(query)
+            if wanted.default is None and wanted.named is None:
+                graphs, merged = self._source_graphs()
+                if not graphs:
+                    graphs = [STAGING_PREFIX + "none"]
+                return ([MERGED_GRAPH] if merged else graphs), graphs
+            if len(wanted.default or ()) <= 1:
+                return None, None
+        else:
+            wanted = Dataset(tuple(default_graphs or ()), tuple(named_graphs or ()))
+        default = wanted.default or ()
+        if len(default) <= 1:
+            return list(default), list(wanted.named or ())
+        graphs, merged = self._source_graphs()
+        if merged and set(graphs) <= set(default):
+            return [MERGED_GRAPH], list(wanted.named or ())
+        raise UnsupportedDataset(
+            f"a default graph merged from {len(default)} of the store's graphs cannot be "
+            "evaluated as a set by this SPARQL server: name one graph, or none (the default "
+            "graph is then the merge of every graph)"
+        )
+
+    def _source_graphs(self) -> tuple[list[str], bool]:
+        """The source graphs, and whether the merge graph exists (read at most every 2 s:
+        a load by another process is seen within that time; this store's own writes at once)."""
+        now = time.monotonic()
+        if self._graphs is None or now - self._graphs[0] > 2.0:
+            self._graphs = (now, self._all_graphs())
+        every = self._graphs[1]
+        ignored = set(self._ignored())
+        sources = [g for g in every if g not in ignored and not g.startswith(INTERNAL_PREFIX)]
+        return sorted(sources), MERGED_GRAPH in every
+
     def _update(self, text: str) -> None:
+        self._graphs = None
         if self.server() == "virtuoso":
             text = "DEFINE sql:big-data-const 1\n" + text
         self._send(text, update=True)
@@ -386,7 +435,12 @@ class RemoteStore(GraphStore):
             (name, blocks) for name, blocks in targets if blocks is not None
         ]
         slots += [(d.name, _blocks(d.graph, self.block_triples)) for d in descriptions]
-        head = [f"DROP SILENT GRAPH <{name}>" for name, _ in targets]
+        self._ensure_merge()
+        subjects = [(str(d.name), str(s)) for d in descriptions for s in d.subjects]
+        before = before_ops([str(name) for name, _ in targets], subjects)
+        written = {str(n) for n, b in targets if b is not None}
+        after = after_ops(sorted(written | {str(d.name) for d in descriptions}), MERGED_GRAPH)
+        head = [*before, *(f"DROP SILENT GRAPH <{name}>" for name, _ in targets)]
         for d in descriptions:
             head += [f"DELETE WHERE {{ GRAPH <{d.name}> {{ <{s}> ?p ?o }} }}" for s in d.subjects]
 
@@ -421,8 +475,7 @@ class RemoteStore(GraphStore):
                 ops = [*head]
                 if pending:
                     ops += _insert_ops((names[i], b) for i, b in pending)
-                if ops:
-                    self._update(" ;\n".join(ops))
+                self._update(" ;\n".join([*ops, *after]))
                 return
             flush()
         except BaseException:
@@ -430,9 +483,9 @@ class RemoteStore(GraphStore):
                 self._drop_staging(staging)
             raise
 
-        # The switch: one small request.
+        # The switch: one small request (and the merge brought up to date in it).
         assert staging is not None
-        ops = []
+        ops = [*before]
         target_slots = [name for name, blocks in targets if blocks is not None]
         k = 0
         for name, blocks in targets:
@@ -447,10 +500,17 @@ class RemoteStore(GraphStore):
         for j, d in enumerate(descriptions, start=len(target_slots)):
             if j in filled:
                 ops.append(f"ADD SILENT GRAPH <{staging[j]}> TO GRAPH <{d.name}>")
+        ops += after
         try:
             self._update(" ;\n".join(ops))
         finally:
             self._drop_staging(staging)
+
+    def _ensure_merge(self) -> None:
+        """Compute the merge graph of a store written before it existed (once)."""
+        graphs, merged = self._source_graphs()
+        if graphs and not merged:
+            self._update(" ;\n".join(rebuild_ops(MERGED_GRAPH)))
 
     def _begin_staging(self, count: int) -> list[str]:
         self._drop_leftover_staging()
@@ -564,7 +624,7 @@ class RemoteStore(GraphStore):
         return sorted(
             URIRef(g)
             for g in self._all_graphs()
-            if g not in ignored and not g.startswith(STAGING_PREFIX)
+            if g not in ignored and not g.startswith(INTERNAL_PREFIX)
         )
 
     def triple_count(self, name: URIRef | None = None) -> int:
@@ -572,7 +632,7 @@ class RemoteStore(GraphStore):
             return super().triple_count(name)
         rows = self.select(
             "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } "
-            f'FILTER(!STRSTARTS(STR(?g), "{STAGING_PREFIX}")) }}'
+            f'FILTER(!STRSTARTS(STR(?g), "{INTERNAL_PREFIX}")) }}'
         )
         return int(rows[0]["n"]) if rows else 0
 
@@ -609,7 +669,7 @@ class RemoteStore(GraphStore):
         fmt = _RDF_FORMATS.get(mime)
         if fmt is None:
             raise ValueError(f"cannot dump as {mime}")
-        not_staging = f'FILTER(!STRSTARTS(STR(?g), "{STAGING_PREFIX}"))'
+        not_staging = f'FILTER(!STRSTARTS(STR(?g), "{INTERNAL_PREFIX}"))'
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             rows = self._pages(
                 f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_staging} }}",
@@ -619,8 +679,8 @@ class RemoteStore(GraphStore):
                 ox.Quad(_ox(b["s"]), _ox(b["p"]), _ox(b["o"]), _ox(b["g"])) for b in rows
             )
         else:
-            rows = self._pages(
-                f"SELECT DISTINCT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {not_staging} }}",
+            rows = self._pages(  # the default graph is the merge: each triple once
+                "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
                 "?s ?p ?o",
             )
             items = (ox.Triple(_ox(b["s"]), _ox(b["p"]), _ox(b["o"])) for b in rows)
@@ -675,12 +735,6 @@ def _with_values(query: str, bindings: Mapping[str, Node], inside: bool) -> str:
         if not before.upper().endswith("WHERE"):
             where = opens[1]
     return f"{query[:where]} {values} {query[where:]}"
-
-
-def _has_dataset_clause(query: str) -> bool:
-    """Whether the query names its own dataset (``FROM``/``FROM NAMED`` before its WHERE)."""
-    head = _TOKENS.sub(lambda m: m.group() if m.group() in "{}" else " ", query).split("{", 1)[0]
-    return re.search(r"(?i)\bFROM\b", head) is not None
 
 
 def _truncated(cap: int) -> StoreError:
