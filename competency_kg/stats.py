@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from rdflib import URIRef
+from rdflib.namespace import DCTERMS
 
+from competency_kg.iris import Minter
 from competency_kg.store import GraphStore
 from competency_kg.validation import compact
 
@@ -23,6 +25,14 @@ def graph_counts(store: GraphStore) -> list[tuple[URIRef, int]]:
         "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
     )
     return [(r["g"], int(r["n"])) for r in rows]  # type: ignore[misc]
+
+
+def graph_titles(store: GraphStore, minter: Minter) -> dict[str, str]:
+    """Each described graph's title, as the metadata graph records it (the document's own)."""
+    rows = store.select(
+        f"SELECT ?g ?t WHERE {{ GRAPH <{minter.metadata_graph()}> {{ ?g <{DCTERMS.title}> ?t }} }}"
+    )
+    return {str(r["g"]): str(r["t"]) for r in rows}
 
 
 def format_counts(counts: list[tuple[str, int]]) -> str:
