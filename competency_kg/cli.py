@@ -57,7 +57,7 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
             print(
                 f"{o.source.path}\t{o.source.loader}\t{o.triples} triples\t"
                 f"{o.report.violations} violations\t{o.report.warnings} warnings\t"
-                f"<{o.source.graph_iri}>",
+                f"<{o.source.graph_iri}>\t{o.source.display_title}",
                 file=out,
             )
         from competency_kg.stats import class_counts, format_counts
@@ -117,14 +117,22 @@ def cmd_export(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO
 
 
 def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
-    from competency_kg.stats import class_counts, format_counts, graph_counts, statement_count
+    from competency_kg.stats import (
+        class_counts,
+        format_counts,
+        graph_counts,
+        graph_titles,
+        statement_count,
+    )
 
     with _store(cfg, read_only=True) as store:
         out.write(format_counts(class_counts(store)))
         out.write(f"\n{statement_count(store):>8}  statements (distinct triples, graphs merged)\n")
         out.write("\nquads per graph:\n")
+        titles = graph_titles(store, cfg.minter)
         for name, n in graph_counts(store):
-            out.write(f"{n:>8}  <{name}>\n")
+            title = f"  {titles[str(name)]}" if str(name) in titles else ""
+            out.write(f"{n:>8}  <{name}>{title}\n")
     return EXIT_OK
 
 
@@ -185,7 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_load)
 
     s = sub.add_parser("validate", help="SHACL report of the store, grouped for a curator")
-    s.add_argument("--source", help="only this source graph (IRI or source id)")
+    s.add_argument(
+        "--source",
+        help="only this source: its title, file name, graph IRI or graph name (as pages show them)",
+    )
     s.add_argument("--format", choices=["text", "turtle", "json", "csv"], default="text")
     s.set_defaults(func=cmd_validate)
 

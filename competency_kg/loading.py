@@ -24,7 +24,8 @@ from competency_kg.curation import (
 )
 from competency_kg.iris import Minter
 from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
-from competency_kg.namespaces import CC, CKG
+from competency_kg.loaders.names import slugify
+from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.validation import Report, validate_graph
 
@@ -119,18 +120,26 @@ def _release_folders(folder: Path) -> list[Path]:
 
 
 def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Minter) -> Graph:
-    """The metadata graph's description of one source graph and its file (VoID, PROV)."""
+    """The metadata graph's description of one source graph and its file (VoID, PROV).
+
+    Graph and document carry the document's own title (``dcterms:title``) and the licence and
+    attribution it states for itself, nothing more; the file name is ``ckg:fileName``. Each
+    source it names is a ``dcterms:source`` of the document, with the licence stated for it.
+    """
     g = Graph()
     gi, doc = src.graph_iri, src.document_iri
+    title = Literal(src.display_title)
     g.add((gi, RDF.type, CKG.SourceGraph))
     g.add((gi, RDF.type, VOID.Dataset))
+    g.add((gi, DCTERMS.title, title))
     g.add((gi, DCTERMS.source, doc))
     g.add((gi, CKG.loader, Literal(src.loader)))
     g.add((gi, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
     g.add((gi, VOID.triples, Literal(triples, datatype=XSD.integer)))
     g.add((gi, PROV.wasDerivedFrom, doc))
     g.add((doc, RDF.type, CKG.SourceDocument))
-    g.add((doc, DCTERMS.title, Literal(src.path.name)))
+    g.add((doc, DCTERMS.title, title))
+    g.add((doc, CKG.fileName, Literal(src.file_name)))
     g.add((doc, CKG.checksum, Literal(src.checksum)))
     for lic in src.licences:
         g.add((gi, DCTERMS.license, lic))
@@ -138,10 +147,43 @@ def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Min
     if src.attribution:
         g.add((gi, CC.attributionName, Literal(src.attribution)))
         g.add((doc, CC.attributionName, Literal(src.attribution)))
+    for cited in src.cites:
+        node = cited_source_iri(src, cited.key, minter)
+        g.add((doc, DCTERMS.source, node))
+        g.add((node, RDF.type, CKG.SourceReference))
+        g.add((node, DCTERMS.title, Literal(cited.title)))
+        g.add((node, CKG.sourceKey, Literal(cited.key)))
+        for lic in cited.licences:
+            g.add((node, DCTERMS.license, lic))
+        if cited.url:
+            g.add((node, SCHEMA.url, Literal(cited.url, datatype=XSD.anyURI)))
     if src.metadata is not None:
         g += src.metadata
-    del minter
     return g
+
+
+def cited_source_iri(src: LoadedSource, key: str, minter: Minter) -> URIRef:
+    """Where the metadata graph describes a source the document names: under the document."""
+    return minter.under(src.document_iri, "cites", slugify(key))
+
+
+def _source_description(
+    store: GraphStore, src: LoadedSource, triples: int, when: datetime, minter: Minter
+) -> DescriptionReplacement:
+    """The replacement of a source's description, dropping the sources it named before too."""
+    meta = minter.metadata_graph()
+    before = [
+        r["c"]
+        for r in store.select(
+            f"SELECT ?c WHERE {{ GRAPH <{meta}> {{ <{src.document_iri}> <{DCTERMS.source}> ?c }} }}"
+        )
+    ]
+    cited = [cited_source_iri(src, c.key, minter) for c in src.cites]
+    return DescriptionReplacement(
+        meta,
+        (src.graph_iri, src.document_iri, *cited, *before),  # type: ignore[arg-type]
+        describe_source(src, triples, when, minter),
+    )
 
 
 def load_paths(
@@ -203,20 +245,13 @@ def load_paths(
         outcomes.append(LoadOutcome(src, report, len(src.graph), applied, curated))
 
     when = datetime.now(UTC).replace(microsecond=0)
-    meta = minter.metadata_graph()
     for o in outcomes:  # big sources first, each streamed in its own journaled bulk load
         if o.source.bulk is not None:
             say(f"storing {o.triples:,} triples in <{o.source.graph_iri}>")
             store.bulk_replace(
                 o.source.graph_iri,
                 o.source.bulk.ntriples,
-                [
-                    DescriptionReplacement(
-                        meta,
-                        (o.source.graph_iri, o.source.document_iri),
-                        describe_source(o.source, o.triples, when, minter),
-                    )
-                ],
+                [_source_description(store, o.source, o.triples, when, minter)],
             )
             o.source.bulk.close()
     replacements = []
@@ -228,11 +263,7 @@ def load_paths(
             GraphReplacement(minter.curation_graph(o.source.source_id), o.curated or None)
         )
     descriptions = [
-        DescriptionReplacement(
-            meta,
-            (o.source.graph_iri, o.source.document_iri),
-            describe_source(o.source, o.triples, when, minter),
-        )
+        _source_description(store, o.source, o.triples, when, minter)
         for o in outcomes
         if o.source.bulk is None
     ]

@@ -63,6 +63,7 @@ class CKG(DefinedNamespace):
     competencyKind: URIRef
     contextCovered: URIRef
     emptyRank: URIRef
+    fileName: URIRef
     entry: URIRef
     entryText: URIRef
     exercise: URIRef

@@ -94,8 +94,15 @@ class GraphInfo:
     loaded: str | None = None
     checksum: str | None = None
     document: str | None = None
-    title: str | None = None
+    title: str | None = None  # the document's own title (its file name when it gives none)
     description: str | None = None
+    file: str | None = None  # the file (or release folder) it was loaded from
+
+    @property
+    def names(self) -> list[str]:
+        """Every name a page or report shows for it: each one picks it out for ``--source``."""
+        local = self.iri.rstrip("/").rsplit("/", 1)[-1]
+        return list(dict.fromkeys(n for n in (self.title, self.file, self.iri, local) if n))
 
     @property
     def bulk(self) -> bool:
@@ -140,8 +147,13 @@ _SOURCE_KEYS = {
     str(PROV.generatedAtTime): "time",
     str(DCTERMS.description): "desc",
     str(DCTERMS.source): "doc",
+    str(DCTERMS.title): "title",
 }
-_DOCUMENT_KEYS = {str(DCTERMS.title): "title", str(CKG.checksum): "checksum"}
+_DOCUMENT_KEYS = {
+    str(DCTERMS.title): "doc_title",
+    str(CKG.fileName): "file",
+    str(CKG.checksum): "checksum",
+}
 
 
 def read_state(store: GraphStore, minter: Minter) -> StoreState:
@@ -189,8 +201,10 @@ def read_state(store: GraphStore, minter: Minter) -> StoreState:
                 loaded=_text(d.get("time")),
                 checksum=_text(d.get("checksum")),
                 document=_text(d.get("doc")),
-                title=_text(d.get("title")),
+                title=_text(d.get("title") or d.get("doc_title")),
                 description=_text(d.get("desc")),
+                # a store loaded before titles existed has the file name as the document title
+                file=_text(d.get("file") or d.get("doc_title")),
             )
             fingerprints[name] = (info.triples, info.loaded, info.checksum)
         elif d is not None:  # the links graph: recomputed at every load
@@ -224,14 +238,35 @@ def _int(node: Node | None) -> int | None:
         return None
 
 
-def resolve_source(store: GraphStore, minter: Minter, source: str) -> URIRef:
-    """A source graph named by IRI or by source id (file name without extension)."""
-    names = [g for g in store.graph_names() if g != minter.metadata_graph()]
-    for candidate in (URIRef(source), minter.source_graph(source)):
+def resolve_source(
+    store: GraphStore, minter: Minter, source: str, state: StoreState | None = None
+) -> URIRef:
+    """A source graph named by any name a page shows for it: its title, its file name, its
+    graph IRI or the graph's local name (the source id); also its document's IRI.
+
+    Raises :class:`StoreError` listing the accepted names when none matches.
+    """
+    state = state or read_state(store, minter)
+    names = {str(g) for g in store.graph_names() if g != minter.metadata_graph()}
+    wanted = source.strip()
+    for candidate in (wanted, str(minter.source_graph(wanted))):  # strings: a title is no IRI
         if candidate in names:
-            return candidate
-    known = ", ".join(str(n) for n in names) or "none"
-    raise StoreError(f"no source graph {source!r} in the store (known: {known})")
+            return URIRef(candidate)
+    for exact in (True, False):  # names as given first, then ignoring case
+        for info in state.graphs.values():
+            if any(
+                n == wanted if exact else n.casefold() == wanted.casefold()
+                for n in (*info.names, info.document or "")
+            ):
+                return URIRef(info.iri)
+    accepted = [
+        " | ".join(repr(n) for n in info.names)
+        for info in sorted(state.graphs.values(), key=lambda i: (i.kind != "source", i.iri))
+    ]
+    raise StoreError(
+        f"no source graph {source!r} in the store; name one by its title, file name, graph "
+        f"IRI or graph name: {'; '.join(accepted) or 'none (the store holds no sources)'}"
+    )
 
 
 # --------------------------------------------------------------------------- one graph's report
@@ -625,7 +660,7 @@ def assemble(
     cache = cache or CACHE
     state = read_state(store, minter)
     if source is not None:
-        name = str(resolve_source(store, minter, source))
+        name = str(resolve_source(store, minter, source, state))
         for src, cur in state.curation_of.items():
             if cur == name:  # a curation graph stands for the source it corrects
                 name = src
@@ -682,6 +717,7 @@ def assemble(
         corrections=[c for e in entries for c in e.corrections],
         resolved=[rr for e in entries for rr in e.resolved],
         stale=read_stale(store, state),
+        titles={g: info.label for g, info in state.graphs.items()},
     )
     return StoreReport(report, rdf, entries)
 

@@ -74,7 +74,7 @@ class SourceSummary:
     """One graph of a store report: how it was checked, and what that found."""
 
     graph: str
-    title: str | None = None  # the source document's title (its file name), if recorded
+    title: str | None = None  # the source document's own title (else its file name)
     document: str | None = None
     loader: str | None = None
     triples: int | None = None
@@ -120,6 +120,8 @@ class Report:
     corrections: list[CorrectionInfo] = field(default_factory=list)
     resolved: list[ResolvedResult] = field(default_factory=list)
     stale: list[CorrectionInfo] = field(default_factory=list)
+    # graph IRI → its title, for every graph a result may name (not only the ones checked)
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def violations(self) -> int:
@@ -146,6 +148,17 @@ class Report:
             f"Conforms: {'yes' if self.conforms else 'no'} — "
             f"{self.violations} violation(s), {self.warnings} warning(s)"
         ]
+        titles = {**self.titles, **{s.graph: s.title for s in self.sources if s.title}}
+        if self.sources:
+            lines.append("")
+            lines.append(f"SOURCES ({len(self.sources)})")
+            for s in self.sources:
+                found = (
+                    f": {s.violations} violation(s), {s.warnings} warning(s)"
+                    if s.violations is not None
+                    else ": load-time summary"
+                )
+                lines.append(f"  {s.title or s.graph} <{s.graph}>{found}")
         summaries = [s for s in self.sources if s.mode != "validated"]
         if summaries:
             lines.append("")
@@ -163,7 +176,7 @@ class Report:
                 n = sum(len(rs) for rs in foci.values())
                 lines.append(f"  {compact(shape)} ({n})")
                 for rs in foci.values():
-                    lines.append(f"    {_focus_line(rs[0])}")
+                    lines.append(f"    {_focus_line(rs[0], titles)}")
                     for r in rs:
                         lines.append(f"      -{_result_line(r)}")
         if self.resolved:
@@ -181,7 +194,7 @@ class Report:
                         lines.append(f"    why: {c.reason}")
                 for rr in sorted(rrs, key=lambda x: (_sev_rank(x.result.severity), x.result.focus)):
                     r = rr.result
-                    lines.append(f"    {r.severity}: {_focus_line(r)}")
+                    lines.append(f"    {r.severity}: {_focus_line(r, titles)}")
                     lines.append(f"      -{_result_line(r)}")
         if self.stale:
             lines.append("")
@@ -222,9 +235,10 @@ class Report:
         return buf.getvalue()
 
 
-def _focus_line(r: Result) -> str:
+def _focus_line(r: Result, titles: dict[str, str] | None = None) -> str:
+    """The focus node, with the sources (by title where known) and place it comes from."""
     label = r.focus_label
-    graphs = " ".join(compact(g) for g in (r.graph or "").split())
+    graphs = "; ".join((titles or {}).get(g) or compact(g) for g in (r.graph or "").split())
     bits = [b for b in (graphs, r.location) if b]
     where = f" [{', '.join(bits)}]" if bits else ""
     return f"{label + ' ' if label else ''}<{r.focus}>{where}"

@@ -20,7 +20,14 @@ from competency_kg.loaders.errors import SourceError, read_text
 if TYPE_CHECKING:
     from competency_kg.iris import Minter
 
-__all__ = ["BulkGraph", "LoadedSource", "SourceError", "is_source_folder", "read_source"]
+__all__ = [
+    "BulkGraph",
+    "CitedSource",
+    "LoadedSource",
+    "SourceError",
+    "is_source_folder",
+    "read_source",
+]
 
 
 @dataclass
@@ -38,8 +45,27 @@ class BulkGraph:
 
 
 @dataclass
+class CitedSource:
+    """A source the document says its content comes from, with what it states of that source.
+
+    Kept apart from the document's own licence: a licence the document gives for one of its
+    sources (``"onet": "v30.2 (CC BY 4.0)"``) is that source's, not the document's.
+    """
+
+    key: str  # the document's own name for it: "onet"
+    title: str  # "onet v30.2"
+    licences: list[URIRef] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass
 class LoadedSource:
-    """A source read into a graph, with what the metadata graph records about it."""
+    """A source read into a graph, with what the metadata graph records about it.
+
+    ``title`` is the name the document gives itself (a title field, its first heading, a
+    release name); ``licences`` and ``attribution`` are what it states for itself only, and
+    ``cites`` the sources it names with what it states of each.
+    """
 
     path: Path
     source_id: str
@@ -52,6 +78,18 @@ class LoadedSource:
     attribution: str | None = None
     bulk: BulkGraph | None = None  # set for big sources; ``graph`` is then empty
     metadata: Graph | None = None  # more about the source graph (release, version) to record
+    title: str | None = None
+    cites: list[CitedSource] = field(default_factory=list)
+
+    @property
+    def file_name(self) -> str:
+        """The file (or release folder) name, as the user gave it to ``load``."""
+        return self.path.name
+
+    @property
+    def display_title(self) -> str:
+        """The document's own title, or its file name when it gives none."""
+        return self.title or self.file_name
 
 
 def is_source_folder(path: Path) -> bool:
@@ -121,8 +159,13 @@ def read_source(
         if looks_like_ctdl(text):  # its remote CTDL context is replaced by the local copy
             return read_ctdl(p, text, minter, target, doc_iri, checksum)
     if rdf_format_for(p) is not None:
+        from competency_kg.loaders.rdf_file import self_description
+
         g = parse_rdf_file(p)
-        return LoadedSource(p, sid, "rdf", g, target, doc_iri, checksum)
+        title, licences, attribution = self_description(g)
+        return LoadedSource(
+            p, sid, "rdf", g, target, doc_iri, checksum, licences, attribution, title=title
+        )
     if graph_iri:
         raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
 
@@ -130,12 +173,17 @@ def read_source(
     if text.lstrip().startswith(("{", "[")):
         _refuse_deep_json(p, text)
     from competency_kg.loaders.framework_json import looks_like_framework, parse_framework
-    from competency_kg.loaders.mapping import framework_to_graph, licence_iri, overview_to_graph
+    from competency_kg.loaders.mapping import (
+        cited_sources,
+        framework_title,
+        framework_to_graph,
+        overview_to_graph,
+    )
     from competency_kg.loaders.overview import looks_like_overview, parse_overview
 
     if looks_like_framework(text):
         doc = parse_framework(p)
-        licences = [lic for s in doc.sources if (lic := licence_iri(s.value)) is not None]
+        # The export states no licence for itself: its sources' licences stay theirs.
         return LoadedSource(
             p,
             sid,
@@ -144,8 +192,10 @@ def read_source(
             target,
             doc_iri,
             checksum,
-            licences,
+            [],
             doc.attribution,
+            title=framework_title(doc),
+            cites=cited_sources(doc),
         )
     from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
 
@@ -161,6 +211,7 @@ def read_source(
             target,
             doc_iri,
             checksum,
+            title=overview.heading,
         )
     if text.lstrip().startswith(("{", "[")):
         raise SourceError(

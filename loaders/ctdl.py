@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import PROV, RDF, XSD
+from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from competency_kg.loaders.errors import SourceError
 from competency_kg.namespaces import CEASN, CETERMS, CKG, PREFIXES
@@ -254,6 +254,7 @@ def read_ctdl(
         checksum,
         list(licences),
         _attribution(g, licences),
+        title=_title(g),
     )
 
 
@@ -290,6 +291,23 @@ def _complete_hierarchy(g: Graph) -> None:
             if (c, CEASN.isPartOf, None) not in g:
                 g.add((c, CEASN.isPartOf, fw))
             todo.extend(g.objects(c, CEASN.hasChild))
+
+
+def _title(g: Graph) -> str | None:
+    """The document's title: its frameworks' names (else its concept schemes'), English first."""
+    for cls, prop in (
+        (CEASN.CompetencyFramework, CEASN.name),
+        (SKOS.ConceptScheme, CEASN.name),
+        (SKOS.ConceptScheme, SKOS.prefLabel),
+    ):
+        names = [
+            name
+            for node in sorted(set(g.subjects(RDF.type, cls)), key=str)
+            if (name := _first_text(g, node, prop))
+        ]
+        if names:
+            return "; ".join(" ".join(n.split()) for n in names)
+    return None
 
 
 def _attribution(g: Graph, licences: list[URIRef]) -> str | None:

@@ -69,6 +69,7 @@ class FrameworkDocument:
     levels: list[FrameworkLevel]
     sources: list[SourceReference]
     attribution: str | None
+    document_title: str | None = None  # a title or name the export gives itself, if any
 
 
 # --------------------------------------------------------------------------- overview text
@@ -161,3 +162,4 @@ class OverviewDocument:
     notes: list[str] = field(
         default_factory=list
     )  # what the parser could not resolve, said plainly
+    heading: str = ""  # the title line as printed: the document's own title

@@ -3,7 +3,8 @@
 Layout: ``schemaVersion``, ``exportedAt``, ``occupation`` (soc, title, group, sector, jobZone,
 jobZoneInferred), ``framework`` (version, description, contextCovered, ``levels`` — an object
 whose keys, in document order, are the levels from lowest to highest, each with ``label`` and
-``statements``), ``sources`` (key → text) and ``attribution``.
+``statements``), ``sources`` (key → text) and ``attribution``; a ``title`` or ``name`` of the
+export itself (at the top or in ``framework``) is read when present.
 
 Every check names the JSON path that failed, so a curator can find it in the file.
 """
@@ -175,6 +176,15 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
     description = r.get(fw, "description", "$.framework", (str,), required=False)
     context = r.get(fw, "contextCovered", "$.framework", (str,), required=False)
     version = r.get(fw, "version", "$.framework", (str, int, float), required=False)
+    own_title = next(
+        (
+            t.strip()
+            for parent, where in ((root, "$"), (fw, "$.framework"))
+            for key in ("title", "name")
+            if isinstance(t := r.get(parent, key, where, (str,), required=False), str) and t.strip()
+        ),
+        None,
+    )
     return FrameworkDocument(
         schema_version=schema_version,
         exported_at=exported_at,
@@ -190,4 +200,5 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
         levels=levels,
         sources=sources,
         attribution=r.get(root, "attribution", "$", (str,), required=False),
+        document_title=own_title,
     )

@@ -16,6 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from competency_kg.iris import Minter
+from competency_kg.loaders import CitedSource
 from competency_kg.loaders.documents import (
     FrameworkDocument,
     Kind,
@@ -64,6 +65,54 @@ def licence_iri(text: str) -> URIRef | None:
     if _CC0.search(text):
         return URIRef("https://creativecommons.org/publicdomain/zero/1.0/")
     return None
+
+
+#: The ``sources`` key naming the program that wrote an export: a credit, not a source of content.
+GENERATOR_KEY = "generator"
+
+
+def framework_title(doc: FrameworkDocument) -> str:
+    """The export's title: its own title field, else what its fields say it is.
+
+    "Competency framework 15-1299.00 v.26.05 (LER.me export)": the occupation's code (or
+    title), the framework's version and the program that wrote it, each from the document.
+    """
+    if doc.document_title:
+        return doc.document_title
+    title = " ".join(
+        x for x in ("Competency framework", doc.soc_code or doc.title, doc.framework_version) if x
+    )
+    generator = next((s.value for s in doc.sources if s.key.lower() == GENERATOR_KEY), None)
+    return f"{title} ({generator} export)" if generator else title
+
+
+def cited_sources(doc: FrameworkDocument) -> list[CitedSource]:
+    """The sources an export names, each with the licence it states for that source only."""
+    out = []
+    for ref in doc.sources:
+        if ref.key.lower() == GENERATOR_KEY:
+            continue
+        licence, _, url = _read_reference(ref.value)
+        words = _CC_LICENCE.sub("", _CC0.sub("", ref.value))
+        words = re.sub(r"\(\s*\)", "", words).strip(" ;,")
+        out.append(
+            CitedSource(
+                ref.key,
+                f"{ref.key} {words}".strip() if words and not url else ref.key,
+                [licence] if licence is not None else [],
+                url,
+            )
+        )
+    return out
+
+
+def _read_reference(value: str) -> tuple[URIRef | None, str | None, str | None]:
+    """What a source reference's text states: (licence, version, address)."""
+    if _URL.match(value):
+        return None, None, value
+    licence = licence_iri(value)
+    version = _VERSION.match(value)
+    return licence, version.group(1) if version and licence is not None else None, None
 
 
 def new_graph() -> Graph:
@@ -221,16 +270,15 @@ def _source_reference(b: _Builder, fw: URIRef, ref: SourceReference) -> None:
     g.add((node, CKG.sourceKey, Literal(ref.key)))
     g.add((node, RDFS.label, Literal(f"{ref.key}: {ref.value}")))
     g.add((node, RDF.value, Literal(ref.value)))
-    if _URL.match(ref.value):
-        g.add((node, SCHEMA.url, Literal(ref.value, datatype=XSD.anyURI)))
-        g.add((fw, CEASN.source, URIRef(ref.value)))
+    licence, version, url = _read_reference(ref.value)
+    if url is not None:
+        g.add((node, SCHEMA.url, Literal(url, datatype=XSD.anyURI)))
+        g.add((fw, CEASN.source, URIRef(url)))
         return
-    licence = licence_iri(ref.value)
     if licence is not None:
         g.add((node, DCTERMS.license, licence))
-    version = _VERSION.match(ref.value)
-    if version and licence is not None:
-        g.add((node, SCHEMA.version, Literal(version.group(1))))
+    if version is not None:
+        g.add((node, SCHEMA.version, Literal(version)))
 
 
 # --------------------------------------------------------------------------- overview text

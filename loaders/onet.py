@@ -1276,7 +1276,6 @@ def read_onet_release(
     meta = Graph()
     gi = minter.source_graph(sid)
     meta.add((gi, SCHEMA.version, Literal(info.version)))
-    meta.add((gi, DCTERMS.title, Literal(" — ".join(x for x in (info.title, info.issued) if x))))
     meta.add(
         (
             gi,
@@ -1297,6 +1296,7 @@ def read_onet_release(
         info.attribution,
         bulk=BulkGraph(path, sink.triples, validate, cleanup),
         metadata=meta,
+        title=" — ".join(x for x in (info.title, info.issued) if x),
     )
     src.onet_counts = counts  # type: ignore[attr-defined]
     return src

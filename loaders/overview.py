@@ -493,6 +493,7 @@ class _Parser:
             job_titles=self._named_items(deep, "job-titles"),
             certifications=self._named_items(deep, "certifications"),
             tools=self._named_items(deep, "tools"),
+            heading=" ".join(title_line.text.split()),
         )
         self._check_names(doc)
         doc.notes = self.notes

@@ -4,6 +4,9 @@ Parsed with Oxigraph's parsers, which never touch the network: a JSON-LD documen
 a remote ``@context`` is refused rather than fetched. RDF/XML with a DOCTYPE is refused before
 parsing, so no entity is ever expanded (no XXE, no "billion laughs"). Quads from N-Quads or
 TriG are merged into the one named graph the caller chose.
+
+A file that describes itself (an ``owl:Ontology`` or ``void:Dataset`` with a title, licence or
+attribution) is named and credited by that description (:func:`self_description`).
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ import re
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VOID
 
 from competency_kg.loaders.errors import SourceError
+from competency_kg.namespaces import CC
 
 #: File extension → (Oxigraph format, media type).
 RDF_EXTENSIONS: dict[str, ox.RdfFormat] = {
@@ -128,3 +133,32 @@ def parse_rdf_file(path: str | Path, base_iri: str | None = None) -> Graph:
     except OSError as exc:
         raise SourceError(p, None, f"cannot read file: {exc.strerror or exc}") from exc
     return parse_rdf_bytes(data, fmt, p, base_iri=base_iri or p.resolve().as_uri())
+
+
+def _english_first(values: list[Literal]) -> str | None:
+    ranked = sorted(values, key=lambda v: (not (v.language or "en").startswith("en"), str(v)))
+    return " ".join(str(ranked[0]).split()) if ranked else None
+
+
+def self_description(g: Graph) -> tuple[str | None, list[URIRef], str | None]:
+    """What the file says of itself: (title, licences, attribution).
+
+    Read from the ``owl:Ontology`` or ``void:Dataset`` it declares (``dcterms:title``, else
+    ``rdfs:label``; ``dcterms:license`` or ``cc:license``; ``cc:attributionName``). A file that
+    declares none gets no title (its file name stands in) and no licence: nothing is guessed.
+    """
+    nodes = sorted(
+        {s for cls in (OWL.Ontology, VOID.Dataset) for s in g.subjects(RDF.type, cls)}, key=str
+    )
+    title: str | None = None
+    licences: set[URIRef] = set()
+    attribution: str | None = None
+    for node in nodes:
+        for prop in (DCTERMS.title, RDFS.label):
+            found = [o for o in g.objects(node, prop) if isinstance(o, Literal)]
+            title = title or _english_first(found)
+        for prop in (DCTERMS.license, CC.license):
+            licences.update(o for o in g.objects(node, prop) if isinstance(o, URIRef))
+        found = [o for o in g.objects(node, CC.attributionName) if isinstance(o, Literal)]
+        attribution = attribution or _english_first(found)
+    return title, sorted(licences, key=str), attribution

@@ -514,6 +514,59 @@ def test_search_text_is_data(browse_server: Server, q: str):
 
 
 # --------------------------------------------------------------------------- VoID and dumps
+FRAMEWORK_TITLE = "Competency framework 15-1299.00 v.26.05 (LER.me export)"
+OVERVIEW_TITLE = "Occupation Overview: Computer User Support Specialists"
+DCT = Namespace("http://purl.org/dc/terms/")
+
+
+def _row(html: str, marker: str) -> str:
+    """The table row (or list item) of the home page / source list that holds ``marker``."""
+    at = html.index(marker)
+    row, item = html.rfind("<tr", 0, at), html.rfind('<li id="source-', 0, at)
+    if row > item:
+        return html[row : html.index("</tr>", at)]
+    ends = [x for x in (html.find('<li id="source-', at), html.find("</ol>", at)) if x > 0]
+    return html[item : min(ends)]
+
+
+def test_pages_name_sources_by_title_and_credit_what_each_states(browse_server: Server):
+    """Home page, a resource page and VoID: each source by the title its document gives, its
+    file beside it; the framework export has no licence of its own ("no licence stated by the
+    document"), the CC BY 4.0 it states for its O*NET source is shown as that source's.
+
+    Checked by breaking it: with the export given its sources' licences again (``read_source``),
+    its row showed CC BY 4.0 as its own and this failed.
+    """
+    home = get(browse_server, "/", "text/html").text
+    for title in (FRAMEWORK_TITLE, OVERVIEW_TITLE, "O*NET 27.0 Database — August 2022 Release"):
+        assert title in home
+    framework = _row(home, FRAMEWORK_TITLE)
+    assert "<code>000_78da1468efeafd76.txt</code>" in framework
+    assert "no licence stated by the document" in framework and "© EBSCOed" in framework
+    cited = framework[framework.index('class="cited-sources"') :]
+    assert "onet v30.2" in cited and "CC BY 4.0" in cited and "for that source only" in cited
+    assert "CC BY 4.0" not in framework[: framework.index('class="cited-sources"')]
+    overview = _row(home, OVERVIEW_TITLE)
+    assert "no licence stated by the document" in overview and "CC BY" not in overview
+    assert "no licence stated" not in _row(home, "O*NET 27.0 Database")
+
+    page = get(browse_server, "/occupation/15-1299.00", "text/html").text
+    sources = page[page.index('<ol class="sources">') :]
+    assert "<strong>" + FRAMEWORK_TITLE + "</strong>" in sources
+    assert "no licence stated by the document" in _row(sources, FRAMEWORK_TITLE)
+
+    g = parse(get(browse_server, "/.well-known/void", "text/turtle").body, "text/turtle")
+    fw_graph = URIRef(BASE + "graph/000_78da1468efeafd76")
+    assert str(g.value(fw_graph, DCT.title)) == FRAMEWORK_TITLE
+    assert g.value(fw_graph, DCT.license) is None
+    doc = g.value(fw_graph, DCT.source)
+    assert str(g.value(doc, CKG.fileName)) == "000_78da1468efeafd76.txt"
+    onet = next(c for c in g.objects(doc, DCT.source) if str(g.value(c, DCT.title)) == "onet v30.2")
+    assert str(g.value(onet, DCT.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    # the whole is under no one licence: not every source states one
+    assert g.value(URIRef(BASE), DCT.license) is None
+
+
 def test_void_describes_dataset_and_dumps(browse_server: Server, browse_store):
     r = get(browse_server, "/.well-known/void", None)
     assert r.status == 200 and r.content_type == "text/turtle"

@@ -7,6 +7,7 @@ import io
 import json
 import re
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -87,8 +88,8 @@ def test_page_groups_results_and_links_each_to_its_resource(client: FlaskClient)
     # a focus node's label links to its page: its IRI's path after the base, on this server
     assert f'href="/{OCCUPATION[len(BASE) :]}"' in page
     assert ">Computer User Support Specialists</a>" in page
-    # the source document and the place in it
-    assert "004_151618e0f121074d.txt" in page and "line 233" in page
+    # the source document, by the title it gives itself, and the place in it
+    assert OVERVIEW_TITLE in page and "line 233" in page
     # the bulk source is summarised, and the page says so
     assert "load-time summary only" in page and "Validated by row checks" in page
     # corrections: who, when, why, what they retract; what they resolved; stale ones
@@ -154,12 +155,52 @@ def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None
     assert mine["results"] and {r["focus"] for r in mine["results"]} == {BREAK_POINT}
 
     page = client.get("/validation?severity=Warning&focus=" + BREAK_POINT).get_data(as_text=True)
-    assert "Most Common Break Point Competencies" in page and "Computer User Support" not in page
+    assert "Most Common Break Point Competencies" in page
+    assert f'data-iri="{OCCUPATION}"' not in page  # the occupation's own results are filtered out
 
     bad = client.get("/validation?severity=loud", headers=TEXT)
     assert bad.status_code == 400 and "unknown severity" in bad.get_data(as_text=True)
     missing = client.get("/validation?source=nope", headers=TEXT)
     assert missing.status_code == 404 and "no source graph 'nope'" in missing.get_data(as_text=True)
+
+
+OVERVIEW_TITLE = "Occupation Overview: Computer User Support Specialists"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [OVERVIEW_TITLE, "004_151618e0f121074d.txt", "004_151618e0f121074d", OVERVIEW_GRAPH],
+)
+def test_source_filter_takes_every_name_the_pages_show(client: FlaskClient, name: str) -> None:
+    """``?source=`` picks the overview by its title, file name, graph name or graph IRI, and
+    really filters: the overview has warnings, all of them its own.
+
+    Checked by breaking it: with ``resolve_source`` matching only IRIs and local names (as
+    before), the title and the file name got 404.
+    """
+    home = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert name in home or f"/graph/{name}" in home or name == OVERVIEW_GRAPH  # shown there
+    chosen = _json(client, "?source=" + urllib.parse.quote(name))
+    assert [s["graph"] for s in chosen["sources"]] == [OVERVIEW_GRAPH]
+    assert [s["title"] for s in chosen["sources"]] == [OVERVIEW_TITLE]
+    assert len(chosen["results"]) > 0
+    assert all(OVERVIEW_GRAPH in r["graph"].split() for r in chosen["results"])
+    assert len(chosen["results"]) == len(_json(client, f"?source={OVERVIEW_GRAPH}")["results"])
+    page = client.get("/validation?source=" + urllib.parse.quote(name)).get_data(as_text=True)
+    assert f'<strong class="source-title">{OVERVIEW_TITLE}</strong>' in page
+
+
+def test_pages_name_sources_by_title_and_unknown_names_list_the_accepted(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/validation").get_data(as_text=True)
+    assert OVERVIEW_TITLE in page
+    assert "Competency framework 15-1299.00 v.26.05 (LER.me export)" in page
+    assert "O*NET 29.2 Database — February 2025 Release" in page
+    missing = client.get("/validation?source=Occupation%20Overview", headers=TEXT)
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "no source graph 'Occupation Overview'" in text
+    assert f"'{OVERVIEW_TITLE}'" in text and "'004_151618e0f121074d.txt'" in text
 
 
 @pytest.mark.parametrize(

@@ -775,6 +775,16 @@ def _size(fact: tuple[str, str, str]) -> int:
 
 # --------------------------------------------------------------------------- sources
 @dataclass
+class Cited:
+    """A source a document names, with the licence the document states for it (not its own)."""
+
+    iri: str
+    title: str
+    licences: list[str] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass
 class Source:
     """A named graph and where its facts came from (from the metadata graph)."""
 
@@ -793,10 +803,17 @@ class Source:
     kind: str = "source"  # "source", "links", "metadata", "curation", "other"
     document: str | None = None  # the source document's IRI
     number: int = 0  # its footnote number on a page
+    cites: list[Cited] = field(default_factory=list)  # the sources the document names
 
     @property
     def name(self) -> str:
         return self.title or self.file or self.graph.rsplit("/", 1)[-1]
+
+    @property
+    def names(self) -> list[str]:
+        """Every name a page shows for it: title, file name, graph IRI, graph local name."""
+        out = [self.title, self.file, self.graph, self.graph.rstrip("/").rsplit("/", 1)[-1]]
+        return list(dict.fromkeys(n for n in out if n))
 
 
 def licence_name(iri: str) -> str:
@@ -843,9 +860,17 @@ def read_sources(reader: Reader, base: str) -> dict[str, Source]:
             src.document = iri_value(doc)
         if doc is not None and doc in facts:
             df = facts[doc]
-            src.file = best_text(df[f"<{DCT_NS}title>"]) if df.get(f"<{DCT_NS}title>") else None
+            # ckg:fileName; a store loaded before titles existed has the file name as title
+            named = df.get(f"<{CKG_NS}fileName>") or df.get(f"<{DCT_NS}title>")
+            src.file = best_text(named) if named else None
+            src.title = src.title or (
+                best_text(df[f"<{DCT_NS}title>"]) if df.get(f"<{DCT_NS}title>") else None
+            )
             cs = df.get(f"<{CKG_NS}checksum>")
             src.checksum = best_text(cs) if cs else None
+            src.cites = [
+                _cited(c, facts[c]) for c in sorted(df.get(f"<{DCT_NS}source>", [])) if c in facts
+            ]
         if g == iri_term(meta):
             src.kind, src.title = "metadata", src.title or "Metadata of the sources"
         elif g == iri_term(base + "graph/links"):
@@ -863,6 +888,17 @@ def read_sources(reader: Reader, base: str) -> dict[str, Source]:
                 src.licences = corrected.licences
                 src.attribution = src.attribution or corrected.attribution
     return out
+
+
+def _cited(node: str, f: dict[str, list[str]]) -> Cited:
+    titles = f.get(f"<{DCT_NS}title>")
+    urls = f.get(f"<{SCHEMA_NS}url>")
+    return Cited(
+        iri_value(node) if is_iri(node) else node,
+        best_text(titles) if titles else local_name(iri_value(node)),
+        sorted({iri_value(v) for v in f.get(f"<{DCT_NS}license>", []) if is_iri(v)}),
+        best_text(urls) if urls else None,
+    )
 
 
 def _is_source_graph(f: dict[str, list[str]]) -> bool:

@@ -334,10 +334,9 @@ def void_graph(reader: Reader) -> Graph:
     for graph_iri, cls in classes:
         all_classes.setdefault(cls, set()).add(graph_iri)
     g.add((ds, VOID.classes, Literal(len(all_classes), datatype=XSD.integer)))
-    licences: set[str] = set()
-    for src in sources.values():
-        licences.update(src.licences)
-    for lic in sorted(licences):
+    # The whole is under a licence only when every source states that one for itself.
+    stated = [set(src.licences) for src in sources.values() if src.kind == "source"]
+    for lic in sorted(set.intersection(*stated) if stated else set()):
         g.add((ds, DCTERMS.license, URIRef(lic)))
 
     for iri, src in sorted(sources.items()):
@@ -356,9 +355,18 @@ def void_graph(reader: Reader) -> Graph:
         if src.publisher:
             g.add((sub, DCTERMS.publisher, Literal(src.publisher)))
         if src.document:
-            g.add((sub, DCTERMS.source, URIRef(src.document)))
+            doc = URIRef(src.document)
+            g.add((sub, DCTERMS.source, doc))
+            if src.title:
+                g.add((doc, DCTERMS.title, Literal(src.title)))
             if src.file:
-                g.add((URIRef(src.document), DCTERMS.title, Literal(src.file)))
+                g.add((doc, CKG.fileName, Literal(src.file)))
+            for cited in src.cites:  # what the document states of the sources it names
+                node = URIRef(cited.iri)
+                g.add((doc, DCTERMS.source, node))
+                g.add((node, DCTERMS.title, Literal(cited.title)))
+                for lic in cited.licences:
+                    g.add((node, DCTERMS.license, URIRef(lic)))
         if src.checksum:
             g.add((sub, CKG.checksum, Literal(src.checksum)))
         if src.generated:
