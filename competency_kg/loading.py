@@ -129,6 +129,8 @@ def describe_source(src: LoadedSource, triples: int, when: datetime, minter: Min
     g.add((gi, PROV.generatedAtTime, Literal(when.isoformat(), datatype=XSD.dateTime)))
     g.add((gi, VOID.triples, Literal(triples, datatype=XSD.integer)))
     g.add((gi, PROV.wasDerivedFrom, doc))
+    if src.title:
+        g.add((gi, DCTERMS.title, Literal(src.title)))
     g.add((doc, RDF.type, CKG.SourceDocument))
     g.add((doc, DCTERMS.title, Literal(src.path.name)))
     g.add((doc, CKG.checksum, Literal(src.checksum)))

@@ -52,6 +52,7 @@ class LoadedSource:
     attribution: str | None = None
     bulk: BulkGraph | None = None  # set for big sources; ``graph`` is then empty
     metadata: Graph | None = None  # more about the source graph (release, version) to record
+    title: str | None = None  # what the document is, for people (file names can be hashes)
 
 
 def is_source_folder(path: Path) -> bool:
@@ -146,6 +147,7 @@ def read_source(
             checksum,
             licences,
             doc.attribution,
+            title=f"Competency framework: {doc.title}",
         )
     from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
 
@@ -161,6 +163,7 @@ def read_source(
             target,
             doc_iri,
             checksum,
+            title=f"Occupation overview: {overview.title}",
         )
     if text.lstrip().startswith(("{", "[")):
         raise SourceError(
