@@ -219,6 +219,11 @@ def _statement(src: LabelSource, n: str) -> str | None:
     return "Retracted" + (" by a correction" if corrections else "") + f": {said}"
 
 
+def _source_graph(src: LabelSource, n: str) -> str | None:
+    doc = _name(src, _first(src, n, _t("http://purl.org/dc/terms/source")))
+    return f"Source graph of {doc}" if doc else None
+
+
 #: Class IRI → its rule. Nodes with a data label keep it; a rule names the rest.
 RULES: dict[str, Rule] = {
     CKG + "CompetencyRequirement": Rule(
@@ -238,6 +243,7 @@ RULES: dict[str, Rule] = {
         (ckg("measurement"),),
     ),
     CKG + "Correction": Rule(_correction, (COMMENT,)),
+    CKG + "SourceGraph": Rule(_source_graph, (_t("http://purl.org/dc/terms/source"),)),
     RDF + "Statement": Rule(
         _statement,
         tuple(_t(RDF + p) for p in ("subject", "predicate", "object")),
