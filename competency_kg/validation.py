@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from competency_kg.labels import graph_label
 from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
 from competency_kg.shacl_sparql import SparqlCheck, add_to_report, run_checks, split_shapes
 
@@ -312,10 +313,11 @@ _LABELS = (SKOS.prefLabel, RDFS.label, CEASN.competencyText, CEASN.name)
 
 
 def _label(data: Graph, node: Node) -> str | None:
+    """The focus node's label: from the data, else by its class's rule (corrections, ratings …)."""
     for p in _LABELS:
         for o in data.objects(node, p):
             return str(o)
-    return None
+    return graph_label(data, node)
 
 
 def validate_graph(

@@ -16,6 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from competency_kg.iris import Minter
+from competency_kg.labels import entry_label, exercise_label, requirement_label
 from competency_kg.loaders import CitedSource
 from competency_kg.loaders.documents import (
     FrameworkDocument,
@@ -180,7 +181,11 @@ class _Builder:
         """The shared competency a wording names, and the level its prefix states."""
         level, name = split_level(wording)
         iri = self.resource(self.m.competency(name), CKG.Competency)
-        self.g.add((iri, SKOS.inScheme, self.m.competency_scheme()))
+        scheme = self.m.competency_scheme()
+        self.g.add((iri, SKOS.inScheme, scheme))
+        if (scheme, SKOS.prefLabel, None) not in self.g:  # named, so no page shows its slug
+            self.g.add((scheme, RDF.type, SKOS.ConceptScheme))
+            self.g.add((scheme, SKOS.prefLabel, Literal("Competencies", lang="en")))
         return iri, level
 
     def name_competency(self, iri: URIRef, wording: str) -> None:
@@ -311,6 +316,9 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
         g.add((req, CKG.sourceWording, Literal(d.wording)))
         if level:
             g.add((req, CKG.requiredLevel, levels[level]))
+        name = split_level(d.wording)[1]
+        label = requirement_label(doc.title, name, level.title() if level else None)
+        g.add((req, RDFS.label, Literal(label, lang="en")))
 
     def mention(s: URIRef, wording: str) -> URIRef:
         """A competency named outside the definitions: its kind stays on the list naming it."""
@@ -334,13 +342,18 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
         g.add((lst, CKG.forOccupation, occ))
         g.add((lst, CKG.listType, LIST_TERMS[rl.list_type]))
         g.add((lst, CKG.competencyKind, KIND_TERMS[rl.kind]))
-        g.add((lst, RDFS.label, Literal(f"{rl.heading} ({rl.kind})", lang="en")))
+        list_name = f"{rl.heading} ({rl.kind})"
+        g.add((lst, RDFS.label, Literal(list_name, lang="en")))
         for rank in rl.empty_ranks:
             g.add((lst, CKG.emptyRank, Literal(rank, datatype=XSD.integer)))
         seen: dict[str, int] = {}
         for e in rl.entries:
             node = _entry(b, lst, e, seen, mention)
             g.add((lst, CKG.entry, node))
+            # placed entries only: an unplaced one may be placed by a correction later, so
+            # its label comes from the data as it then is (competency_kg.labels)
+            label = entry_label(split_level(e.wording)[1], e.rank, list_name)
+            g.add((node, RDFS.label, Literal(label, lang="en")))
 
     for n, u in enumerate(doc.unplaced, start=1):
         parent = minter.under(occ, "list", slugify(u.kind), "unplaced")
@@ -382,6 +395,8 @@ def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> 
             g.add((ex, SCHEMA.position, Literal(c.position)))
             comp = mention(ex, c.wording)
             g.add((s, CKG.exercises, comp))
+            label = exercise_label(sc.title, split_level(c.wording)[1])
+            g.add((ex, RDFS.label, Literal(label, lang="en")))
 
     for items, make, prop, cls in (
         (doc.job_titles, minter.job_title, CKG.jobTitle, CKG.JobTitle),

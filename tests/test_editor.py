@@ -307,6 +307,41 @@ def test_a_typed_query_runs_and_downloads_as_csv(
     assert [u for u in requests if not u.startswith(server.url + "/")] == []
 
 
+def test_result_iris_under_the_data_base_open_this_servers_page(page: Page, server: Server) -> None:
+    """An IRI under the data base links to its page here (same path, this server's origin);
+    any other IRI keeps its own address. Checked to fail: with the link rewrite in
+    ``static/editor.js`` removed, the first href is the public base IRI."""
+    requests = _open_editor(page, server)
+    page.click(".yasqe .CodeMirror")
+    page.keyboard.press("Control+A")
+    page.keyboard.press("Delete")
+    page.keyboard.type(
+        "PREFIX ckg: <https://w3id.org/competency-kg/ontology#> "
+        "SELECT ?x WHERE { VALUES ?x { <https://w3id.org/competency-kg/occupation/15-1232.00> "
+        "<https://w3id.org/competency-kg/curation/seeds#f-evolving-2-writing> "
+        "<http://example.org/elsewhere/thing> } } "
+    )
+    page.keyboard.press("Escape")
+    page.click(".yasqe .yasqe_queryButton")
+    page.wait_for_selector(".yasr table a.iri")
+    links = page.eval_on_selector_all(
+        ".yasr table a.iri", "els => els.map(e => [e.textContent, e.getAttribute('href')])"
+    )
+    hrefs = dict(links)
+    assert hrefs == {
+        "https://w3id.org/competency-kg/occupation/15-1232.00": server.url
+        + "/occupation/15-1232.00",
+        "https://w3id.org/competency-kg/curation/seeds#f-evolving-2-writing": server.url
+        + "/curation/seeds#f-evolving-2-writing",
+        "http://example.org/elsewhere/thing": "http://example.org/elsewhere/thing",
+    }, links
+    page.click(f'.yasr table a.iri[href="{server.url}/occupation/15-1232.00"]')
+    page.wait_for_url(server.url + "/occupation/15-1232.00")
+    assert "Computer User Support Specialists" in page.inner_text("h1")
+    assert page.errors == []  # type: ignore[attr-defined]
+    assert [u for u in requests if not u.startswith(server.url + "/")] == []
+
+
 def test_typing_a_prefixed_name_declares_the_graphs_prefix(page: Page, server: Server) -> None:
     requests = _open_editor(page, server)
     page.evaluate("competencyKgEditor.addTab(true, {name: 'Empty'}).getYasqe().setValue('')")

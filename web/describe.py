@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from competency_kg.labels import RULES, rule_for
 from competency_kg.namespaces import ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import InlineExecutor, QueryInfo
 from competency_kg.store.versions import state_token
@@ -422,6 +423,9 @@ class Description:
     page_size: int = INVERSE_PAGE_SIZE
     #: named graphs the resource is the name of (a source graph, the metadata graph …)
     is_graph: bool = False
+    #: what label rules read about linked nodes (:func:`complete_labels`), pages only: the RDF
+    #: documents never carry it. Inverse links are under ``^<property>``.
+    extra: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
 
     # -- derived views
     @property
@@ -464,9 +468,23 @@ class Description:
         if own:
             return own
         out: dict[str, list[str]] = defaultdict(list)
-        for p, v, _ in self.summary.get(node, ()):
+        for p, v, _ in (*self.summary.get(node, ()), *self.extra.get(node, ())):
             if v not in out[p]:
                 out[p].append(v)
+        return out
+
+    def referrers(self, prop: str, node: str) -> list[str]:
+        """Nodes linking to ``node`` by ``prop`` that this description knows of."""
+        index = getattr(self, "_by_object", None)
+        if index is None:
+            index = defaultdict(list)
+            for s, p, o in self.triples:
+                index[(p, o)].append(s)
+            for s, p in self.inverse:
+                index[(p, self.term)].append(s)
+            self._by_object = index
+        out = list(index.get((prop, node), ()))
+        out += [v for v in self.facts(node).get("^" + prop, ()) if v not in out]
         return out
 
     def fact(self, prop: str, node: str | None = None) -> str | None:
@@ -623,6 +641,7 @@ def _closure(reader: Reader, d: Description, start: list[str], prefix: str, skip
             _bnode_closure(reader, d, list(dict.fromkeys(bnode_parents)))
         frontier = found
     d.__dict__.pop("_by_subject", None)
+    d.__dict__.pop("_by_object", None)
 
 
 def _bnode_closure(reader: Reader, d: Description, parents: list[tuple[str, str]]) -> None:
@@ -767,6 +786,50 @@ def summarize(reader: Reader, terms: Sequence[str]) -> dict[str, list[tuple[str,
             if reader.version:
                 _SUMMARY_CACHE.put((reader.version, t), facts, 64 + sum(map(_size, facts)))
     return out
+
+
+#: Past this many nodes left unexpanded (an occupation's measurements), none is named.
+MAX_SKIPPED_NAMED = 150
+
+
+def complete_labels(reader: Reader, d: Description, nodes: Iterable[str], rounds: int = 2) -> None:
+    """Read what the label rules (:mod:`competency_kg.labels`) need about the unlabelled
+    ``nodes`` known only by a summary (or not at all: nodes left unexpanded), and the names of
+    what that points to, into ``d.extra``: enough for every node to be named from its data.
+    ``rounds`` bounds the chain (a retracted statement about an unplaced entry takes two)."""
+    wanted = list(dict.fromkeys(nodes))
+    for _ in range(rounds):
+        todo = [
+            n
+            for n in wanted
+            if is_iri(n)
+            and n not in d.extra
+            and not d.props(n)
+            and d.label(n) is None
+            and (rule_for(d.types(n)) is not None or (n in d.skipped and not d.types(n)))
+        ]
+        if not todo:
+            return
+        rules = list(RULES.values())
+        props = sorted({p for r in rules for p in r.props} | {TYPE})
+        refs = sorted({p for r in rules for p in r.referrers})
+        found: dict[str, list[tuple[str, str, str]]] = {n: [] for n in todo}
+        for part in chunks(todo):
+            for r in reader.select(
+                f"SELECT DISTINCT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v "
+                f"FILTER(?p IN ({', '.join(props)})) }}"
+            ):
+                found[r["x"]].append((r["p"], r["v"], ""))
+            for r in reader.select(
+                f"SELECT DISTINCT ?x ?p ?v WHERE {{ {values('x', part)} ?v ?p ?x "
+                f"FILTER(?p IN ({', '.join(refs)})) }}"
+            ):
+                found[r["x"]].append(("^" + r["p"], r["v"], ""))
+        d.extra.update(found)
+        linked = {v for facts in found.values() for p, v, _ in facts if is_iri(v) and p != TYPE}
+        unknown = [v for v in linked if not d.facts(v) and not v.startswith(_CKG_TERM)]
+        d.summary.update(summarize(reader, unknown))
+        wanted = list(linked)
 
 
 def _size(fact: tuple[str, str, str]) -> int:

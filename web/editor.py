@@ -25,6 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 
 from competency_kg.examples import load_examples
 from competency_kg.namespaces import PREFIXES
+from competency_kg.web.app import state
 
 bp = Blueprint("editor", __name__)
 
@@ -109,6 +110,8 @@ def editor_page() -> Response:
     examples = load_examples()
     config = {
         "endpoint": endpoint,  # editor.js resolves it against the page's own address
+        # result IRIs under the data base open their page on this server (same path)
+        "dataBase": state().settings.minter.base,
         "prefixes": PREFIXES,
         "starterQuery": "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
         + "\n"

@@ -23,19 +23,20 @@ from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.describe import (
     CKG_NS,
     DOC_PREFIXES,
-    LABEL_PROPS,
+    Description,
     Reader,
     best_text,
-    chunks,
     class_counts,
     compact,
+    complete_labels,
     iri_term,
     iri_value,
     is_iri,
     memo,
     read_sources,
-    values,
+    summarize,
 )
+from competency_kg.web.profiles import display_label
 from competency_kg.web.resources import (
     HTML,
     BadFormat,
@@ -193,23 +194,20 @@ def _members(reader: Reader, cls: str, page: int | None) -> list[dict[str, Any]]
     limit = "" if page is None else f"LIMIT {CLASS_PAGE_SIZE} OFFSET {(page - 1) * CLASS_PAGE_SIZE}"
     rows = reader.select(f"SELECT DISTINCT ?s WHERE {{ ?s a {iri_term(cls)} }} {limit}")
     members = [r["s"] for r in rows]
-    labels: dict[str, dict[str, list[str]]] = {}
-    props = ", ".join((*LABEL_PROPS, "<http://www.w3.org/2004/02/skos/core#notation>"))
     iris = [m for m in members if is_iri(m)]
-    for part in chunks(iris):
-        for r in reader.select(
-            f"SELECT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v FILTER(?p IN ({props})) }}"
-        ):
-            labels.setdefault(r["x"], {}).setdefault(r["p"], []).append(r["v"])
+    # summaries (labels, codes, types), then what the label rules need for unlabelled ones
+    d = Description(iri="", term="")
+    d.summary = summarize(reader, iris)
+    complete_labels(reader, d, iris)
+    vocab = vocabulary()
     out = []
     for m in members:
-        facts = labels.get(m, {})
-        label = next((best_text(facts[p]) for p in LABEL_PROPS if facts.get(p)), None)
-        code = facts.get("<http://www.w3.org/2004/02/skos/core#notation>")
+        label = d.label(m)
+        code = d.facts(m).get("<http://www.w3.org/2004/02/skos/core#notation>")
         out.append(
             {
                 "iri": iri_value(m) if is_iri(m) else m,
-                "label": label or (iri_value(m).rsplit("/", 1)[-1] if is_iri(m) else m),
+                "label": label or display_label(d, m, vocab),
                 "code": best_text(code) if code else None,
                 "labelled": label is not None,
             }

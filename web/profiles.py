@@ -19,11 +19,13 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 from rdflib import URIRef
 
+from competency_kg.labels import rule_label
 from competency_kg.namespaces import sparql_prefixes
 from competency_kg.web.describe import (
     CEASN_NS,
     CKG_NS,
     DCT_NS,
+    MAX_SKIPPED_NAMED,
     NOTATION,
     POSITION,
     RDFS_NS,
@@ -36,6 +38,7 @@ from competency_kg.web.describe import (
     Source,
     best_text,
     compact,
+    complete_labels,
     describe,
     iri_value,
     is_bnode,
@@ -399,26 +402,19 @@ def _sort_key(d: Description, term: str) -> tuple[Any, ...]:
     return (pos if pos is not None else 1e9, label, term)
 
 
-def display_label(d: Description, node: str, vocab: Vocabulary | None) -> str:
-    """A readable name for any node, including unlabelled minted nodes."""
+def display_label(d: Description, node: str, vocab: Vocabulary | None, depth: int = 2) -> str:
+    """A readable name for any node: its label in the data, a vocabulary term's label, else
+    the label rule of its class (:mod:`competency_kg.labels`), built from its data."""
     if is_literal(node):
         return literal(node).value
-    if is_iri(node):
-        v = vocab or vocabulary()
-        t = v.term(iri_value(node))
-        if t is not None:
-            return t.label
-        lic = licence_name(iri_value(node))
-        if lic != iri_value(node):
-            return lic
-    label = d.label(node)
-    if label:
-        return label
+    name = _known_name(d, node, vocab, depth)
+    if name is not None:
+        return name
     facts = d.facts(node)
     for prop in (ckg("competency"), ckg("element")):
         target = (facts.get(prop) or [None])[0]
         if target:
-            name = d.label(target) or local_name(text(target))
+            name = _known_name(d, target, vocab, 0) or local_name(text(target))
             kind = (
                 (vocab or vocabulary()).label(iri_value(d.types(node)[0])) if d.types(node) else ""
             )
@@ -429,16 +425,47 @@ def display_label(d: Description, node: str, vocab: Vocabulary | None) -> str:
             t = best_text(vals)
             return t if len(t) < 90 else t[:87] + "…"
     if is_iri(node):
-        iri = iri_value(node)
-        owner = d.owner(node)
-        if owner is not None:
-            tail = iri[len(iri_value(owner)) + 1 :]
-            types = d.types(node)
-            if types:
-                return f"{(vocab or vocabulary()).label(iri_value(types[0]))} {tail}"
-            return tail
-        return local_name(iri)
+        # nothing in the data names it: the IRI itself, whole (a local name reads like a label)
+        return iri_value(node)
     return "(blank node)"
+
+
+class _Names:
+    """The data of a description as the label rules read it (:class:`LabelSource`)."""
+
+    def __init__(self, d: Description, vocab: Vocabulary | None, depth: int) -> None:
+        self.d, self.vocab, self.depth = d, vocab, depth
+
+    def objects(self, node: str, prop: str) -> list[str]:
+        return self.d.facts(node).get(prop, [])
+
+    def subjects(self, prop: str, node: str) -> list[str]:
+        return self.d.referrers(prop, node)
+
+    def name(self, node: str) -> str | None:
+        if is_literal(node):
+            return literal(node).value
+        return _known_name(self.d, node, self.vocab, self.depth - 1)
+
+
+def _known_name(d: Description, node: str, vocab: Vocabulary | None, depth: int) -> str | None:
+    """A node's data label, vocabulary label or rule label; None when there is none."""
+    if is_iri(node):
+        v = vocab or vocabulary()
+        t = v.term(iri_value(node))
+        if t is not None:
+            return t.label
+        if node.startswith("<" + CKG_NS) or iri_value(node).startswith(SHAPES_IRI):
+            return v.label(iri_value(node))
+        lic = licence_name(iri_value(node))
+        if lic != iri_value(node):
+            return lic
+    label = d.label(node)
+    if label:
+        return label
+    if depth < 0:
+        return None
+    return rule_label(_Names(d, vocab, depth), node, d.types(node))
 
 
 def definition(d: Description, node: str | None = None) -> str | None:
@@ -461,7 +488,7 @@ PROFILE_VALUES_CAP = 30
 
 def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False) -> Page:
     vocab = b.vocab
-    title = d.label(d.term) or local_name(d.iri)
+    title = _title(d, b)
     notation_vals = d.values(NOTATION)
     parts: dict[str, list[NodeView]] = defaultdict(list)
     parts_hidden = 0
@@ -508,6 +535,22 @@ def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False
     if owner is not None and owner != d.term:
         page.part_of = b.link(d, owner)
     return page
+
+
+def _title(d: Description, b: Builder) -> str:
+    """The page's heading: the resource's name; a named graph's source title; for a document
+    of hash IRIs (a curation file), what it holds."""
+    src = b.sources.get(d.iri)
+    if d.label(d.term) is None and src is not None and (src.title or src.file):
+        return src.name
+    if not d.props(d.term) and len(d.nodes) > 1:
+        kinds: dict[str, int] = defaultdict(int)
+        for n in d.nodes[1:]:
+            types = ordered_types(d.types(n))
+            kinds[b.vocab.label(iri_value(types[0])) if types else "resource"] += 1
+        held = ", ".join(f"{n} × {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        return f"Document holding {held}"
+    return display_label(d, d.term, b.vocab)
 
 
 def inverse_groups(d: Description, b: Builder) -> list[InverseGroup]:
@@ -913,6 +956,17 @@ def onet_section(d: Description, occ: str, b: Builder) -> dict[str, Any]:
     return out
 
 
+#: O*NET's two measures, each on its own axis (importance 1–5, level 0–7).
+ONET_SCALES: dict[str, Any] = {
+    "minimum": 1,
+    "maximum": 5,
+    "ticks": [(v, str(v)) for v in (1, 2, 3, 4, 5)],
+    "axis_label": "Importance (1–5)",
+    "secondary_min": 0,
+    "secondary_max": 7,
+    "secondary_label": "Level (0–7)",
+}
+
 #: How many of an occupation's top ratings per branch the chart shows.
 RATINGS_CHARTED = 12
 
@@ -932,14 +986,10 @@ def rating_chart(name: str, items: list[dict[str, Any]], ident: str) -> Markup:
         bars,
         ident=ident,
         title=f"Top {name.lower()} by O*NET importance",
-        description=f"Importance (1 to 5) of the occupation's {len(items)} most important "
-        f"{name.lower()}; the thin bar under each is the level needed (0 to 7).",
-        minimum=1,
-        maximum=5,
-        ticks=[(v, str(v)) for v in (1, 2, 3, 4, 5)],
-        secondary_max=7,
-        secondary_label="level (0 to 7)",
-        legend=[("bar", "importance (1–5)"), ("bar-secondary", "level (0–7)")],
+        description=f"Importance (1 to 5, left panel) of the occupation's {len(items)} most "
+        f"important {name.lower()}, and the level each needs (0 to 7, right panel), each "
+        "on its own scale.",
+        **ONET_SCALES,
     )
 
 
@@ -1152,14 +1202,9 @@ def element_ratings(
             ],
             ident="rated",
             title="Occupations where it matters most",
-            description="O*NET importance (1 to 5) for the occupations rating it highest; "
-            "the thin bar under each is the level needed (0 to 7).",
-            minimum=1,
-            maximum=5,
-            ticks=[(v, str(v)) for v in (1, 2, 3, 4, 5)],
-            secondary_max=7,
-            secondary_label="level (0 to 7)",
-            legend=[("bar", "importance (1–5)"), ("bar-secondary", "level (0–7)")],
+            description="O*NET importance (1 to 5, left panel) for the occupations rating it "
+            "highest, and the level each needs (0 to 7, right panel), each on its own scale.",
+            **ONET_SCALES,
         )
     return {
         "count": len(ranked),
@@ -1234,6 +1279,10 @@ def jsonld(
 # --------------------------------------------------------------------------- all together
 def page_for(reader: Reader, d: Description, site: Site, sources: dict[str, Source]) -> Page:
     b = Builder(site, sources)
+    named = [*d.summary, d.term]
+    if len(d.skipped) <= MAX_SKIPPED_NAMED:
+        named += sorted(d.skipped)
+    complete_labels(reader, d, named)
     is_profile = d.has_type(CKG_NS + "Occupation") or d.has_type(CKG_NS + "Competency")
     is_profile = is_profile or d.has_type(CKG_NS + "ContentModelElement")
     page = build_page(reader, d, b, profile=is_profile)

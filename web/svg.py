@@ -19,11 +19,11 @@ class Bar:
     href: str | None = None
     css: str = "bar"  # a class of browse.css: bar, bar-alt, bar-muted
     note: str | None = None  # the value as text (default: the number)
-    secondary: float | None = None  # a second measure drawn as a thin bar under the first
+    secondary: float | None = None  # a second measure, drawn in a panel of its own
 
 
-def _num(x: float) -> str:
-    return f"{x:.1f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
+def _num(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".rstrip("0").rstrip(".") if x != int(x) else str(int(x))
 
 
 def _clip(text: str, n: int) -> str:
@@ -39,40 +39,55 @@ def bar_chart(
     maximum: float,
     minimum: float = 0.0,
     ticks: Sequence[tuple[float, str]] = (),
+    axis_label: str | None = None,
     secondary_max: float | None = None,
+    secondary_min: float = 0.0,
+    secondary_ticks: Sequence[tuple[float, str]] = (),
     secondary_label: str | None = None,
     legend: Sequence[tuple[str, str]] = (),
     width: int = 760,
     label_width: int = 280,
 ) -> Markup:
-    """A horizontal bar chart: one row per bar, labels on the left, linked when ``href``."""
-    row = 26 if any(b.secondary is not None for b in bars) else 22
-    top = 30 if ticks else 8
+    """A horizontal bar chart: one row per bar, labels on the left, linked when ``href``.
+
+    With a ``secondary`` measure (``secondary_max``), each measure gets a panel of its own,
+    side by side, with its own axis, ticks and title: a bar is only ever read against the scale
+    of its own measure (O*NET levels run 0–7, importance 1–5; one axis for both misreads one).
+    Every bar carries its value as text.
+    """
+    two = secondary_max is not None and any(b.secondary is not None for b in bars)
+    top = 46 if (ticks or axis_label or two) else 8
+    row = 22
     legend_h = 24 if legend else 0
     height = top + row * len(bars) + 8 + legend_h
     plot_x = label_width + 8
-    plot_w = width - plot_x - (110 if any(b.note and len(b.note) > 5 for b in bars) else 48)
-    span = (maximum - minimum) or 1.0
+    value_room = 110 if any(b.note and len(b.note) > 5 for b in bars) else 40
+    plot_w = width - plot_x - 8
+    gap = 16
+    panel_w = (plot_w - gap) / 2 if two else plot_w
+    panels = [Panel(plot_x, panel_w - value_room, minimum, maximum, ticks, axis_label, "primary")]
+    if two:
+        assert secondary_max is not None
+        panels.append(
+            Panel(
+                plot_x + panel_w + gap,
+                panel_w - 40,
+                secondary_min,
+                secondary_max,
+                secondary_ticks
+                or [(v, _num(v)) for v in range(int(secondary_min), int(secondary_max) + 1)],
+                secondary_label,
+                "secondary",
+            )
+        )
 
-    def x_of(v: float) -> float:
-        return plot_x + plot_w * (min(max(v, minimum), maximum) - minimum) / span
-
+    i_ = escape(ident)
     out: list[str] = [
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-labelledby="{escape(ident)}-t {escape(ident)}-d">',
-        f'<title id="{escape(ident)}-t">{escape(title)}</title>',
-        f'<desc id="{escape(ident)}-d">{escape(description)}</desc>',
+        f'width="100%" role="img" aria-labelledby="{i_}-t {i_}-d">',
+        f'<title id="{i_}-t">{escape(title)}</title>',
+        f'<desc id="{i_}-d">{escape(description)}</desc>',
     ]
-    for v, label in ticks:
-        x = x_of(v)
-        out.append(
-            f'<line class="grid" x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" '
-            f'y2="{top + row * len(bars)}"/>'
-        )
-        out.append(
-            f'<text class="tick" x="{x:.1f}" y="{top - 10}" text-anchor="middle">'
-            f"{escape(_clip(label, 16))}</text>"
-        )
     for i, b in enumerate(bars):
         y = top + i * row
         label = escape(_clip(b.label, label_width // 7))
@@ -84,29 +99,47 @@ def bar_chart(
             )
         else:
             out.append(f"{text}{label}<title>{escape(b.label)}</title></text>")
-        if b.value is None:
-            out.append(
-                f'<text class="note" x="{plot_x + 4}" y="{y + 15}">'
-                f"{escape(b.note or 'not stated')}</text>"
-            )
-            continue
-        w = max(x_of(b.value) - plot_x, 2.0)
+    for panel in panels:
         out.append(
-            f'<rect class="{escape(b.css)}" x="{plot_x}" y="{y + 4}" width="{w:.1f}" '
-            f'height="14" rx="2"><title>{escape(b.label)}: '
-            f"{escape(b.note or _num(b.value))}</title></rect>"
+            f'<g class="panel" data-measure="{panel.name}" '
+            f'data-min="{_num(panel.minimum)}" data-max="{_num(panel.maximum)}">'
         )
-        out.append(
-            f'<text class="value" x="{plot_x + w + 5:.1f}" y="{y + 15}">'
-            f"{escape(b.note or _num(b.value))}</text>"
-        )
-        if b.secondary is not None and secondary_max:
-            w2 = max(plot_w * min(b.secondary, secondary_max) / secondary_max, 2.0)
+        if panel.title:
             out.append(
-                f'<rect class="bar-secondary" x="{plot_x}" y="{y + 19}" width="{w2:.1f}" '
-                f'height="4"><title>{escape(secondary_label or "")}: '
-                f"{escape(_num(b.secondary))}</title></rect>"
+                f'<text class="axis-title" x="{panel.x:.1f}" y="14">{escape(panel.title)}</text>'
             )
+        for v, label in panel.ticks:
+            x = panel.x_of(v)
+            out.append(
+                f'<line class="grid" x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" '
+                f'y2="{top + row * len(bars)}" data-value="{_num(v)}"/>'
+            )
+            out.append(
+                f'<text class="tick" x="{x:.1f}" y="{top - 10}" text-anchor="middle">'
+                f"{escape(_clip(label, 16))}</text>"
+            )
+        for i, b in enumerate(bars):
+            y = top + i * row
+            primary = panel.name == "primary"
+            value = b.value if primary else b.secondary
+            if value is None:
+                if primary or b.secondary is None:
+                    out.append(
+                        f'<text class="note" x="{panel.x + 4:.1f}" y="{y + 15}">'
+                        f"{escape((b.note if primary else None) or 'not stated')}</text>"
+                    )
+                continue
+            note = b.note if primary and b.note else _num(value, 1 if primary else 2)
+            w = max(panel.x_of(value) - panel.x, 2.0)
+            css = b.css if primary else "bar-secondary"
+            out.append(
+                f'<rect class="{escape(css)}" x="{panel.x:.1f}" y="{y + 4}" width="{w:.1f}" '
+                f'height="14" rx="2"><title>{escape(b.label)}: {escape(note)}</title></rect>'
+            )
+            out.append(
+                f'<text class="value" x="{panel.x + w + 5:.1f}" y="{y + 15}">{escape(note)}</text>'
+            )
+        out.append("</g>")
     if legend:
         y = top + row * len(bars) + 14
         x = plot_x
@@ -116,3 +149,20 @@ def bar_chart(
             x += 24 + 7 * len(text_)
     out.append("</svg>")
     return Markup("".join(out))
+
+
+@dataclass
+class Panel:
+    """One measure's part of a chart: where it sits, its scale, ticks and title."""
+
+    x: float
+    width: float
+    minimum: float
+    maximum: float
+    ticks: Sequence[tuple[float, str]]
+    title: str | None
+    name: str
+
+    def x_of(self, v: float) -> float:
+        span = (self.maximum - self.minimum) or 1.0
+        return self.x + self.width * (min(max(v, self.minimum), self.maximum) - self.minimum) / span

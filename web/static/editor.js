@@ -50,6 +50,28 @@
       return defaults;
     };
 
+    // Result IRIs under the data base link to their page on this server (the same path under
+    // this server's origin), not to the public base, which may not resolve to this data; the
+    // link text stays the IRI. Other IRIs are left as they are.
+    var table = Yasgui.Yasr && Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table;
+    if (table && table.prototype.getUriLinkFromBinding) {
+      var uriLink = table.prototype.getUriLinkFromBinding;
+      table.prototype.getUriLinkFromBinding = function (binding) {
+        var html = uriLink.apply(this, arguments);
+        var local = localHref(binding.value);
+        if (local === null) return html;
+        var holder = document.createElement("template");
+        holder.innerHTML = html;
+        var a = holder.content.querySelector("a");
+        if (!a) return html;
+        a.setAttribute("href", local);
+        a.setAttribute("title", binding.value);
+        a.setAttribute("target", "_self");
+        a.removeAttribute("ref");
+        return holder.innerHTML;
+      };
+    }
+
     var instance = new Yasgui(document.getElementById("yasgui"), {
       requestConfig: {
         endpoint: endpoint,
@@ -69,6 +91,16 @@
     });
     window.competencyKgEditor = instance;
     return instance;
+  }
+
+  /* This server's address of a data IRI (the same path under this origin), or null for an
+   * IRI outside the data base, or one with a query (no page serves it). */
+  function localHref(iri) {
+    var base = config.dataBase;
+    if (!base || typeof iri !== "string" || iri.indexOf(base) !== 0) return null;
+    var rest = iri.slice(base.length);
+    if (rest.indexOf("?") !== -1) return null;
+    return new URL("/" + rest, window.location.origin).href;
   }
 
   function openExample(example) {
