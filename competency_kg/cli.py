@@ -3,11 +3,16 @@
 Each sub-command only parses its arguments and calls a plain function that tests can call
 too. Exit codes: 0 success (for ``validate``: conforms), 1 SHACL violations, 2 bad input or
 any other error — always with one clear line on standard error, never a traceback.
+
+Labels come from source documents, so what is written for a person (standard error, and the
+text/table formats) goes through :func:`~competency_kg.safe_text.for_terminal`: a terminal
+escape in a label is shown, not obeyed. Machine formats (JSON, CSV, RDF) are written exactly.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +22,7 @@ from competency_kg import __version__
 from competency_kg.config import Settings, settings
 from competency_kg.loaders import SourceError
 from competency_kg.loading import ValidationFailed, load_paths
+from competency_kg.safe_text import for_terminal, install_log_escaping
 from competency_kg.store import GraphStore, StoreError, open_store
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
@@ -33,6 +39,23 @@ class UsageError(Exception):
     """A command was given arguments it cannot use."""
 
 
+class Terminal:
+    """A text stream for people: what is written goes out through :func:`for_terminal`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(for_terminal(text))
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def _for_people(stream: TextIO) -> TextIO:
+    return stream if isinstance(stream, Terminal) else Terminal(stream)  # type: ignore[return-value]
+
+
 def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
     remote = cfg.store.startswith(("http://", "https://"))
     if read_only and not remote and not Path(cfg.store).exists():
@@ -43,6 +66,7 @@ def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
 # --------------------------------------------------------------------------- commands
 def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     paths = args.paths or ["seeds"]
+    out = _for_people(out)
     with _store(cfg) as store:
         outcomes = load_paths(
             store,
@@ -72,7 +96,7 @@ def cmd_validate(args: argparse.Namespace, cfg: Settings, out: TextIO, err: Text
     with _store(cfg, read_only=True) as store:
         report, report_graph = store_report(store, cfg.minter, source=args.source)
     if args.format == "text":
-        out.write(report.to_text())
+        _for_people(out).write(report.to_text())
     elif args.format == "json":
         out.write(report.to_json() + "\n")
     elif args.format == "csv":
@@ -95,7 +119,8 @@ def cmd_query(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     else:
         raise UsageError("give a query as an argument or with --file")
     with _store(cfg, read_only=True) as store:
-        out.write(run_query(store, text, args.format))
+        result = run_query(store, text, args.format)
+    (_for_people(out) if args.format == "table" else out).write(result)
     return EXIT_OK
 
 
@@ -125,6 +150,7 @@ def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
         statement_count,
     )
 
+    out = _for_people(out)
     with _store(cfg, read_only=True) as store:
         out.write(format_counts(class_counts(store)))
         out.write(f"\n{statement_count(store):>8}  statements (distinct triples, graphs merged)\n")
@@ -145,7 +171,7 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
         except CompareError as exc:
             raise UsageError(str(exc)) from exc
     writers = {"text": to_text, "json": lambda c: to_json(c) + "\n", "csv": to_csv}
-    out.write(writers[args.format](result))
+    (_for_people(out) if args.format == "text" else out).write(writers[args.format](result))
     return EXIT_OK
 
 
@@ -265,7 +291,8 @@ def main(
     argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
     out = out or sys.stdout
-    err = err or sys.stderr
+    err = _for_people(err or sys.stderr)
+    install_log_escaping(logging.lastResort)  # type: ignore[arg-type]  # a library's warning
     args = build_parser().parse_args(argv)
     cfg = settings(store=args.store, base_iri=args.base_iri)
     try:

@@ -37,7 +37,6 @@ serializer); never as query text.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import heapq
 import io
@@ -59,6 +58,7 @@ from rdflib.term import Node
 
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CKG, PREFIXES
+from competency_kg.safe_text import csv_text
 from competency_kg.store.dataset import query_plan
 from competency_kg.versioned_cache import VersionedCache
 
@@ -1636,14 +1636,12 @@ CSV_COLUMNS = [
 
 def to_csv(c: Comparison) -> str:
     """One row per compared item (competency, tool, certification, work activity), then the
-    similarity and the nearest occupations."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(CSV_COLUMNS)
+    similarity and the nearest occupations; formula cells neutralised (:func:`csv_text`)."""
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
     for kind in ("competency", "tool", "certification", "work_activity"):
         for status in STATUS_LABELS:
             for i in c.section(kind, status):
-                w.writerow(
+                rows.append(
                     [
                         kind,
                         status,
@@ -1658,7 +1656,7 @@ def to_csv(c: Comparison) -> str:
                         " ".join(i.sources()),
                     ]
                 )
-    w.writerow(
+    rows.append(
         [
             "similarity",
             "",
@@ -1675,7 +1673,7 @@ def to_csv(c: Comparison) -> str:
     )
     for side in SIDES:
         for n in c.nearest.get(side, []):
-            w.writerow(
+            rows.append(
                 [
                     f"nearest_{side}",
                     "",
@@ -1690,7 +1688,7 @@ def to_csv(c: Comparison) -> str:
                     "",
                 ]
             )
-    return out.getvalue()
+    return csv_text(rows)
 
 
 def to_json(c: Comparison) -> str:

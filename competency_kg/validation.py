@@ -7,8 +7,6 @@ the source) and groups them by severity, then shape, then focus node (SHACL sect
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Collection
@@ -23,6 +21,7 @@ from rdflib.term import Node
 
 from competency_kg.labels import graph_label
 from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
+from competency_kg.safe_text import csv_text
 from competency_kg.shacl_sparql import SparqlCheck, add_to_report, run_checks, split_shapes
 
 SEVERITY_ORDER = {str(SH.Violation): 0, str(SH.Warning): 1, str(SH.Info): 2}
@@ -227,13 +226,10 @@ class Report:
         )
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
+        """One row per result; formula cells neutralised (:func:`csv_text`)."""
         names = list(Result.__dataclass_fields__)
-        w = csv.DictWriter(buf, fieldnames=names, lineterminator="\n")
-        w.writeheader()
-        for r in self.results:
-            w.writerow(asdict(r))
-        return buf.getvalue()
+        rows = ([getattr(r, n) for n in names] for r in self.results)
+        return csv_text([names, *rows])
 
 
 def _focus_line(r: Result, titles: dict[str, str] | None = None) -> str:

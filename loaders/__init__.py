@@ -99,13 +99,12 @@ def is_source_folder(path: Path) -> bool:
     return looks_like_onet_release(path)
 
 
-def _refuse_deep_json(path: Path, text: str) -> None:
-    """JSON nested deeper than any document format needs is refused before it is parsed."""
-    import pyoxigraph as ox
+def _refuse_deep_json(path: Path) -> None:
+    """JSON nested deeper than any document format needs is refused before it is parsed;
+    the file is read in chunks, so the check's memory does not grow with the file."""
+    from competency_kg.loaders.rdf_file import MAX_NESTING, file_chunks, json_depth
 
-    from competency_kg.loaders.rdf_file import MAX_NESTING, nesting_depth
-
-    depth = nesting_depth(text.encode("utf-8", "surrogatepass"), ox.RdfFormat.JSON_LD)
+    depth = json_depth(file_chunks(path))
     if depth > MAX_NESTING:
         raise SourceError(
             path, None, f"JSON nested {depth} levels deep; more than {MAX_NESTING} is refused"
@@ -154,8 +153,8 @@ def read_source(
     if p.suffix.lower() in (".jsonld", ".json-ld"):
         from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
 
+        _refuse_deep_json(p)
         text = read_text(p)
-        _refuse_deep_json(p, text)
         if looks_like_ctdl(text):  # its remote CTDL context is replaced by the local copy
             return read_ctdl(p, text, minter, target, doc_iri, checksum)
     if rdf_format_for(p) is not None:
@@ -169,9 +168,11 @@ def read_source(
     if graph_iri:
         raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
 
+    with p.open("rb") as f:  # JSON is checked for depth before it is read whole
+        head = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith((b"{", b"[")):
+        _refuse_deep_json(p)
     text = read_text(p)
-    if text.lstrip().startswith(("{", "[")):
-        _refuse_deep_json(p, text)
     from competency_kg.loaders.framework_json import looks_like_framework, parse_framework
     from competency_kg.loaders.mapping import (
         cited_sources,

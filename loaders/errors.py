@@ -1,11 +1,15 @@
 """The one error every loader raises for bad input.
 
 It names the file and the place in it, so the CLI can print one clear line and exit non-zero.
+Parsers quote the bytes they stop at, so the message's control characters (a NUL, a terminal
+escape) are shown as escapes: the line stays one line, and prints as it reads.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from competency_kg.safe_text import escape_controls
 
 
 class SourceError(Exception):
@@ -14,12 +18,12 @@ class SourceError(Exception):
     def __init__(self, path: str | Path, where: str | None, message: str) -> None:
         self.path = str(path)
         self.where = where
-        self.message = message
+        self.message = escape_controls(message)
         super().__init__(str(self))
 
     def __str__(self) -> str:
         place = f" ({self.where})" if self.where else ""
-        return f"{self.path}{place}: {self.message}"
+        return escape_controls(f"{self.path}{place}: {self.message}")
 
 
 def read_text(path: str | Path) -> str:

@@ -162,7 +162,7 @@ def stats_figures(setup: Setup) -> tuple[int, dict[str, int]]:
     m = re.search(r"^\s*(\d+)\s+statements\b", out, re.M)
     assert m, out
     quads_part = out.split("quads per graph:", 1)[1]
-    quads = {g: int(n) for n, g in re.findall(r"^\s*(\d+)\s+<([^>]+)>$", quads_part, re.M)}
+    quads = {g: int(n) for n, g in re.findall(r"^\s*(\d+)\s+<([^>]+)>", quads_part, re.M)}
     return int(m.group(1)), quads
 
 

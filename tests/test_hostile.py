@@ -13,6 +13,7 @@ security headers, the read-only rule for writes, and the structured request log.
 from __future__ import annotations
 
 import concurrent.futures
+import csv
 import hashlib
 import html.parser
 import http.client
@@ -53,7 +54,14 @@ TIMEOUT = 2.0
 HOSTILE_OCCUPATION = "occupation/29-9099.01"
 OTHER_OCCUPATION = "occupation/29-1141.00"
 NURSE = FIXTURES / "framework" / "nurse-framework.json"
-PAGE_SOURCES = [HOSTILE / "pages" / "xss-framework.json", HOSTILE / "pages" / "xss-links.ttl"]
+PAGE_SOURCES = [
+    HOSTILE / "pages" / "xss-framework.json",
+    HOSTILE / "pages" / "xss-links.ttl",
+    HOSTILE / "pages" / "formula-framework.json",
+]
+FORMULA_OCCUPATION = "29-9099.02"
+#: Control characters other than line feed and tab: none may reach a terminal or a log.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 #: What must never reach a caller.
 LEAKS = ("Traceback (most recent call last)", 'File "/', "site-packages", "root:x:0:0")
 #: Markup from pages/ that would run if a page printed it as it is.
@@ -179,6 +187,15 @@ GENERATED: dict[str, Callable[[], bytes]] = {
         b'<http://example.org/s> <http://example.org/p> "a\x00b" .\n\x00\x00\n'
     ),
     "long-line.txt": lambda: b"A" * (6 * 1024 * 1024),
+    "terminal-escape.ttl": lambda: (
+        b"\x1b]52;c;cHduZWQ=\x07<http://example.org/s> <http://example.org/p> 1 .\n"
+    ),
+    "bom.ttl": lambda: b"\xef\xbb\xbf<http://example.org/s> <http://example.org/p> 1 .\n",
+    "huge-token.ttl": lambda: (
+        b"<http://example.org/s> <http://example.org/p> 1 .\n#"
+        + b"x" * (17 * 1024 * 1024)
+        + b"\n<http://example.org/s> <http://example.org/p> 2 .\n"
+    ),
     "big-literal.nt": lambda: (
         b'<http://example.org/s> <http://example.org/p> "' + b"x" * (2 * 1024 * 1024) + b'" .\n'
     ),
@@ -476,6 +493,9 @@ def _check_cli(out: CliOutcome, row_name: str, code: int, message: str | None) -
     assert out.code is not None, f"still running after {CLI_LIMIT:g} s (a hang):\n{out.stderr}"
     assert out.seconds < CLI_SECONDS, f"took {out.seconds:.0f} s:\n{out.stderr[-2000:]}"
     assert "Traceback" not in out.stderr, out.stderr
+    # Checked by making SourceError and the CLI's stream leave control characters as they
+    # are: nul-bytes.ttl and terminal-escape.ttl then fail here.
+    assert not CONTROL.search(out.stderr), f"a control character on the terminal: {out.stderr!r}"
     assert out.code == code, f"exit {out.code}, expected {code}:\n{out.stderr[-2000:]}"
     assert out.connections == 0, "the loader connected to the listener"
     if code != 0:
@@ -551,6 +571,7 @@ def test_loader_input_uploaded(row: Row, how: str, watch: Watch) -> None:
         assert reply.status in expected, (reply.status, reply.body[:500])
         assert_clean(reply)
         if reply.status == 422:
+            assert not CONTROL.search(reply.text), reply.text
             message = fragment(row.cells[2])
             assert reply.text.startswith(name), reply.text
             if message:
@@ -634,6 +655,23 @@ def _raw(head: bytes) -> Callable[[Watch], Reply | None]:
     return lambda w: raw_exchange(w.url, head)
 
 
+def _chunked(path: str, body: bytes, content_type: str) -> Callable[[Watch], Reply | None]:
+    """A POST whose body is sent ``Transfer-Encoding: chunked`` (no ``Content-Length``), over
+    a raw socket. Without the server's own reading of such bodies, the 11 MB cases were cut
+    to 10 MB and run: 200 for ``body-chunked-over-limit`` (checked by removing
+    ``_ChunkedBodies`` from ``init_security``)."""
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Content-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    size = 64 * 1024
+    chunks = b"".join(
+        b"%x\r\n" % len(body[i : i + size]) + body[i : i + size] + b"\r\n"
+        for i in range(0, len(body), size)
+    )
+    return lambda w: raw_exchange(w.url, head, chunks + b"0\r\n\r\n")
+
+
 ASK = urllib.parse.quote("ASK {}")
 SELECT_ALL = urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }")
 SPARQL_QUERY = "application/sparql-query"
@@ -676,6 +714,15 @@ REQUESTS: dict[str, Callable[[Watch], Reply | None]] = {
         + b"SELECT * WHERE { ?s "
     ),
     "body-over-limit": _post("/sparql", b"#" * (11 * 1024 * 1024), SPARQL_QUERY),
+    "body-chunked": _chunked("/sparql", b"ASK {}", SPARQL_QUERY),
+    "body-chunked-over-limit": _chunked(
+        "/sparql", b"ASK {}\n#" + b"x" * (11 * 1024 * 1024), SPARQL_QUERY
+    ),
+    "upload-chunked-over-max": _chunked(
+        "/validation?filename=big.nt", b"#" * (11 * 1024 * 1024), "application/n-triples"
+    ),
+    "static-missing": _get("/static/no-such.css", {"Accept": "text/html"}),
+    "favicon": _get("/favicon.ico"),
     "url-too-long": _get("/sparql?query=" + "a" * 9000),
     "query-nul": _get("/sparql?query=ASK%00%7B%7D"),
     "method-override": _get(f"/sparql?query={ASK}", {"X-HTTP-Method-Override": "DELETE"}),
@@ -762,7 +809,22 @@ def _redirect_stays_here(reply: Reply | None) -> None:
         assert location.startswith("/") and not location.startswith(("//", "/\\")), location
 
 
+def _plain_line(reply: Reply | None) -> None:
+    """Checked by dropping the app-wide HTTPException handler: Werkzeug's HTML page came back."""
+    assert reply is not None
+    assert reply.content_type == "text/plain" and b"<" not in reply.body, reply.body[:300]
+
+
+def _an_icon(reply: Reply | None) -> None:
+    """Checked against the old answer (204 ``text/html``)."""
+    assert reply is not None
+    assert reply.content_type in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert reply.body[:4] == b"\x00\x00\x01\x00", "not an ICO file"
+
+
 EXTRA_CHECKS: dict[str, Callable[[Reply | None], None]] = {
+    "static-missing": _plain_line,
+    "favicon": _an_icon,
     "upload-filename-traversal": _nothing_written_outside,
     "upload-multipart-traversal": _nothing_written_outside,
     "open-redirect": _redirect_stays_here,
@@ -1186,3 +1248,139 @@ def test_requests_refused_before_the_application_get_the_security_headers(
     assert reply.headers["X-Content-Type-Options"] == "nosniff"
     assert reply.headers["Content-Security-Policy"].startswith("default-src 'none'")
     assert b"<html" not in reply.body.lower()
+
+
+# --------------------------------------------------------------------------- formulas, escapes
+#: What a spreadsheet reads as a formula at the start of a cell (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+COMPARE = f"/compare?a={FORMULA_OCCUPATION}&b=29-1141.00&nearest=0"
+
+
+def _csv_cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def _assert_no_formula(cells: list[str]) -> None:
+    """No cell a spreadsheet would run, and the hostile labels are there (neutralised).
+    Checked by making ``csv_cell`` return its text as it is: every source failed."""
+    formulas = [c for c in cells if c.startswith(FORMULA_START) and not NUMBER.match(c)]
+    assert formulas == [], formulas
+    assert any(c.startswith("'=") for c in cells), "the =… labels are missing from the CSV"
+
+
+@pytest.mark.parametrize(
+    "source", ["/validation?format=csv", COMPARE + "&format=csv", "validate", "compare"]
+)
+def test_csv_cells_cannot_be_formulas(source: str, watch: Watch, store_path: Path) -> None:
+    if source.startswith("/"):
+        reply = send(watch.url, source)
+        assert reply is not None and reply.status == 200, reply and reply.body[:300]
+        assert reply.content_type == "text/csv"
+        # Checked by removing the header from web/validation.py and web/compare.py.
+        assert reply.headers["Access-Control-Allow-Origin"] == "*"
+        text = reply.text
+    else:
+        args = ["validate", "--format", "csv"]
+        if source == "compare":
+            args = ["compare", FORMULA_OCCUPATION, "29-1141.00", "--nearest", "0"]
+            args += ["--format", "csv"]
+        code, text = cli(*args, store=store_path)
+        assert code in (0, 1), text
+    _assert_no_formula(_csv_cells(text))
+
+
+def test_sparql_csv_results_stay_exact(watch: Watch, store_path: Path) -> None:
+    """SPARQL CSV results follow the SPARQL 1.1 CSV format to the letter: a label starting
+    with ``=`` is given as it is (the README says so)."""
+    query = (
+        "SELECT ?title WHERE { <" + BASE + "occupation/" + FORMULA_OCCUPATION + "> "
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?title }"
+    )
+    reply = watch.server.get(params={"query": query}, headers={"Accept": "text/csv"})
+    assert reply.status == 200
+    code, out = cli("query", query, "--format", "csv", store=store_path)
+    assert code == 0, out
+    for text in (reply.text, out):
+        assert any(c.startswith("=HYPERLINK(") for c in _csv_cells(text)), text
+
+
+VIOLATING_TURTLE = """@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+<https://w3id.org/competency-kg/occupation/99-0000.00> a ckg:Occupation ;
+  <http://www.w3.org/2004/02/skos/core#prefLabel> "Escaping \x1b]52;c;cHduZWQ=\x07 here"@en ;
+  ckg:jobZone "nine" .
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["compare", FORMULA_OCCUPATION, "29-1141.00", "--nearest", "0"],
+        ["query", "SELECT ?l WHERE { ?s <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }"],
+        ["validate"],
+        ["load", "escape-in-label.ttl"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_terminal_output_shows_escapes(args: list[str], store_path: Path, scratch: Path) -> None:
+    """The command as a user runs it: an OSC 52 escape (clipboard write) or a BEL in a label
+    is printed as ``\\x1b``/``\\x07``, never sent to the terminal. Checked by making
+    ``for_terminal`` return its text as it is: compare, query and load failed (validate's
+    text shows no labels with escapes: it is the control for a clean run)."""
+    store = store_path
+    if args[0] == "load":  # refused (violations): the report names the occupation by label
+        work = scratch / f"terminal-{uuid.uuid4().hex[:8]}"
+        shutil.copytree(store_path, work / "store")
+        store = work / "store"
+        args = ["load", str(work / args[1])]
+        (work / args[1]).write_text(VIOLATING_TURTLE, encoding="utf-8")
+    exe = Path(sys.executable).with_name("competency-kg")
+    done = subprocess.run(
+        [str(exe), "--store", str(store), *args], capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode in (0, 1), done.stderr
+    shown = (done.stdout + done.stderr).decode("utf-8")
+    assert not CONTROL.search(shown), f"a control character reaches the terminal: {shown!r}"
+    if args[0] != "validate":
+        assert "\\x1b]52;c;cHduZWQ=\\x07" in shown, shown[-2000:]
+
+
+def test_machine_formats_keep_control_characters(store_path: Path) -> None:
+    """JSON stays exact: the label's ESC is in the data (as JSON's own ``\\u001b``)."""
+    code, out = cli(
+        "compare",
+        FORMULA_OCCUPATION,
+        "29-1141.00",
+        "--nearest",
+        "0",
+        "--format",
+        "json",
+        store=store_path,
+    )
+    assert code == 0, out
+    json.loads(out)
+    assert "\\u001b]52;c;cHduZWQ=\\u0007" in out, "the label's escape is not in the data"
+
+
+def test_log_lines_cannot_be_forged(watch: Watch) -> None:
+    """A newline sent to any endpoint never starts a line of the server's log: the library
+    warning rdflib writes for ``/validation?source=``, the request line, Flask's own lines.
+    Checked by removing the root handler of ``_setup_logging``: the forged line appeared."""
+    marker = uuid.uuid4().hex[:10]
+    forged = urllib.parse.quote(f"\n[INFO] forged {marker}", safe="")
+    for path in (
+        f"/validation?source=x{forged}&format=json",
+        f"/validation?focus=x{forged}",
+        f"/compare?a=x{forged}&b=y&format=json",
+        f"/describe?iri=x{forged}",
+        f"/search?q=x{forged}",
+        f"/x{forged}",
+        f"/sparql?query=ASK%7B%3Cx{forged}%3E%20%3Fp%20%3Fo%7D",
+    ):
+        assert send(watch.url, path) is not None
+    escaped = _log_lines(watch.server, f"\\n[INFO] forged {marker}", 2)
+    # The control: the value reached the log (rdflib's warning, the request line), escaped.
+    assert any("[WARNING]" in line for line in escaped), escaped
+    assert any(" request " in line for line in escaped), escaped
+    lines = watch.server.log().splitlines()
+    assert not [line for line in lines if line.startswith("[INFO] forged")], escaped

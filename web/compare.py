@@ -160,6 +160,8 @@ def _wanted() -> str:
 def _respond(body: bytes | str, mime: str, status: int = 200, **headers: str) -> Response:
     resp = Response(body, status=status, content_type=CONTENT_TYPES.get(mime, mime))
     resp.headers["Vary"] = "Accept"
+    if not mime.startswith("text/html"):  # data for any site's scripts, as from /sparql
+        resp.headers["Access-Control-Allow-Origin"] = "*"
     for k, v in headers.items():
         resp.headers[k.replace("_", "-")] = v
     return resp

@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from importlib.resources import files
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, redirect, render_template, request
@@ -238,8 +239,9 @@ def resource(path: str) -> Response:
 
 @bp.route("/favicon.ico", methods=["GET", "HEAD"])
 def favicon() -> Response:
-    """No icon: an empty answer (not a 404 in every browser's console)."""
-    resp = Response(status=204)
+    """The site's icon (16×16, in ``static/``), so browsers find one where they look."""
+    data = files("competency_kg.web").joinpath("static/favicon.ico").read_bytes()
+    resp = Response(data, content_type="image/vnd.microsoft.icon")
     resp.headers["Cache-Control"] = "public, max-age=86400"
     return resp
 

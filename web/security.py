@@ -3,7 +3,8 @@ clean errors, and one structured log line per request.
 
 :func:`init_security` (called once by ``create_app``) registers, application-wide:
 
-- **Limits** (besides ``MAX_CONTENT_LENGTH``, 10 MB): a query string over
+- **Limits** (besides ``MAX_CONTENT_LENGTH``, 10 MB, which holds for a chunked body too:
+  :class:`_ChunkedBodies`): a query string over
   :data:`MAX_QUERY_STRING` bytes gets 414 (send long SPARQL by POST), request headers over
   :data:`MAX_HEADER_BYTES` in all get 431; a SPARQL form body (``POST /sparql``,
   ``application/x-www-form-urlencoded``) that is not UTF-8 gets 400 rather than being read
@@ -22,20 +23,23 @@ clean errors, and one structured log line per request.
   Protocol path such as ``/data?graph=…``) gets 405 with a one-line reason and ``Allow``.
 - **Redirects stay on this site**: a ``Location`` that starts with ``//`` (or ``/\\``), which a
   browser reads as another host, loses the extra slashes.
-- **Clean errors**: an unexpected exception is answered with one line of text (500) and its
+- **Clean errors**: an HTTP error no view answers itself is one line of text (never
+  Werkzeug's HTML page); an unexpected exception is answered with one line of text (500) and its
   traceback goes to the log only (Flask logs it); a store that cannot be reached
   (``StoreError``, or a query error a page did not handle) is a 503 with ``Retry-After``.
 - **Request log**: one line per request on standard error, ``key=value`` pairs:
   ``method path status duration_ms bytes``, and for SPARQL the query form and the first
   12 hex digits of the query's SHA-256 (never the query itself), and ``outcome="killed
   after N s"`` when a query ran out of time. Values with spaces, quotes or control characters
-  are JSON-quoted, so a request cannot forge a log line. Level from
-  ``COMPETENCY_KG_LOG_LEVEL`` (default ``info``).
+  are JSON-quoted, and every logger's records (a library's too) go through one handler at
+  the root that escapes control characters, so a request cannot forge a log line. Level
+  from ``COMPETENCY_KG_LOG_LEVEL`` (default ``info``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -46,7 +50,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
-from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from flask import logging as flask_logging
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestEntityTooLarge,
+)
 
 from competency_kg.query_pool import (
     PoolBusy,
@@ -55,6 +66,7 @@ from competency_kg.query_pool import (
     StoreUnavailable,
     inspect_query,
 )
+from competency_kg.safe_text import EscapingFormatter, install_log_escaping
 from competency_kg.store import StoreError
 
 #: Longest query string accepted (gunicorn caps the whole request line at 8190 bytes too).
@@ -112,31 +124,76 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 
 def _setup_logging() -> None:
-    """Give the package's loggers (the request log, the query pool's warnings) one handler
-    on standard error, with gunicorn's line format; once per process."""
-    package = logging.getLogger("competency_kg")
-    if any(isinstance(h, _StderrHandler) for h in package.handlers):
+    """One handler on standard error, at the root, with gunicorn's line format and an
+    :class:`~competency_kg.safe_text.EscapingFormatter`: every logger's records (the request
+    log, the query pool's, Flask's, a library's warning quoting a request's value) are one
+    line each, their control characters escaped, so no request can forge a line. The
+    package's loggers log at ``COMPETENCY_KG_LOG_LEVEL``; others at the root's level
+    (warnings). Once per process."""
+    root = logging.getLogger()
+    if any(isinstance(h, _StderrHandler) for h in root.handlers):
         return
     handler = _StderrHandler()
     handler.setFormatter(
-        logging.Formatter(
+        EscapingFormatter(
             "[%(asctime)s] [%(process)d] [%(levelname)s] %(message)s", "%Y-%m-%d %H:%M:%S %z"
         )
     )
-    package.addHandler(handler)
+    root.addHandler(handler)
+    install_log_escaping(logging.lastResort)  # type: ignore[arg-type]
+    package = logging.getLogger("competency_kg")
     if package.level == logging.NOTSET:
         level = os.environ.get("COMPETENCY_KG_LOG_LEVEL", "info").upper()
         package.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
 
 
+#: Set in the WSGI environment when a chunked body was over the limit.
+_TOO_LARGE = "competency_kg.body_too_large"
+
+
+class _ChunkedBodies:
+    """WSGI middleware: a body sent without ``Content-Length`` (``Transfer-Encoding:
+    chunked``) is read here, up to ``MAX_CONTENT_LENGTH`` + 1 byte, and handed on with its
+    length, so every limit (the 10 MB of a request, the upload check's 5 MB) holds for it as
+    for a declared length. Werkzeug alone reads such a body up to the limit and stops there
+    without noticing that more follows: the request ran on its first 10 MB. Over the limit,
+    :func:`_start` answers 413."""
+
+    def __init__(self, wsgi_app: Any, app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        limit = self.app.config.get("MAX_CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if limit is not None and chunked:
+            stream = environ["wsgi.input"]
+            body = bytearray()
+            while len(body) <= limit:
+                chunk = stream.read(min(1 << 16, limit + 1 - len(body)))
+                if not chunk:
+                    break
+                body += chunk
+            if len(body) > limit:
+                environ[_TOO_LARGE] = True
+                body = bytearray()
+            environ["wsgi.input"] = io.BytesIO(bytes(body))
+            environ["CONTENT_LENGTH"] = str(len(body))
+            del environ["HTTP_TRANSFER_ENCODING"]
+        return self.wsgi_app(environ, start_response)
+
+
 def init_security(app: Flask) -> None:
     """Register the limits, headers, write refusal, error answers and request log."""
     _setup_logging()
+    app.wsgi_app = _ChunkedBodies(app.wsgi_app, app)  # type: ignore[method-assign]
+    app.logger.removeHandler(flask_logging.default_handler)  # the root's handler escapes
     app.before_request(_start)
     app.after_request(_finish)
     app.register_error_handler(StoreError, _store_unavailable)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(InternalServerError, _internal_error)
+    app.register_error_handler(HTTPException, _http_error)
     from competency_kg.web.app import state
 
     _watch_timeouts(state(app).executor)
@@ -175,6 +232,17 @@ def _query_error(exc: QueryError) -> Response:
     return _plain(500, "the query could not be answered (it has been logged)")
 
 
+def _http_error(exc: HTTPException) -> Response:
+    """Any HTTP error no view answered itself (a missing static file, a body over the limit):
+    one line of text, not Werkzeug's HTML page; its headers (``Allow``…) kept."""
+    if exc.response is not None:
+        return exc.response  # type: ignore[return-value]
+    if isinstance(exc, InternalServerError):
+        return _internal_error(exc)
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    return _plain(exc.code or 500, exc.description or exc.name, headers)
+
+
 def _internal_error(_exc: InternalServerError) -> Response:
     # Flask has already logged the traceback (app.log_exception, to standard error).
     return _plain(500, "internal error while answering the request (it has been logged)")
@@ -183,6 +251,8 @@ def _internal_error(_exc: InternalServerError) -> Response:
 # --------------------------------------------------------------------------- requests
 def _start() -> Response | None:
     g.ckg_started = time.monotonic()
+    if request.environ.get(_TOO_LARGE):
+        raise RequestEntityTooLarge()
     if len(request.query_string) > MAX_QUERY_STRING:
         return _plain(
             414,

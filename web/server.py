@@ -23,12 +23,14 @@ from gunicorn.glogging import Logger
 
 from competency_kg.config import Settings
 from competency_kg.query_pool import DEFAULT_TIMEOUT, QueryPool
+from competency_kg.safe_text import install_log_escaping
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
 
 class _StderrLogger(Logger):
-    """gunicorn's logger, with the access log on standard error too (gunicorn uses stdout)."""
+    """gunicorn's logger, with the access log on standard error too (gunicorn uses stdout),
+    and control characters escaped in both logs (a bad request line is quoted in them)."""
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
@@ -36,6 +38,8 @@ class _StderrLogger(Logger):
             self._set_handler(
                 self.access_log, "-", logging.Formatter(self.access_fmt), stream=sys.stderr
             )
+        for handler in (*self.error_log.handlers, *self.access_log.handlers):
+            install_log_escaping(handler)
 
 
 def _write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:

@@ -40,6 +40,7 @@ from competency_kg.iris import safe_segment
 from competency_kg.loaders import SourceError, read_source
 from competency_kg.namespaces import CKG, DCTERMS, PREFIXES, SH
 from competency_kg.reporting import VALIDATION_LOCK, assemble, focus_badges
+from competency_kg.safe_text import escape_controls
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.validation import (
     CorrectionInfo,
@@ -406,6 +407,8 @@ def _respond(
     if download:
         resp.headers["Content-Disposition"] = f'attachment; filename="{download}"'
     resp.headers["Vary"] = "Accept"
+    if mime != "text/html":  # data for any site's scripts, as from /sparql
+        resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
 
 
@@ -568,7 +571,7 @@ def check_file(name: str, data: bytes) -> tuple[Report, Graph, Upload]:
         except SourceError as exc:
             place = f" ({exc.where})" if exc.where else ""
             message = exc.message.replace(str(path), name).replace(tmp, "")
-            raise HttpError(422, f"{name}{place}: {message}") from exc
+            raise HttpError(422, escape_controls(f"{name}{place}: {message}")) from exc
         try:
             upload.loader = src.loader
             if src.bulk is not None:
