@@ -10,8 +10,8 @@ start makes the tests that need it fail with the server's log: nothing is skippe
   Virtuoso's result cap with small data. A fresh database has the user ``dba`` with the
   password ``dba``: the tests use it, over the digest-authenticated ``/sparql-auth``. These
   credentials exist only in that throw-away database, listening on loopback.
-* Oxigraph server (PyPI ``oxigraph``): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT
-  --union-default-graph``.
+* Oxigraph server (PyPI ``oxigraph``): ``oxigraph serve --location DIR --bind 127.0.0.1:PORT``
+  (the remote store sends every query with its dataset: no ``--union-default-graph``).
 """
 
 from __future__ import annotations
@@ -149,7 +149,6 @@ def start_oxigraph(folder: Path) -> Server:
                 str(folder / "data"),
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--union-default-graph",
             ],
             cwd=folder,
             stdout=out,

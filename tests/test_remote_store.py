@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -492,6 +494,63 @@ def test_store_url_convention() -> None:
     assert (e.query, e.update, e.user) == ("http://h/sparql?x=1", "http://h/up", "me")
     with pytest.raises(StoreError):
         parse_store_url("ftp://h/sparql", env)
+
+
+# --------------------------------------------------------------------------- a set, not a bag
+SET_GRAPHS = ("urn:x-test:set:g1", "urn:x-test:set:g2")
+SET_COUNT = (
+    "SELECT (COUNT(*) AS ?n) (SUM(?o) AS ?sum) {} WHERE {{ <urn:x-test:s> <urn:x-test:p> ?o }}"
+)
+
+
+def _raw_count(server: Server, query: str) -> tuple[int, int]:
+    """What the server itself answers, bypassing this project (its public query endpoint)."""
+    endpoint = server.public_url + ("/query" if "oxigraph" in server.name.lower() else "")
+    body = urllib.parse.urlencode({"query": query}).encode()
+    request = urllib.request.Request(
+        endpoint, data=body, headers={"Accept": "application/sparql-results+json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        [row] = json.load(response)["results"]["bindings"]
+    return int(row["n"]["value"]), int(row["sum"]["value"])
+
+
+@pytest.mark.parametrize("server_name", ["virtuoso", "oxigraph_server"])
+def test_remote_default_graph_is_a_set(
+    server_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Oxigraph #1919's reproduction on each server: ``<s> <p> 10`` in two graphs.
+
+    The servers themselves answer a bag for ``FROM g1 FROM g2`` (COUNT 2, SUM 20: Oxigraph
+    #1919, Virtuoso #1406); through this project's remote store the default graph is the merge
+    (COUNT 1, SUM 10), a ``FROM`` of every source graph reads the merge too, and a ``FROM`` of
+    some of them is refused with a message rather than answered wrongly. (Checked to fail: with
+    ``RemoteStore._dataset`` sending the source graphs as the default graph, COUNT is 2.)
+    """
+    server: Server = request.getfixturevalue(server_name)
+    file = tmp_path / "shared.ttl"
+    file.write_text("<urn:x-test:s> <urn:x-test:p> 10 .\n", encoding="utf-8")
+    for graph in SET_GRAPHS:
+        done = run_cli("load", "--graph", graph, str(file), store=server.url)  # type: ignore[arg-type]
+        assert done.returncode == 0, done.stderr
+    store = open_store(server.url)
+    try:
+        from_both = "".join(f"FROM <{g}> " for g in SET_GRAPHS)
+        assert _raw_count(server, SET_COUNT.format(from_both)) == (2, 20)  # the server's bag
+        [row] = store.select(SET_COUNT.format(""))
+        assert (int(row["n"]), int(row["sum"])) == (1, 10)
+        done = run_cli("query", "--format", "csv", SET_COUNT.format(""), store=server.url)  # type: ignore[arg-type]
+        assert done.returncode == 0 and done.stdout.splitlines()[1:] == ["1,10"], done.stderr
+        every = "".join(f"FROM <{g}> " for g in store.graph_names())
+        [row] = store.select(SET_COUNT.format(every))
+        assert (int(row["n"]), int(row["sum"])) == (1, 10)
+        with pytest.raises(ValueError, match="cannot be evaluated as a set"):
+            store.select(SET_COUNT.format(from_both))
+        rows = store.select("SELECT ?g WHERE { GRAPH ?g { <urn:x-test:s> ?p ?o } }")
+        assert sorted(str(r["g"]) for r in rows) == list(SET_GRAPHS)
+    finally:
+        store.replace_graphs([GraphReplacement(URIRef(g), None) for g in SET_GRAPHS])
+        store.close()
 
 
 # --------------------------------------------------------------------------- example queries

@@ -5,8 +5,8 @@
 - ``GET ?query=…``, ``POST`` ``application/x-www-form-urlencoded`` (``query=…``) and ``POST``
   ``application/sparql-query`` (the query as the body, UTF-8);
 - ``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset, replacing the
-  query's own ``FROM``/``FROM NAMED`` (§2.1.4); without either, the default graph is the union
-  of all named graphs;
+  query's own ``FROM``/``FROM NAMED`` (§2.1.4); without either, the default graph is the RDF
+  merge of all named graphs, a set (SPARQL 1.1 Query §13.1; ``competency_kg.store.merge``);
 - results in the format the ``Accept`` header prefers (q-values honoured; ties go to the order
   below), or the one a ``format=``/``output=`` parameter names (``json``, ``xml``, ``csv``,
   ``tsv``, ``turtle``, ``ntriples``, ``jsonld``, ``rdfxml`` or a media type):
@@ -393,7 +393,8 @@ def service_description(endpoint_url: str) -> Graph:
     g.add((dataset, RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default_graph))
     g.add((default_graph, RDF.type, SD.Graph))
-    g.add((default_graph, RDFS.comment, Literal("the union of all named graphs", lang="en")))
+    merge = "the RDF merge of all named graphs: each distinct triple once"
+    g.add((default_graph, RDFS.comment, Literal(merge, lang="en")))
     for name in _named_graphs():
         ng = BNode()
         g.add((dataset, SD.namedGraph, ng))

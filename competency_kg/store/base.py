@@ -64,7 +64,8 @@ RESULTS_JSON = "application/sparql-results+json"
 class GraphStore(ABC):
     """A quad store with named graphs, queried in SPARQL 1.1.
 
-    In queries the default graph is the union of all named graphs, so analysts need not know
+    In queries the default graph is the RDF merge of all named graphs (a set: each distinct
+    triple once, see :mod:`competency_kg.store.merge`), so analysts need not know
     which source a fact came from; ``GRAPH`` still reaches each source's own graph.
     """
 
@@ -112,7 +113,7 @@ class GraphStore(ABC):
         SELECT/ASK results come as ``results_mime``, CONSTRUCT/DESCRIBE as ``graph_mime``.
         ``default_graphs``/``named_graphs`` restrict the dataset as the SPARQL 1.1 Protocol's
         ``default-graph-uri``/``named-graph-uri`` do (section 2.1.4); without them the default
-        graph is the union of all named graphs.
+        graph is the merge of all named graphs.
         """
 
     @abstractmethod

@@ -27,13 +27,20 @@ never appear in messages. A query string on the URL is kept for queries (sent by
 What the servers must be set up to do
 -------------------------------------
 
-* **Oxigraph server**: start it with ``--union-default-graph`` (``oxigraph serve --location DIR
-  --bind 127.0.0.1:7878 --union-default-graph``) so that, as in the embedded store, the default
-  graph of a query is the union of all named graphs.
-* **Virtuoso**: the default graph of a query without ``FROM`` is already the union of all
-  graphs, Virtuoso's own included (``virtrdf#``, ``ldp#``, ``http://localhost:8890/sparql``,
-  ``…/DAV/``). To keep those out, a query without ``FROM`` is sent with the store's graphs as
-  its ``default-graph-uri``/``named-graph-uri`` (one extra graph-listing request per query);
+* **Oxigraph server**: ``oxigraph serve --location DIR --bind 127.0.0.1:7878``. (No need for
+  ``--union-default-graph``: every query is sent with its dataset, below; with that flag the
+  server also ignores a query's ``FROM``.)
+* **Both**: a query without ``FROM`` is sent with the store's merge graph
+  (``urn:x-competency-kg:merged``, the RDF merge of the source graphs, kept in step by every
+  write: :mod:`competency_kg.store.merge`) as its ``default-graph-uri`` and the source graphs as
+  its ``named-graph-uri``, so a triple two sources state matches once; both servers would
+  otherwise match it once per graph (Oxigraph #1919, Virtuoso #1406). A ``FROM`` of several
+  graphs is answered from the merge when it names every source graph and refused otherwise. The
+  graph list is read at most every 2 s (one extra request).
+* **Virtuoso**: the default graph of a query without ``FROM`` is the union of all graphs,
+  Virtuoso's own included (``virtrdf#``, ``ldp#``, ``http://localhost:8890/sparql``,
+  ``…/DAV/``): the dataset sent with every query keeps those out too; it adds a query's own
+  ``FROM`` to a protocol dataset instead of replacing it, so those are taken out of the text.
   Virtuoso's ``input:default-graph-exclude`` pragmas cannot do it (in 7.2 they make ``COUNT``
   over ``GRAPH <g>`` answer 1 and do not exclude from ``GRAPH ?g``). Its trailing ``VALUES``
   only works in a ``SELECT`` projecting every bound variable, so ``bindings`` go in a
