@@ -123,40 +123,39 @@ def closure(onto: Graph) -> Closure:
     )
 
 
-def _iris(terms: Iterable[URIRef]) -> str:
-    return " ".join(f"<{t}>" for t in sorted(terms))
-
-
 def entailment_queries(rules: Closure, graphs: list[URIRef]) -> list[tuple[URIRef, str]]:
     """One CONSTRUCT per entailed class or property: (term, query).
 
     Each reads the statements of ``graphs`` and leaves out what any of them states already;
     ``DISTINCT`` makes every triple come once, and two queries never make the same triple (they
     differ in the class or the property), so the result lines are the graph's triples.
+
+    Written for the engine's indexes: one pattern per subterm with the term as a constant (a
+    ``VALUES`` list of terms made Oxigraph scan every quad: 28 s on the O*NET release where
+    this takes 0.1 s), and ``MINUS`` for what is stated (a hash join, where ``FILTER NOT
+    EXISTS`` probed row by row: 2–3× slower).
     """
-    gs = _iris(graphs)
-    plain = "FILTER(!isBlank(?s) && !isBlank(?o))"
+    within = "FILTER(?g IN (" + ", ".join(f"<{g}>" for g in graphs) + "))"
+    stated = within.replace("?g", "?h")
     out: list[tuple[URIRef, str]] = []
     for cls, subs in sorted(rules.classes.items()):
+        union = " UNION ".join(f"{{ GRAPH ?g {{ ?s a <{c}> }} }}" for c in sorted(subs))
         out.append(
             (
                 cls,
                 f"CONSTRUCT {{ ?s a <{cls}> }} WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ "
-                f"VALUES ?g {{ {gs} }} VALUES ?c {{ {_iris(subs)} }} GRAPH ?g {{ ?s a ?c }} "
-                "FILTER(!isBlank(?s)) "
-                f"FILTER NOT EXISTS {{ VALUES ?h {{ {gs} }} GRAPH ?h {{ ?s a <{cls}> }} }} "
-                "} } }",
+                f"{union} {within} FILTER(!isBlank(?s)) "
+                f"MINUS {{ GRAPH ?h {{ ?s a <{cls}> }} {stated} }} }} }} }}",
             )
         )
     for prop, subs in sorted(rules.properties.items()):
+        union = " UNION ".join(f"{{ GRAPH ?g {{ ?s <{p}> ?o }} }}" for p in sorted(subs))
         out.append(
             (
                 prop,
                 f"CONSTRUCT {{ ?s <{prop}> ?o }} WHERE {{ {{ SELECT DISTINCT ?s ?o WHERE {{ "
-                f"VALUES ?g {{ {gs} }} VALUES ?p {{ {_iris(subs)} }} GRAPH ?g {{ ?s ?p ?o }} "
-                f"{plain} "
-                f"FILTER NOT EXISTS {{ VALUES ?h {{ {gs} }} GRAPH ?h {{ ?s <{prop}> ?o }} }} "
-                "} } }",
+                f"{union} {within} FILTER(!isBlank(?s) && !isBlank(?o)) "
+                f"MINUS {{ GRAPH ?h {{ ?s <{prop}> ?o }} {stated} }} }} }} }}",
             )
         )
     return out

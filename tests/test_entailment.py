@@ -88,7 +88,7 @@ def test_aligned_vocabularies_count_what_the_ckg_terms_say(seeds: Path) -> None:
 
 def test_graph_names_the_entailed_graph_and_sources_keep_their_own(seeds: Path) -> None:
     """Checked: with the entailed triples written into the metadata graph instead, the first
-    assertion fails; without FILTER NOT EXISTS in the queries, the restated one does."""
+    assertion fails; without the MINUS in the queries, the restated one does."""
     graphs = rows(seeds, f"SELECT ?g WHERE {{ GRAPH ?g {{ <{OCCUPATION}> a schema:Occupation }} }}")
     assert [r["g"] for r in graphs] == [ENTAILED]
     stated = rows(seeds, f"SELECT ?g WHERE {{ GRAPH ?g {{ <{OCCUPATION}> a ckg:Occupation }} }}")
