@@ -114,6 +114,10 @@ class Minter:
         """The named graph of links across sources (``competency_kg.linking``)."""
         return self._iri("graph", "links")
 
+    def entailed_graph(self) -> URIRef:
+        """The named graph of what the ontology's alignments entail (``entailment.py``)."""
+        return self._iri("graph", "entailed")
+
     # per-occupation resources
     @staticmethod
     def under(parent: URIRef, *segments: str) -> URIRef:

@@ -270,9 +270,11 @@ def load_paths(
     descriptions.append(_stale_corrections(store, minter, fixes, outcomes, say))
     store.replace_graphs(replacements, descriptions)
     say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
+    from competency_kg.entailment import refresh_entailed
     from competency_kg.linking import refresh_links
 
     refresh_links(store, minter, say)
+    refresh_entailed(store, minter, say)  # after the links: it reads them too
     store.optimize()
     return outcomes
 

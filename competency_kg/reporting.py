@@ -14,6 +14,9 @@ what it changed:
   graphs. Only results about the graph's own resources (the subjects of its triples) are kept;
   a resource several graphs describe is reported once, naming them all. Statements *pointing
   at* a graph's resources from other graphs are not fetched (a shared scale can have millions).
+- **Entailed statements** (``{base}graph/entailed``, :mod:`competency_kg.entailment`) are
+  neither checked nor taken as context: they only restate the sources' own statements in the
+  vocabularies the ontology aligns to, and the shapes are written for what sources state.
 - **Bulk sources** (an O*NET release: loader ``onet-…``, or any graph over
   :data:`BULK_TRIPLES` triples) are not re-validated: pySHACL over millions of triples takes
   hours. Their load already ran the checks that scale (``loaders/onet.py``: row checks over
@@ -128,6 +131,8 @@ class StoreState:
     curation_of: dict[str, str]  # source graph → its curation graph
     fingerprints: dict[str, tuple[object, ...]]  # every named graph but the metadata graph
     last_load: str | None = None
+    #: graphs neither checked nor read as context (the entailed graph)
+    derived: frozenset[str] = frozenset()
 
 
 def store_id(store: GraphStore) -> str:
@@ -159,7 +164,8 @@ _DOCUMENT_KEYS = {
 def read_state(store: GraphStore, minter: Minter) -> StoreState:
     """The graphs in the store, what the metadata graph says of them, their fingerprints."""
     meta = str(minter.metadata_graph())
-    names = [str(n) for n in store.graph_names() if str(n) != meta]
+    derived = frozenset({str(minter.entailed_graph())})
+    names = [str(n) for n in store.graph_names() if str(n) != meta and str(n) not in derived]
     # Two flat queries rather than one with nested OPTIONALs, which Virtuoso's cost estimator
     # refuses ("estimated execution time -165675008 sec exceeds the limit").
     sources = f"?g a ?type . FILTER (?type IN (<{CKG.SourceGraph}>, <{VOID.Linkset}>))"
@@ -215,7 +221,7 @@ def read_state(store: GraphStore, minter: Minter) -> StoreState:
             info = GraphInfo(iri=name, kind="other", triples=n)
             fingerprints[name] = (n,)
         graphs[name] = info
-    return StoreState(meta, graphs, curation_of, fingerprints, last_load)
+    return StoreState(meta, graphs, curation_of, fingerprints, last_load, derived)
 
 
 def _bounded_count(store: GraphStore, name: str) -> int:
@@ -333,7 +339,7 @@ def _fetch(
 
 def _context(store: GraphStore, state: StoreState, graph: str, nodes: Iterable[str]) -> _Context:
     """What the other graphs say about ``nodes`` and about what that points to."""
-    exclude = {graph, state.metadata}
+    exclude = {graph, state.metadata, *state.derived}
     if graph in state.curation_of:
         exclude.add(state.curation_of[graph])
     nodes = set(nodes)

@@ -567,6 +567,21 @@ def test_pages_name_sources_by_title_and_credit_what_each_states(browse_server: 
     assert g.value(URIRef(BASE), DCT.license) is None
 
 
+def test_void_and_home_name_the_entailed_graph_as_derived(browse_server: Server) -> None:
+    """Checked: with the "entailed" kind left out of web/describe.py, VoID shows it as a plain
+    subset (no prov:wasDerivedFrom) and the home page as a source, and this fails."""
+    entailed = URIRef(BASE + "graph/entailed")
+    g = parse(get(browse_server, "/.well-known/void", "text/turtle").body, "text/turtle")
+    assert entailed in set(g.objects(URIRef(BASE), VOID.subset))
+    derived = set(g.objects(entailed, PROV.wasDerivedFrom))
+    assert URIRef("https://w3id.org/competency-kg/ontology") in derived
+    assert URIRef(BASE + "graph/onet-27.0") in derived
+    assert int(g.value(entailed, VOID.triples)) > 0
+    home = get(browse_server, "/", "text/html").text
+    row = home.split('href="/graph/entailed"', 1)[1].split("</tr>", 1)[0]
+    assert "not a source" in row
+
+
 def test_void_describes_dataset_and_dumps(browse_server: Server, browse_store):
     r = get(browse_server, "/.well-known/void", None)
     assert r.status == 200 and r.content_type == "text/turtle"

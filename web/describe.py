@@ -863,7 +863,7 @@ class Source:
     publisher: str | None = None
     version: str | None = None
     description: str | None = None
-    kind: str = "source"  # "source", "links", "metadata", "curation", "other"
+    kind: str = "source"  # "source", "links", "entailed", "metadata", "curation", "other"
     document: str | None = None  # the source document's IRI
     number: int = 0  # its footnote number on a page
     cites: list[Cited] = field(default_factory=list)  # the sources the document names
@@ -938,6 +938,8 @@ def read_sources(reader: Reader, base: str) -> dict[str, Source]:
             src.kind, src.title = "metadata", src.title or "Metadata of the sources"
         elif g == iri_term(base + "graph/links"):
             src.kind = "links"
+        elif g == iri_term(base + "graph/entailed"):
+            src.kind = "entailed"  # competency_kg/entailment.py: derived, not a source
         elif iri_value(g).startswith(base + "graph/curation/"):
             src.kind = "curation"
         elif not f:

@@ -33,7 +33,7 @@ from flask import Blueprint, Response, send_file
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
-from competency_kg.namespaces import CC, CKG, PREFIXES
+from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import QueryError
 from competency_kg.stats import graph_counts, statement_count
 from competency_kg.store import open_store
@@ -316,7 +316,8 @@ def void_graph(reader: Reader) -> Graph:
             Literal(
                 "A linked-data knowledge graph of occupations and the competencies they "
                 "demand: one named graph per source document, each with its licence and "
-                "attribution, and a graph of links across the sources.",
+                "attribution, a graph of links across the sources, and a graph of what the "
+                "ontology's alignments entail from them (not a source).",
                 lang="en",
             ),
         )
@@ -371,6 +372,11 @@ def void_graph(reader: Reader) -> Graph:
             g.add((sub, CKG.checksum, Literal(src.checksum)))
         if src.generated:
             g.add((sub, PROV.generatedAtTime, Literal(src.generated, datatype=XSD.dateTime)))
+        if src.kind == "entailed":  # derived from the sources by the ontology's axioms
+            g.add((sub, PROV.wasDerivedFrom, URIRef(ONTOLOGY_IRI)))
+            for other, o in sorted(sources.items()):
+                if o.kind in ("source", "curation", "links"):
+                    g.add((sub, PROV.wasDerivedFrom, URIRef(other)))
         if src.kind == "links":
             g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "exactMatch")))
             g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "closeMatch")))
