@@ -142,6 +142,18 @@ class NotAcceptable(QueryError):
         self.kind = kind
 
 
+class QueryMemoryExceeded(QueryError):
+    """The query's worker reached its memory ceiling and was stopped (503, like a timeout)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the query reached the {human_bytes(limit)} memory limit of a query worker and was "
+            "cancelled; narrow it (LIMIT, fewer variables to sort, more specific patterns) "
+            "and try again"
+        )
+        self.limit = limit
+
+
 class QueryFailed(QueryError):
     """The engine failed while evaluating the query, or its worker died."""
 
@@ -159,6 +171,20 @@ def human_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``"1073741824"``, ``"512M"``, ``"2G"`` or ``"1.5GB"`` (powers of
+    1024), for the memory-limit option and its environment variable.
+
+    >>> parse_size("512M"), parse_size("2g"), parse_size("1.5GB"), parse_size("4096")
+    (536870912, 2147483648, 1610612736, 4096)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*", text, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (bytes, or a number with K, M, G or T)")
+    scale = 1 << (10 * " kmgt".index(m.group(2).lower() or " "))
+    return int(float(m.group(1)) * scale)
 
 
 # --------------------------------------------------------------------------- query inspection
@@ -524,7 +550,7 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     """Run ``job`` on a ``pyoxigraph.Store``: a reply tuple and the serialized bytes (or None).
 
     Replies: ``("ok", kind, mime)``, ``("syntax", msg)``, ``("bad", msg)``, ``("error", msg)``,
-    ``("too-large",)``, ``("unacceptable", kind)``.
+    ``("too-large",)``, ``("unacceptable", kind)``, ``("memory",)``.
     """
     import pyoxigraph as ox
 
@@ -544,6 +570,8 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
         result = _query_rewritten(store, job.query, kwargs)
     except SyntaxError as exc:
         return ("syntax", str(exc)), None
+    except MemoryError:
+        return ("memory",), None
     except Exception as exc:
         return ("error", str(exc) or type(exc).__name__), None
     buf = _CappedBuffer(max_bytes)
@@ -561,6 +589,8 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
             result.serialize(buf, _results_format(mime))
     except _TooLarge:
         return ("too-large", max_bytes), None
+    except MemoryError:
+        return ("memory",), None
     except Exception as exc:  # evaluation errors surface while the results are drawn
         return ("error", str(exc) or type(exc).__name__), None
     return ("ok", kind, mime), buf.getbuffer()
@@ -617,7 +647,100 @@ def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
         raise ResultTooLarge(reply[1])
     if status == "unacceptable":
         raise NotAcceptable(reply[1])
+    if status == "memory":
+        raise QueryFailed("the query ran out of memory")
     raise QueryFailed(f"the query failed: {reply[1]}")
+
+
+# --------------------------------------------------------------------------- worker limits
+#: The stack a worker's main thread (where the engine parses and evaluates) may grow to. The
+#: query limits of :func:`check_query` were measured with this stack; a worker sets it, so
+#: they hold whatever ``ulimit -s`` the server was started with.
+WORKER_STACK_BYTES = 8 * 1024 * 1024
+#: Seconds between two looks at a running worker's resident memory. Measured with the greediest
+#: query known (a sorted three-way cartesian product, ~320 MB/s): the worker was stopped within
+#: a few MB of its ceiling.
+_MEMORY_POLL = 0.02
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def physical_memory() -> int | None:
+    """The memory this machine (or the cgroup the server runs in, if smaller) has, in bytes."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * _PAGE
+    except (AttributeError, ValueError, OSError):
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        cap = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if cap.isdigit():
+            total = min(total, int(cap))
+    return total
+
+
+def default_memory_limit(workers: int) -> int:
+    """Half the machine's memory shared among the workers (at least 256 MB each): with every
+    worker at its ceiling, the rest of the machine keeps the other half."""
+    total = physical_memory() or 8 << 30
+    return max(256 << 20, total // 2 // max(1, workers))
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory (RSS) from ``/proc``; None when it is gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _limit_worker(memory_limit: int | None) -> None:
+    """Resource limits a worker sets on itself once its store is open.
+
+    No core dump (a crashing query would write its whole address space to disk, each time);
+    the stack :data:`WORKER_STACK_BYTES` the query limits were measured with; and, as a
+    backstop to the pool's watch on its resident memory, an address-space limit of what it
+    has mapped now plus ``memory_limit``: should the pool be too slow to stop a greedy query
+    (a busy machine), an allocation fails instead, which makes the engine (Rust) abort the
+    process: the pool reads that SIGABRT as the memory limit reached.
+    """
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_STACK)
+        stack = WORKER_STACK_BYTES
+        if hard != resource.RLIM_INFINITY:
+            stack = min(stack, hard)
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, hard))
+    if memory_limit is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        mapped = _mapped_bytes()
+        if mapped is not None:
+            cap = mapped + memory_limit
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard != resource.RLIM_INFINITY:
+                cap = min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _mapped_bytes() -> int | None:
+    """This process's address space (VmSize) in bytes."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None or code >= 0:
+        return f"exit status {code}"
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
 
 
 # --------------------------------------------------------------------------- worker process
@@ -634,7 +757,9 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool) -> None:
+def _worker_main(
+    conn: Any, store_path: str, max_bytes: int, guard_network: bool, memory_limit: int | None
+) -> None:
     """Body of a worker process: open the store, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
     guarded = deny_network() if guard_network else False
@@ -647,6 +772,7 @@ def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool
         with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
             conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
         return
+    _limit_worker(memory_limit)
     try:
         conn.send(("ready", os.getpid(), guarded))
     except OSError:  # the pool closed while we started (a shutdown): nothing to report
@@ -705,9 +831,13 @@ class QueryPool:
         max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         start_method: str = "forkserver",
         guard_network: bool = True,
+        memory_limit: int | None = None,
     ) -> None:
         self.store_path = str(store_path)
         self.size = size or _default_size()
+        #: Resident memory a worker may reach while answering a query; past it the worker is
+        #: killed and the caller gets :class:`QueryMemoryExceeded`.
+        self.memory_limit = memory_limit or default_memory_limit(self.size)
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
         self.start_method = start_method
@@ -821,9 +951,10 @@ class QueryPool:
     def _start_worker(self) -> tuple[_Worker | None, str | None]:
         ctx = self._context()
         parent, child = ctx.Pipe(duplex=True)
+        memory = self.memory_limit
         proc = ctx.Process(
             target=_worker_main,
-            args=(child, self.store_path, self.max_result_bytes, self.guard_network),
+            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory),
             name="competency-kg-query-worker",
             daemon=True,
         )
@@ -921,21 +1052,56 @@ class QueryPool:
         w = self._acquire(max(limit, QUEUE_WAIT))
         try:
             w.conn.send(job)
-            if not w.conn.poll(limit):
+            self._await_reply(w, limit)
+            reply = w.conn.recv()
+            data = w.conn.recv_bytes() if reply[0] == "ok" else None
+        except (EOFError, OSError) as exc:
+            raise self._died(w) from exc
+        if reply[0] == "memory":  # a Python allocation failed under the address-space backstop
+            self._retire(w, kill=True)
+            raise QueryMemoryExceeded(self.memory_limit)
+        self._idle.put(w)
+        return _outcome(reply, data)
+
+    def _await_reply(self, w: _Worker, limit: float) -> None:
+        """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident
+        memory every :data:`_MEMORY_POLL` s; kill it at the time or memory limit."""
+        end = time.monotonic() + limit
+        while not w.conn.poll(max(0.0, min(_MEMORY_POLL, end - time.monotonic()))):
+            rss = resident_bytes(w.process.pid)
+            if rss is not None and rss > self.memory_limit:
+                self._retire(w, kill=True)
+                with self._lock:
+                    self.killed += 1
+                log.warning(
+                    "query cancelled at %s resident (worker %s killed; limit %s)",
+                    human_bytes(rss), w.process.pid, human_bytes(self.memory_limit),
+                )  # fmt: skip
+                raise QueryMemoryExceeded(self.memory_limit)
+            if time.monotonic() >= end:
                 self._retire(w, kill=True)
                 with self._lock:
                     self.killed += 1
                 log.warning("query cancelled after %g s (worker %s killed)", limit, w.process.pid)
                 raise QueryTimeout(limit)
-            reply = w.conn.recv()
-            data = w.conn.recv_bytes() if reply[0] == "ok" else None
-        except (EOFError, OSError) as exc:
-            self._retire(w, kill=True)
-            raise QueryFailed(
-                "the query worker stopped unexpectedly (out of memory?); it has been replaced"
-            ) from exc
-        self._idle.put(w)
-        return _outcome(reply, data)
+
+    def _died(self, w: _Worker) -> QueryError:
+        """What to tell the caller when ``w`` died while answering: the memory limit when
+        the engine aborted (an allocation refused under the address-space backstop), otherwise
+        the signal or exit status. The worker is replaced."""
+        w.process.join(2.0)
+        code = w.process.exitcode
+        self._retire(w, kill=True)
+        if code == -signal.SIGABRT:
+            log.warning("query worker %s aborted: memory limit reached", w.process.pid)
+            return QueryMemoryExceeded(self.memory_limit)
+        how = _signal_name(code)
+        log.error("query worker %s died while answering a query (%s)", w.process.pid, how)
+        hint = " (its stack overflowed, most likely)" if code == -signal.SIGSEGV else ""
+        return QueryFailed(
+            f"the query crashed the worker process answering it ({how}){hint}; "
+            "the worker has been replaced"
+        )
 
 
 def _make_job(
