@@ -421,26 +421,31 @@ def nesting_depth(text: str) -> int:
 
 
 #: Longest chain of operators (expression terms, property path steps) and of graph patterns
-#: side by side in a group (``UNION``, ``OPTIONAL``, ``MINUS``, ``{…} {…}`` joins) the
-#: engine is given. Each link of such a chain is one level of the engine's recursive parser
-#: and evaluator, on the worker's 8 MB stack (:data:`WORKER_STACK_BYTES`). Measured on
-#: pyoxigraph 0.5.13, one query per fresh process (main thread, 8 MB stack), by bisection:
+#: side by side in a group (``UNION``, ``OPTIONAL``, ``MINUS``, ``{…} {…}`` joins, ``BIND``,
+#: ``FILTER``) the engine is given. Each link of such a chain is one level of the engine's
+#: recursive parser and evaluator, on the worker's 8 MB stack (:data:`WORKER_STACK_BYTES`).
+#: Measured on pyoxigraph 0.5.13, one query per fresh process (main thread, 8 MB stack),
+#: by bisection:
 #: the first length that crashed it (SIGSEGV), and the last that ran (or was still running
 #: after 20 s): ``1+1+…`` and ``1*1*…`` 7,000 (6,875 ran); ``||`` and ``&&`` 9,375 (9,250);
-#: a path ``<p>/<p>/…`` 8,250 (8,000); ``UNION`` 6,625 (6,500); ``OPTIONAL`` 7,000 (6,000);
-#: ``{…} {…} …`` under 9,000. The limits keep a margin of four and more under the lowest
-#: of each kind, and with :data:`MAX_QUERY_NESTING` added all three stay under half of it.
+#: a path ``<p>/<p>/…`` 8,250 (8,000), ``<p>?/<p>?/…`` 6,750 (6,500), ``<p>|<p>|…`` 11,000
+#: (10,750); ``UNION`` 6,625 (6,500); ``OPTIONAL`` 6,750 (6,500); ``MINUS`` 2,625 (2,562);
+#: ``BIND`` 2,625 (2,562); ``FILTER`` 9,500 (9,250); ``{…} {…} …`` 8,250 (8,000). The
+#: arguments of ``IN (…)`` and ``CONCAT(…)`` are a list, not a chain: 256,000 ran. The limits
+#: keep a margin of four and more under the lowest of each kind.
 MAX_QUERY_OPERATORS = 1500
-MAX_QUERY_PATTERNS = 1500
+MAX_QUERY_PATTERNS = 600
 
 # What the chain count looks at, in the stripped code: tokens that contain a '-' or '+' but
 # are no operator (prefixed names, language tags, exponents, variables), skipped; the
-# groups; the operators.
+# groups; the operators; BIND and FILTER (each one link of a group's chain).
 _CHAIN = re.compile(
     r"(?P<skip><>|\^\^|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|(?:[A-Za-z][\w.\-]*)?:[\w.:%\\\-]*"
     r"|\d[eE][+\-]|[?$]\w+)"
     r"|(?P<open>[{(])|(?P<close>[})])"
     r"|(?P<op>\|\||&&|!=|<=|>=|[-+*/=<>|^])"
+    r"|(?P<kw>" + _KW_BEFORE + r"(?:bind|filter)" + _KW_AFTER + ")",
+    re.IGNORECASE,
 )
 
 
@@ -449,11 +454,12 @@ def chain_lengths(text: str) -> tuple[int, int]:
     """The longest chains of operators and of graph patterns side by side in the query.
 
     A chain's length is what its group holds (operators; for a ``{}`` group, the ``{}``
-    groups directly in it) plus the longest chain of a group inside it: the depth of the
-    tree the engine builds, whichever way it leans. A lexer pass, no parse.
+    groups, ``BIND``s and ``FILTER``s directly in it) plus the longest chain of a group
+    inside it: the depth of the tree the engine builds, whichever way it leans. A lexer
+    pass, no parse.
 
     >>> chain_lengths('ASK { ?s ex:a-b/ex:c "1+1" . FILTER(?o + 1 > 2 && ?x-1) }')
-    (5, 0)
+    (5, 1)
     >>> chain_lengths("ASK { {?s ?p 1} UNION { OPTIONAL {?s ?p 2} } UNION {} }")
     (0, 4)
     """
@@ -469,6 +475,8 @@ def chain_lengths(text: str) -> tuple[int, int]:
             _close(stack)
         elif kind == "op":
             stack[-1][1] += 1
+        elif kind == "kw":
+            stack[-1][2] += 1
     while len(stack) > 1:  # unbalanced (the engine will say so): close what is open
         _close(stack)
     _, ops, patterns, child_ops, child_patterns = stack[0]
@@ -499,7 +507,8 @@ def check_query(text: str) -> QueryInfo:
         )
     if patterns > MAX_QUERY_PATTERNS:
         raise QueryRefused(
-            f"the query chains {patterns} graph patterns (UNION, OPTIONAL, MINUS, groups); "
+            f"the query chains {patterns} graph patterns (UNION, OPTIONAL, MINUS, BIND, FILTER, "
+            "groups); "
             f"more than {MAX_QUERY_PATTERNS} in one group is refused: split it"
         )
     info = inspect_query(text)
