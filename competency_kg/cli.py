@@ -186,10 +186,21 @@ def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
         query_timeout=args.query_timeout,
         query_workers=args.query_workers,
         max_result_bytes=args.max_result_bytes,
+        query_memory=args.query_memory,
     )
 
 
 # --------------------------------------------------------------------------- parser
+def _size(text: str) -> int:
+    """``--query-memory``: bytes, or a number with K, M, G or T."""
+    from competency_kg.query_pool import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="competency-kg",
@@ -282,6 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="largest serialized query result; bigger ones get 413"
         " (default: $COMPETENCY_KG_MAX_RESULT_BYTES or 50 MB)",
+    )
+    s.add_argument(
+        "--query-memory",
+        type=_size,
+        metavar="SIZE",
+        help="memory a query worker may use (bytes, or 512M, 2G…); a query that needs more gets"
+        " 503 (default: $COMPETENCY_KG_QUERY_MEMORY or half the machine's memory shared among"
+        " the workers)",
     )
     s.set_defaults(func=cmd_serve)
     return p

@@ -142,6 +142,18 @@ class NotAcceptable(QueryError):
         self.kind = kind
 
 
+class QueryMemoryExceeded(QueryError):
+    """The query's worker reached its memory ceiling and was stopped (503, like a timeout)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the query reached the {human_bytes(limit)} memory limit of a query worker and was "
+            "cancelled; narrow it (LIMIT, fewer variables to sort, more specific patterns) "
+            "and try again"
+        )
+        self.limit = limit
+
+
 class QueryFailed(QueryError):
     """The engine failed while evaluating the query, or its worker died."""
 
@@ -159,6 +171,20 @@ def human_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
     return f"{n} bytes"
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``"1073741824"``, ``"512M"``, ``"2G"`` or ``"1.5GB"`` (powers of
+    1024), for the memory-limit option and its environment variable.
+
+    >>> parse_size("512M"), parse_size("2g"), parse_size("1.5GB"), parse_size("4096")
+    (536870912, 2147483648, 1610612736, 4096)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*", text, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (bytes, or a number with K, M, G or T)")
+    scale = 1 << (10 * " kmgt".index(m.group(2).lower() or " "))
+    return int(float(m.group(1)) * scale)
 
 
 # --------------------------------------------------------------------------- query inspection
@@ -394,12 +420,96 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+#: Longest chain of operators (expression terms, property path steps) and of graph patterns
+#: side by side in a group (``UNION``, ``OPTIONAL``, ``MINUS``, ``{…} {…}`` joins, ``BIND``,
+#: ``FILTER``) the engine is given. Each link of such a chain is one level of the engine's
+#: recursive parser and evaluator, on the worker's 8 MB stack (:data:`WORKER_STACK_BYTES`).
+#: Measured on pyoxigraph 0.5.13, one query per fresh process (main thread, 8 MB stack),
+#: by bisection:
+#: the first length that crashed it (SIGSEGV), and the last that ran (or was still running
+#: after 20 s): ``1+1+…`` and ``1*1*…`` 7,000 (6,875 ran); ``||`` and ``&&`` 9,375 (9,250);
+#: a path ``<p>/<p>/…`` 8,250 (8,000), ``<p>?/<p>?/…`` 6,750 (6,500), ``<p>|<p>|…`` 11,000
+#: (10,750); ``UNION`` 6,625 (6,500); ``OPTIONAL`` 6,750 (6,500); ``MINUS`` 2,625 (2,562);
+#: ``BIND`` 2,625 (2,562); ``FILTER`` 9,500 (9,250); ``{…} {…} …`` 8,250 (8,000). The
+#: arguments of ``IN (…)`` and ``CONCAT(…)`` are a list, not a chain: 256,000 ran. The limits
+#: keep a margin of four and more under the lowest of each kind.
+MAX_QUERY_OPERATORS = 1500
+MAX_QUERY_PATTERNS = 600
+
+# What the chain count looks at, in the stripped code: tokens that contain a '-' or '+' but
+# are no operator (prefixed names, language tags, exponents, variables), skipped; the
+# groups; the operators; BIND and FILTER (each one link of a group's chain).
+_CHAIN = re.compile(
+    r"(?P<skip><>|\^\^|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|(?:[A-Za-z][\w.\-]*)?:[\w.:%\\\-]*"
+    r"|\d[eE][+\-]|[?$]\w+)"
+    r"|(?P<open>[{(])|(?P<close>[})])"
+    r"|(?P<op>\|\||&&|!=|<=|>=|[-+*/=<>|^])"
+    r"|(?P<kw>" + _KW_BEFORE + r"(?:bind|filter)" + _KW_AFTER + ")",
+    re.IGNORECASE,
+)
+
+
+@_remembered
+def chain_lengths(text: str) -> tuple[int, int]:
+    """The longest chains of operators and of graph patterns side by side in the query.
+
+    A chain's length is what its group holds (operators; for a ``{}`` group, the ``{}``
+    groups, ``BIND``s and ``FILTER``s directly in it) plus the longest chain of a group
+    inside it: the depth of the tree the engine builds, whichever way it leans. A lexer
+    pass, no parse.
+
+    >>> chain_lengths('ASK { ?s ex:a-b/ex:c "1+1" . FILTER(?o + 1 > 2 && ?x-1) }')
+    (5, 1)
+    >>> chain_lengths("ASK { {?s ?p 1} UNION { OPTIONAL {?s ?p 2} } UNION {} }")
+    (0, 4)
+    """
+    # per open group: its bracket, operators, patterns, the deepest child's of each
+    stack: list[list[Any]] = [["", 0, 0, 0, 0]]
+    for m in _CHAIN.finditer(_strip(text)):
+        kind = m.lastgroup
+        if kind == "open":
+            if m.group(0) == "{" and stack[-1][0] == "{":
+                stack[-1][2] += 1
+            stack.append([m.group(0), 0, 0, 0, 0])
+        elif kind == "close" and len(stack) > 1:
+            _close(stack)
+        elif kind == "op":
+            stack[-1][1] += 1
+        elif kind == "kw":
+            stack[-1][2] += 1
+    while len(stack) > 1:  # unbalanced (the engine will say so): close what is open
+        _close(stack)
+    _, ops, patterns, child_ops, child_patterns = stack[0]
+    return ops + child_ops, patterns + child_patterns
+
+
+def _close(stack: list[list[Any]]) -> None:
+    _, ops, patterns, child_ops, child_patterns = stack.pop()
+    top = stack[-1]
+    top[3] = max(top[3], ops + child_ops)
+    top[4] = max(top[4], patterns + child_patterns)
+
+
 def check_query(text: str) -> QueryInfo:
-    """Inspect a query and refuse what this read-only, non-fetching service does not run."""
+    """Inspect a query and refuse what this read-only, non-fetching service does not run,
+    and what would overflow the engine's stack (:data:`MAX_QUERY_NESTING`,
+    :data:`MAX_QUERY_OPERATORS`, :data:`MAX_QUERY_PATTERNS`)."""
     depth = nesting_depth(text)
     if depth > MAX_QUERY_NESTING:
         raise QueryRefused(
             f"the query nests {depth} levels deep; more than {MAX_QUERY_NESTING} is refused"
+        )
+    ops, patterns = chain_lengths(text)
+    if ops > MAX_QUERY_OPERATORS:
+        raise QueryRefused(
+            f"the query chains {ops} operators (expression terms or property path steps); "
+            f"more than {MAX_QUERY_OPERATORS} in a chain is refused: split it"
+        )
+    if patterns > MAX_QUERY_PATTERNS:
+        raise QueryRefused(
+            f"the query chains {patterns} graph patterns (UNION, OPTIONAL, MINUS, BIND, FILTER, "
+            "groups); "
+            f"more than {MAX_QUERY_PATTERNS} in one group is refused: split it"
         )
     info = inspect_query(text)
     if info.form == "update":
@@ -524,7 +634,7 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     """Run ``job`` on a ``pyoxigraph.Store``: a reply tuple and the serialized bytes (or None).
 
     Replies: ``("ok", kind, mime)``, ``("syntax", msg)``, ``("bad", msg)``, ``("error", msg)``,
-    ``("too-large",)``, ``("unacceptable", kind)``.
+    ``("too-large",)``, ``("unacceptable", kind)``, ``("memory",)``.
     """
     import pyoxigraph as ox
 
@@ -544,6 +654,8 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
         result = _query_rewritten(store, job.query, kwargs)
     except SyntaxError as exc:
         return ("syntax", str(exc)), None
+    except MemoryError:
+        return ("memory",), None
     except Exception as exc:
         return ("error", str(exc) or type(exc).__name__), None
     buf = _CappedBuffer(max_bytes)
@@ -561,6 +673,8 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
             result.serialize(buf, _results_format(mime))
     except _TooLarge:
         return ("too-large", max_bytes), None
+    except MemoryError:
+        return ("memory",), None
     except Exception as exc:  # evaluation errors surface while the results are drawn
         return ("error", str(exc) or type(exc).__name__), None
     return ("ok", kind, mime), buf.getbuffer()
@@ -617,7 +731,100 @@ def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
         raise ResultTooLarge(reply[1])
     if status == "unacceptable":
         raise NotAcceptable(reply[1])
+    if status == "memory":
+        raise QueryFailed("the query ran out of memory")
     raise QueryFailed(f"the query failed: {reply[1]}")
+
+
+# --------------------------------------------------------------------------- worker limits
+#: The stack a worker's main thread (where the engine parses and evaluates) may grow to. The
+#: query limits of :func:`check_query` were measured with this stack; a worker sets it, so
+#: they hold whatever ``ulimit -s`` the server was started with.
+WORKER_STACK_BYTES = 8 * 1024 * 1024
+#: Seconds between two looks at a running worker's resident memory. Measured with the greediest
+#: query known (a sorted three-way cartesian product, ~320 MB/s): the worker was stopped within
+#: a few MB of its ceiling.
+_MEMORY_POLL = 0.02
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def physical_memory() -> int | None:
+    """The memory this machine (or the cgroup the server runs in, if smaller) has, in bytes."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * _PAGE
+    except (AttributeError, ValueError, OSError):
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        cap = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if cap.isdigit():
+            total = min(total, int(cap))
+    return total
+
+
+def default_memory_limit(workers: int) -> int:
+    """Half the machine's memory shared among the workers (at least 256 MB each): with every
+    worker at its ceiling, the rest of the machine keeps the other half."""
+    total = physical_memory() or 8 << 30
+    return max(256 << 20, total // 2 // max(1, workers))
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory (RSS) from ``/proc``; None when it is gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _limit_worker(memory_limit: int | None) -> None:
+    """Resource limits a worker sets on itself once its store is open.
+
+    No core dump (a crashing query would write its whole address space to disk, each time);
+    the stack :data:`WORKER_STACK_BYTES` the query limits were measured with; and, as a
+    backstop to the pool's watch on its resident memory, an address-space limit of what it
+    has mapped now plus ``memory_limit``: should the pool be too slow to stop a greedy query
+    (a busy machine), an allocation fails instead, which makes the engine (Rust) abort the
+    process: the pool reads that SIGABRT as the memory limit reached.
+    """
+    import resource
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_STACK)
+        stack = WORKER_STACK_BYTES
+        if hard != resource.RLIM_INFINITY:
+            stack = min(stack, hard)
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, hard))
+    if memory_limit is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        mapped = _mapped_bytes()
+        if mapped is not None:
+            cap = mapped + memory_limit
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard != resource.RLIM_INFINITY:
+                cap = min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _mapped_bytes() -> int | None:
+    """This process's address space (VmSize) in bytes."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None or code >= 0:
+        return f"exit status {code}"
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
 
 
 # --------------------------------------------------------------------------- worker process
@@ -634,7 +841,9 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool) -> None:
+def _worker_main(
+    conn: Any, store_path: str, max_bytes: int, guard_network: bool, memory_limit: int | None
+) -> None:
     """Body of a worker process: open the store, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
     guarded = deny_network() if guard_network else False
@@ -647,6 +856,7 @@ def _worker_main(conn: Any, store_path: str, max_bytes: int, guard_network: bool
         with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
             conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
         return
+    _limit_worker(memory_limit)
     try:
         conn.send(("ready", os.getpid(), guarded))
     except OSError:  # the pool closed while we started (a shutdown): nothing to report
@@ -705,9 +915,13 @@ class QueryPool:
         max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
         start_method: str = "forkserver",
         guard_network: bool = True,
+        memory_limit: int | None = None,
     ) -> None:
         self.store_path = str(store_path)
         self.size = size or _default_size()
+        #: Resident memory a worker may reach while answering a query; past it the worker is
+        #: killed and the caller gets :class:`QueryMemoryExceeded`.
+        self.memory_limit = memory_limit or default_memory_limit(self.size)
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
         self.start_method = start_method
@@ -821,9 +1035,10 @@ class QueryPool:
     def _start_worker(self) -> tuple[_Worker | None, str | None]:
         ctx = self._context()
         parent, child = ctx.Pipe(duplex=True)
+        memory = self.memory_limit
         proc = ctx.Process(
             target=_worker_main,
-            args=(child, self.store_path, self.max_result_bytes, self.guard_network),
+            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory),
             name="competency-kg-query-worker",
             daemon=True,
         )
@@ -921,21 +1136,56 @@ class QueryPool:
         w = self._acquire(max(limit, QUEUE_WAIT))
         try:
             w.conn.send(job)
-            if not w.conn.poll(limit):
+            self._await_reply(w, limit)
+            reply = w.conn.recv()
+            data = w.conn.recv_bytes() if reply[0] == "ok" else None
+        except (EOFError, OSError) as exc:
+            raise self._died(w) from exc
+        if reply[0] == "memory":  # a Python allocation failed under the address-space backstop
+            self._retire(w, kill=True)
+            raise QueryMemoryExceeded(self.memory_limit)
+        self._idle.put(w)
+        return _outcome(reply, data)
+
+    def _await_reply(self, w: _Worker, limit: float) -> None:
+        """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident
+        memory every :data:`_MEMORY_POLL` s; kill it at the time or memory limit."""
+        end = time.monotonic() + limit
+        while not w.conn.poll(max(0.0, min(_MEMORY_POLL, end - time.monotonic()))):
+            rss = resident_bytes(w.process.pid)
+            if rss is not None and rss > self.memory_limit:
+                self._retire(w, kill=True)
+                with self._lock:
+                    self.killed += 1
+                log.warning(
+                    "query cancelled at %s resident (worker %s killed; limit %s)",
+                    human_bytes(rss), w.process.pid, human_bytes(self.memory_limit),
+                )  # fmt: skip
+                raise QueryMemoryExceeded(self.memory_limit)
+            if time.monotonic() >= end:
                 self._retire(w, kill=True)
                 with self._lock:
                     self.killed += 1
                 log.warning("query cancelled after %g s (worker %s killed)", limit, w.process.pid)
                 raise QueryTimeout(limit)
-            reply = w.conn.recv()
-            data = w.conn.recv_bytes() if reply[0] == "ok" else None
-        except (EOFError, OSError) as exc:
-            self._retire(w, kill=True)
-            raise QueryFailed(
-                "the query worker stopped unexpectedly (out of memory?); it has been replaced"
-            ) from exc
-        self._idle.put(w)
-        return _outcome(reply, data)
+
+    def _died(self, w: _Worker) -> QueryError:
+        """What to tell the caller when ``w`` died while answering: the memory limit when
+        the engine aborted (an allocation refused under the address-space backstop), otherwise
+        the signal or exit status. The worker is replaced."""
+        w.process.join(2.0)
+        code = w.process.exitcode
+        self._retire(w, kill=True)
+        if code == -signal.SIGABRT:
+            log.warning("query worker %s aborted: memory limit reached", w.process.pid)
+            return QueryMemoryExceeded(self.memory_limit)
+        how = _signal_name(code)
+        log.error("query worker %s died while answering a query (%s)", w.process.pid, how)
+        hint = " (its stack overflowed, most likely)" if code == -signal.SIGSEGV else ""
+        return QueryFailed(
+            f"the query crashed the worker process answering it ({how}){hint}; "
+            "the worker has been replaced"
+        )
 
 
 def _make_job(

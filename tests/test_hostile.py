@@ -19,6 +19,7 @@ import html.parser
 import http.client
 import io
 import json
+import os
 import re
 import shutil
 import socket
@@ -37,11 +38,14 @@ from sparql_support import (
     LoadedStore,
     Reply,
     Server,
+    _descendants,
     cli,
     fetch,
     start_server,
     stop_server,
 )
+
+from competency_kg.query_pool import MAX_QUERY_OPERATORS, MAX_QUERY_PATTERNS
 
 from support import FIXTURES, ROOT
 
@@ -51,6 +55,8 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 README = HOSTILE / "README.md"
 BASE = "https://w3id.org/competency-kg/"
 TIMEOUT = 2.0
+#: Each query worker's memory ceiling on the test server: a worker holds about 35 MB at rest.
+QUERY_MEMORY = 128 << 20
 HOSTILE_OCCUPATION = "occupation/29-9099.01"
 OTHER_OCCUPATION = "occupation/29-1141.00"
 NURSE = FIXTURES / "framework" / "nurse-framework.json"
@@ -205,9 +211,37 @@ GENERATED: dict[str, Callable[[], bytes]] = {
 }
 
 
+def _sum(terms: int) -> str:
+    return "ASK { FILTER(" + "+".join(["1"] * terms) + " > 0) }"
+
+
+def _unions(groups: int) -> str:
+    return "SELECT * WHERE { " + " UNION ".join(["{ ?s <urn:x:none> ?o }"] * groups) + " }"
+
+
 def _sparql_generated() -> dict[str, Callable[[], str]]:
     n = 10_000
     return {
+        # These overflowed a worker's stack before the chain limits: checked by raising
+        # MAX_QUERY_OPERATORS and MAX_QUERY_PATTERNS to a million, when long-sum, long-path
+        # and many-unions got a 500 naming SIGSEGV (many-optionals ran into the 2 s timeout
+        # first here; alone, 7,000 OPTIONALs crashed). The "-at-limit" ones still run.
+        "long-sum.rq": lambda: _sum(n),
+        "long-sum-at-limit.rq": lambda: _sum(MAX_QUERY_OPERATORS),
+        "long-path.rq": lambda: "SELECT * WHERE { ?s " + "/".join(["<urn:x:p>"] * n) + " ?o }",
+        "many-unions.rq": lambda: _unions(2 * n),
+        "many-unions-at-limit.rq": lambda: _unions(MAX_QUERY_PATTERNS),
+        "many-binds.rq": lambda: (  # 2,625 crashed a worker
+            "SELECT * WHERE { " + " ".join(f"BIND({i} AS ?v{i})" for i in range(3000)) + " }"
+        ),
+        "many-groups.rq": lambda: (
+            "SELECT * WHERE { " + " ".join(f"{{ ?s ?p ?o{i} }}" for i in range(n)) + " }"
+        ),
+        "many-optionals.rq": lambda: (
+            "SELECT * WHERE { ?s ?p ?o "
+            + " ".join(f"OPTIONAL {{ ?s <urn:x:p> ?o{i} }}" for i in range(n))
+            + " }"
+        ),
         "deep-groups.rq": lambda: "SELECT * WHERE " + "{" * n + "}" * n,
         "deep-parentheses.rq": lambda: "ASK { FILTER(" + "(" * n + "true" + ")" * n + ") }",
         "deep-negation.rq": lambda: "ASK { FILTER(" + "!" * n + "true) }",
@@ -302,7 +336,11 @@ def listener() -> Iterator[Listener]:
 def server(
     store_path: Path, baseline: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
-    srv = start_server(LoadedStore(store_path), tmp_path_factory.mktemp("hostile-server"))
+    srv = start_server(
+        LoadedStore(store_path),
+        tmp_path_factory.mktemp("hostile-server"),
+        env={"COMPETENCY_KG_QUERY_MEMORY": f"{QUERY_MEMORY >> 20}M"},
+    )
     yield srv
     stop_server(srv)
 
@@ -629,6 +667,58 @@ def test_hostile_query(row: Row, watch: Watch) -> None:
             assert seconds < TIMEOUT + RUNAWAY_GRACE, f"answered after {seconds:.1f} s"
         else:
             assert seconds < 15, f"{mode}: answered after {seconds:.1f} s"
+
+
+def _query_workers(server_pid: int) -> set[int]:
+    """The query worker processes: the fork server's children among the server's."""
+    found = set()
+    for pid in _descendants(server_pid):
+        try:
+            if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found |= _children(pid)
+        except OSError:
+            continue
+    return found
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _resident(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+#: How far above its ceiling a worker may be seen: the pool looks every 20 ms, and its
+#: backstop (an address-space limit) stopped the query 92 MB over a 256 MB ceiling when the
+#: pool's watch was turned off.
+MEMORY_MARGIN = 128 << 20
+
+
+def test_a_greedy_query_is_stopped_at_the_memory_ceiling(watch: Watch) -> None:
+    """A sorted cartesian product (it grew a worker by ~320 MB/s, without end) is answered
+    503 naming the limit, and no query worker is ever seen above its ceiling plus the margin
+    (sampled from /proc while it runs); the next query is answered. Checked by turning off
+    the pool's watch (and, once, the workers' address-space backstop too): the answer was
+    the 2 s timeout, here and in the table's row."""
+    text = (HOSTILE / "sparql" / "memory-greedy.rq").read_text(encoding="utf-8")
+    peak = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(sparql_request, watch.url, text, "direct")
+        while not future.done():
+            for pid in _query_workers(watch.server.proc.pid):
+                peak = max(peak, _resident(pid))
+            time.sleep(0.005)
+        reply = future.result()
+    assert reply is not None and reply.status == 503, reply and (reply.status, reply.text)
+    assert f"{QUERY_MEMORY >> 20} MB memory limit" in reply.text, reply.text
+    assert reply.headers["Retry-After"]
+    assert peak > QUERY_MEMORY // 2, f"the query never grew (peak {peak >> 20} MB)"
+    assert peak <= QUERY_MEMORY + MEMORY_MARGIN, f"a worker reached {peak >> 20} MB"
+    assert "memory limit" in watch.server.log()
+    wait_ready(watch.server)
 
 
 # --------------------------------------------------------------------------- other requests

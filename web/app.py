@@ -24,6 +24,7 @@ from competency_kg.query_pool import (
     DEFAULT_TIMEOUT,
     InlineExecutor,
     QueryPool,
+    parse_size,
 )
 from competency_kg.store import GraphStore, StoreError, open_store
 from competency_kg.store.live import LiveView
@@ -102,6 +103,7 @@ def create_app(
     store: GraphStore | None = None,
     query_workers: int | None = None,
     max_result_bytes: int | None = None,
+    query_memory: int | None = None,
     test_config: dict[str, Any] | None = None,
 ) -> Flask:
     """Build the web application.
@@ -110,13 +112,17 @@ def create_app(
     answers queries in the request thread; otherwise a pool of ``query_workers`` processes
     (default: ``$COMPETENCY_KG_QUERY_WORKERS`` or the number of cores) opens
     ``settings.store`` read-only. ``max_result_bytes`` caps a serialized query result
-    (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB).
+    (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB); ``query_memory`` is each query
+    worker's memory ceiling (default: ``$COMPETENCY_KG_QUERY_MEMORY`` or half the machine's
+    memory shared among the workers).
     """
     cfg = settings or resolve_settings()
     if max_result_bytes is None:
         max_result_bytes = _env_int("COMPETENCY_KG_MAX_RESULT_BYTES") or DEFAULT_MAX_RESULT_BYTES
     if query_workers is None:
         query_workers = _env_int("COMPETENCY_KG_QUERY_WORKERS")
+    if query_memory is None and os.environ.get("COMPETENCY_KG_QUERY_MEMORY"):
+        query_memory = parse_size(os.environ["COMPETENCY_KG_QUERY_MEMORY"])
     executor: QueryPool | InlineExecutor
     if store is None and cfg.store.startswith(("http://", "https://")):
         # A remote store is a SPARQL server already: queries go to it from the request thread,
@@ -128,8 +134,9 @@ def create_app(
         executor = InlineExecutor(store, timeout=query_timeout, max_result_bytes=max_result_bytes)
     else:
         executor = QueryPool(
-            cfg.store, size=query_workers, timeout=query_timeout, max_result_bytes=max_result_bytes
-        )
+            cfg.store, size=query_workers, timeout=query_timeout, max_result_bytes=max_result_bytes,
+            memory_limit=query_memory,
+        )  # fmt: skip
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)

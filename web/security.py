@@ -62,6 +62,7 @@ from werkzeug.exceptions import (
 from competency_kg.query_pool import (
     PoolBusy,
     QueryError,
+    QueryMemoryExceeded,
     QueryTimeout,
     StoreUnavailable,
     inspect_query,
@@ -215,7 +216,7 @@ def _store_unavailable(exc: StoreError) -> Response:
 
 def retryable(exc: QueryError) -> bool:
     """A refusal the server chose or a store away for now (503 + ``Retry-After``), not a fault."""
-    return isinstance(exc, QueryTimeout | PoolBusy | StoreUnavailable)
+    return isinstance(exc, QueryTimeout | QueryMemoryExceeded | PoolBusy | StoreUnavailable)
 
 
 def log_query_error(exc: QueryError, what: str = "query") -> None:

@@ -128,6 +128,7 @@ def serve(
     *,
     query_workers: int | None = None,
     max_result_bytes: int | None = None,
+    query_memory: int | None = None,
 ) -> int:
     """Serve the web application until SIGTERM/SIGINT; the exit code (0 ok, 2 error)."""
     remote = cfg.store.startswith(("http://", "https://"))
@@ -156,6 +157,9 @@ def serve(
     if max_result_bytes is not None and max_result_bytes < 1:
         print("error: --max-result-bytes must be at least 1", file=sys.stderr)
         return EXIT_ERROR
+    if query_memory is not None and query_memory < 64 << 20:
+        print("error: --query-memory must be at least 64M", file=sys.stderr)
+        return EXIT_ERROR
 
     def factory() -> Any:
         from competency_kg.web.app import create_app
@@ -165,6 +169,7 @@ def serve(
             query_timeout=query_timeout,
             query_workers=query_workers,
             max_result_bytes=max_result_bytes,
+            query_memory=query_memory,
         )
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -18,11 +18,11 @@
 Status codes: 400 malformed request, syntax error, a SPARQL Update sent as ``query``, or
 ``SERVICE``; 403 update requests (``update=``, ``application/sparql-update``); 405 other
 methods; 406 no acceptable format; 413 request body or serialized result over its cap;
-415 unsupported ``Content-Type`` or a charset other than UTF-8; 503 query timeout (its worker
-is killed), no free worker, or a remote store's SPARQL server that cannot be reached (with
-``Retry-After``); 500 evaluation failure; 502 a remote store's SPARQL server failed. Error
-bodies are ``text/plain`` with one clear message, never a stack trace. Every response allows
-any origin (CORS) and varies on ``Accept``.
+415 unsupported ``Content-Type`` or a charset other than UTF-8; 503 query timeout or memory
+limit (its worker is killed), no free worker, or a remote store's SPARQL server that cannot be
+reached (with ``Retry-After``); 500 evaluation failure; 502 a remote store's SPARQL server
+failed. Error bodies are ``text/plain`` with one clear message, never a stack trace. Every
+response allows any origin (CORS) and varies on ``Accept``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from competency_kg.query_pool import (
     PoolBusy,
     QueryError,
     QueryFailed,
+    QueryMemoryExceeded,
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
@@ -135,6 +136,7 @@ STATUS: dict[type[QueryError], int] = {
     NotAcceptable: 406,
     ResultTooLarge: 413,
     QueryTimeout: 503,
+    QueryMemoryExceeded: 503,
     PoolBusy: 503,
     StoreUnavailable: 503,
     QueryFailed: 500,
