@@ -179,10 +179,16 @@ def _source_description(
         )
     ]
     cited = [cited_source_iri(src, c.key, minter) for c in src.cites]
+    curation = minter.curation_graph(src.source_id)
+    described = describe_source(src, triples, when, minter)
+    # the curation graph beside it is named after the source it corrects (pages, SPARQL)
+    if src.bulk is None:  # bulk sources take no corrections
+        described.add((curation, DCTERMS.title, Literal(f"Corrections to {src.display_title}")))
+        described.add((curation, PROV.wasDerivedFrom, src.graph_iri))
     return DescriptionReplacement(
         meta,
-        (src.graph_iri, src.document_iri, *cited, *before),  # type: ignore[arg-type]
-        describe_source(src, triples, when, minter),
+        (src.graph_iri, src.document_iri, curation, *cited, *before),  # type: ignore[arg-type]
+        described,
     )
 
 

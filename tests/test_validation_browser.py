@@ -47,7 +47,9 @@ def test_from_a_warning_to_its_resource_and_back(page: Page, server: Server) -> 
     assert page.errors == []  # type: ignore[attr-defined]
 
     rule = page.locator(".rule", has_text="entry not yet placed in a list")
-    expect(rule.locator("td.where").first).to_contain_text("004_151618e0f121074d.txt")
+    # the source is named by its own title (the file name is in its tooltip and on its page)
+    where = rule.locator("td.where").first
+    expect(where).to_contain_text("Occupation Overview: Computer User Support Specialists")
     link = rule.locator("a.focus-link").first
     expect(link).to_have_text("Computer User Support Specialists")
     assert link.get_attribute("href") == OCCUPATION_PATH
