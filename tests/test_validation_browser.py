@@ -47,7 +47,7 @@ def test_from_a_warning_to_its_resource_and_back(page: Page, server: Server) -> 
     assert page.errors == []  # type: ignore[attr-defined]
 
     rule = page.locator(".rule", has_text="entry not yet placed in a list")
-    # the source is named by its own title (the file name is in its tooltip and on its page)
+    # the source is named by its own title, not its file name
     where = rule.locator("td.where").first
     expect(where).to_contain_text("Occupation Overview: Computer User Support Specialists")
     link = rule.locator("a.focus-link").first
