@@ -194,6 +194,7 @@ class EmbeddedStore(GraphStore):
         written |= {str(d.name) for d in descriptions or [] if len(d.graph)}
         parts += after_ops(sorted(written))
         self._begin_write()
+        stop_point("replace-graphs")
         try:
             self._store.update(" ;\n".join(parts))
             self._store.flush()
@@ -229,6 +230,8 @@ class EmbeddedStore(GraphStore):
                         lenient=True,
                     ),
                 )
+                if target is graph:
+                    stop_point("bulk-loading")  # the graph is in, its merge not yet
             if blank:  # a parser would give each blank node a fresh name: copy them instead
                 self._store.update(add_op(str(name)))
             if descriptions:
