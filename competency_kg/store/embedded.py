@@ -240,7 +240,11 @@ class EmbeddedStore(GraphStore):
         except (OSError, SyntaxError, ValueError) as exc:
             if self.path is not None:
                 self._roll_back()
-                self._store = ox.Store(str(self.path))
+                try:
+                    self._store = ox.Store(str(self.path))
+                except OSError as again:  # a full disk, say: restored, but not open
+                    raise StoreError(f"bulk load into <{name}> failed, store restored "
+                                     f"(and closed: {again}): {exc}") from exc  # fmt: skip
             raise StoreError(f"bulk load into <{name}> failed, store restored: {exc}") from exc
 
     def optimize(self) -> None:
@@ -269,7 +273,7 @@ class EmbeddedStore(GraphStore):
 
     def _roll_back(self) -> None:
         """Close the handle and restore the session's checkpoint: nothing it wrote stays."""
-        del self._store
+        self.__dict__.pop("_store", None)  # (already closed if a failed bulk load reopened none)
         if self._journal is not None and self.path is not None:
             recover(self.path)
         self._journal, self._written = None, False
