@@ -1,8 +1,12 @@
 """Loading sources into the store: read, validate, then replace atomically.
 
-Every source given is read and validated before anything is written; then all their graphs and
-their descriptions in the metadata graph are replaced in one store transaction. A bad file, or
-a source whose SHACL report has violations (unless forced), leaves the store exactly as it was.
+Every source given is read and validated before anything is written; then the big sources are
+streamed in one by one, the others and all the descriptions in the metadata graph are replaced
+in one store transaction, and the cross-source links are recomputed. A bad file, or a source
+whose SHACL report has violations (unless forced), leaves the store exactly as it was. The
+writes together are one unit: the embedded store journals its writer session from the first
+write until it has published the result (:mod:`competency_kg.store.journal`), so a load killed
+between any two of them, or failing halfway, leaves the old data to the next reader and writer.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, r
 from competency_kg.loaders.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
+from competency_kg.store.faults import stop_point
 from competency_kg.validation import Report, validate_graph
 
 Progress = Callable[[str], None]
@@ -251,7 +256,8 @@ def load_paths(
         outcomes.append(LoadOutcome(src, report, len(src.graph), applied, curated))
 
     when = datetime.now(UTC).replace(microsecond=0)
-    for o in outcomes:  # big sources first, each streamed in its own journaled bulk load
+    streamed = 0
+    for o in outcomes:  # big sources first, each streamed in (the store's journal spans them all)
         if o.source.bulk is not None:
             say(f"storing {o.triples:,} triples in <{o.source.graph_iri}>")
             store.bulk_replace(
@@ -260,6 +266,8 @@ def load_paths(
                 [_source_description(store, o.source, o.triples, when, minter)],
             )
             o.source.bulk.close()
+            streamed += 1
+            stop_point(f"stored-{streamed}")
     replacements = []
     for o in outcomes:
         if o.source.bulk is not None:
@@ -275,12 +283,15 @@ def load_paths(
     ]
     descriptions.append(_stale_corrections(store, minter, fixes, outcomes, say))
     store.replace_graphs(replacements, descriptions)
+    stop_point("sources-stored")
     say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
     from competency_kg.entailment import refresh_entailed
     from competency_kg.linking import refresh_links
 
     refresh_links(store, minter, say)
+    stop_point("links-stored")
     refresh_entailed(store, minter, say)  # after the links: it reads them too
+    stop_point("entailed-stored")
     store.optimize()
     return outcomes
 

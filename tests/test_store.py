@@ -133,12 +133,17 @@ def test_bulk_replace_swaps_one_graph(store: GraphStore, tmp_path: Path) -> None
 
 
 def test_failed_bulk_replace_restores_old_data(tmp_path: Path) -> None:
+    """The old data is what the last session published: a failed bulk load rolls back all
+    that its own session wrote (a load is one unit)."""
+    with open_store(tmp_path / "s") as first:
+        first.replace_graphs([GraphReplacement(G1, graph(("old", "p", "x")))])
     s = open_store(tmp_path / "s")
-    s.replace_graphs([GraphReplacement(G1, graph(("old", "p", "x")))])
+    s.replace_graphs([GraphReplacement(G2, graph(("same", "session", "x")))])
     bad = _nt(tmp_path / "bad.nt", 3000, tail="<broken\n")
     with pytest.raises(StoreError, match="store restored"):
         s.bulk_replace(G1, bad)
     assert set(s.graph(G1)) == set(graph(("old", "p", "x")))
+    assert s.graph_names() == [G1]
     s.close()
     assert not (tmp_path / "s.loading").exists() and not (tmp_path / "s.checkpoint").exists()
 

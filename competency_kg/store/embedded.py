@@ -4,16 +4,18 @@ Replacing a source's graph is one SPARQL Update request (``DROP SILENT GRAPH`` t
 ``INSERT DATA``), which Oxigraph applies in a single transaction: readers see the old graph
 or the new one, never half of each, and a crash mid-write leaves the old data.
 
-Bulk loads (``bulk_replace``) are too big for one transaction, so they are journaled (see
-:mod:`competency_kg.store.journal`): opening the store for writing after a load died restores
-exactly the old data; a reader opened with ``previous=True`` reads that old data meanwhile.
+A load makes several writes, and bulk loads (``bulk_replace``) are too big for one
+transaction, so a writer session is journaled as one unit (see
+:mod:`competency_kg.store.journal`): its first write takes a checkpoint, and the journal ends
+once :meth:`EmbeddedStore.close` has published the result. A session killed at any point before
+publication, or left by an exception (``with`` block), is rolled back to that checkpoint: the
+next reader and the next writer see exactly the data published before it.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
@@ -32,10 +34,11 @@ from competency_kg.store.base import (
     StoreError,
 )
 from competency_kg.store.dataset import has_merge, query_plan
+from competency_kg.store.faults import stop_point
 from competency_kg.store.journal import (
+    begin_journal,
     end_journal,
     journal_dir,
-    journal_marker,
     readable_path,
     recover,
 )
@@ -137,12 +140,13 @@ class EmbeddedStore(GraphStore):
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
         self._written = False  # publish a version on close (see competency_kg.store.versions)
+        self._journal: Path | None = None  # this session's checkpoint, from its first write on
         try:
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
                 where = readable_path(self.path)
-                unfinished = journal_marker(self.path).exists() and journal_dir(self.path).is_dir()
+                unfinished = where == journal_dir(self.path)  # no version: a load's checkpoint
                 if unfinished and not previous:
                     raise StoreError(
                         f"the store at {self.path} holds an unfinished load; open it for "
@@ -189,7 +193,8 @@ class EmbeddedStore(GraphStore):
         written = {str(r.name) for r in replacements if r.graph is not None and len(r.graph)}
         written |= {str(d.name) for d in descriptions or [] if len(d.graph)}
         parts += after_ops(sorted(written))
-        self._written = True
+        self._begin_write()
+        stop_point("replace-graphs")
         try:
             self._store.update(" ;\n".join(parts))
             self._store.flush()
@@ -202,9 +207,10 @@ class EmbeddedStore(GraphStore):
         ntriples: Path,
         descriptions: list[DescriptionReplacement] | None = None,
     ) -> None:
+        """Streamed, outside a transaction: the session's journal makes it all or nothing. A
+        failure rolls back everything this session wrote (the store is then as it was opened)."""
         graph = ox.NamedNode(str(name))
-        self._written = True
-        journal = self._begin_journal()
+        self._begin_write()
         # The merge in the default graph (competency_kg.store.merge) follows outside a
         # transaction, like the graph itself: the journal restores both if the load dies.
         blank = has_blank_nodes(ntriples)
@@ -224,17 +230,22 @@ class EmbeddedStore(GraphStore):
                         lenient=True,
                     ),
                 )
+                if target is graph:
+                    stop_point("bulk-loading")  # the graph is in, its merge not yet
             if blank:  # a parser would give each blank node a fresh name: copy them instead
                 self._store.update(add_op(str(name)))
             if descriptions:
                 self.replace_graphs([], descriptions)
             self._store.flush()
         except (OSError, SyntaxError, ValueError) as exc:
-            if journal is not None:
-                self._rollback(journal)
+            if self.path is not None:
+                self._roll_back()
+                try:
+                    self._store = ox.Store(str(self.path))
+                except OSError as again:  # a full disk, say: restored, but not open
+                    raise StoreError(f"bulk load into <{name}> failed, store restored "
+                                     f"(and closed: {again}): {exc}") from exc  # fmt: skip
             raise StoreError(f"bulk load into <{name}> failed, store restored: {exc}") from exc
-        if journal is not None:
-            end_journal(self.path, journal)  # type: ignore[arg-type]
 
     def optimize(self) -> None:
         """Compact the store (RocksDB): after a load, its data sits in many small files
@@ -248,22 +259,35 @@ class EmbeddedStore(GraphStore):
         except OSError as exc:
             raise StoreError(f"could not compact the store at {self.path}: {exc}") from exc
 
-    def _begin_journal(self) -> Path | None:
-        if self.path is None:
-            return None
-        self._store.flush()
-        checkpoint = journal_dir(self.path)
-        if checkpoint.exists():
-            shutil.rmtree(checkpoint)
-        self._store.backup(str(checkpoint))
-        journal_marker(self.path).write_text("a bulk load is in progress\n")
-        return checkpoint
+    def _begin_write(self) -> None:
+        """Before the session's first write: the checkpoint its journal restores if the
+        session never publishes (:mod:`competency_kg.store.journal`)."""
+        self._written = True
+        if self.path is None or self._journal is not None:
+            return
+        try:
+            self._store.flush()
+            self._journal = begin_journal(self.path, lambda to: self._store.backup(str(to)))
+        except OSError as exc:
+            raise StoreError(f"could not write to the store at {self.path}: {exc}") from exc
 
-    def _rollback(self, checkpoint: Path) -> None:
-        assert self.path is not None
-        del self._store
-        recover(self.path)
-        self._store = ox.Store(str(self.path))
+    def _roll_back(self) -> None:
+        """Close the handle and restore the session's checkpoint: nothing it wrote stays."""
+        self.__dict__.pop("_store", None)  # (already closed if a failed bulk load reopened none)
+        if self._journal is not None and self.path is not None:
+            recover(self.path)
+        self._journal, self._written = None, False
+
+    def abandon(self) -> None:
+        """Close without publishing, rolling back what this session wrote (a load that
+        failed halfway, or was interrupted, leaves the store as it was)."""
+        self._roll_back()
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abandon()
 
     # -- reading
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> object:
@@ -351,25 +375,33 @@ class EmbeddedStore(GraphStore):
     def oxigraph(self) -> ox.Store:
         """The underlying pyoxigraph store, for the SPARQL protocol's raw result streaming
         (a writer that writes through it has :meth:`close` publish a version)."""
-        self._written = self._written or not self.read_only
+        if not self.read_only:
+            self._begin_write()
         return self._store
 
     def close(self) -> None:
         """Flush, and after writes publish the store as the version readers open
-        (:func:`competency_kg.store.versions.publish`)."""
+        (:func:`competency_kg.store.versions.publish`), then end the session's journal.
+        If publishing fails, the session is rolled back."""
         try:
             if not self.read_only:
                 self._store.flush()
                 if self._written and self.path is not None:
                     self._written = False
                     publish(self._store, self.path)
-        except OSError as exc:
+                    stop_point("published")
+        except BaseException as exc:
+            self._roll_back()
+            if not isinstance(exc, OSError):
+                raise
             raise StoreError(
                 f"could not finish writing the store at {self.path} (the data its readers "
                 f"see is unchanged): {exc}"
             ) from exc
-        finally:
-            del self._store
+        del self._store
+        if self._journal is not None and self.path is not None:
+            end_journal(self.path, self._journal)
+            self._journal = None
 
 
 def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> object:

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from competency_kg.store.faults import stop_point
+
 #: Versions kept: the current one and the one before it (a reader that read ``CURRENT`` just
 #: before a publish opens it a moment later). Removing the folder of a version a reader has open
 #: is harmless: RocksDB holds its files open (checked: queries on a read-only handle go on after
@@ -81,6 +83,7 @@ def publish(store: Any, path: Path) -> Path:
     try:
         store.backup(str(staging))
         os.replace(staging, folder / name)
+        stop_point("publish")
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
