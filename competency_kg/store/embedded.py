@@ -141,9 +141,18 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
+                # A published version is complete whatever the writer's folder holds (a
+                # load running, or killed in its bulk phase): read-only commands read it.
                 where = readable_path(self.path)
+                published = current_version(self.path) is not None
                 unfinished = journal_marker(self.path).exists() and journal_dir(self.path).is_dir()
-                if unfinished and not previous:
+                if unfinished and published:
+                    log.warning(
+                        "a load into %s was cut short: reading its last published version "
+                        "(the next 'competency-kg load' restores the store)",
+                        self.path,
+                    )
+                elif unfinished and not previous:
                     raise StoreError(
                         f"the store at {self.path} holds an unfinished load; open it for "
                         "writing once (any 'competency-kg load') to restore the previous data"
