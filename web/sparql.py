@@ -47,6 +47,7 @@ from competency_kg.query_pool import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    StoreDamaged,
     StoreUnavailable,
     UpstreamError,
     check_query,
@@ -137,6 +138,7 @@ STATUS: dict[type[QueryError], int] = {
     QueryTimeout: 503,
     PoolBusy: 503,
     StoreUnavailable: 503,
+    StoreDamaged: 503,
     QueryFailed: 500,
     UpstreamError: 502,
 }
