@@ -328,6 +328,13 @@ def main(
         return EXIT_ERROR
     except BrokenPipeError:
         return EXIT_OK
+    except (OSError, RuntimeError) as exc:
+        from competency_kg.query_pool import is_damage
+
+        if not is_damage(str(exc)):
+            raise
+        print(f"error: the store may be damaged; load the data again: {exc}", file=err)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -118,6 +118,36 @@ class StoreUnavailable(QueryError):
     the details, is chained for the log."""
 
 
+class StoreDamaged(StoreUnavailable):
+    """Reading the store failed a RocksDB check (a block's checksum, a missing file). The
+    message is public and names no path; the engine's own words, path and all, are chained
+    for the log (:func:`damage`)."""
+
+
+#: The engine's words for a store it cannot read (RocksDB's ``Status`` prefixes).
+_DAMAGE_PREFIXES = ("Corruption:", "IO error:")
+#: How long a probe reads the store after a query timed out or its worker died.
+PROBE_SECONDS = 2.0
+#: What a client is told when the store could not be opened (the path goes to the log).
+CANNOT_OPEN = "the store cannot be opened just now (see the server log); try again shortly"
+
+
+def is_damage(message: str) -> bool:
+    """True for the engine's report of a store it cannot read (checksum, missing file)."""
+    return message.lstrip().startswith(_DAMAGE_PREFIXES)
+
+
+def damage(detail: str, after: str = "") -> StoreDamaged:
+    """The public error for a damaged store; ``detail`` (the engine's, with paths) is its
+    cause, which the log shows and the answer does not."""
+    exc = StoreDamaged(
+        f"{after}the store may be damaged: reading it failed ({detail.split(':')[0]}); "
+        "the operator has been told (server log) and should load the data again"
+    )
+    exc.__cause__ = RuntimeError(detail)
+    return exc
+
+
 #: What a client is told when a remote store's SPARQL server is down or silent.
 UNREACHABLE = "the store's SPARQL server cannot be reached just now; try again shortly"
 
@@ -648,6 +678,8 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
         return ("bad", str(exc)), None
     except ValueError as exc:
         return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
+    except Exception as exc:  # the plan reads the store (is the merge there?)
+        return _failure(exc), None
     if job.base_iri:
         kwargs["base_iri"] = job.base_iri
     try:
@@ -657,7 +689,7 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     except MemoryError:
         return ("memory",), None
     except Exception as exc:
-        return ("error", str(exc) or type(exc).__name__), None
+        return _failure(exc), None
     buf = _CappedBuffer(max_bytes)
     try:
         if isinstance(result, ox.QueryTriples):
@@ -676,8 +708,32 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     except MemoryError:
         return ("memory",), None
     except Exception as exc:  # evaluation errors surface while the results are drawn
-        return ("error", str(exc) or type(exc).__name__), None
+        return _failure(exc), None
     return ("ok", kind, mime), buf.getbuffer()
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """A worker's reply for a failed query: ``damaged`` when the engine could not read the
+    store (its message names the store's files), else ``error``."""
+    message = str(exc) or type(exc).__name__
+    return ("damaged" if is_damage(message) else "error", message)
+
+
+def probe(store: Any, seconds: float = PROBE_SECONDS) -> tuple[str, ...]:
+    """Read every quad for at most ``seconds``: ``("damaged", detail)`` if a block fails its
+    check, else ``("sound",)``. Run after a query timed out or killed its worker: on a
+    corrupted block, RocksDB's iterator fails at once when a scan streams, but an aggregate
+    (``COUNT``, ``GROUP BY``) or ``ASK`` over it keeps retrying until the timeout (pyoxigraph
+    0.5; it also piles up memory meanwhile), so the probe tells a damaged store from a slow
+    query."""
+    end = time.monotonic() + seconds
+    try:
+        for i, _quad in enumerate(store):
+            if i % 4096 == 0 and time.monotonic() > end:
+                break
+    except Exception as exc:
+        return _failure(exc) if is_damage(str(exc)) else ("sound",)
+    return ("sound",)
 
 
 def _query_rewritten(store: Any, query: str, kwargs: dict[str, Any]) -> Any:
@@ -729,6 +785,8 @@ def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
         raise BadRequest(reply[1])
     if status == "too-large":
         raise ResultTooLarge(reply[1])
+    if status == "damaged":
+        raise damage(reply[1])
     if status == "unacceptable":
         raise NotAcceptable(reply[1])
     if status == "memory":
@@ -854,7 +912,7 @@ def _worker_main(
         handle = LiveView(store_path, ox.Store.read_only)
     except (OSError, RuntimeError) as exc:
         with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
-            conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))
+            conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))  # logged
         return
     _limit_worker(memory_limit)
     try:
@@ -868,7 +926,10 @@ def _worker_main(
             return
         if job is None:
             return
-        reply, data = execute(handle.current(), job, max_bytes)
+        if job == "probe":
+            reply, data = probe(handle.current()), None
+        else:
+            reply, data = execute(handle.current(), job, max_bytes)
         try:
             conn.send(reply)
             if data is not None:
@@ -1096,7 +1157,7 @@ class QueryPool:
                 if self._closed:
                     raise QueryFailed("the server is shutting down")
                 if self._open_error and not self._live:
-                    raise StoreUnavailable(self._open_error)
+                    raise StoreUnavailable(CANNOT_OPEN) from RuntimeError(self._open_error)
             try:
                 w = self._idle.get(timeout=min(0.25, max(0.0, end - time.monotonic())))
             except queue.Empty:
@@ -1167,6 +1228,7 @@ class QueryPool:
                 with self._lock:
                     self.killed += 1
                 log.warning("query cancelled after %g s (worker %s killed)", limit, w.process.pid)
+                self._raise_if_damaged(f"the query was cancelled after {limit:g} s, and ")
                 raise QueryTimeout(limit)
 
     def _died(self, w: _Worker) -> QueryError:
@@ -1181,11 +1243,32 @@ class QueryPool:
             return QueryMemoryExceeded(self.memory_limit)
         how = _signal_name(code)
         log.error("query worker %s died while answering a query (%s)", w.process.pid, how)
+        self._raise_if_damaged("the query's worker died, and ")
         hint = " (its stack overflowed, most likely)" if code == -signal.SIGSEGV else ""
         return QueryFailed(
             f"the query crashed the worker process answering it ({how}){hint}; "
             "the worker has been replaced"
         )
+
+    def _raise_if_damaged(self, after: str) -> None:
+        """Probe the store in an idle worker (:func:`probe`, at most :data:`PROBE_SECONDS`)
+        and raise :class:`StoreDamaged` if it cannot be read; no idle worker: no probe."""
+        try:
+            w = self._idle.get_nowait()
+        except queue.Empty:
+            return
+        try:
+            w.conn.send("probe")
+            if not w.conn.poll(PROBE_SECONDS + 5.0):
+                self._retire(w, kill=True)
+                return
+            reply = w.conn.recv()
+        except (EOFError, OSError):
+            self._retire(w, kill=True)
+            return
+        self._idle.put(w)
+        if reply[0] == "damaged":
+            raise damage(reply[1], after)
 
 
 def _make_job(

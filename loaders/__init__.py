@@ -160,7 +160,7 @@ def read_source(
     if rdf_format_for(p) is not None:
         from competency_kg.loaders.rdf_file import self_description
 
-        g = parse_rdf_file(p)
+        g = parse_rdf_file(p, base_iri=str(doc_iri))
         title, licences, attribution = self_description(g)
         return LoadedSource(
             p, sid, "rdf", g, target, doc_iri, checksum, licences, attribution, title=title

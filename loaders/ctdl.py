@@ -189,8 +189,9 @@ def _locations(doc: Any) -> dict[str, str]:
     return out
 
 
-def parse_ctdl(path: Path, text: str) -> tuple[Graph, dict[str, str]]:
-    """Parse a CTDL JSON-LD document with the local context; never touches the network."""
+def parse_ctdl(path: Path, text: str, base_iri: str) -> tuple[Graph, dict[str, str]]:
+    """Parse a CTDL JSON-LD document with the local context; never touches the network.
+    Relative IRIs resolve against ``base_iri`` (the document's own IRI), not the file's path."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -216,7 +217,7 @@ def parse_ctdl(path: Path, text: str) -> tuple[Graph, dict[str, str]]:
         with warnings.catch_warnings():
             # rdflib's JSON-LD parser uses its own deprecated ConjunctiveGraph inside
             warnings.simplefilter("ignore", DeprecationWarning)
-            g.parse(data=json.dumps(prepared), format="json-ld", base=path.resolve().as_uri())
+            g.parse(data=json.dumps(prepared), format="json-ld", base=base_iri)
     except Exception as exc:  # rdflib's JSON-LD processor raises plain exceptions
         raise SourceError(path, "$", f"not valid JSON-LD: {exc}") from exc
     if not len(g):
@@ -230,7 +231,7 @@ def read_ctdl(
     """Read a CTDL-ASN (or CTDL/SKOS) JSON-LD file into a graph; see the module doc."""
     from competency_kg.loaders import LoadedSource, source_id_for
 
-    parsed, where = parse_ctdl(path, text)
+    parsed, where = parse_ctdl(path, text, str(doc_iri))
     g = Graph()
     for prefix, iri in PREFIXES.items():
         g.bind(prefix, iri, override=True)

@@ -217,8 +217,10 @@ def parse_rdf_bytes(
         raise SourceError(path, None, f"unsupported RDF term: {exc}") from exc
 
 
-def parse_rdf_file(path: str | Path, base_iri: str | None = None) -> Graph:
-    """Parse an RDF file chosen by its extension."""
+def parse_rdf_file(path: str | Path, base_iri: str) -> Graph:
+    """Parse an RDF file chosen by its extension; relative IRIs resolve against ``base_iri``
+    (the document's own IRI, ``{base}source/{file-stem}``), never against the file's path,
+    which would publish a folder of the operator's machine as ``file:///…`` IRIs."""
     p = Path(path)
     fmt = rdf_format_for(p)
     if fmt is None:
@@ -227,7 +229,7 @@ def parse_rdf_file(path: str | Path, base_iri: str | None = None) -> Graph:
         data = p.read_bytes()
     except OSError as exc:
         raise SourceError(p, None, f"cannot read file: {exc.strerror or exc}") from exc
-    return parse_rdf_bytes(data, fmt, p, base_iri=base_iri or p.resolve().as_uri())
+    return parse_rdf_bytes(data, fmt, p, base_iri=base_iri)
 
 
 def _english_first(values: list[Literal]) -> str | None:

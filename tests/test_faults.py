@@ -4,8 +4,8 @@ remote store that goes away gives clean 503s, then answers again when it comes b
 - ``competency-kg load`` killed with SIGKILL in the middle, on both write paths: a plain RDF
   file (one store transaction, ``replace_graphs``) and an O*NET-like release (a journaled bulk
   load, ``bulk_replace``). The store opens afterwards with exactly the old data
-  (``competency-kg export``; after a bulk load, read-only commands first say that a load was
-  cut short, and a server started then serves the old data or refuses to start) and the next
+  (``competency-kg export``; after a bulk load, read-only commands read the last published
+  version, and a server started then serves the old data or refuses to start) and the next
   load succeeds.
 - ``competency-kg serve`` answering queries without pause while a big load replaces the data
   it serves: every answer is the old data or the new, never an error, never a mix; after the

@@ -48,6 +48,7 @@ from competency_kg.query_pool import (
     QuerySyntaxError,
     QueryTimeout,
     ResultTooLarge,
+    StoreDamaged,
     StoreUnavailable,
     UpstreamError,
     check_query,
@@ -139,6 +140,7 @@ STATUS: dict[type[QueryError], int] = {
     QueryMemoryExceeded: 503,
     PoolBusy: 503,
     StoreUnavailable: 503,
+    StoreDamaged: 503,
     QueryFailed: 500,
     UpstreamError: 502,
 }

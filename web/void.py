@@ -11,19 +11,22 @@
 
 A dump is written once per store state, streamed from the store into a gzip file next to the
 store (``{store}.dumps/{state}/``, or the temporary folder when that is not writable), and then
-served from disk. The state is a hash of the metadata graph and the graph names, which every
-load rewrites (each source's checksum and load time), so a load means fresh dumps; older ones
-are removed.
+served from disk. It is written by a process of its own (:mod:`competency_kg.web.dump_writer`),
+so request threads go on answering; one request at a time waits for it (up to 20 s), any
+other gets 503 with ``Retry-After``. The state is a hash of the metadata graph and the graph
+names, which every load rewrites (each source's checksum and load time), so a load means
+fresh dumps; older ones are removed.
 """
 
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -36,8 +39,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import QueryError
 from competency_kg.stats import graph_counts, statement_count
-from competency_kg.store import open_store
-from competency_kg.web.app import get_store, state
+from competency_kg.web.app import state
 from competency_kg.web.describe import (
     RDF_FORMATS,
     Reader,
@@ -77,6 +79,8 @@ DUMPS: dict[str, tuple[str, str]] = {
 }
 #: How long the VoID answer waits for a dump being written (then it leaves size/sum out).
 VOID_WAIT = 20.0
+#: How long a dump request waits for its dump being written (then 503 + ``Retry-After``).
+DUMP_WAIT = 20.0
 
 #: The VoID document is RDF only; a browser asking for HTML gets Turtle.
 VOID_OFFERS = [m for m in OFFERS if m != HTML and not RDF_FORMATS[m][1]]
@@ -123,14 +127,11 @@ class Dump:
     mime: str
 
 
-_locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
-_building: dict[str, threading.Thread] = {}
-
-
-def _lock(key: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(key, threading.Lock())
+#: Dump writers running (``competency_kg.web.dump_writer`` processes), by ``state/name``.
+_building: dict[str, subprocess.Popen[bytes]] = {}
+#: The dumps a request thread is waiting for: one waits, others are told to come back.
+_waiting: set[str] = set()
 
 
 def current_state() -> str:
@@ -147,72 +148,52 @@ def existing_dump(name: str, key: str, store: str | None = None) -> Dump | None:
 
 
 def ensure_dump(name: str, key: str, wait: float | None = None) -> Dump | None:
-    """The dump ``name`` for store state ``key``: written now if missing (one writer at a
-    time). With ``wait``, give up after that many seconds (the writing goes on)."""
+    """The dump ``name`` for store state ``key``, or None while it is being written.
+
+    A missing dump is written by a process of its own (:mod:`competency_kg.web.dump_writer`),
+    so the server's request threads go on answering meanwhile. With ``wait``, one request
+    thread at a time waits up to that many seconds for it; any other returns at once."""
     store = state().settings.store
     found = existing_dump(name, key, store)
     if found is not None:
         return found
     job = f"{key}/{name}"
-    remote = get_store() if store.startswith(("http://", "https://")) else None
     with _locks_guard:
-        thread = _building.get(job)
-        if thread is None or not thread.is_alive():
-            thread = threading.Thread(target=_build, args=(name, key, store, remote), daemon=True)
-            _building[job] = thread
-            thread.start()
-    thread.join(wait)
-    return existing_dump(name, key, store)
-
-
-def _build(name: str, key: str, store: str, remote: object) -> None:
-    """Write one dump (in its own thread: no application context here)."""
-    with _lock(f"{key}/{name}"):
-        if existing_dump(name, key, store) is not None:
-            return
-        folder = dumps_root(store) / key
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        tmp = folder / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
-        digest = hashlib.sha256()
+        writer = _building.get(job)
+        if writer is None or writer.poll() is not None:
+            writer = _building[job] = _start_writer(name, key, store)
+        waits = bool(wait) and job not in _waiting
+        if waits:
+            _waiting.add(job)
+    if waits:
         try:
-            with tmp.open("wb") as raw:
-                hashing = _HashingWriter(raw, digest)
-                with gzip.GzipFile(filename="", mode="wb", fileobj=hashing, mtime=0) as gz:
-                    _dump_store(gz, DUMPS[name][1], store, remote)
-            tmp.replace(target)
-            target.with_name(name + ".sha256").write_text(f"{digest.hexdigest()}  {name}\n")
-        except Exception:
-            log.exception("writing the dump %s failed", name)
-            tmp.unlink(missing_ok=True)
-            return
+            writer.wait(wait)
+        except subprocess.TimeoutExpired:
+            pass
         finally:
-            tmp.unlink(missing_ok=True)
-    _remove_old(key, store)
+            with _locks_guard:
+                _waiting.discard(job)
+    found = existing_dump(name, key, store)
+    if found is not None:
+        _remove_old(key, store)
+    return found
 
 
-class _HashingWriter:
-    """A binary file that also feeds what is written to a hash."""
-
-    def __init__(self, raw: object, digest: hashlib._Hash) -> None:
-        self.raw = raw
-        self.digest = digest
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.raw.write(data)  # type: ignore[attr-defined]
-
-    def flush(self) -> None:
-        self.raw.flush()  # type: ignore[attr-defined]
+def dump_failed(name: str, key: str) -> bool:
+    """True when the last writer of this dump ended without writing it (see the log)."""
+    with _locks_guard:
+        writer = _building.get(f"{key}/{name}")
+    return writer is not None and writer.poll() not in (None, 0)
 
 
-def _dump_store(out: object, mime: str, location: str, remote: object) -> None:
-    """Stream the store into ``out``: a fresh read-only handle, so the dump is current."""
-    if remote is not None:
-        remote.dump(out, mime)  # type: ignore[attr-defined]
-        return
-    with open_store(location, read_only=True) as store:
-        store.dump(out, mime)  # type: ignore[arg-type]
+def _start_writer(name: str, key: str, store: str) -> subprocess.Popen[bytes]:
+    folder = dumps_root(store) / key
+    args = [store, str(folder), name, DUMPS[name][1], str(os.getpid())]
+    return subprocess.Popen(
+        [sys.executable, "-m", "competency_kg.web.dump_writer", *args],
+        stdin=subprocess.DEVNULL,
+        close_fds=True,
+    )
 
 
 def _remove_old(key: str, store: str) -> None:
@@ -231,9 +212,13 @@ def dump(name: str) -> Response:
         key = current_state()
     except QueryError as exc:
         return plain(503, f"the store cannot be read just now: {exc}", {"Retry-After": "5"})
-    found = ensure_dump(name, key)
+    found = ensure_dump(name, key, wait=DUMP_WAIT)
     if found is None:
-        return plain(500, f"the dump {name} could not be written (see the server log)")
+        if dump_failed(name, key):
+            return plain(500, f"the dump {name} could not be written (see the server log)")
+        return plain(
+            503, f"the dump {name} is being written; try again shortly", {"Retry-After": "10"}
+        )
     resp = send_file(
         found.path,
         mimetype="application/gzip",

@@ -145,6 +145,8 @@ class EmbeddedStore(GraphStore):
             if self.path is None:
                 self._store = ox.Store()
             elif read_only:
+                # A published version is complete whatever the writer's folder holds (a
+                # load running, or killed in its bulk phase): read-only commands read it.
                 where = readable_path(self.path)
                 unfinished = where == journal_dir(self.path)  # no version: a load's checkpoint
                 if unfinished and not previous:
