@@ -39,6 +39,7 @@ from competency_kg.store.journal import (
     begin_journal,
     end_journal,
     journal_dir,
+    journal_marker,
     readable_path,
     recover,
 )
@@ -149,6 +150,12 @@ class EmbeddedStore(GraphStore):
                 # load running, or killed in its bulk phase): read-only commands read it.
                 where = readable_path(self.path)
                 unfinished = where == journal_dir(self.path)  # no version: a load's checkpoint
+                if not unfinished and journal_marker(self.path).exists():
+                    log.warning(
+                        "a load into the store is running or was cut short: reading its last "
+                        "published version (the next 'competency-kg load' restores the store "
+                        "if the load was cut short)"
+                    )
                 if unfinished and not previous:
                     raise StoreError(
                         f"the store at {self.path} holds an unfinished load; open it for "
