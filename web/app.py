@@ -128,7 +128,12 @@ def create_app(
         executor = InlineExecutor(store, timeout=query_timeout, max_result_bytes=max_result_bytes)
     else:
         executor = QueryPool(
-            cfg.store, size=query_workers, timeout=query_timeout, max_result_bytes=max_result_bytes
+            cfg.store,
+            size=query_workers,
+            timeout=query_timeout,
+            max_result_bytes=max_result_bytes,
+            reserved=_env_int("COMPETENCY_KG_PAGE_WORKERS"),
+            per_client=_env_int("COMPETENCY_KG_QUERIES_PER_CLIENT"),
         )
 
     app = Flask(__name__)

@@ -202,8 +202,11 @@ class BufferingWorker(ThreadWorker):
             return
         except OSError:
             data = b""
-        if not data:  # the client went away before its request was whole
-            self._drop(conn)
+        if not data:
+            if r.buf:  # sent part of a request and shut its side: answered as before (400)
+                self._hand_over(conn, r, registered=True)
+            else:
+                self._drop(conn)
             return
         r.buf += data
         self._buffered += len(data)
@@ -219,6 +222,10 @@ class BufferingWorker(ThreadWorker):
         whole = _scan(r, self._header_limit, MAX_REQUEST_BYTES)
         if not whole and self._buffered <= BUFFER_BUDGET:
             return False
+        self._hand_over(conn, r, registered)
+        return True
+
+    def _hand_over(self, conn: Any, r: _Reading, registered: bool) -> None:
         if registered:
             self._unregister(conn)
         del self._reading[conn]
@@ -227,7 +234,6 @@ class BufferingWorker(ThreadWorker):
         conn.data_ready = True
         conn.front_ready = True
         self.enqueue_req(conn)
-        return True
 
     def _continue(self, conn: Any, r: _Reading) -> None:
         """Answer ``Expect: 100-continue`` here, and take the header out of the request so
