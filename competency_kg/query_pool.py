@@ -727,6 +727,7 @@ class QueryPool:
         self.per_client = max(1, per_client or -(-self.written_slots // 2))
         self._admission = threading.Condition()
         self._written_busy = 0
+        self._written_waiting = 0  # bounded too: each waiting query holds a request thread
         self._by_client: dict[str, int] = {}
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
@@ -955,8 +956,10 @@ class QueryPool:
                 self._admission.notify()
 
     def _admit(self, client: str, wait: float) -> None:
-        """Count a written query in: refused (:class:`ClientBusy`) beyond the client's share,
-        waits while ``written_slots`` are busy (:class:`PoolBusy` after ``wait`` seconds)."""
+        """Count a written query in: refused (:class:`ClientBusy`) beyond the client's share;
+        waits while ``written_slots`` are busy (:class:`PoolBusy` after ``wait`` seconds), or
+        is refused at once (:class:`PoolBusy`) when as many queries wait already — each holds
+        a request thread, and threads must stay free for pages."""
         with self._admission:
             held = self._by_client.get(client, 0)
             if held >= self.per_client:
@@ -964,20 +967,35 @@ class QueryPool:
                     f"this client already has {held} queries running, its share of this "
                     "endpoint's workers; wait for one to finish"
                 )
+            if self._written_waiting >= self.written_slots and self._written_full():
+                raise PoolBusy(
+                    f"all {self.written_slots} query workers for SPARQL queries are busy and as "
+                    "many queries wait for them; try again shortly"
+                )
             self._by_client[client] = held + 1
-            end = time.monotonic() + wait
-            # Counted against the live workers: while a killed worker is being replaced,
-            # written queries wait rather than take the one left to pages.
-            while self._written_busy >= min(self.written_slots, len(self._live) - self.reserved):
-                left = end - time.monotonic()
-                if left <= 0:
-                    self._leave(client)
-                    raise PoolBusy(
-                        f"all {self.written_slots} query workers for SPARQL queries stayed busy "
-                        f"for {wait:g} s; try again shortly"
-                    )
-                self._admission.wait(min(left, 0.1))  # a replacement worker may come up
+            self._written_waiting += 1
+            try:
+                self._wait_for_slot(client, time.monotonic() + wait, wait)
+            finally:
+                self._written_waiting -= 1
             self._written_busy += 1
+
+    def _written_full(self) -> bool:
+        # Counted against the live workers: while a killed worker is being replaced,
+        # written queries wait rather than take the one left to pages.
+        return self._written_busy >= min(self.written_slots, len(self._live) - self.reserved)
+
+    def _wait_for_slot(self, client: str, end: float, wait: float) -> None:
+        """Wait (holding ``_admission``) for a free slot; :class:`PoolBusy` at ``end``."""
+        while self._written_full():
+            left = end - time.monotonic()
+            if left <= 0:
+                self._leave(client)
+                raise PoolBusy(
+                    f"all {self.written_slots} query workers for SPARQL queries stayed busy "
+                    f"for {wait:g} s; try again shortly"
+                )
+            self._admission.wait(min(left, 0.1))  # a replacement worker may come up
 
     def _leave(self, client: str) -> None:
         left = self._by_client[client] - 1

@@ -325,8 +325,8 @@ def _wait_for_full_pool(server: Server, within: float = 20.0) -> set[int]:
 
 
 # --------------------------------------------------------------------------- starvation
-#: Clients sending runaway queries, one per SPARQL worker (4 workers, one left to pages).
-SPARQL_HOGS = QUERY_WORKERS - 1
+#: Clients sending runaway queries: more than there are workers.
+SPARQL_HOGS = QUERY_WORKERS + 2
 STARVE_SECONDS = 8.0
 PROBE_BOUND = 5.0  # seconds: a probe slower than this counts as unanswered
 
@@ -337,20 +337,22 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) -> None:
-    """256 slow connections, runaway queries holding every SPARQL worker, and a greedy client
-    sending three at once: probes and pages are all answered, and the greedy client's third
-    query is refused with 429 and ``Retry-After`` (two is its share of the three workers).
+    """256 slow connections, runaway queries from more clients than there are workers, and a
+    greedy client sending three at once: probes and pages are all answered (each within
+    5 s, a generous bound), and the greedy client's third query is refused with 429 and
+    ``Retry-After`` (two is its share of the three SPARQL workers).
 
     Checked by breaking each fix once (then restored):
     - the plain gthread worker (``"worker_class": "gthread"`` in ``web/server.py``): no probe
       answered (every probe timed out after 5 s);
     - no workers left to pages (``COMPETENCY_KG_PAGE_WORKERS=0``): pages waited behind the
-      runaway queries and got 503 after 10 s;
+      runaway queries, some over 5 s;
     - no per-client share (``COMPETENCY_KG_QUERIES_PER_CLIENT=99``): the greedy client's
       third query waited and got 503, not 429.
     """
     server = load_server
-    pages = [p for p in _pages_served(server) if p != "/sparql"]
+    # The site's cached and simple pages (a comparison computes for seconds even alone).
+    pages = [p for p in _pages_served(server) if p != "/sparql" and not p.startswith("/compare")]
     assert len(pages) >= 5, f"too few pages to fetch: {pages}"
     _wait_for_full_pool(server)
     stop = threading.Event()
@@ -381,32 +383,33 @@ def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) ->
         end = time.monotonic() + STARVE_SECONDS
         while time.monotonic() < end:
             path = rng.choice(pages)
+            start = time.monotonic()
             try:
                 r = fetch(server.url, path, timeout=60, source=f"127.0.3.{n}")
                 status: int | str = r.status
             except OSError as exc:
                 status = type(exc).__name__
-            if status == 200:
+            if status == 200 and r.elapsed < PROBE_BOUND:
                 page_latencies.append(r.elapsed)
                 slowest.append((round(r.elapsed, 2), path))
             else:
-                page_problems.append(f"{path}: {status}")
+                page_problems.append(f"{path}: {status} after {time.monotonic() - start:.1f} s")
 
     with SlowClients(server.url, SLOW_CONNECTIONS) as slow:
-        hogs = [threading.Thread(target=hog, args=(n,)) for n in range(SPARQL_HOGS)]
-        for t in hogs:
-            t.start()
-        time.sleep(1.0)  # every SPARQL worker busy with a runaway query
         first_two = [threading.Thread(target=greedy_query) for _ in range(2)]
         for t in first_two:
             t.start()
-        time.sleep(0.5)
+        time.sleep(0.5)  # two of the three SPARQL workers busy with its runaway queries
         third = server.post(
             body=RUNAWAY,
             headers={"Content-Type": "application/sparql-query"},
             timeout=30,
             source="127.0.2.1",
         )
+        hogs = [threading.Thread(target=hog, args=(n,)) for n in range(SPARQL_HOGS)]
+        for t in hogs:
+            t.start()
+        time.sleep(1.0)  # every SPARQL worker busy with a runaway query
         readers = [threading.Thread(target=page_client, args=(n,)) for n in range(3)]
         for t in readers:
             t.start()
@@ -422,13 +425,11 @@ def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) ->
         still_open = slow.open
 
     answered = [p for p in probes if p < PROBE_BOUND]
-    simple = [t for t, path in slowest if not path.startswith("/compare")]
     summary = (
         f"probes {len(answered)}/{len(probes)} answered (p50 {_percentile(probes, 0.5) * 1000:.0f}"
         f" ms, max {max(probes) * 1000:.0f} ms); pages {len(page_latencies)} answered, "
         f"{len(page_problems)} not (p50 {_percentile(page_latencies, 0.5) * 1000:.0f} ms, "
-        f"p95 {_percentile(page_latencies, 0.95) * 1000:.0f} ms; without /compare: p95 "
-        f"{_percentile(simple, 0.95) * 1000:.0f} ms); runaway queries "
+        f"p95 {_percentile(page_latencies, 0.95) * 1000:.0f} ms); runaway queries "
         f"{dict(hog_statuses)}; greedy client {greedy} then {third.status}; "
         f"{still_open}/{SLOW_CONNECTIONS} slow connections open; slowest pages "
         f"{sorted(slowest, reverse=True)[:4]}"
