@@ -329,6 +329,10 @@ def _wait_for_full_pool(server: Server, within: float = 20.0) -> set[int]:
 SPARQL_HOGS = QUERY_WORKERS + 2
 STARVE_SECONDS = 8.0
 PROBE_BOUND = 5.0  # seconds: a probe slower than this counts as unanswered
+#: Seconds under which 95 % of the pages must be answered: generous (the goal is 200 ms; about
+#: 250 ms was measured on a busy 2-core machine), but far under the seconds pages waited when
+#: runaway queries could take every worker.
+PAGE_P95_BOUND = 1.5
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -346,9 +350,9 @@ def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) ->
     - the plain gthread worker (``"worker_class": "gthread"`` in ``web/server.py``): no probe
       answered (every probe timed out after 5 s);
     - no workers left to pages (``COMPETENCY_KG_PAGE_WORKERS=0``): pages waited behind the
-      runaway queries, some over 5 s;
+      runaway queries (two runs: p95 2.6 s; p95 0.96 s with one page after 5.4 s);
     - no per-client share (``COMPETENCY_KG_QUERIES_PER_CLIENT=99``): the greedy client's
-      third query waited and got 503, not 429.
+      third query ran, and got 503 after the 2 s timeout, not 429.
     """
     server = load_server
     # The site's cached and simple pages (a comparison computes for seconds even alone).
@@ -437,6 +441,7 @@ def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) ->
     print(summary)
     assert probes and len(answered) == len(probes), summary
     assert page_problems == [] and len(page_latencies) >= 10, summary
+    assert _percentile(page_latencies, 0.95) < PAGE_P95_BOUND, summary
     assert third.status == 429 and third.headers.get("Retry-After"), summary
     assert "share" in third.text, third.text
     assert set(hog_statuses) == {503}, summary  # cancelled, or told to come back
