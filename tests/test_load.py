@@ -446,6 +446,6 @@ def test_slow_clients_and_runaway_queries_starve_nothing(load_server: Server) ->
     assert "share" in third.text, third.text
     assert set(hog_statuses) == {503}, summary  # cancelled, or told to come back
     assert still_open == SLOW_CONNECTIONS, summary
-    # 127.0.0.1 may still have its share busy: the slow clients' requests, cut short when
-    # they closed, are answered (400) as they come in.
+    # (From its own address: the slow clients' bodies, cut short when they closed, are being
+    # answered, 400, as 127.0.0.1's.)
     assert server.get(params={"query": "ASK {}"}, timeout=30, source="127.0.4.1").status == 200

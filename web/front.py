@@ -203,7 +203,7 @@ class BufferingWorker(ThreadWorker):
         except OSError:
             data = b""
         if not data:
-            if r.buf:  # sent part of a request and shut its side: answered as before (400)
+            if r.head_end >= 0:  # a whole header, a body cut short: answered as before (400)
                 self._hand_over(conn, r, registered=True)
             else:
                 self._drop(conn)
