@@ -717,6 +717,7 @@ class QueryPool:
         guard_network: bool = True,
         reserved: int | None = None,
         per_client: int | None = None,
+        request_threads: int | None = None,
     ) -> None:
         self.store_path = str(store_path)
         self.size = size or _default_size()
@@ -727,7 +728,14 @@ class QueryPool:
         self.per_client = max(1, per_client or -(-self.written_slots // 2))
         self._admission = threading.Condition()
         self._written_busy = 0
-        self._written_waiting = 0  # bounded too: each waiting query holds a request thread
+        self._written_waiting = 0
+        #: Written queries that may wait for a worker: each holds a request thread, and an
+        #: eighth of the threads (at least two) stay for pages. Unbounded without a server.
+        self.max_waiting = (
+            None
+            if request_threads is None
+            else max(1, request_threads - self.written_slots - max(2, request_threads // 8))
+        )
         self._by_client: dict[str, int] = {}
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
@@ -958,8 +966,8 @@ class QueryPool:
     def _admit(self, client: str, wait: float) -> None:
         """Count a written query in: refused (:class:`ClientBusy`) beyond the client's share;
         waits while ``written_slots`` are busy (:class:`PoolBusy` after ``wait`` seconds), or
-        is refused at once (:class:`PoolBusy`) when as many queries wait already — each holds
-        a request thread, and threads must stay free for pages."""
+        is refused at once (:class:`PoolBusy`) when ``max_waiting`` queries wait already —
+        each holds a request thread, and threads must stay free for pages."""
         with self._admission:
             held = self._by_client.get(client, 0)
             if held >= self.per_client:
@@ -967,10 +975,11 @@ class QueryPool:
                     f"this client already has {held} queries running, its share of this "
                     "endpoint's workers; wait for one to finish"
                 )
-            if self._written_waiting >= self.written_slots and self._written_full():
+            limit = self.max_waiting
+            if limit is not None and self._written_waiting >= limit and self._written_full():
                 raise PoolBusy(
-                    f"all {self.written_slots} query workers for SPARQL queries are busy and as "
-                    "many queries wait for them; try again shortly"
+                    f"all {self.written_slots} query workers for SPARQL queries are busy and "
+                    f"{limit} queries wait for them already; try again shortly"
                 )
             self._by_client[client] = held + 1
             self._written_waiting += 1

@@ -103,6 +103,7 @@ def create_app(
     query_workers: int | None = None,
     max_result_bytes: int | None = None,
     test_config: dict[str, Any] | None = None,
+    request_threads: int | None = None,
 ) -> Flask:
     """Build the web application.
 
@@ -110,7 +111,8 @@ def create_app(
     answers queries in the request thread; otherwise a pool of ``query_workers`` processes
     (default: ``$COMPETENCY_KG_QUERY_WORKERS`` or the number of cores) opens
     ``settings.store`` read-only. ``max_result_bytes`` caps a serialized query result
-    (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB).
+    (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB). ``request_threads`` (the
+    server's) bounds how many of them SPARQL queries may hold waiting for a worker.
     """
     cfg = settings or resolve_settings()
     if max_result_bytes is None:
@@ -134,6 +136,7 @@ def create_app(
             max_result_bytes=max_result_bytes,
             reserved=_env_int("COMPETENCY_KG_PAGE_WORKERS"),
             per_client=_env_int("COMPETENCY_KG_QUERIES_PER_CLIENT"),
+            request_threads=request_threads,
         )
 
     app = Flask(__name__)

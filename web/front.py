@@ -200,8 +200,9 @@ class BufferingWorker(ThreadWorker):
             data = conn.sock.recv(_RECV)
         except (BlockingIOError, InterruptedError):
             return
-        except OSError:
-            data = b""
+        except OSError:  # reset: nobody to answer
+            self._drop(conn)
+            return
         if not data:
             if r.head_end >= 0:  # a whole header, a body cut short: answered as before (400)
                 self._hand_over(conn, r, registered=True)

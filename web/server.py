@@ -129,7 +129,7 @@ def serve(
     cfg: Settings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    threads: int = 8,
+    threads: int = 16,
     query_timeout: float = DEFAULT_TIMEOUT,
     *,
     query_workers: int | None = None,
@@ -171,6 +171,7 @@ def serve(
             query_timeout=query_timeout,
             query_workers=query_workers,
             max_result_bytes=max_result_bytes,
+            request_threads=threads,
         )
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
