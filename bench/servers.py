@@ -115,7 +115,8 @@ def start_ours(
     store: Path, logs: Path, *, timeout: float = 120.0, workers: int | None = None, threads: int = 8
 ) -> Server:
     port = free_port()
-    env = dict(os.environ, COMPETENCY_KG_LOG_LEVEL="warning")
+    # The concurrent load's clients all come from 127.0.0.1: one client to the per-client share.
+    env = dict(os.environ, COMPETENCY_KG_LOG_LEVEL="warning", COMPETENCY_KG_QUERIES_PER_CLIENT="64")
     args = [
         executable("competency-kg"),
         "--store", str(store),

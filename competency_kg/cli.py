@@ -273,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the SPARQL endpoint and the linked-data site")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    s.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    s.add_argument("--threads", type=int, default=16, help="request threads (default 16)")
     s.add_argument(
         "--query-timeout",
         type=float,

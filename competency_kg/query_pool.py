@@ -79,6 +79,12 @@ _STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 QUEUE_WAIT = 10.0
 _RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
 
+#: Lanes of the pool: the site's own pages (their queries are the site's, bounded), and
+#: queries a caller wrote (``/sparql``), which may run until the timeout. Written queries may
+#: hold at most ``size - reserved`` workers at once, so pages always find one; and one client
+#: at most ``per_client`` of those (in flight, waiting included), so no client takes them all.
+PAGES, WRITTEN = "pages", "written"
+
 
 # --------------------------------------------------------------------------- errors
 class QueryError(Exception):
@@ -110,6 +116,10 @@ class QueryTimeout(QueryError):
 
 class PoolBusy(QueryError):
     """Every worker stayed busy for as long as the caller was willing to wait."""
+
+
+class ClientBusy(QueryError):
+    """One client already has its share of the workers for written queries busy (429)."""
 
 
 class StoreUnavailable(QueryError):
@@ -977,12 +987,31 @@ class QueryPool:
         start_method: str = "forkserver",
         guard_network: bool = True,
         memory_limit: int | None = None,
+        reserved: int | None = None,
+        per_client: int | None = None,
+        request_threads: int | None = None,
     ) -> None:
         self.store_path = str(store_path)
         self.size = size or _default_size()
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
         self.memory_limit = memory_limit or default_memory_limit(self.size)
+        #: Workers written queries leave to pages: a quarter (one of the default four).
+        self.reserved = max(0, min(self.size - 1, self.size // 4 if reserved is None else reserved))
+        #: Workers written queries may hold at once, and one client of them.
+        self.written_slots = self.size - self.reserved
+        self.per_client = max(1, per_client or -(-self.written_slots // 2))
+        self._admission = threading.Condition()
+        self._written_busy = 0
+        self._written_waiting = 0
+        #: Written queries that may wait for a worker: each holds a request thread, and an
+        #: eighth of the threads (at least two) stay for pages. Unbounded without a server.
+        self.max_waiting = (
+            None
+            if request_threads is None
+            else max(1, request_threads - self.written_slots - max(2, request_threads // 8))
+        )
+        self._by_client: dict[str, int] = {}
         self.timeout = timeout
         self.max_result_bytes = max_result_bytes
         self.start_method = start_method
@@ -1183,17 +1212,84 @@ class QueryPool:
         base_iri: str | None = None,
         timeout: float | None = None,
         info: QueryInfo | None = None,
+        lane: str = PAGES,
+        client: str | None = None,
     ) -> RawResult:
         """Answer ``query`` in a worker; its result as bytes in the requested format.
 
         Without ``default_graphs``/``named_graphs`` or ``FROM`` the default graph is the merge
         of the named graphs (:mod:`competency_kg.store.dataset`). ``info`` (from
-        :func:`check_query`) saves a second look at the text. Raises a :class:`QueryError` subclass.
+        :func:`check_query`) saves a second look at the text. ``lane`` :data:`WRITTEN` (with
+        the ``client``'s address) for a query a caller wrote. Raises a :class:`QueryError`
+        subclass (:class:`ClientBusy` when that client already has its share busy).
         """
         job = _make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
         limit = self.timeout if timeout is None else timeout
+        if lane != WRITTEN:
+            return self._run(job, limit)
+        key = client or "-"
+        self._admit(key, max(limit, QUEUE_WAIT))
+        try:
+            return self._run(job, limit)
+        finally:
+            with self._admission:
+                self._written_busy -= 1
+                self._leave(key)
+                self._admission.notify()
+
+    def _admit(self, client: str, wait: float) -> None:
+        """Count a written query in: refused (:class:`ClientBusy`) beyond the client's share;
+        waits while ``written_slots`` are busy (:class:`PoolBusy` after ``wait`` seconds), or
+        is refused at once (:class:`PoolBusy`) when ``max_waiting`` queries wait already —
+        each holds a request thread, and threads must stay free for pages."""
+        with self._admission:
+            held = self._by_client.get(client, 0)
+            if held >= self.per_client:
+                raise ClientBusy(
+                    f"this client already has {held} queries running, its share of this "
+                    "endpoint's workers; wait for one to finish"
+                )
+            limit = self.max_waiting
+            if limit is not None and self._written_waiting >= limit and self._written_full():
+                raise PoolBusy(
+                    f"all {self.written_slots} query workers for SPARQL queries are busy and "
+                    f"{limit} queries wait for them already; try again shortly"
+                )
+            self._by_client[client] = held + 1
+            self._written_waiting += 1
+            try:
+                self._wait_for_slot(client, time.monotonic() + wait, wait)
+            finally:
+                self._written_waiting -= 1
+            self._written_busy += 1
+
+    def _written_full(self) -> bool:
+        # Counted against the live workers: while a killed worker is being replaced,
+        # written queries wait rather than take the one left to pages.
+        return self._written_busy >= min(self.written_slots, len(self._live) - self.reserved)
+
+    def _wait_for_slot(self, client: str, end: float, wait: float) -> None:
+        """Wait (holding ``_admission``) for a free slot; :class:`PoolBusy` at ``end``."""
+        while self._written_full():
+            left = end - time.monotonic()
+            if left <= 0:
+                self._leave(client)
+                raise PoolBusy(
+                    f"all {self.written_slots} query workers for SPARQL queries stayed busy "
+                    f"for {wait:g} s; try again shortly"
+                )
+            self._admission.wait(min(left, 0.1))  # a replacement worker may come up
+
+    def _leave(self, client: str) -> None:
+        left = self._by_client[client] - 1
+        if left:
+            self._by_client[client] = left
+        else:
+            del self._by_client[client]
+
+    def _run(self, job: QueryJob, limit: float) -> RawResult:
         w = self._acquire(max(limit, QUEUE_WAIT))
         try:
             w.conn.send(job)
@@ -1337,6 +1433,8 @@ class InlineExecutor:
         base_iri: str | None = None,
         timeout: float | None = None,
         info: QueryInfo | None = None,
+        lane: str = PAGES,
+        client: str | None = None,
     ) -> RawResult:
         job = _make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,

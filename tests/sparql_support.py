@@ -59,14 +59,21 @@ def fetch(
     headers: dict[str, str] | None = None,
     body: bytes | str | None = None,
     timeout: float = 30.0,
+    source: str | None = None,
 ) -> Reply:
-    """One HTTP request with exactly the headers given (http.client adds no Accept)."""
+    """One HTTP request with exactly the headers given (http.client adds no Accept); from the
+    loopback address ``source`` (127.0.0.2, …) to act as another client."""
     parsed = urllib.parse.urlsplit(base)
     if params:
         path += ("&" if "?" in path else "?") + urllib.parse.urlencode(params, doseq=True)
     if isinstance(body, str):
         body = body.encode("utf-8")
-    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=timeout)
+    conn = http.client.HTTPConnection(
+        parsed.hostname,
+        parsed.port,
+        timeout=timeout,
+        source_address=(source, 0) if source else None,
+    )
     start = time.monotonic()
     try:
         conn.request(method, path, body=body, headers=headers or {})
@@ -75,6 +82,53 @@ def fetch(
     finally:
         conn.close()
     return Reply(resp.status, resp.headers, data, time.monotonic() - start)
+
+
+class SlowClients:
+    """``count`` connections that send part of a request and then a byte every ``every``
+    seconds (slowloris): half of them stuck in the header, half in a declared body. Used as a
+    context manager; ``open`` counts those the server has not closed."""
+
+    HEAD = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+    BODY = (
+        b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/sparql-query\r\nContent-Length: 100000\r\n\r\nASK {"
+    )
+
+    def __init__(self, base: str, count: int = 256, every: float = 2.0) -> None:
+        parsed = urllib.parse.urlsplit(base)
+        self.address = (parsed.hostname, parsed.port)
+        self.count, self.every = count, every
+        self.socks: list[socket.socket] = []
+        self.open = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+
+    def __enter__(self) -> SlowClients:
+        for i in range(self.count):
+            s = socket.create_connection(self.address, timeout=5)
+            s.sendall(self.HEAD if i % 2 == 0 else self.BODY)
+            self.socks.append(s)
+        self.open = len(self.socks)
+        self._thread.start()
+        return self
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(self.every):
+            alive = 0
+            for s in self.socks:
+                try:
+                    s.send(b"a")
+                    alive += 1
+                except OSError:
+                    pass
+            self.open = alive
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        for s in self.socks:
+            s.close()
 
 
 class Listener:
@@ -237,8 +291,11 @@ def start_server(
         COMPETENCY_KG_STORE=str(store.path),
         COMPETENCY_KG_MAX_RESULT_BYTES=str(MAX_RESULT_BYTES),
         COMPETENCY_KG_QUERY_WORKERS=str(QUERY_WORKERS),
-        **(env or {}),
+        # Every test client comes from 127.0.0.1, one client to the per-client share; tests
+        # of the share itself set it back to the default ("") and use other loopback sources.
+        COMPETENCY_KG_QUERIES_PER_CLIENT="64",
     )
+    full_env.update(env or {})
     with log_path.open("wb") as log_file:
         proc = subprocess.Popen(
             [str(exe), "serve", "--port", str(port), "--query-timeout", f"{timeout:g}"],

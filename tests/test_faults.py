@@ -39,7 +39,16 @@ from pathlib import Path
 import pytest
 from remote_servers import Server as RemoteServer
 from remote_servers import _wait_until_up, start_virtuoso, stop
-from sparql_support import LoadedStore, Reply, Server, cli, fetch, start_server, stop_server
+from sparql_support import (
+    LoadedStore,
+    Reply,
+    Server,
+    SlowClients,
+    cli,
+    fetch,
+    start_server,
+    stop_server,
+)
 
 from competency_kg.store import faults, open_store
 from competency_kg.store.versions import versions_dir
@@ -466,7 +475,10 @@ def _answer(server: Server, query: str) -> str:
 
 
 def _serve_through_a_reload(server: Server, query: str, load: Load) -> list[str]:
-    """Query without pause from two clients while ``load`` runs, and 1 s after it ends."""
+    """Query without pause from two clients while ``load`` runs, and 1 s after it ends, with
+    256 slow clients (half a request, then a byte every 2 s) connected all along. (With
+    gunicorn's plain gthread worker their 8 threads were all held by slow clients: every
+    answer was a connection error.)"""
     answers: list[tuple[float, str]] = []
     stop_at: list[float] = []
 
@@ -475,14 +487,15 @@ def _serve_through_a_reload(server: Server, query: str, load: Load) -> list[str]
             answers.append((time.monotonic(), _answer(server, query)))
 
     clients = [threading.Thread(target=client) for _ in range(2)]
-    for c in clients:
-        c.start()
-    try:
-        code = load.finish()
-    finally:
-        stop_at.append(time.monotonic() + 1.0)
+    with SlowClients(server.url, 256):
         for c in clients:
-            c.join(60)
+            c.start()
+        try:
+            code = load.finish()
+        finally:
+            stop_at.append(time.monotonic() + 1.0)
+            for c in clients:
+                c.join(60)
     assert code == 0, load.log
     return [a for _, a in sorted(answers)]
 

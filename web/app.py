@@ -105,6 +105,7 @@ def create_app(
     max_result_bytes: int | None = None,
     query_memory: int | None = None,
     test_config: dict[str, Any] | None = None,
+    request_threads: int | None = None,
 ) -> Flask:
     """Build the web application.
 
@@ -114,7 +115,8 @@ def create_app(
     ``settings.store`` read-only. ``max_result_bytes`` caps a serialized query result
     (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB); ``query_memory`` is each query
     worker's memory ceiling (default: ``$COMPETENCY_KG_QUERY_MEMORY`` or half the machine's
-    memory shared among the workers).
+    memory shared among the workers). ``request_threads`` (the server's) bounds how many of
+    them SPARQL queries may hold waiting for a worker.
     """
     cfg = settings or resolve_settings()
     if max_result_bytes is None:
@@ -134,9 +136,15 @@ def create_app(
         executor = InlineExecutor(store, timeout=query_timeout, max_result_bytes=max_result_bytes)
     else:
         executor = QueryPool(
-            cfg.store, size=query_workers, timeout=query_timeout, max_result_bytes=max_result_bytes,
+            cfg.store,
+            size=query_workers,
+            timeout=query_timeout,
+            max_result_bytes=max_result_bytes,
+            reserved=_env_int("COMPETENCY_KG_PAGE_WORKERS"),
+            per_client=_env_int("COMPETENCY_KG_QUERIES_PER_CLIENT"),
+            request_threads=request_threads,
             memory_limit=query_memory,
-        )  # fmt: skip
+        )
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import ipaddress
 import json
 import logging
 import os
@@ -60,6 +61,7 @@ from werkzeug.exceptions import (
 )
 
 from competency_kg.query_pool import (
+    ClientBusy,
     PoolBusy,
     QueryError,
     QueryMemoryExceeded,
@@ -216,7 +218,9 @@ def _store_unavailable(exc: StoreError) -> Response:
 
 def retryable(exc: QueryError) -> bool:
     """A refusal the server chose or a store away for now (503 + ``Retry-After``), not a fault."""
-    return isinstance(exc, QueryTimeout | QueryMemoryExceeded | PoolBusy | StoreUnavailable)
+    return isinstance(
+        exc, QueryTimeout | QueryMemoryExceeded | PoolBusy | ClientBusy | StoreUnavailable
+    )
 
 
 def log_query_error(exc: QueryError, what: str = "query") -> None:
@@ -229,7 +233,7 @@ def log_query_error(exc: QueryError, what: str = "query") -> None:
 def _query_error(exc: QueryError) -> Response:
     log_query_error(exc)
     if retryable(exc):
-        return _plain(503, str(exc), RETRY)
+        return _plain(429 if isinstance(exc, ClientBusy) else 503, str(exc), RETRY)
     return _plain(500, "the query could not be answered (it has been logged)")
 
 
@@ -247,6 +251,45 @@ def _http_error(exc: HTTPException) -> Response:
 def _internal_error(_exc: InternalServerError) -> Response:
     # Flask has already logged the traceback (app.log_exception, to standard error).
     return _plain(500, "internal error while answering the request (it has been logged)")
+
+
+# --------------------------------------------------------------------------- clients
+def _trusted_proxies() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """``COMPETENCY_KG_TRUSTED_PROXIES``: addresses or networks (comma-separated) of reverse
+    proxies whose ``X-Forwarded-For`` is believed; none by default."""
+    text = os.environ.get("COMPETENCY_KG_TRUSTED_PROXIES", "")
+    return [ipaddress.ip_network(p.strip(), strict=False) for p in text.split(",") if p.strip()]
+
+
+def _trusted(address: str, proxies: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in net for net in proxies)
+
+
+def client_address() -> str:
+    """Who sent the request, for per-client shares: the TCP peer; when that peer is a trusted
+    proxy, the right-most ``X-Forwarded-For`` entry that is not one (what a client writes to
+    the left of it is not believed). An IPv6 client counts by its /64, the block one host
+    is usually given."""
+    address = request.remote_addr or "-"
+    proxies = _trusted_proxies()
+    if proxies and _trusted(address, proxies):
+        for hop in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+            if hop.strip() and not _trusted(hop, proxies):
+                address = hop.strip()
+                break
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 # --------------------------------------------------------------------------- requests

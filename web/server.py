@@ -112,6 +112,12 @@ class _Application(BaseApplication):
         _Arbiter(self).run()
 
 
+def _worker_class() -> Any:
+    from competency_kg.web.front import BufferingWorker
+
+    return BufferingWorker
+
+
 def _url(host: str, port: int) -> str:
     shown = "localhost" if host in ("", "0.0.0.0", "::") else host
     if ":" in shown:
@@ -123,7 +129,7 @@ def serve(
     cfg: Settings,
     host: str = "127.0.0.1",
     port: int = 8080,
-    threads: int = 8,
+    threads: int = 16,
     query_timeout: float = DEFAULT_TIMEOUT,
     *,
     query_workers: int | None = None,
@@ -170,13 +176,16 @@ def serve(
             query_workers=query_workers,
             max_result_bytes=max_result_bytes,
             query_memory=query_memory,
+            request_threads=threads,
         )
 
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options: dict[str, Any] = {
         "bind": [bind],
         "workers": 1,
-        "worker_class": "gthread",
+        # gthread, with each request read whole in the event loop before a thread takes it
+        # (slow clients hold no thread; see competency_kg.web.front)
+        "worker_class": _worker_class(),
         "threads": threads,
         "timeout": max(60, int(query_timeout) + 30),
         "graceful_timeout": min(max(5, int(query_timeout) + 2), 120),

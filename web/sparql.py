@@ -38,7 +38,9 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from competency_kg.query_pool import (
+    WRITTEN,
     BadRequest,
+    ClientBusy,
     NotAcceptable,
     PoolBusy,
     QueryError,
@@ -57,7 +59,7 @@ from competency_kg.query_pool import (
 from competency_kg.web.app import query_executor, state
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
-from competency_kg.web.security import log_query_error, retryable
+from competency_kg.web.security import client_address, log_query_error, retryable
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ STATUS: dict[type[QueryError], int] = {
     QueryTimeout: 503,
     QueryMemoryExceeded: 503,
     PoolBusy: 503,
+    ClientBusy: 429,
     StoreUnavailable: 503,
     StoreDamaged: 503,
     QueryFailed: 500,
@@ -224,7 +227,7 @@ def endpoint() -> Response:
             log_query_error(exc)
         headers = None
         if retryable(exc):
-            headers = {"Retry-After": "2" if isinstance(exc, PoolBusy) else "5"}
+            headers = {"Retry-After": "2" if isinstance(exc, PoolBusy | ClientBusy) else "5"}
         return _plain(status, str(exc), headers)
 
 
@@ -324,6 +327,8 @@ def _answer(req: ProtocolRequest) -> Response:
         named_graphs=req.named_graphs if protocol_dataset else None,
         base_iri=url_for("sparql.endpoint", _external=True),
         info=info,
+        lane=WRITTEN,
+        client=client_address(),
     )
     content_type = CONTENT_TYPES.get(result.mime, result.mime)
     return Response(result.data, status=200, content_type=content_type)
