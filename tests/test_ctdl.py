@@ -140,9 +140,8 @@ def test_other_remote_contexts_are_refused(tmp_path: Path) -> None:
 
 
 def test_ctdl_source_is_stored_with_its_licence(store: GraphStore) -> None:
-    # force: the occupation-framework rules of competency-kg.shacl.ttl also apply to CTDL-ASN
-    # frameworks (see test_ctdl_frameworks_validate_without_violations)
-    (outcome,) = load_paths(store, [WELDING], Minter(), force=True)
+    # no force: the framework conforms (a violation would refuse the load, not hide in it)
+    (outcome,) = load_paths(store, [WELDING], Minter())
     assert outcome.source.loader == "ctdl-asn"
     rows = store.select(
         f"SELECT ?lic ?attr WHERE {{ GRAPH ?m {{ <{outcome.source.graph_iri}> "

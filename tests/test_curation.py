@@ -23,6 +23,10 @@ LIST = URIRef(
 CORRECTIONS = FIXTURES / "curation"
 
 
+#: The source's statement the correction retracts, in any graph.
+_ASSERTED = f"ASK {{ GRAPH ?g {{ <{LIST}> ckg:emptyRank 2 }} }}"
+
+
 def _empty_ranks(store: GraphStore) -> list[int]:
     rows = store.select(sparql_prefixes() + f"SELECT ?r WHERE {{ <{LIST}> ckg:emptyRank ?r }}")
     return [int(r["r"]) for r in rows]
@@ -33,6 +37,7 @@ def test_correction_applies_and_survives_reloads(tmp_path: Path) -> None:
     store = open_store(tmp_path / "store")
     load_paths(store, [OVERVIEW_SEED], minter, corrections=[])
     assert _empty_ranks(store) == [2]
+    assert store.ask(sparql_prefixes() + _ASSERTED)  # the control: the ASK finds it when there
     before = {r.message for r in store_report(store, minter)[0].results}
     assert any("prints rank 2 with no competency" in m for m in before)
 
@@ -53,8 +58,9 @@ def test_correction_applies_and_survives_reloads(tmp_path: Path) -> None:
                        ckg:retracted [ rdf:predicate ckg:emptyRank ; rdf:object 2 ] } }"""
     )
     assert len(applied) == 1 and str(applied[0]["c"]).endswith("#break-point-rank-2")
-    # what the source said stays on record, reified, but is no longer asserted
-    assert not store.ask(f"ASK {{ <{LIST}> <{LIST}> ?o }}")
+    # what the source said stays on record, reified, but is no longer asserted in any graph
+    # (checked by breaking it: without the correction this ASK is true, see the first load)
+    assert not store.ask(sparql_prefixes() + _ASSERTED)
 
     stale = store.select(
         sparql_prefixes()

@@ -304,11 +304,9 @@ def test_the_example_queries_answer(kg: GraphStore) -> None:
     assert shared and all(int(r["shared"]) > 0 for r in shared)
 
 
-def test_seeds_load_with_the_extract_quickly(tmp_path: Path) -> None:
-    started = time.monotonic()
+def test_seeds_load_with_the_extract(tmp_path: Path) -> None:
     r = run_cli("load", store=tmp_path / "store")
     assert r.returncode == 0, r.stderr
-    assert time.monotonic() - started < 60
     assert "onet-text" in r.stdout and "onet-excel" in r.stdout
     assert "links: occupations 2/2 matched" in r.stderr
 
@@ -326,9 +324,8 @@ def test_full_release_loads_validates_and_answers_in_time(tmp_path: Path) -> Non
     seeds = run_cli("load", store=store)  # the seeds (and the extract the release replaces)
     assert seeds.returncode == 0, seeds.stderr
     started = time.monotonic()
-    # --force only for the CTDL-ASN frameworks, which the occupation-framework rules of
-    # competency-kg.shacl.ttl do not fit yet (tests/test_ctdl.py); O*NET must have none
-    r = run_cli("load", "--force", str(onet), str(ctdl), store=store)
+    # no --force: the release and its CTDL-ASN frameworks conform (a violation refuses the load)
+    r = run_cli("load", str(onet), str(ctdl), store=store)
     elapsed = time.monotonic() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     print(f"full load: {elapsed:.1f} s, peak memory {peak_kb / 1024:.0f} MB")
@@ -336,7 +333,7 @@ def test_full_release_loads_validates_and_answers_in_time(tmp_path: Path) -> Non
     for line in r.stdout.splitlines():
         if "\tonet-" in line:
             assert "\t0 violations\t" in line, line
-    assert elapsed < 120 and peak_kb < 4 * 1024 * 1024
+    assert peak_kb < 4 * 1024 * 1024  # its time is printed: speed is the benchmark's
     s = open_store(store, read_only=True)
     try:
         assert count(s, "?o a ckg:Occupation ; skos:prefLabel ?t", TEXT_GRAPH) == 1016
