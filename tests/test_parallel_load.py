@@ -80,12 +80,13 @@ def test_a_bad_part_restores_the_old_graph(
 ) -> None:
     monkeypatch.setattr(pl, "MIN_SPLIT_BYTES", 0)
     monkeypatch.setattr(pl, "cores", lambda: 4)
-    store = open_store(tmp_path / "s")
     from rdflib import Graph, Literal
 
     old = Graph()
     old.add((URIRef(EX + "old"), URIRef(EX + "p"), Literal("x")))
-    store.replace_graphs([GraphReplacement(G, old)])
+    with open_store(tmp_path / "s") as first:  # the old data, published by an earlier load
+        first.replace_graphs([GraphReplacement(G, old)])
+    store = open_store(tmp_path / "s")
     bad = _write(tmp_path / "bad.nt", 4000, tail="<broken\n")
     with pytest.raises(StoreError, match="store restored"):
         store.bulk_replace(G, bad)
