@@ -45,7 +45,11 @@ from sparql_support import (
     stop_server,
 )
 
-from competency_kg.query_pool import MAX_QUERY_OPERATORS, MAX_QUERY_PATTERNS
+from competency_kg.query_pool import (
+    MAX_QUERY_NESTING,
+    MAX_QUERY_OPERATORS,
+    MAX_QUERY_PATTERNS,
+)
 
 from support import FIXTURES, ROOT
 
@@ -219,6 +223,10 @@ def _unions(groups: int) -> str:
     return "SELECT * WHERE { " + " UNION ".join(["{ ?s <urn:x:none> ?o }"] * groups) + " }"
 
 
+def _groups_with_service_in_string(levels: int) -> str:
+    return 'SELECT ?x WHERE { BIND("self-service" AS ?x) ' + "{" * levels + "}" * levels + " }"
+
+
 def _sparql_generated() -> dict[str, Callable[[], str]]:
     n = 10_000
     return {
@@ -245,9 +253,14 @@ def _sparql_generated() -> dict[str, Callable[[], str]]:
         "deep-groups.rq": lambda: "SELECT * WHERE " + "{" * n + "}" * n,
         "deep-parentheses.rq": lambda: "ASK { FILTER(" + "(" * n + "true" + ")" * n + ") }",
         "deep-negation.rq": lambda: "ASK { FILTER(" + "!" * n + "true) }",
-        "deep-groups-service-in-string.rq": lambda: (
-            'SELECT ?x WHERE { BIND("self-service" AS ?x) ' + "{" * 300 + "}" * 300 + " }"
-        ),
+        # The word "service" only in a string sends the query to rdflib's parser to confirm
+        # there is no SERVICE; that parser runs out of recursion at about 40 levels (and then
+        # refuses, to be safe). At 20 levels it must confirm and the query runs: checked by
+        # making _parser_finds_service return True, when this case got a 400 "SERVICE is not
+        # allowed". Over MAX_QUERY_NESTING the nesting limit refuses it before any parser:
+        # checked by raising MAX_QUERY_NESTING to 1,000, when it got "SERVICE is not allowed".
+        "nested-groups-service-in-string.rq": lambda: _groups_with_service_in_string(20),
+        "deep-groups-service-in-string.rq": lambda: _groups_with_service_in_string(300),
         "huge-literal.rq": lambda: 'SELECT ("' + "x" * (11 * 1024 * 1024) + '" AS ?x) WHERE {}',
     }
 
@@ -284,6 +297,11 @@ def test_the_corpus_and_its_tables_agree() -> None:
     assert {r.name for r in REQUEST_ROWS} == set(REQUESTS)
     for f in (HOSTILE / "sparql").glob("*.rq"):
         assert f.read_text(encoding="utf-8").startswith("# "), f"{f.name}: no comment line"
+    deep = next(r for r in SPARQL_ROWS if r.name == "generated/deep-groups-service-in-string.rq")
+    assert f"more than {MAX_QUERY_NESTING} is refused" in (fragment(deep.cells[1]) or ""), (
+        "the table names another nesting limit than the code's"
+    )
+    assert MAX_QUERY_NESTING < 300, "deep-groups-service-in-string.rq is no longer too deep"
 
 
 # --------------------------------------------------------------------------- the store
