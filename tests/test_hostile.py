@@ -50,6 +50,7 @@ from competency_kg.query_pool import (
     MAX_QUERY_OPERATORS,
     MAX_QUERY_PATTERNS,
 )
+from competency_kg.store.versions import versions_dir
 
 from support import FIXTURES, ROOT
 
@@ -326,12 +327,20 @@ def _recomputed(nquad: str) -> bool:
 
 
 def fingerprint(store: Path) -> dict[str, tuple[int, int]]:
-    """The store folder's files with their sizes and times: any write changes them (the
-    server only reads); cheaper than an export after every case. The export is compared at
-    the end (:func:`test_the_store_is_unchanged_after_everything`)."""
-    return {
-        p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in store.iterdir() if p.is_file()
-    }
+    """Every file and folder, recursively, of the store folder and of its published versions
+    (``<store>.versions/``, the only copy the server opens) with sizes and times: any write
+    changes them (the server only reads); cheaper than an export after every case. The export
+    is compared at the end (:func:`test_the_store_is_unchanged_after_everything`).
+
+    Checked by touching a file in ``<store>.versions/`` from another shell while a case ran:
+    that case failed with "the store's files changed"."""
+    found = {}
+    for root in (store, versions_dir(store)):
+        assert root.is_dir(), f"{root.name} is missing"
+        for p in (root, *root.rglob("*")):
+            st = p.lstat()
+            found[str(p.relative_to(store.parent))] = (st.st_size, st.st_mtime_ns)
+    return found
 
 
 @pytest.fixture(scope="module")
