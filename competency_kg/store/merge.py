@@ -31,6 +31,8 @@ from collections.abc import Sequence
 SCRATCH_GRAPH = "urn:x-competency-kg:merge-scratch"
 #: The merge, on a remote store (the embedded store keeps it in its own default graph).
 MERGED_GRAPH = "urn:x-competency-kg:merged"
+#: A remote store's write stamp: a new value after every write (readers cache on it).
+STATE_GRAPH = "urn:x-competency-kg:state"
 #: Graphs with this prefix are the project's own bookkeeping, never a source.
 INTERNAL_PREFIX = "urn:x-competency-kg:"
 

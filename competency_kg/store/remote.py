@@ -103,7 +103,6 @@ import json
 import os
 import re
 import socket
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -134,6 +133,7 @@ from competency_kg.store.embedded import _RDF_FORMATS, _RESULT_FORMATS, values_c
 from competency_kg.store.merge import (
     INTERNAL_PREFIX,
     MERGED_GRAPH,
+    STATE_GRAPH,
     after_ops,
     before_ops,
     rebuild_ops,
@@ -145,6 +145,8 @@ ENV_PASSWORD = "COMPETENCY_KG_STORE_PASSWORD"
 
 #: Prefix of the temporary graphs big replacements are staged in.
 STAGING_PREFIX = "urn:x-competency-kg:staging:"
+#: The property of the write stamp in :data:`STATE_GRAPH`.
+STAMP = "urn:x-competency-kg:written"
 #: Graphs Virtuoso creates for itself (``http://localhost:8890`` is its default URIQA host).
 VIRTUOSO_SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
@@ -224,7 +226,7 @@ class RemoteStore(GraphStore):
         self.max_request_bytes = max_request_bytes
         self.block_triples = block_triples
         self._server: str | None = None
-        self._graphs: tuple[float, list[str]] | None = None  # (when read, every graph)
+        self._graphs: tuple[str, list[str]] | None = None  # (write stamp, every graph)
         handlers: list[urllib.request.BaseHandler] = []
         if self.endpoints.user is not None:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -390,15 +392,26 @@ class RemoteStore(GraphStore):
         )
 
     def _source_graphs(self) -> tuple[list[str], bool]:
-        """The source graphs, and whether the merge graph exists (read at most every 2 s:
-        a load by another process is seen within that time; this store's own writes at once)."""
-        now = time.monotonic()
-        if self._graphs is None or now - self._graphs[0] > 2.0:
-            self._graphs = (now, self._all_graphs())
+        """The source graphs, and whether the merge graph exists.
+
+        Listing the graphs scans every quad (3 s on Virtuoso with the seeds); every write
+        leaves a new stamp in :data:`STATE_GRAPH`, one triple read in milliseconds, so the list
+        is read again only after a write, by any process."""
+        stamp = self._write_stamp()
+        if self._graphs is None or self._graphs[0] != stamp or not stamp:
+            self._graphs = (stamp, self._all_graphs())
         every = self._graphs[1]
         ignored = set(self._ignored())
         sources = [g for g in every if g not in ignored and not g.startswith(INTERNAL_PREFIX)]
         return sorted(sources), MERGED_GRAPH in every
+
+    def _write_stamp(self) -> str:
+        response = self._send(
+            f"SELECT ?v WHERE {{ GRAPH <{STATE_GRAPH}> {{ <{STATE_GRAPH}> <{STAMP}> ?v }} }}",
+            accept=RESULTS_JSON,
+        )
+        rows = json.loads(response.data)["results"]["bindings"]
+        return rows[0]["v"]["value"] if rows else ""
 
     def _update(self, text: str) -> None:
         self._graphs = None
@@ -447,6 +460,7 @@ class RemoteStore(GraphStore):
         before = before_ops([str(name) for name, _ in targets], subjects)
         written = {str(n) for n, b in targets if b is not None}
         after = after_ops(sorted(written | {str(d.name) for d in descriptions}), MERGED_GRAPH)
+        after += _stamp_ops()
         head = [*before, *(f"DROP SILENT GRAPH <{name}>" for name, _ in targets)]
         for d in descriptions:
             head += [f"DELETE WHERE {{ GRAPH <{d.name}> {{ <{s}> ?p ?o }} }}" for s in d.subjects]
@@ -517,7 +531,7 @@ class RemoteStore(GraphStore):
         """Compute the merge graph of a store written before it existed (once)."""
         graphs, merged = self._source_graphs()
         if graphs and not merged:
-            self._update(" ;\n".join(rebuild_ops(MERGED_GRAPH)))
+            self._update(" ;\n".join([*rebuild_ops(MERGED_GRAPH), *_stamp_ops()]))
 
     def _begin_staging(self, count: int) -> list[str]:
         self._drop_leftover_staging()
@@ -698,6 +712,15 @@ class RemoteStore(GraphStore):
 
 
 # ---------------------------------------------------------------------- helpers
+def _stamp_ops() -> list[str]:
+    """A new write stamp: readers list the graphs again (:meth:`RemoteStore._source_graphs`)."""
+    stamp = f'<{STATE_GRAPH}> <{STAMP}> "{uuid.uuid4().hex}"'
+    return [
+        f"DROP SILENT GRAPH <{STATE_GRAPH}>",
+        f"INSERT DATA {{ GRAPH <{STATE_GRAPH}> {{ {stamp} }} }}",
+    ]
+
+
 def _without_credentials(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.username is None:
