@@ -352,8 +352,14 @@ def _pages_served(server: Server) -> list[str]:
     "seconds", [pytest.param(15, id="15s"), pytest.param(60, id="60s", marks=pytest.mark.slow)]
 )
 def test_mixed_load(load_server: Server, seconds: float) -> None:
-    """Checked by breaking each promise once (then restored):
-    BREAKS
+    """Checked by breaking each promise once (then restored); every check is made and all
+    that failed are reported together:
+
+    - the server's ceiling raised to 4G (``COMPETENCY_KG_QUERY_MEMORY``): every greedy query
+      got 503 "exceeded the 2 s limit", not the memory limit (peak 1,360 MB, under the bound);
+      with the timeout raised to 8 s as well, the peak was 3,366 MB: over the bound too;
+    - no stack check (``MAX_QUERY_OPERATORS`` a million in ``competency_kg/query_pool.py``):
+      crash queries got 500 naming SIGSEGV, the log "query worker … died", no 400 counted.
     """
     server = load_server
     pages = _pages_served(server)
