@@ -229,6 +229,16 @@ def _post_query(server: Server, text: str, src: str | None) -> sparql_support.Re
     return server.post(body=text, headers=headers, timeout=60, source=src)
 
 
+def _busy(r: sparql_support.Reply) -> bool:
+    """A busy pool (503) or a taken share (429): the design's answer to a query that waited
+    too long for a worker, with Retry-After, and saying so."""
+    return (
+        r.status in (429, 503)
+        and bool(r.headers.get("Retry-After"))
+        and ("busy" in r.text or "share" in r.text)
+    )
+
+
 def _request(
     server: Server, kind: str, rng: random.Random, src: str | None = None
 ) -> tuple[int | str, float, str | None]:
@@ -239,7 +249,8 @@ def _request(
     try:
         if kind == "runaway":
             r = _post_query(server, RUNAWAY, src)
-            if r.status != 503 or "exceeded" not in r.text:
+            # cut at the time limit; or, on a saturated pool, refused as busy (with Retry-After)
+            if r.status != 503 or not ("exceeded" in r.text or _busy(r)):
                 problem = r.text[:200]
         elif kind == "greedy":
             r = _post_query(server, GREEDY, src)
@@ -260,14 +271,7 @@ def _request(
                 body = urllib.parse.urlencode({"query": query})
                 headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
                 r = server.post(body=body, headers=headers, timeout=60, source=src)
-            # A busy pool (503) or a taken share (429) is the design's answer to a query that
-            # waited too long for a worker: with Retry-After, and saying so.
-            busy = (
-                r.status in (429, 503)
-                and r.headers.get("Retry-After")
-                and ("busy" in r.text or "share" in r.text)
-            )
-            if r.status != 200 and not busy:
+            if r.status != 200 and not _busy(r):
                 problem = r.text[:200]
         else:  # a page, or the probe of "/"
             path = "/" if kind == "probe" else kind
