@@ -359,6 +359,26 @@ _DATASET_CLAUSE = re.compile(
 )
 
 
+def _dataset_clause_spans(text: str) -> list[re.Match[str]]:
+    """The ``FROM``/``FROM NAMED`` clauses before the query's first brace (matches over a
+    copy of the text with comments and strings blanked, so their offsets are the text's)."""
+    masked = _TOKEN.sub(
+        lambda m: m.group(0) if m.lastgroup == "i" else " " * len(m.group(0)), text
+    )
+    head = masked.find("{")
+    return list(_DATASET_CLAUSE.finditer(masked, 0, len(masked) if head < 0 else head))
+
+
+def default_graph_clauses(text: str) -> int:
+    """How many ``FROM`` (not ``FROM NAMED``) clauses the query has: more than one makes a
+    default graph that pyoxigraph would evaluate as a bag (``competency_kg.store.dataset``).
+
+    >>> default_graph_clauses('SELECT * FROM e:a FROM NAMED <urn:b> FROM <urn:c> {}')
+    2
+    """
+    return sum(1 for m in _dataset_clause_spans(text) if "named" not in m.group(0).lower())
+
+
 def without_dataset_clauses(text: str) -> str:
     """The query without its ``FROM``/``FROM NAMED`` clauses, for a server that adds a
     protocol dataset to them instead of replacing them (Virtuoso 7.2; SPARQL 1.1 Protocol
@@ -367,13 +387,8 @@ def without_dataset_clauses(text: str) -> str:
     >>> without_dataset_clauses('SELECT * FROM e:a FROM NAMED <urn:b> {"FROM <c>"}')
     'SELECT *   {"FROM <c>"}'
     """
-    masked = _TOKEN.sub(
-        lambda m: m.group(0) if m.lastgroup == "i" else " " * len(m.group(0)), text
-    )
-    head = masked.find("{")
-    head = len(masked) if head < 0 else head
     out, last = [], 0
-    for m in _DATASET_CLAUSE.finditer(masked, 0, head):
+    for m in _dataset_clause_spans(text):
         out.append(text[last : m.start()])
         last = m.end()
     out.append(text[last:])
@@ -651,6 +666,7 @@ class QueryJob:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     base_iri: str | None = None
+    has_dataset: bool | None = None  # FROM/FROM NAMED in the text (None: not looked at yet)
 
 
 class _TooLarge(Exception):
@@ -683,7 +699,9 @@ def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...],
     try:
         # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
         # Protocol §2.1.4); the default graph is a set either way (store.dataset).
-        store, kwargs = query_plan(store, job.query, job.default_graphs, job.named_graphs)
+        store, kwargs = query_plan(
+            store, job.query, job.default_graphs, job.named_graphs, job.has_dataset
+        )
     except UnsupportedDataset as exc:
         return ("bad", str(exc)), None
     except ValueError as exc:
@@ -1389,6 +1407,7 @@ def _make_job(
         default_graphs=tuple(default_graphs) if default_graphs is not None else None,
         named_graphs=tuple(named_graphs) if named_graphs is not None else None,
         base_iri=base_iri,
+        has_dataset=info.has_dataset,
     )
 
 

@@ -36,33 +36,47 @@ class DatasetTooLarge(UnsupportedDataset):
 
 @dataclass(frozen=True)
 class Dataset:
-    """The graphs a query names: ``default``/``named`` None where it names none."""
+    """The graphs a query names: ``default``/``named`` None where it names none.
+
+    ``as_written``: the query's own ``FROM`` names at most one default graph, which the engine
+    reads as a set by itself; its IRIs are then not read (``default``/``named`` are None).
+    """
 
     default: tuple[str, ...] | None
     named: tuple[str, ...] | None
+    as_written: bool = False
 
 
-def query_dataset(query: str) -> Dataset:
-    """The ``FROM``/``FROM NAMED`` graphs of ``query`` (IRIs resolved against its prologue).
+#: A query whose own dataset the engine can take as it is.
+AS_WRITTEN = Dataset(None, None, as_written=True)
+
+
+def query_dataset(query: str, has_dataset: bool | None = None) -> Dataset:
+    """The ``FROM``/``FROM NAMED`` graphs of ``query`` (IRIs resolved against its prologue),
+    or :data:`AS_WRITTEN` when it has at most one ``FROM``: only a default graph made of
+    several graphs needs a parse (rdflib's, which resolves prefixed names).
+    ``has_dataset`` is what :func:`competency_kg.query_pool.inspect_query` found, if known.
 
     >>> query_dataset("PREFIX e: <urn:x:> SELECT * FROM e:a FROM <urn:b> {}")
-    Dataset(default=('urn:x:a', 'urn:b'), named=None)
-    >>> query_dataset("SELECT * FROM NAMED <urn:n> {}")
-    Dataset(default=(), named=('urn:n',))
+    Dataset(default=('urn:x:a', 'urn:b'), named=None, as_written=False)
+    >>> query_dataset("SELECT * FROM NAMED <urn:n> {}").as_written
+    True
     >>> query_dataset("SELECT * { ?s ?p ?o }")
-    Dataset(default=None, named=None)
+    Dataset(default=None, named=None, as_written=False)
     """
-    from competency_kg.query_pool import has_dataset_clause
+    from competency_kg.query_pool import default_graph_clauses, has_dataset_clause
 
-    if not has_dataset_clause(query):
+    if not (has_dataset_clause(query) if has_dataset is None else has_dataset):
         return Dataset(None, None)
+    if default_graph_clauses(query) <= 1:
+        return AS_WRITTEN
     from rdflib.plugins.sparql.algebra import translatePrologue
     from rdflib.plugins.sparql.parser import parseQuery
 
     try:
         parsed = parseQuery(query)
     except Exception:  # the engine reports syntax errors in its own words
-        return Dataset(None, None)
+        return AS_WRITTEN
     prologue = translatePrologue(parsed[0], None)
     default: list[str] = []
     named: list[str] = []
@@ -86,23 +100,25 @@ def query_plan(
     query: str,
     default_graphs: tuple[str, ...] | list[str] | None = None,
     named_graphs: tuple[str, ...] | list[str] | None = None,
+    has_dataset: bool | None = None,
 ) -> tuple[ox.Store, dict[str, Any]]:
     """The store to run ``query`` on and its dataset arguments for ``Store.query``.
 
     ``default_graphs``/``named_graphs`` are the protocol's; when either is given it replaces
     the query's own ``FROM``/``FROM NAMED``, and a part it leaves out is empty. Raises
     ``ValueError`` for a graph name that is not an IRI and :class:`DatasetTooLarge`.
+    ``has_dataset``: whether the text has ``FROM``/``FROM NAMED``, if the caller knows.
     """
     if default_graphs is not None or named_graphs is not None:
         wanted = Dataset(tuple(default_graphs or ()), tuple(named_graphs or ()))
     else:
-        wanted = query_dataset(query)
+        wanted = query_dataset(query, has_dataset)
+        if wanted.as_written:
+            return store, {}  # the engine reads FROM itself; one graph is already a set
         if wanted.default is None and wanted.named is None:
             if has_merge(store):
                 return store, {}
             return store, {"use_default_graph_as_union": True}
-        if len(wanted.default or ()) <= 1:
-            return store, {}  # the engine reads FROM itself; one graph is already a set
     default = wanted.default or ()
     named = [ox.NamedNode(g) for g in wanted.named or ()]
     if len(default) <= 1:

@@ -370,13 +370,13 @@ class RemoteStore(GraphStore):
         """
         if default_graphs is None and named_graphs is None:
             wanted = query_dataset(query)
+            if wanted.as_written:
+                return None, None
             if wanted.default is None and wanted.named is None:
                 graphs, merged = self._source_graphs()
                 if not graphs:
                     graphs = [STAGING_PREFIX + "none"]
                 return ([MERGED_GRAPH] if merged else graphs), graphs
-            if len(wanted.default or ()) <= 1:
-                return None, None
         else:
             wanted = Dataset(tuple(default_graphs or ()), tuple(named_graphs or ()))
         default = wanted.default or ()
