@@ -172,20 +172,28 @@ def _exercise(src: LabelSource, n: str) -> str | None:
     return exercise_label(_name(src, scenarios[0]) if scenarios else None, comp)
 
 
-def _relation(src: LabelSource, n: str) -> str | None:
-    other = _name(src, _first(src, n, ckg("relatedOccupation")))
-    if other is None:
+def _for_occupation(
+    src: LabelSource, n: str, prop: str, named: str, alone: str
+) -> str | None:
+    """``named``/``alone`` (formats with ``{x}``, and ``{occ}`` in ``named``) filled with the
+    name of what ``prop`` points to, and of the occupation when the node names one."""
+    x = _name(src, _first(src, n, ckg(prop)))
+    if x is None:
         return None
     occ = _name(src, _first(src, n, ckg("forOccupation")))
-    return f"{occ} → related occupation {other}" if occ else f"Related occupation {other}"
+    return named.format(x=x, occ=occ) if occ else alone.format(x=x)
+
+
+def _relation(src: LabelSource, n: str) -> str | None:
+    return _for_occupation(
+        src, n, "relatedOccupation", "{occ} → related occupation {x}", "Related occupation {x}"
+    )
 
 
 def _rating(src: LabelSource, n: str) -> str | None:
-    element = _name(src, _first(src, n, ckg("element")))
-    if element is None:
-        return None
-    occ = _name(src, _first(src, n, ckg("forOccupation")))
-    return f"{element} — O*NET rating for {occ}" if occ else f"{element} — O*NET rating"
+    return _for_occupation(
+        src, n, "element", "{x} — O*NET rating for {occ}", "{x} — O*NET rating"
+    )
 
 
 def _measurement(src: LabelSource, n: str) -> str | None:

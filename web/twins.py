@@ -78,14 +78,9 @@ class OccupationGroup:
 
     def view(self, site: Site) -> dict[str, Any]:
         """What a row shows: the occupation, its sources, and (twins only) each record."""
-        return {
-            "iri": self.iri,
-            "href": site.href(self.iri),
-            "label": self.title,
-            "code": self.code,
-            "sources": list(self.sources),
-            "twins": [m.view(site) for m in self.members] if len(self.members) > 1 else [],
-        }
+        row = Twin(self.iri, self.title, self.code, self.sources).view(site)
+        row["twins"] = [m.view(site) for m in self.members] if len(self.members) > 1 else []
+        return row
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ What the servers must be set up to do
   its ``named-graph-uri``, so a triple two sources state matches once; both servers would
   otherwise match it once per graph (Oxigraph #1919, Virtuoso #1406). A ``FROM`` of several
   graphs is answered from the merge when it names every source graph and refused otherwise. The
-  graph list is read at most every 2 s (one extra request).
+  graph list is read again only after a write (every write leaves a stamp in
+  ``urn:x-competency-kg:state``; reading it is one small extra request per query).
 * **Virtuoso**: the default graph of a query without ``FROM`` is the union of all graphs,
   Virtuoso's own included (``virtrdf#``, ``ldp#``, ``http://localhost:8890/sparql``,
   ``…/DAV/``): the dataset sent with every query keeps those out too; it adds a query's own
