@@ -927,11 +927,26 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+#: CPU priority (nice value) of the workers that answer written queries when workers are kept
+#: for pages: under Linux's fair scheduler a nice-10 process weighs 110 against 1024 for nice 0,
+#: so runaway queries on every SPARQL worker leave the page workers (and the web process) most of
+#: the CPU they need, while an idle machine still gives a query all of it.
+WRITTEN_NICENESS = 10
+
+
 def _worker_main(
-    conn: Any, store_path: str, max_bytes: int, guard_network: bool, memory_limit: int | None
+    conn: Any,
+    store_path: str,
+    max_bytes: int,
+    guard_network: bool,
+    memory_limit: int | None,
+    niceness: int = 0,
 ) -> None:
     """Body of a worker process: open the store, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
+    if niceness:
+        with contextlib.suppress(OSError):  # a priority is a preference, never a reason to fail
+            os.nice(niceness)
     guarded = deny_network() if guard_network else False
     _watch_parent()
     try:
@@ -975,6 +990,7 @@ class _Worker:
     process: Any
     conn: Any
     network_guarded: bool
+    lane: str = PAGES  #: :data:`PAGES` workers serve pages only; :data:`WRITTEN` ones both
 
 
 def _default_size() -> int:
@@ -1034,7 +1050,9 @@ class QueryPool:
         self.max_result_bytes = max_result_bytes
         self.start_method = start_method
         self.guard_network = guard_network
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        #: Idle workers by lane: the ``reserved`` page workers, and the others (at
+        #: :data:`WRITTEN_NICENESS` when there are page workers), which pages may borrow.
+        self._idle: dict[str, queue.Queue[_Worker]] = {PAGES: queue.Queue(), WRITTEN: queue.Queue()}
         self._live: set[_Worker] = set()
         self._lock = threading.Lock()
         self._spawn_lock = threading.Lock()
@@ -1067,8 +1085,8 @@ class QueryPool:
                 return
             self._started = True
             self._pending += self.size
-        for _ in range(self.size):
-            self._spawn_async()
+        for i in range(self.size):
+            self._spawn_async(PAGES if i < self.reserved else WRITTEN)
 
     def wait_ready(self, timeout: float = _STARTUP_TIMEOUT) -> bool:
         """Wait until every worker is up (True) or ``timeout`` passes (False)."""
@@ -1114,19 +1132,21 @@ class QueryPool:
         self.close()
 
     # -- workers
-    def _spawn_async(self) -> None:
-        threading.Thread(target=self._spawn, name="query-worker-start", daemon=True).start()
+    def _spawn_async(self, lane: str) -> None:
+        threading.Thread(
+            target=self._spawn, args=(lane,), name="query-worker-start", daemon=True
+        ).start()
 
-    def _spawn(self) -> None:
+    def _spawn(self, lane: str) -> None:
         """Start one worker; retry while the store cannot be opened, until the pool closes."""
         while not self._closed:
-            worker, error = self._start_worker()
+            worker, error = self._start_worker(lane)
             with self._lock:
                 if worker is not None and not self._closed:
                     self._pending -= 1
                     self._live.add(worker)
                     self._open_error = None
-                    self._idle.put(worker)
+                    self._idle[lane].put(worker)
                     return
                 if worker is None:
                     self._open_error = error
@@ -1140,13 +1160,14 @@ class QueryPool:
         with self._lock:
             self._pending -= 1
 
-    def _start_worker(self) -> tuple[_Worker | None, str | None]:
+    def _start_worker(self, lane: str) -> tuple[_Worker | None, str | None]:
         ctx = self._context()
         parent, child = ctx.Pipe(duplex=True)
         memory = self.memory_limit
+        nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
         proc = ctx.Process(
             target=_worker_main,
-            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory),
+            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory, nice),
             name="competency-kg-query-worker",
             daemon=True,
         )
@@ -1166,7 +1187,7 @@ class QueryPool:
             proc.join(1.0)
             parent.close()
             return None, str(hello[1])
-        return _Worker(proc, parent, bool(hello[2])), None
+        return _Worker(proc, parent, bool(hello[2]), lane), None
 
     def _stop(self, w: _Worker) -> None:
         with contextlib.suppress(OSError):
@@ -1194,9 +1215,27 @@ class QueryPool:
 
         threading.Thread(target=reap, name="query-worker-reap", daemon=True).start()
         if replace:
-            self._spawn_async()
+            self._spawn_async(w.lane)
 
-    def _acquire(self, wait: float) -> _Worker:
+    def _take_idle(self, lane: str, timeout: float) -> _Worker:
+        """An idle worker for ``lane``: a page takes a page worker, else borrows an idle
+        SPARQL worker; a written query takes only SPARQL workers. :class:`queue.Empty` after
+        ``timeout`` seconds."""
+        if lane == WRITTEN:
+            return self._idle[WRITTEN].get(timeout=timeout)
+        end = time.monotonic() + timeout
+        while True:
+            for q in (self._idle[PAGES], self._idle[WRITTEN]):
+                with contextlib.suppress(queue.Empty):
+                    return q.get_nowait()
+            left = end - time.monotonic()
+            if left <= 0:
+                raise queue.Empty
+            # Page workers come back within a page's time; poll both lanes often.
+            with contextlib.suppress(queue.Empty):
+                return self._idle[PAGES].get(timeout=min(0.01, left))
+
+    def _acquire(self, wait: float, lane: str = PAGES) -> _Worker:
         self.start()
         end = time.monotonic() + wait
         while True:
@@ -1206,7 +1245,7 @@ class QueryPool:
                 if self._open_error and not self._live:
                     raise StoreUnavailable(CANNOT_OPEN) from RuntimeError(self._open_error)
             try:
-                w = self._idle.get(timeout=min(0.25, max(0.0, end - time.monotonic())))
+                w = self._take_idle(lane, min(0.25, max(0.0, end - time.monotonic())))
             except queue.Empty:
                 if time.monotonic() >= end:
                     raise PoolBusy(
@@ -1246,11 +1285,11 @@ class QueryPool:
         )  # fmt: skip
         limit = self.timeout if timeout is None else timeout
         if lane != WRITTEN:
-            return self._run(job, limit)
+            return self._run(job, limit, PAGES)
         key = client or "-"
         self._admit(key, max(limit, QUEUE_WAIT))
         try:
-            return self._run(job, limit)
+            return self._run(job, limit, WRITTEN)
         finally:
             with self._admission:
                 self._written_busy -= 1
@@ -1286,7 +1325,8 @@ class QueryPool:
     def _written_full(self) -> bool:
         # Counted against the live workers: while a killed worker is being replaced,
         # written queries wait rather than take the one left to pages.
-        return self._written_busy >= min(self.written_slots, len(self._live) - self.reserved)
+        live = sum(1 for w in self._live if w.lane == WRITTEN)
+        return self._written_busy >= min(self.written_slots, live)
 
     def _wait_for_slot(self, client: str, end: float, wait: float) -> None:
         """Wait (holding ``_admission``) for a free slot; :class:`PoolBusy` at ``end``."""
@@ -1307,8 +1347,8 @@ class QueryPool:
         else:
             del self._by_client[client]
 
-    def _run(self, job: QueryJob, limit: float) -> RawResult:
-        w = self._acquire(max(limit, QUEUE_WAIT))
+    def _run(self, job: QueryJob, limit: float, lane: str) -> RawResult:
+        w = self._acquire(max(limit, QUEUE_WAIT), lane)
         try:
             w.conn.send(job)
             self._await_reply(w, limit)
@@ -1319,7 +1359,7 @@ class QueryPool:
         if reply[0] == "memory":  # a Python allocation failed under the address-space backstop
             self._retire(w, kill=True)
             raise QueryMemoryExceeded(self.memory_limit)
-        self._idle.put(w)
+        self._idle[w.lane].put(w)
         return _outcome(reply, data)
 
     def _await_reply(self, w: _Worker, limit: float) -> None:
@@ -1368,7 +1408,7 @@ class QueryPool:
         """Probe the store in an idle worker (:func:`probe`, at most :data:`PROBE_SECONDS`)
         and raise :class:`StoreDamaged` if it cannot be read; no idle worker: no probe."""
         try:
-            w = self._idle.get_nowait()
+            w = self._take_idle(PAGES, 0.0)
         except queue.Empty:
             return
         try:
@@ -1380,7 +1420,7 @@ class QueryPool:
         except (EOFError, OSError):
             self._retire(w, kill=True)
             return
-        self._idle.put(w)
+        self._idle[w.lane].put(w)
         if reply[0] == "damaged":
             raise damage(reply[1], after)
 
