@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from competency_kg.store.live import LiveView
+from competency_kg.store.versions import state_token
 
 if TYPE_CHECKING:  # the worker processes never import rdflib
     from competency_kg.store.base import GraphStore, RawResult
@@ -138,6 +139,9 @@ class StoreDamaged(StoreUnavailable):
 _DAMAGE_PREFIXES = ("Corruption:", "IO error:")
 #: How long a probe reads the store after a query timed out or its worker died.
 PROBE_SECONDS = 2.0
+#: Seconds a query runs before the pool checks (once per store version, in an idle worker) that
+#: the store can be read: an aggregate over a damaged block would otherwise run to the timeout.
+EARLY_PROBE_AFTER = 2.0
 #: What a client is told when the store could not be opened (the path goes to the log).
 CANNOT_OPEN = "the store cannot be opened just now (see the server log); try again shortly"
 
@@ -1061,6 +1065,10 @@ class QueryPool:
         self._pending = 0  # workers being started
         self._open_error: str | None = None
         self.killed = 0  # workers killed on timeout, for statistics and tests
+        #: The early probe's finding for one store version: (token, None) sound, (token,
+        #: detail) damaged; ``_probing`` while one runs.
+        self._probed: tuple[str | None, str | None] | None = None
+        self._probing = False
 
     # -- lifecycle
     def _context(self) -> Any:
@@ -1366,7 +1374,14 @@ class QueryPool:
         """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident
         memory every :data:`_MEMORY_POLL` s; kill it at the time or memory limit."""
         end = time.monotonic() + limit
+        probe_at = time.monotonic() + EARLY_PROBE_AFTER
         while not w.conn.poll(max(0.0, min(_MEMORY_POLL, end - time.monotonic()))):
+            if time.monotonic() >= probe_at:
+                detail = self._known_damage()
+                if detail is not None:
+                    self._retire(w, kill=True)
+                    log.warning("query cancelled: the store cannot be read (%s)", detail)
+                    raise damage(detail, "the query was cancelled, because ")
             rss = resident_bytes(w.process.pid)
             if rss is not None and rss > self.memory_limit:
                 self._retire(w, kill=True)
@@ -1404,6 +1419,52 @@ class QueryPool:
             "the worker has been replaced"
         )
 
+    def _known_damage(self) -> str | None:
+        """The engine's words if the store's current version is known to be damaged; starts
+        the one early probe of that version (in the background, in an idle worker) when none
+        has run, so a query that keeps going is checked once, not every store read."""
+        token = state_token(Path(self.store_path))
+        with self._lock:
+            probed = self._probed
+            if probed is not None and probed[0] == token:
+                return probed[1]
+            if self._probing:
+                return None
+            self._probing = True
+
+        def check() -> None:
+            finding: tuple[str | None, str | None] | None = None
+            w = None
+            for q in (self._idle[WRITTEN], self._idle[PAGES]):  # pages' worker last
+                with contextlib.suppress(queue.Empty):
+                    w = w or q.get_nowait()
+            # No idle worker: every worker busy; the next long query tries again.
+            if w is not None:
+                reply = self._probe_in(w)
+                if reply is not None:
+                    finding = (token, reply[1] if reply[0] == "damaged" else None)
+            with self._lock:
+                self._probing = False
+                if finding is not None:
+                    self._probed = finding
+
+        threading.Thread(target=check, name="query-store-probe", daemon=True).start()
+        return None
+
+    def _probe_in(self, w: _Worker) -> tuple[str, ...] | None:
+        """Probe the store in idle worker ``w`` and give it back; None if ``w`` failed."""
+        try:
+            w.conn.send("probe")
+            if not w.conn.poll(PROBE_SECONDS + 5.0):
+                self._retire(w, kill=True)
+                return None
+            reply = w.conn.recv()
+        except (EOFError, OSError):
+            self._retire(w, kill=True)
+            return None
+        self._idle[w.lane].put(w)
+        return reply
+
     def _raise_if_damaged(self, after: str) -> None:
         """Probe the store in an idle worker (:func:`probe`, at most :data:`PROBE_SECONDS`)
         and raise :class:`StoreDamaged` if it cannot be read; no idle worker: no probe."""
@@ -1411,17 +1472,8 @@ class QueryPool:
             w = self._take_idle(PAGES, 0.0)
         except queue.Empty:
             return
-        try:
-            w.conn.send("probe")
-            if not w.conn.poll(PROBE_SECONDS + 5.0):
-                self._retire(w, kill=True)
-                return
-            reply = w.conn.recv()
-        except (EOFError, OSError):
-            self._retire(w, kill=True)
-            return
-        self._idle[w.lane].put(w)
-        if reply[0] == "damaged":
+        reply = self._probe_in(w)
+        if reply is not None and reply[0] == "damaged":
             raise damage(reply[1], after)
 
 
