@@ -936,12 +936,14 @@ def _nothing_written_outside(_reply: Reply | None) -> None:
 def _redirect_to(location: str) -> Callable[[Reply | None], None]:
     """An IRI under the base is redirected (301) to its own path here (``/describe``); a
     path that would start ``//`` (another site to a browser) is cut to one ``/`` by the
-    security layer. Checked by dropping that rewrite (``web/security.py``): open-redirect
-    got ``Location: //evil.example/x`` and failed."""
+    security layer, in the header and in the body. Checked by dropping that rewrite
+    (``web/security.py``): open-redirect got ``Location: //evil.example/x`` and failed; with
+    the header rewritten but not the body, Werkzeug's page linked ``//evil.example/x``."""
 
     def check(reply: Reply | None) -> None:
         assert reply is not None
         assert reply.headers.get("Location") == location, reply.headers.items()
+        assert b"//" + location.lstrip("/").encode() not in reply.body, reply.body
 
     return check
 

@@ -337,8 +337,13 @@ def _finish(resp: Response) -> Response:
         resp.headers.setdefault(key, value)
     location = resp.headers.get("Location")
     if location and location.startswith(("//", "/\\")):
-        # "//host/…" is another site to a browser: a redirect built from a path stays here.
-        resp.headers["Location"] = "/" + location.lstrip("/\\")
+        # "//host/…" is another site to a browser: a redirect built from a path stays here,
+        # and so does its body (Werkzeug's page links the original target).
+        here = "/" + location.lstrip("/\\")
+        resp.headers["Location"] = here
+        if resp.is_sequence:
+            resp.set_data(f"See {here}\n")
+            resp.mimetype = "text/plain"
     if "Content-Security-Policy" not in resp.headers:
         resp.headers["Content-Security-Policy"] = (
             HTML_CSP if resp.mimetype == "text/html" else OTHER_CSP
