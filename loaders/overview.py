@@ -483,7 +483,7 @@ class _SectionReading:
         )
 
     def read(self) -> None:
-        if self.uses_marks:
+        if self.uses_marks and self._marks_needed():
             self._marks()
         for lst in self.lists:
             self._own(lst)
@@ -493,6 +493,17 @@ class _SectionReading:
         self._joint()
 
     # R3 --------------------------------------------------------------------------------
+    def _marks_needed(self) -> bool:
+        """The mark decides only where the layout does not: a marked entry printed under
+        another heading, or an evolving heading whose own tokens have no single reading."""
+        ev = cast(_List, self.evolving)
+        if any(t.marked for x in self.lists if x is not ev for t in x.tokens):
+            return True
+        if not any(t.is_number for t in ev.tokens):
+            return False
+        found = _pairings(ev.tokens)
+        return found is None or len(found[1]) != 1
+
     def _marks(self) -> None:
         ev = cast(_List, self.evolving)
         with_marks = [x.index for x in self.lists if any(t.marked for t in x.tokens)]
