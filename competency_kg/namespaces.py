@@ -66,6 +66,7 @@ class CKG(DefinedNamespace):
     fileName: URIRef
     entry: URIRef
     entryText: URIRef
+    readingEvidence: URIRef
     exercise: URIRef
     exercises: URIRef
     forOccupation: URIRef

@@ -91,6 +91,8 @@ class RankedEntry:
     text: str | None  # the elaboration after the colon ("See previous." included); None if absent
     rank: int | None  # None when the layout does not say which rank
     where: str
+    # Why the loader read it so: each layout rule that placed it, with the lines it read.
+    evidence: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +112,8 @@ class UnplacedEntry:
     entry: RankedEntry
     kind: Kind
     candidate_lists: list[ListType]  # the lists it may belong to, in document order
+    # Every (list, rank) the layout rules leave open for it; rank None: no rank left to take.
+    readings: list[tuple[ListType, int | None]] = field(default_factory=list)
 
 
 @dataclass

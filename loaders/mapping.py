@@ -430,4 +430,6 @@ def _entry(
         b.g.add((node, SCHEMA.position, Literal(e.rank)))
     if e.text:
         b.g.add((node, CKG.entryText, Literal(e.text, lang="en")))
+    for why in e.evidence:  # which layout rule read it so, from which lines
+        b.g.add((node, CKG.readingEvidence, Literal(why, lang="en")))
     return node

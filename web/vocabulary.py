@@ -175,6 +175,7 @@ GROUPS: list[tuple[str, set[str]]] = [
             CKG_NS + "contextCovered",
             CKG_NS + "shortTitle",
             CKG_NS + "entryText",
+            CKG_NS + "readingEvidence",
             CKG_NS + "evidence",
         },
     ),
