@@ -151,7 +151,7 @@ class CKG(DefinedNamespace):
     usesEquipment: URIRef
     usesTechnology: URIRef
     workActivity: URIRef
-    # comparing occupations (competency_kg/compare.py)
+    # comparing occupations (competency_kg/compare/)
     ComparisonItem: URIRef
     ComparisonStatus: URIRef
     NotNeeded: URIRef

@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from competency_kg.compare import occupation_clusters
+from competency_kg.compare.index import occupation_clusters
 from competency_kg.web.describe import (
     CKG_NS,
     SKOS_NS,
