@@ -34,7 +34,7 @@ __all__ = [
 class BulkGraph:
     """A source too big for one in-memory graph: its triples streamed to an N-Triples file.
 
-    ``validate`` runs the checks that scale to it (see ``loaders/onet.py``) and returns a
+    ``validate`` runs the checks that scale to it (see ``loaders/onet/``) and returns a
     ``competency_kg.validation.Report``; ``close`` removes the file once it is stored.
     """
 

@@ -238,13 +238,7 @@ def _requirements(minter: Minter, items: Items, rows: list[Row]) -> None:
         f.graphs.add(r["g"])
         if key != r["competency"]:
             f.graphs.add(str(minter.links_graph()))
-        f.offer_level(
-            "requirement",
-            r.get("levelLabel"),
-            number(r.get("levelPosition")),
-            number(r.get("levelCount")),
-            r["g"],
-        )
+        _offer_level(f, "requirement", r)
 
 
 def _statements(
@@ -268,14 +262,14 @@ def _statements(
         f.iris.add(r["statement"])
         f.required_by.add(r["g"])
         f.graphs.add(r["g"])
-        f.offer_level(
-            "framework",
-            r.get("levelLabel"),
-            number(r.get("levelPosition")),
-            number(r.get("levelCount")),
-            r["g"],
-        )
+        _offer_level(f, "framework", r)
     return topics
+
+
+def _offer_level(f: Fact, kind: str, r: Row) -> None:
+    """The level a requirement or framework statement row states (see :meth:`Fact.offer_level`)."""
+    level = (number(r.get("levelPosition")), number(r.get("levelCount")))
+    f.offer_level(kind, r.get("levelLabel"), *level, r["g"])
 
 
 def _ratings(items: Items, rows: list[Row], versions: dict[str, tuple[int, ...]]) -> None:

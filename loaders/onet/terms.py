@@ -29,9 +29,13 @@ def typed_term(lexical: str, datatype: URIRef) -> str:
     return f'"{lexical}"^^<{datatype}>'
 
 
-P = {  # predicates, serialized once
-    name: iri_term(str(term))
-    for name, term in {
+def _serialized(terms: dict[str, URIRef]) -> dict[str, str]:
+    """Terms by short name, written as N-Triples once (not for every triple)."""
+    return {name: iri_term(str(term)) for name, term in terms.items()}
+
+
+P = _serialized(  # predicates
+    {
         "type": RDF.type,
         "prefLabel": SKOS.prefLabel,
         "altLabel": SKOS.altLabel,
@@ -49,8 +53,8 @@ P = {  # predicates, serialized once
         "position": SCHEMA.position,
         "minValue": SCHEMA.minValue,
         "maxValue": SCHEMA.maxValue,
-    }.items()
-}
+    }
+)
 
 _ONTOLOGY_PREDICATES = (
     "alternateTitle",
@@ -95,9 +99,8 @@ _ONTOLOGY_PREDICATES = (
 for _name in _ONTOLOGY_PREDICATES:
     P[_name] = iri_term(str(getattr(CKG, _name)))
 
-C = {
-    name: iri_term(str(term))
-    for name, term in {
+C = _serialized(  # classes
+    {
         "Concept": SKOS.Concept,
         "ConceptScheme": SKOS.ConceptScheme,
         "Occupation": CKG.Occupation,
@@ -118,8 +121,8 @@ C = {
         "Measurement": CKG.Measurement,
         "CoreTask": CKG.CoreTask,
         "SupplementalTask": CKG.SupplementalTask,
-    }.items()
-}
+    }
+)
 
 TRUE = typed_term("true", XSD.boolean)
 
