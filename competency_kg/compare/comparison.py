@@ -204,6 +204,18 @@ def _fact(items: Items, kind: str, key: str, side: str) -> Fact:
     return f
 
 
+def _matched_fact(minter: Minter, items: Items, kind: str, r: Row, own: str, match: str) -> Fact:
+    """The fact about a row's resource ``r[own]``, kept under the resource it is an exact match
+    of (``r[match]``) when there is one, the links graph then counted among its graphs."""
+    key = r.get(match) or r[own]
+    f = _fact(items, kind, key, r["side"])
+    f.iris.add(r[own])
+    f.graphs.add(r["g"])
+    if key != r[own]:
+        f.graphs.add(str(minter.links_graph()))
+    return f
+
+
 def _competencies(
     runner: Runner,
     minter: Minter,
@@ -231,13 +243,8 @@ def _competencies(
 def _requirements(minter: Minter, items: Items, rows: list[Row]) -> None:
     """What source documents require (``ckg:requires``), at their stated levels."""
     for r in rows:
-        key = r.get("element") or r["competency"]
-        f = _fact(items, "competency", key, r["side"])
-        f.iris.add(r["competency"])
+        f = _matched_fact(minter, items, "competency", r, "competency", "element")
         f.required_by.add(r["g"])
-        f.graphs.add(r["g"])
-        if key != r["competency"]:
-            f.graphs.add(str(minter.links_graph()))
         _offer_level(f, "requirement", r)
 
 
@@ -290,12 +297,7 @@ def _ratings(items: Items, rows: list[Row], versions: dict[str, tuple[int, ...]]
 def _tools(minter: Minter, items: Items, rows: list[Row]) -> None:
     """Tools and technologies, exact matches across sources merged, hot ones marked."""
     for r in rows:
-        key = r.get("match") or r["tool"]
-        f = _fact(items, "tool", key, r["side"])
-        f.iris.add(r["tool"])
-        f.graphs.add(r["g"])
-        if key != r["tool"]:
-            f.graphs.add(str(minter.links_graph()))
+        f = _matched_fact(minter, items, "tool", r, "tool", "match")
         if r.get("hot") in ("true", "1"):
             f.hot = True
         if r.get("close"):
