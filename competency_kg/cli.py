@@ -163,7 +163,10 @@ def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
 
 
 def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
-    from competency_kg.compare import CompareError, StoreRunner, compare, to_csv, to_json, to_text
+    from competency_kg.compare.comparison import compare
+    from competency_kg.compare.formats import to_csv, to_json, to_text
+    from competency_kg.compare.queries import StoreRunner
+    from competency_kg.compare.resolution import CompareError
 
     with _store(cfg, read_only=True) as store:
         try:

@@ -233,7 +233,7 @@ def load_paths(
     for n, f in enumerate(files, start=1):
         say(f"[{n}/{len(files)}] reading {f}")
         src = read_source(f, minter, graph_iri=graph_iri, progress=say)
-        if src.bulk is not None:  # a big source: checks that scale (loaders/onet.py), streamed
+        if src.bulk is not None:  # a big source: checks that scale (loaders/onet/), streamed
             report = src.bulk.validate()
             say(
                 f"[{n}/{len(files)}] {src.loader}: {src.bulk.triples:,} triples → "

@@ -152,7 +152,7 @@ class CKG(DefinedNamespace):
     usesEquipment: URIRef
     usesTechnology: URIRef
     workActivity: URIRef
-    # comparing occupations (competency_kg/compare.py)
+    # comparing occupations (competency_kg/compare/)
     ComparisonItem: URIRef
     ComparisonStatus: URIRef
     NotNeeded: URIRef
@@ -183,6 +183,9 @@ ASN = Namespace("http://purl.org/ASN/schema/core/")
 SCHEMA = Namespace("https://schema.org/")
 CC = Namespace("http://creativecommons.org/ns#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+#: The IRI of the shapes document (``shapes/*.shacl.ttl``): shapes are ``{SHAPES_IRI}#Name``.
+SHAPES_IRI = "https://w3id.org/competency-kg/shapes"
 
 #: Prefixes offered to every serializer, query editor and page.
 PREFIXES: dict[str, str] = {

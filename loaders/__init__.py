@@ -34,7 +34,7 @@ __all__ = [
 class BulkGraph:
     """A source too big for one in-memory graph: its triples streamed to an N-Triples file.
 
-    ``validate`` runs the checks that scale to it (see ``loaders/onet.py``) and returns a
+    ``validate`` runs the checks that scale to it (see ``loaders/onet/``) and returns a
     ``competency_kg.validation.Report``; ``close`` removes the file once it is stored.
     """
 
@@ -94,7 +94,7 @@ class LoadedSource:
 
 def is_source_folder(path: Path) -> bool:
     """A folder that is one source as a whole (an O*NET database release), not a set of files."""
-    from competency_kg.loaders.onet import looks_like_onet_release
+    from competency_kg.loaders.onet.files import looks_like_onet_release
 
     return looks_like_onet_release(path)
 
@@ -140,7 +140,7 @@ def read_source(
     if p.is_dir() and is_source_folder(p):
         if graph_iri:
             raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
-        from competency_kg.loaders.onet import read_onet_release
+        from competency_kg.loaders.onet.release import read_onet_release
 
         return read_onet_release(p, minter, progress=progress)
     if not p.is_file():

@@ -3,7 +3,7 @@
 O*NET publishes every release in Excel as well as text; the Excel files have the same header
 names (plus a ``Title`` column) and store numbers as numeric cells. This module turns the first
 worksheet into the same ``(line number, fields)`` rows the text files give, so
-:class:`competency_kg.loaders.onet.Table` reads both alike: numbers come back in plain decimal
+:class:`competency_kg.loaders.onet.files.Table` reads both alike: numbers come back in plain decimal
 notation (``0.125``, never ``1.25e-01``), empty cells as ``""``. openpyxl's read-only mode
 streams the sheet, so memory stays flat however many rows there are.
 """

@@ -419,7 +419,7 @@ def test_twins_are_one_row_naming_their_sources(browse_server: Server):
 
 def test_a_twin_page_names_the_other(browse_server: Server):
     """Each twin's page says it is the same occupation as the other, linking it and naming
-    its source. Checked by leaving page.twins empty in profiles.page_for: this failed."""
+    its source. Checked by leaving page.twins empty in pages.page.page_for: this failed."""
     for here, there, source in (
         (USER_SUPPORT[1], USER_SUPPORT[0], "O*NET 27.0, O*NET 29.2"),
         (USER_SUPPORT[0], USER_SUPPORT[1], "overview"),
@@ -568,7 +568,7 @@ def test_pages_name_sources_by_title_and_credit_what_each_states(browse_server: 
 
 
 def test_void_and_home_name_the_entailed_graph_as_derived(browse_server: Server) -> None:
-    """Checked: with the "entailed" kind left out of web/describe.py, VoID shows it as a plain
+    """Checked: with the "entailed" kind left out of web/sources.py, VoID shows it as a plain
     subset (no prov:wasDerivedFrom) and the home page as a source, and this fails."""
     entailed = URIRef(BASE + "graph/entailed")
     g = parse(get(browse_server, "/.well-known/void", "text/turtle").body, "text/turtle")
@@ -705,7 +705,7 @@ def test_label_index_answers_as_the_sparql_search(
     from competency_kg.config import Settings
     from competency_kg.store import open_store
     from competency_kg.web.app import create_app
-    from competency_kg.web.describe import Reader
+    from competency_kg.web.reading import Reader
     from competency_kg.web.search import LabelIndex, search
 
     store = open_store(browse_store.path, read_only=True)

@@ -1,4 +1,4 @@
-"""Comparing occupations (competency_kg/compare.py, /compare, `competency-kg compare`).
+"""Comparing occupations (competency_kg/compare/, /compare, `competency-kg compare`).
 
 The numbers are checked against the demo data (the seeds with their O*NET extract) by
 independent queries and by hand: what each side requires, what they share, the similarity
@@ -19,7 +19,12 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 from sparql_support import cli
 
-from competency_kg import compare as C
+from competency_kg.compare.comparison import compare
+from competency_kg.compare.formats import CSV_COLUMNS, serialize, to_csv, to_json, to_text
+from competency_kg.compare.index import nearest, occupation_index
+from competency_kg.compare.model import Comparison
+from competency_kg.compare.queries import StoreRunner, store_state
+from competency_kg.compare.resolution import BadInput, NotFound, resolve
 from competency_kg.config import Settings
 from competency_kg.iris import Minter
 from competency_kg.store import GraphStore, open_store
@@ -58,19 +63,19 @@ def store(store_path: Path) -> Iterator[GraphStore]:
 
 
 @pytest.fixture(scope="module")
-def runner(store: GraphStore) -> C.StoreRunner:
-    return C.StoreRunner(store)
+def runner(store: GraphStore) -> StoreRunner:
+    return StoreRunner(store)
 
 
 @pytest.fixture(scope="module")
-def cuss_network(runner: C.StoreRunner) -> C.Comparison:
-    return C.compare(runner, "Computer User Support Specialists", "15-1231.00", MINTER)
+def cuss_network(runner: StoreRunner) -> Comparison:
+    return compare(runner, "Computer User Support Specialists", "15-1231.00", MINTER)
 
 
 @pytest.fixture(scope="module")
-def seeds(runner: C.StoreRunner) -> C.Comparison:
+def seeds(runner: StoreRunner) -> Comparison:
     """The two seed documents' occupations."""
-    return C.compare(runner, "15-1299.00", CUSS_SEED, MINTER)
+    return compare(runner, "15-1299.00", CUSS_SEED, MINTER)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +167,7 @@ def by_hand(a: dict, b: dict) -> float:  # type: ignore[type-arg]
     return sum(v * w for v, w in parts.values()) / sum(w for _, w in parts.values())
 
 
-def keys(c: C.Comparison, kind: str, status: str) -> set[str]:
+def keys(c: Comparison, kind: str, status: str) -> set[str]:
     return {i.key for i in c.section(kind, status)}
 
 
@@ -180,37 +185,37 @@ def keys(c: C.Comparison, kind: str, status: str) -> set[str]:
         (CUSS_SEED, CUSS_SEED),
     ],
 )
-def test_resolve(runner: C.StoreRunner, given: str, expected: str) -> None:
-    assert C.resolve(runner, given, MINTER) == expected
+def test_resolve(runner: StoreRunner, given: str, expected: str) -> None:
+    assert resolve(runner, given, MINTER) == expected
 
 
-def test_a_title_shared_by_twins_names_one_occupation(runner: C.StoreRunner) -> None:
+def test_a_title_shared_by_twins_names_one_occupation(runner: StoreRunner) -> None:
     """The seed's "Computer User Support Specialists" and O*NET's 15-1232.00 have one title."""
-    assert C.resolve(runner, "Computer User Support Specialists", MINTER) in {CUSS, CUSS_SEED}
+    assert resolve(runner, "Computer User Support Specialists", MINTER) in {CUSS, CUSS_SEED}
 
 
 @pytest.mark.parametrize(
     "given, error, words",
     [
-        ("", C.BadInput, "no occupation given"),
-        ("   ", C.BadInput, "no occupation given"),
-        ("99-9999.00", C.NotFound, "no occupation has the O*NET-SOC code 99-9999.00"),
-        ("Astronaut", C.NotFound, "no occupation is titled 'Astronaut'"),
-        (BASE + "competency/active-listening", C.NotFound, "is not an occupation"),
-        ("http://x/a> } ; DROP ALL ; #", C.BadInput, "not a valid IRI"),
-        ('Writer" } UNION { ?occupation ?p ?o } #', C.NotFound, "no occupation is titled"),
-        ("x\u0000y", C.BadInput, "control characters"),
-        ("a" * 600, C.BadInput, "too long"),
+        ("", BadInput, "no occupation given"),
+        ("   ", BadInput, "no occupation given"),
+        ("99-9999.00", NotFound, "no occupation has the O*NET-SOC code 99-9999.00"),
+        ("Astronaut", NotFound, "no occupation is titled 'Astronaut'"),
+        (BASE + "competency/active-listening", NotFound, "is not an occupation"),
+        ("http://x/a> } ; DROP ALL ; #", BadInput, "not a valid IRI"),
+        ('Writer" } UNION { ?occupation ?p ?o } #', NotFound, "no occupation is titled"),
+        ("x\u0000y", BadInput, "control characters"),
+        ("a" * 600, BadInput, "too long"),
     ],
 )
-def test_resolve_refuses(runner: C.StoreRunner, given: str, error: type, words: str) -> None:
+def test_resolve_refuses(runner: StoreRunner, given: str, error: type, words: str) -> None:
     with pytest.raises(error) as exc:
-        C.resolve(runner, given, MINTER)
+        resolve(runner, given, MINTER)
     assert words in str(exc.value)
 
 
 # --------------------------------------------------------------------------- the comparison
-def test_twins_are_merged_with_their_links(cuss_network: C.Comparison) -> None:
+def test_twins_are_merged_with_their_links(cuss_network: Comparison) -> None:
     a = cuss_network.a
     assert {m.iri for m in a.members} == {CUSS, CUSS_SEED}
     assert a.representative.iri == CUSS and a.code == "15-1232.00"
@@ -220,9 +225,7 @@ def test_twins_are_merged_with_their_links(cuss_network: C.Comparison) -> None:
     assert not cuss_network.same
 
 
-def test_sections_match_an_independent_reading(
-    store: GraphStore, cuss_network: C.Comparison
-) -> None:
+def test_sections_match_an_independent_reading(store: GraphStore, cuss_network: Comparison) -> None:
     a = independent_profile(store, [CUSS, CUSS_SEED])
     b = independent_profile(store, [NETWORK])
     assert keys(cuss_network, "competency", "shared") == a["required"] & b["required"]
@@ -236,14 +239,14 @@ def test_sections_match_an_independent_reading(
     assert keys(cuss_network, "competency", "to_learn") == {ELEMENT + "2.B.4.h"}
 
 
-def test_similarity_by_hand(store: GraphStore, cuss_network: C.Comparison) -> None:
+def test_similarity_by_hand(store: GraphStore, cuss_network: Comparison) -> None:
     a = independent_profile(store, [CUSS, CUSS_SEED])
     b = independent_profile(store, [NETWORK])
     assert cuss_network.similarity.score == pytest.approx(by_hand(a, b), abs=1e-9)
     assert set(cuss_network.similarity.parts) == {"competencies", "tools", "work_activities"}
 
 
-def test_levels_importance_and_gap(cuss_network: C.Comparison) -> None:
+def test_levels_importance_and_gap(cuss_network: Comparison) -> None:
     items = {i.key: i for i in cuss_network.items["competency"]}
     ce = items[ELEMENT + "2.C.3.a"]  # Computers and Electronics: O*NET 29.2 ratings
     assert ce.status == "shared"
@@ -267,7 +270,7 @@ def test_levels_importance_and_gap(cuss_network: C.Comparison) -> None:
     assert {BASE + "graph/004_151618e0f121074d", BASE + "graph/links"} <= set(al.sources())
 
 
-def test_shared_come_first_ordered_by_importance(cuss_network: C.Comparison) -> None:
+def test_shared_come_first_ordered_by_importance(cuss_network: Comparison) -> None:
     shared = cuss_network.section("competency", "shared")
     importance = [i.b.importance for i in shared]
     assert importance == sorted(importance, reverse=True)
@@ -275,7 +278,7 @@ def test_shared_come_first_ordered_by_importance(cuss_network: C.Comparison) -> 
     assert gaps == sorted(gaps, reverse=True)
 
 
-def test_every_fact_names_its_source(cuss_network: C.Comparison) -> None:
+def test_every_fact_names_its_source(cuss_network: Comparison) -> None:
     for items in cuss_network.items.values():
         for item in items:
             assert item.sources(), item.key
@@ -288,7 +291,7 @@ def test_every_fact_names_its_source(cuss_network: C.Comparison) -> None:
     )
 
 
-def test_the_two_seed_occupations(store: GraphStore, seeds: C.Comparison) -> None:
+def test_the_two_seed_occupations(store: GraphStore, seeds: Comparison) -> None:
     """The framework's occupation shares what its statements' topics name."""
     assert seeds.a.representative.iri == ALL_OTHER and seeds.b.code == "15-1232.00"
     shared = {i.key: i for i in seeds.section("competency", "shared")}
@@ -307,7 +310,7 @@ def test_the_two_seed_occupations(store: GraphStore, seeds: C.Comparison) -> Non
     assert BASE + "graph/000_78da1468efeafd76" in seeds.sources
 
 
-def test_prioritized_lists_side_by_side(seeds: C.Comparison) -> None:
+def test_prioritized_lists_side_by_side(seeds: Comparison) -> None:
     lists = {(pl.list_type.rsplit("#")[-1], pl.kind_label): pl for pl in seeds.lists}
     top = lists[("MostCommonRequired", "foundational")]
     assert [e.label for e in top.b] == ["Active Listening", "Service Orientation",
@@ -315,18 +318,18 @@ def test_prioritized_lists_side_by_side(seeds: C.Comparison) -> None:
     assert top.a == [] and top.type_label == "Most common required competencies"
 
 
-def test_nearest_use_the_same_score(runner: C.StoreRunner, cuss_network: C.Comparison) -> None:
+def test_nearest_use_the_same_score(runner: StoreRunner, cuss_network: Comparison) -> None:
     near = {n.iri: n.similarity.score for n in cuss_network.nearest["a"]}
     assert near[NETWORK] == pytest.approx(cuss_network.similarity.score, abs=1e-12)
     assert CUSS not in near and CUSS_SEED not in near  # itself and its twin are left out
     scores = [n.similarity.score for n in cuss_network.nearest["a"]]
     assert scores == sorted(scores, reverse=True)
-    index = C.occupation_index(runner, MINTER)
+    index = occupation_index(runner, MINTER)
     assert len(index.clusters) == 5  # six occupations, one pair of twins
 
 
 def test_the_nearest_occupations_example_query_agrees(
-    store: GraphStore, runner: C.StoreRunner
+    store: GraphStore, runner: StoreRunner
 ) -> None:
     """queries/nearest-occupations.rq computes the same score from O*NET's facts (here for an
     occupation without twins)."""
@@ -336,10 +339,10 @@ def test_the_nearest_occupations_example_query_agrees(
         .replace('"15-1232.00"', '"15-1244.00"')
     )
     rows = {str(r["code"]): float(r["score"]) for r in store.select(text)}
-    index = C.occupation_index(runner, MINTER)
+    index = occupation_index(runner, MINTER)
     cluster = index.cluster_of(OCC + "15-1244.00")
     assert cluster is not None
-    for n in C.nearest(index, cluster.profile, cluster.members, 10):
+    for n in nearest(index, cluster.profile, cluster.members, 10):
         if n.code in ("15-1231.00", "15-1299.08"):  # no twins: O*NET's facts only
             assert rows[n.code] == pytest.approx(n.similarity.score, abs=1e-9)
 
@@ -362,7 +365,7 @@ def test_example_queries_answer_on_the_demo_data(store: GraphStore, name: str) -
 
 
 def test_learning_path_query_agrees_with_the_page(
-    store: GraphStore, cuss_network: C.Comparison
+    store: GraphStore, cuss_network: Comparison
 ) -> None:
     text = (ROOT / "queries" / "learning-path-between-two-occupations.rq").read_text()
     rows = store.select(text)
@@ -374,8 +377,8 @@ def test_learning_path_query_agrees_with_the_page(
     }
 
 
-def test_the_same_occupation(runner: C.StoreRunner) -> None:
-    c = C.compare(runner, CUSS_SEED, "15-1232.00", MINTER, nearest_k=0)
+def test_the_same_occupation(runner: StoreRunner) -> None:
+    c = compare(runner, CUSS_SEED, "15-1232.00", MINTER, nearest_k=0)
     assert c.same and c.counts()["competency"]["to_learn"] == 0
     assert c.similarity.score == pytest.approx(1.0)
 
@@ -386,26 +389,26 @@ def test_the_cache_follows_the_store(tmp_path: Path) -> None:
     code, log = cli("load", str(FRAMEWORK_SEED), store=path)
     assert code == 0, log
     with open_store(path, read_only=True) as s:
-        r = C.StoreRunner(s, identity="cache-test")
-        before = C.store_state(r, MINTER)
-        assert len(C.occupation_index(r, MINTER).clusters) == 1
+        r = StoreRunner(s, identity="cache-test")
+        before = store_state(r, MINTER)
+        assert len(occupation_index(r, MINTER).clusters) == 1
     code, log = cli("load", str(FIXTURES / "framework" / "nurse-framework.json"), store=path)
     assert code == 0, log
     with open_store(path, read_only=True) as s:
-        r = C.StoreRunner(s, identity="cache-test")
-        assert C.store_state(r, MINTER) != before
-        assert len(C.occupation_index(r, MINTER).clusters) == 2
+        r = StoreRunner(s, identity="cache-test")
+        assert store_state(r, MINTER) != before
+        assert len(occupation_index(r, MINTER).clusters) == 2
 
 
 # --------------------------------------------------------------------------- outputs
-def test_json_and_rdf_say_the_same(cuss_network: C.Comparison) -> None:
-    doc = json.loads(C.to_json(cuss_network))
+def test_json_and_rdf_say_the_same(cuss_network: Comparison) -> None:
+    doc = json.loads(to_json(cuss_network))
     assert doc["a"]["code"] == "15-1232.00" and doc["b"]["code"] == "15-1231.00"
     assert len(doc["competencies"]["shared"]) == 19
     assert doc["similarity"]["score"] == pytest.approx(cuss_network.similarity.score, abs=1e-4)
     assert "requirements" in doc["queries"] and "all-ratings" in doc["queries"]
     subject = "http://example.test/compare?a=15-1232.00&b=15-1231.00"
-    g = Graph().parse(data=C.serialize(cuss_network, subject, "text/turtle"), format="turtle")
+    g = Graph().parse(data=serialize(cuss_network, subject, "text/turtle"), format="turtle")
     s = URIRef(subject)
     assert (s, RDF.type, CKG.OccupationComparison) in g
     assert (s, CKG.fromOccupation, URIRef(CUSS)) in g
@@ -419,19 +422,19 @@ def test_json_and_rdf_say_the_same(cuss_network: C.Comparison) -> None:
     assert shared == set().union(
         *(keys(cuss_network, kind, "shared") for kind in cuss_network.items)
     )
-    ld = C.serialize(cuss_network, subject, "application/ld+json")
+    ld = serialize(cuss_network, subject, "application/ld+json")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         g2 = Graph().parse(data=ld, format="json-ld")
     assert g2.isomorphic(g)
 
 
-def test_csv_and_text(cuss_network: C.Comparison) -> None:
-    rows = list(csv.DictReader(io.StringIO(C.to_csv(cuss_network))))
+def test_csv_and_text(cuss_network: Comparison) -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(cuss_network))))
     shared = [r for r in rows if r["kind"] == "competency" and r["status"] == "shared"]
     assert len(shared) == 19 and shared[0]["label"] == "Computers and Electronics"
     assert shared[0]["gap"] == "0.69"
-    text = C.to_text(cuss_network)
+    text = to_text(cuss_network)
     assert "Shared — competencies (19)" in text and "Systems Evaluation" in text
 
 
@@ -447,7 +450,7 @@ def test_cli_formats(store_path: Path, fmt: str) -> None:
         doc = json.loads(out)
         assert doc["b"]["code"] == "15-1231.00" and len(doc["nearest"]["a"]) == 4
     elif fmt == "csv":
-        assert out.splitlines()[0] == ",".join(C.CSV_COLUMNS)
+        assert out.splitlines()[0] == ",".join(CSV_COLUMNS)
     else:
         assert out.startswith("A: Computer User Support Specialists (15-1232.00)")
 
@@ -558,5 +561,5 @@ def test_gap_chart_alone(client) -> None:  # type: ignore[no-untyped-def]
     assert b"Computers and Electronics" in r.data and b"<script" not in r.data
 
 
-def test_the_links_graph_is_a_source(cuss_network: C.Comparison) -> None:
+def test_the_links_graph_is_a_source(cuss_network: Comparison) -> None:
     assert cuss_network.sources[BASE + "graph/links"].get("label") == "Links across sources"

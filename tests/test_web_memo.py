@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from competency_kg.web.describe import memo
+from competency_kg.web.reading import memo
 
 
 def test_concurrent_callers_share_one_computation() -> None:

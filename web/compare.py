@@ -16,7 +16,7 @@
 
 Queries go through the application's query executor (worker processes that reopen the store
 after a load); the profiles of all occupations behind the nearest lists are cached per process
-while the store's state stays the same (:func:`competency_kg.compare.store_state`).
+while the store's state stays the same (:func:`competency_kg.compare.queries.store_state`).
 """
 
 from __future__ import annotations
@@ -30,26 +30,13 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from competency_kg.compare import (
-    FORMULA,
-    LEVEL_RULE,
-    RDF_FORMATS,
-    REQUIRED_RULE,
-    STATUS_LABELS,
-    WEIGHTS,
-    Ambiguous,
-    CompareError,
-    Comparison,
-    ExecutorRunner,
-    Runner,
-    StoreRunner,
-    compare,
-    local_path,
-    occupation_index,
-    occupation_list,
-    serialize,
-    to_csv,
-)
+from competency_kg.compare.comparison import compare
+from competency_kg.compare.formats import RDF_FORMATS, serialize, to_csv
+from competency_kg.compare.index import local_path, occupation_index, occupation_list
+from competency_kg.compare.model import STATUS_LABELS, Comparison
+from competency_kg.compare.queries import ExecutorRunner, Runner, StoreRunner
+from competency_kg.compare.resolution import Ambiguous, CompareError
+from competency_kg.compare.scoring import FORMULA, LEVEL_RULE, REQUIRED_RULE, WEIGHTS
 from competency_kg.query_pool import InlineExecutor, QueryPool
 from competency_kg.web.app import query_executor, state
 from competency_kg.web.negotiation import negotiate

@@ -18,25 +18,12 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryError
 from competency_kg.stats import graph_counts, statement_count
-from competency_kg.web.describe import (
-    CKG_NS,
-    DOC_PREFIXES,
-    Description,
-    Reader,
-    best_text,
-    class_counts,
-    compact,
-    complete_labels,
-    iri_term,
-    iri_value,
-    is_iri,
-    memo,
-    read_sources,
-    summarize,
-)
-from competency_kg.web.profiles import display_label
+from competency_kg.web.describe import Description, class_counts, complete_labels, summarize
+from competency_kg.web.pages.names import display_label
+from competency_kg.web.reading import Reader, memo
 from competency_kg.web.resources import (
     HTML,
     BadFormat,
@@ -51,6 +38,8 @@ from competency_kg.web.resources import (
     store_version,
     unavailable,
 )
+from competency_kg.web.sources import read_sources
+from competency_kg.web.terms import DOC_PREFIXES, best_text, compact, iri_term, iri_value, is_iri
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
 
@@ -73,7 +62,7 @@ def class_for_slug(name: str) -> str | None:
         ns = DOC_PREFIXES.get(prefix)
         return ns + local if ns and local else None
     for iri, term in vocabulary().terms.items():
-        if term.kind == "class" and iri.startswith(CKG_NS) and class_slug(iri) == name:
+        if term.kind == "class" and iri.startswith(str(CKG)) and class_slug(iri) == name:
             return iri
     return None
 
@@ -114,7 +103,7 @@ def home() -> Response:
         }
         for iri, n in counts
     ]
-    first = [c for name in FEATURED for c in classes if c["iri"] == CKG_NS + name]
+    first = [c for name in FEATURED for c in classes if c["iri"] == str(CKG) + name]
     rest = [c for c in classes if c not in first]
     body = render(
         "home.html",

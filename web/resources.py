@@ -36,30 +36,27 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 
+from competency_kg.namespaces import CKG
 from competency_kg.query_pool import (
     QueryError,
     QueryPool,
 )
 from competency_kg.web.app import state
-from competency_kg.web.describe import (
+from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
+from competency_kg.web.documents import (
     CONTENT_TYPES,
-    INVERSE_PAGE_SIZE,
     RDF_FORMATS,
-    LRUCache,
-    NotFound,
     NotWritable,
-    Reader,
-    describe,
     description_quads,
-    hash_documents,
-    memo,
-    read_sources,
     serialize,
-    store_fingerprint,
 )
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.profiles import MEASUREMENT, Site, page_for
+from competency_kg.web.pages.names import MEASUREMENT
+from competency_kg.web.pages.page import page_for
+from competency_kg.web.pages.site import Site
+from competency_kg.web.reading import LRUCache, Reader, memo, store_fingerprint
 from competency_kg.web.security import RETRY, log_query_error, retryable
+from competency_kg.web.sources import read_sources
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +125,9 @@ def site() -> Site:
 
 def render(template: str, **context: object) -> str:
     """A browsing template, with the helpers every one of them may use."""
-    from competency_kg.web.describe import licence_name
-    from competency_kg.web.profiles import cite_html, safe_href
+    from competency_kg.web.pages.model import cite_html
+    from competency_kg.web.pages.site import safe_href
+    from competency_kg.web.sources import licence_name
 
     context.setdefault("site", site())
     return render_template(
@@ -418,10 +416,10 @@ def _warmer(app: Flask, n: int) -> None:
 
 def warm(app: Flask, n: int) -> int:
     """Render the pages of up to ``n`` occupations into the cache; how many were rendered."""
-    from competency_kg.web.describe import CKG_NS, iri_value
+    from competency_kg.web.terms import iri_value
 
     with app.app_context():
-        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG_NS}Occupation> }}")
+        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG.Occupation}> }}")
     base = state(app).settings.minter.base
     done = 0
     for row in rows[:n]:
@@ -498,7 +496,7 @@ def _vocabulary_document(path: str, turtle: Callable[[], str], page: Callable[[]
 def _convert_turtle(text: str, mime: str) -> bytes:
     import pyoxigraph as ox
 
-    from competency_kg.web.describe import DOC_PREFIXES
+    from competency_kg.web.terms import DOC_PREFIXES
 
     fmt, with_graphs = RDF_FORMATS[mime]
     triples = [q.triple for q in ox.parse(text.encode("utf-8"), ox.RdfFormat.TURTLE)]
@@ -515,7 +513,8 @@ def ontology_view(g: object) -> dict[str, object]:
     from rdflib.namespace import OWL, RDF
 
     from competency_kg.namespaces import ONTOLOGY_IRI
-    from competency_kg.web.describe import CKG_NS, compact, licence_name
+    from competency_kg.web.sources import licence_name
+    from competency_kg.web.terms import compact
     from competency_kg.web.vocabulary import vocabulary
 
     assert isinstance(g, Graph)
@@ -539,12 +538,12 @@ def ontology_view(g: object) -> dict[str, object]:
         return {"label": compact(iri), "href": s.href(iri, known=False), "title": v.label(iri)}
 
     for iri, term in sorted(v.terms.items(), key=lambda kv: kv[0].lower()):
-        if not iri.startswith(CKG_NS) or term.kind not in kinds:
+        if not iri.startswith(str(CKG)) or term.kind not in kinds:
             continue
         types = [str(t) for t in g.objects(URIRef(iri), RDF.type) if t != OWL.NamedIndividual]
         sections[kinds[term.kind]].append(
             {
-                "id": iri[len(CKG_NS) :],
+                "id": iri[len(str(CKG)) :],
                 "iri": iri,
                 "curie": compact(iri),
                 "label": term.label,
@@ -552,7 +551,7 @@ def ontology_view(g: object) -> dict[str, object]:
                 "domain": [ref(x) for x in term.domain],
                 "range": [ref(x) for x in term.range],
                 "parents": [ref(x) for x in term.parents],
-                "types": [ref(x) for x in types if x.startswith(CKG_NS)],
+                "types": [ref(x) for x in types if x.startswith(str(CKG))],
                 "listing": f"/class/{class_slug(iri)}" if term.kind == "class" else None,
             }
         )
@@ -572,10 +571,10 @@ def class_slug(iri: str) -> str:
     """``ckg:ContentModelElement`` → ``content-model-element``; other classes by CURIE."""
     import re
 
-    from competency_kg.web.describe import CKG_NS, compact
+    from competency_kg.web.terms import compact
 
-    if iri.startswith(CKG_NS):
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", iri[len(CKG_NS) :]).lower()
+    if iri.startswith(str(CKG)):
+        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", iri[len(str(CKG)) :]).lower()
     return compact(iri)
 
 
@@ -584,7 +583,7 @@ def shapes_view(g: object) -> list[dict[str, object]]:
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDF
 
-    from competency_kg.web.describe import compact
+    from competency_kg.web.terms import compact
 
     assert isinstance(g, Graph)
     sh = "http://www.w3.org/ns/shacl#"

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from competency_kg.compare import LEVEL_MAX, Comparison, Item
+from competency_kg.compare.model import Comparison, Item
+from competency_kg.compare.scoring import LEVEL_MAX
 
 WIDTH = 760
 LABEL_W = 250

@@ -9,7 +9,7 @@ with its sources named — never as two unrelated rows. A ``skos:closeMatch`` (a
 uncertain match, such as an alternate title) does not make twins.
 
 :func:`occupation_groups` is the one place this is decided. It uses the comparison's own
-clustering (:func:`competency_kg.compare.occupation_clusters`), so a comparison and a listing
+clustering (:func:`competency_kg.compare.index.occupation_clusters`), so a comparison and a listing
 never disagree on what is one occupation, and it is computed once per store version.
 """
 
@@ -19,23 +19,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from competency_kg.compare import occupation_clusters
-from competency_kg.web.describe import (
-    CKG_NS,
-    SKOS_NS,
-    Reader,
-    Source,
-    iri_value,
-    is_iri,
-    literal,
-    memo,
-    read_sources,
-)
+from rdflib.namespace import SKOS
+
+from competency_kg.compare.index import occupation_clusters
+from competency_kg.namespaces import CKG
+from competency_kg.web.reading import Reader, memo
+from competency_kg.web.sources import Source, read_sources
+from competency_kg.web.terms import iri_value, is_iri, literal
 
 if TYPE_CHECKING:
-    from competency_kg.web.profiles import Site
+    from competency_kg.web.pages.site import Site
 
-OCCUPATION = CKG_NS + "Occupation"
+OCCUPATION = str(CKG.Occupation)
 
 #: Short names of the sources by loader (O*NET's carry their release).
 KIND_NAMES = {"overview-text": "overview", "framework-json": "framework", "ctdl-asn": "CTDL-ASN"}
@@ -140,11 +135,11 @@ def _build(reader: Reader, base: str, version: str | None) -> OccupationGroups:
     names = source_names(sources)
     stated = reader.select(
         f"SELECT DISTINCT ?o ?g ?title ?code WHERE {{ GRAPH ?g {{ ?o a <{OCCUPATION}> "
-        f"OPTIONAL {{ ?o <{SKOS_NS}prefLabel> ?title }} "
-        f"OPTIONAL {{ ?o <{SKOS_NS}notation> ?code }} }} FILTER(isIRI(?o)) }}"
+        f"OPTIONAL {{ ?o <{SKOS.prefLabel}> ?title }} "
+        f"OPTIONAL {{ ?o <{SKOS.notation}> ?code }} }} FILTER(isIRI(?o)) }}"
     )
     twins = reader.select(
-        f"SELECT DISTINCT ?o ?twin WHERE {{ ?o <{SKOS_NS}exactMatch> ?twin . "
+        f"SELECT DISTINCT ?o ?twin WHERE {{ ?o <{SKOS.exactMatch}> ?twin . "
         f"?o a <{OCCUPATION}> . ?twin a <{OCCUPATION}> FILTER(isIRI(?o) && isIRI(?twin)) }}"
     )
     graphs: dict[str, set[str]] = defaultdict(set)

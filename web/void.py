@@ -40,18 +40,9 @@ from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
 from competency_kg.query_pool import QueryError
 from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.app import state
-from competency_kg.web.describe import (
-    RDF_FORMATS,
-    Reader,
-    Source,
-    class_counts,
-    iri_term,
-    iri_value,
-    is_iri,
-    literal,
-    memo,
-    read_sources,
-)
+from competency_kg.web.describe import class_counts
+from competency_kg.web.documents import RDF_FORMATS
+from competency_kg.web.reading import Reader, memo
 from competency_kg.web.resources import (
     CONTENT_TYPES,
     HTML,
@@ -65,6 +56,8 @@ from competency_kg.web.resources import (
     store_version,
     with_document_headers,
 )
+from competency_kg.web.sources import Source, read_sources
+from competency_kg.web.terms import iri_term, iri_value, is_iri, literal
 
 log = logging.getLogger(__name__)
 
