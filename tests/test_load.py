@@ -43,7 +43,7 @@ from sparql_support import (
     stop_server,
 )
 
-from competency_kg.query_pool import MAX_QUERY_OPERATORS
+from competency_kg.sparql.checks import MAX_QUERY_OPERATORS
 
 from support import FIXTURES, SEEDS
 

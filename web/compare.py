@@ -51,8 +51,8 @@ from competency_kg.compare import (
     to_csv,
 )
 from competency_kg.query_pool import InlineExecutor, QueryPool
-from competency_kg.web.app import query_executor, state
 from competency_kg.web.negotiation import negotiate
+from competency_kg.web.state import query_executor, state
 from competency_kg.web.svg_compare import gap_chart
 
 log = logging.getLogger(__name__)

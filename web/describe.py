@@ -44,7 +44,8 @@ import pyoxigraph as ox
 
 from competency_kg.labels import RULES, rule_for
 from competency_kg.namespaces import ONTOLOGY_IRI, PREFIXES
-from competency_kg.query_pool import InlineExecutor, QueryInfo
+from competency_kg.query_pool import InlineExecutor
+from competency_kg.sparql.text import QueryInfo
 from competency_kg.store.versions import state_token
 from competency_kg.versioned_cache import VersionedCache
 
@@ -338,7 +339,7 @@ class Reader:
         version: str | None = None,
     ) -> None:
         if executor is None:
-            from competency_kg.web.app import query_executor
+            from competency_kg.web.state import query_executor
 
             executor = query_executor()
         self.executor = executor

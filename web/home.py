@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from competency_kg.query_pool import QueryError
+from competency_kg.sparql.errors import QueryError
 from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.describe import (
     CKG_NS,

@@ -36,11 +36,8 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 
-from competency_kg.query_pool import (
-    QueryError,
-    QueryPool,
-)
-from competency_kg.web.app import state
+from competency_kg.query_pool import QueryPool
+from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import (
     CONTENT_TYPES,
     INVERSE_PAGE_SIZE,
@@ -60,6 +57,7 @@ from competency_kg.web.describe import (
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.profiles import MEASUREMENT, Site, page_for
 from competency_kg.web.security import RETRY, log_query_error, retryable
+from competency_kg.web.state import state
 
 log = logging.getLogger(__name__)
 

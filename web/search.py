@@ -29,8 +29,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from competency_kg.query_pool import QueryError
-from competency_kg.web.app import query_executor, state
+from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import (
     CKG_NS,
     TYPE,
@@ -55,6 +54,7 @@ from competency_kg.web.resources import (
     site,
     store_version,
 )
+from competency_kg.web.state import query_executor, state
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
 

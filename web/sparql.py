@@ -37,8 +37,9 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from competency_kg.query_pool import (
-    WRITTEN,
+from competency_kg.query_pool import WRITTEN
+from competency_kg.sparql.checks import check_query
+from competency_kg.sparql.errors import (
     BadRequest,
     ClientBusy,
     NotAcceptable,
@@ -53,13 +54,12 @@ from competency_kg.query_pool import (
     StoreDamaged,
     StoreUnavailable,
     UpstreamError,
-    check_query,
     human_bytes,
 )
-from competency_kg.web.app import query_executor, state
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
 from competency_kg.web.security import client_address, log_query_error, retryable
+from competency_kg.web.state import query_executor, state
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from competency_kg.compare import occupation_clusters
 from competency_kg.web.describe import (
@@ -32,8 +32,13 @@ from competency_kg.web.describe import (
     read_sources,
 )
 
-if TYPE_CHECKING:
-    from competency_kg.web.profiles import Site
+
+class Site(Protocol):
+    """Where a row's links point (``competency_kg.web.profiles.Site``, which imports this
+    module: named here by what a row uses of it)."""
+
+    def href(self, iri: str) -> str: ...
+
 
 OCCUPATION = CKG_NS + "Occupation"
 
