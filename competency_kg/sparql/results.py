@@ -26,7 +26,7 @@ class RawResult:
 
 
 def parse_results(data: bytes, mime: str) -> ox.QuerySolutions | ox.QueryBoolean:
-    """SELECT solutions or an ASK answer from serialized results (JSON, XML or TSV).
+    r"""SELECT solutions or an ASK answer from serialized results (JSON, XML or TSV).
 
     >>> data = b"?s\n<urn:a>\n"
     >>> [row["s"].value for row in parse_results(data, "text/tab-separated-values")]
