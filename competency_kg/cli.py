@@ -196,7 +196,7 @@ def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
 # --------------------------------------------------------------------------- parser
 def _size(text: str) -> int:
     """``--query-memory``: bytes, or a number with K, M, G or T."""
-    from competency_kg.query_pool import parse_size
+    from competency_kg.query_sandbox import parse_size
 
     try:
         return parse_size(text)
@@ -332,7 +332,7 @@ def main(
     except BrokenPipeError:
         return EXIT_OK
     except (OSError, RuntimeError) as exc:
-        from competency_kg.query_pool import is_damage
+        from competency_kg.sparql.errors import is_damage
 
         if not is_damage(str(exc)):
             raise

@@ -30,7 +30,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from competency_kg.iris import Minter
 from competency_kg.loaders.errors import SourceError
 from competency_kg.namespaces import CKG
-from competency_kg.store.embedded import to_rdflib
+from competency_kg.sparql.terms import to_rdflib
 
 
 @dataclass

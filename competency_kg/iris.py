@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rdflib import URIRef
 
-from competency_kg.loaders.names import competency_slug, slugify
+from competency_kg.names import competency_slug, slugify
 
 DEFAULT_BASE = "https://w3id.org/competency-kg/"
 

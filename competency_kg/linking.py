@@ -31,7 +31,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, VOID, XSD
 
 from competency_kg.iris import Minter
-from competency_kg.loaders.names import competency_key
+from competency_kg.names import competency_key
 from competency_kg.namespaces import CKG, sparql_prefixes
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 

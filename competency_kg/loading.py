@@ -28,7 +28,7 @@ from competency_kg.curation import (
 )
 from competency_kg.iris import Minter
 from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
-from competency_kg.loaders.names import slugify
+from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point

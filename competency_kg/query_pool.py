@@ -13,12 +13,15 @@ CSV/TSV, Turtle, N-Triples, JSON-LD, RDF/XML), and hand back bytes: rows are nev
 in Python. Output larger than ``max_result_bytes`` stops with :class:`ResultTooLarge`.
 
 Processes come from a ``forkserver`` context (``spawn`` on request): nothing is ever forked
-from a process that has RocksDB open.
+from a process that has RocksDB open. What runs inside a worker (its limits, its network guard,
+its main loop) is :mod:`competency_kg.query_sandbox`; what a query is and how one is checked,
+executed and serialized is :mod:`competency_kg.sparql`.
 
 No fetching on a caller's behalf. Oxigraph's ``SERVICE`` makes an HTTP request, so
-:func:`check_query` refuses any query that uses it (and any SPARQL Update) before it runs; and
-each worker, on Linux, installs a seccomp filter that denies it IPv4/IPv6 sockets altogether
-(:func:`deny_network`), so even a query that slipped past the check cannot reach the network.
+:func:`~competency_kg.sparql.checks.check_query` refuses any query that uses it (and any
+SPARQL Update) before it runs; and each worker, on Linux, installs a seccomp filter that
+denies it IPv4/IPv6 sockets altogether (:func:`~competency_kg.query_sandbox.deny_network`),
+so even a query that slipped past the check cannot reach the network.
 ``FROM``/``FROM NAMED`` only name graphs in the store; Oxigraph never dereferences them.
 
 The pool is HTTP-agnostic: the web endpoint, the CLI and other pages can all use it. Without
@@ -29,47 +32,50 @@ calling thread with the same checks and result handling, but cannot stop them.
 from __future__ import annotations
 
 import contextlib
-import functools
-import io
 import logging
+import multiprocessing
 import os
 import queue
-import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
-from competency_kg.store.live import LiveView
+from competency_kg.query_sandbox import default_memory_limit, resident_bytes, worker_main
+from competency_kg.sparql.errors import (
+    CANNOT_OPEN,
+    UNREACHABLE,
+    BadRequest,
+    ClientBusy,
+    NotAcceptable,
+    PoolBusy,
+    QueryError,
+    QueryFailed,
+    QueryMemoryExceeded,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultTooLarge,
+    StoreUnavailable,
+    UpstreamError,
+    damage,
+    human_bytes,
+)
+from competency_kg.sparql.execute import PROBE_SECONDS, QueryJob, make_job, outcome
+from competency_kg.sparql.formats import RESULTS_JSON
+from competency_kg.sparql.results import RawResult
+from competency_kg.sparql.text import QueryInfo
+from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
+from competency_kg.store.dataset import UnsupportedDataset, answer
 from competency_kg.store.versions import state_token
-
-if TYPE_CHECKING:  # the worker processes never import rdflib
-    from competency_kg.store.base import GraphStore, RawResult
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESULT_BYTES = 50 * 1024 * 1024
-RESULTS_JSON = "application/sparql-results+json"
-
-#: Media types a worker can write SELECT/ASK results in.
-RESULT_MIMES = (
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-)
-#: Media types a worker can write CONSTRUCT/DESCRIBE results in.
-GRAPH_MIMES = (
-    "text/turtle",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-)
 
 _STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 #: Seconds a query may wait for a free worker before the answer is "busy" (503), at least:
@@ -86,826 +92,10 @@ _RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to 
 #: at most ``per_client`` of those (in flight, waiting included), so no client takes them all.
 PAGES, WRITTEN = "pages", "written"
 
-
-# --------------------------------------------------------------------------- errors
-class QueryError(Exception):
-    """A query could not be answered; the message is meant for the person who sent it."""
-
-
-class QueryRefused(QueryError):
-    """The query asks for something this service does not do (SERVICE, an update)."""
-
-
-class QuerySyntaxError(QueryError):
-    """The engine could not parse the query; the message is the parser's."""
-
-
-class BadRequest(QueryError):
-    """The request around the query is wrong (for example a graph name that is not an IRI)."""
-
-
-class QueryTimeout(QueryError):
-    """The query ran out of time and its worker was killed."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(
-            f"the query exceeded the {seconds:g} s limit and was cancelled; "
-            "narrow it (LIMIT, more specific patterns) and try again"
-        )
-        self.seconds = seconds
-
-
-class PoolBusy(QueryError):
-    """Every worker stayed busy for as long as the caller was willing to wait."""
-
-
-class ClientBusy(QueryError):
-    """One client already has its share of the workers for written queries busy (429)."""
-
-
-class StoreUnavailable(QueryError):
-    """The store cannot be read just now: no worker can open it, or a remote store's server
-    cannot be reached. Its message is fit for the public (no host names); the cause, with
-    the details, is chained for the log."""
-
-
-class StoreDamaged(StoreUnavailable):
-    """Reading the store failed a RocksDB check (a block's checksum, a missing file). The
-    message is public and names no path; the engine's own words, path and all, are chained
-    for the log (:func:`damage`)."""
-
-
-#: The engine's words for a store it cannot read (RocksDB's ``Status`` prefixes).
-_DAMAGE_PREFIXES = ("Corruption:", "IO error:")
-#: How long a probe reads the store after a query timed out or its worker died.
-PROBE_SECONDS = 2.0
-#: Seconds a query runs before the pool checks (once per store version, in an idle worker) that
-#: the store can be read: an aggregate over a damaged block would otherwise run to the timeout.
-EARLY_PROBE_AFTER = 2.0
-#: What a client is told when the store could not be opened (the path goes to the log).
-CANNOT_OPEN = "the store cannot be opened just now (see the server log); try again shortly"
-
-
-def is_damage(message: str) -> bool:
-    """True for the engine's report of a store it cannot read (checksum, missing file)."""
-    return message.lstrip().startswith(_DAMAGE_PREFIXES)
-
-
-def damage(detail: str, after: str = "") -> StoreDamaged:
-    """The public error for a damaged store; ``detail`` (the engine's, with paths) is its
-    cause, which the log shows and the answer does not."""
-    exc = StoreDamaged(
-        f"{after}the store may be damaged: reading it failed ({detail.split(':')[0]}); "
-        "the operator has been told (server log) and should load the data again"
-    )
-    exc.__cause__ = RuntimeError(detail)
-    return exc
-
-
-#: What a client is told when a remote store's SPARQL server is down or silent.
-UNREACHABLE = "the store's SPARQL server cannot be reached just now; try again shortly"
-
-
-class ResultTooLarge(QueryError):
-    """The serialized result would exceed the size cap."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the result is larger than this endpoint's {human_bytes(limit)} cap; "
-            "ask for less (LIMIT/OFFSET, fewer variables) or use 'competency-kg export'"
-        )
-        self.limit = limit
-
-
-class NotAcceptable(QueryError):
-    """The result kind (``select``, ``ask``, ``graph``) has no format the caller accepts."""
-
-    def __init__(self, kind: str) -> None:
-        what = "an RDF graph" if kind == "graph" else f"{kind.upper()} results"
-        super().__init__(f"the query produces {what}, and none of its formats was acceptable")
-        self.kind = kind
-
-
-class QueryMemoryExceeded(QueryError):
-    """The query's worker reached its memory ceiling and was stopped (503, like a timeout)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"the query reached the {human_bytes(limit)} memory limit of a query worker and was "
-            "cancelled; narrow it (LIMIT, fewer variables to sort, more specific patterns) "
-            "and try again"
-        )
-        self.limit = limit
-
-
-class QueryFailed(QueryError):
-    """The engine failed while evaluating the query, or its worker died."""
-
-
-class UpstreamError(QueryError):
-    """A remote store (a SPARQL server behind this one) refused or failed the query."""
-
-
-def human_bytes(n: int) -> str:
-    """
-    >>> human_bytes(50 * 1024 * 1024), human_bytes(1536), human_bytes(10)
-    ('50 MB', '1.5 KB', '10 bytes')
-    """
-    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{n} bytes"
-
-
-def parse_size(text: str) -> int:
-    """A size in bytes from ``"1073741824"``, ``"512M"``, ``"2G"`` or ``"1.5GB"`` (powers of
-    1024), for the memory-limit option and its environment variable.
-
-    >>> parse_size("512M"), parse_size("2g"), parse_size("1.5GB"), parse_size("4096")
-    (536870912, 2147483648, 1610612736, 4096)
-    """
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*", text, re.IGNORECASE)
-    if m is None:
-        raise ValueError(f"not a size: {text!r} (bytes, or a number with K, M, G or T)")
-    scale = 1 << (10 * " kmgt".index(m.group(2).lower() or " "))
-    return int(float(m.group(1)) * scale)
-
-
-# --------------------------------------------------------------------------- query inspection
-_T = TypeVar("_T")
-
-#: Queries up to this length have their inspection remembered (an endpoint sees the same
-#: queries again and again: dashboards, the site's own pages); longer ones are not kept.
-_REMEMBER_CHARS = 16 * 1024
-
-
-def _remembered(fn: Callable[[str], _T]) -> Callable[[str], _T]:
-    """``fn(text)`` with its answers for short texts kept (LRU, 512 of them). The functions
-    wrapped are pure: the answer depends on the text alone."""
-    cached = functools.lru_cache(maxsize=512)(fn)
-
-    @functools.wraps(fn)
-    def wrapper(text: str) -> _T:
-        return cached(text) if len(text) <= _REMEMBER_CHARS else fn(text)
-
-    return wrapper
-
-
-@dataclass(frozen=True)
-class QueryInfo:
-    """What a quick look at a query's text tells (without a full parse).
-
-    ``form`` is "select", "ask", "construct", "describe", "update" or None (not recognised);
-    ``has_dataset`` is true when the query names its own dataset (``FROM``/``FROM NAMED``);
-    ``uses_service`` is true when it uses ``SERVICE``.
-    """
-
-    form: str | None
-    has_dataset: bool
-    uses_service: bool
-
-
-# IRIREF per the SPARQL grammar, but allowing backslashes: Oxigraph accepts \u escapes in IRIs.
-_IRIREF = re.compile(r"<[^<>\"{}|^`\x00-\x20]*>")
-_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-# A keyword is a word not glued to a variable sigil, a prefixed name, a language tag or a
-# hyphenated local name. A '.' before it counts as a boundary (it may end a triple), so the
-# rare local name like ex:a.service reads as the keyword: a false alarm, never a miss.
-_KW_BEFORE = r"(?<![\w?$:@\-])"
-_KW_AFTER = r"(?![\w:\-])"
-_SERVICE = re.compile(_KW_BEFORE + r"service" + _KW_AFTER, re.IGNORECASE)
-_FORM = re.compile(
-    _KW_BEFORE + r"(select|ask|construct|describe|insert|delete|load|clear|create|drop|copy|"
-    r"move|add|with)" + _KW_AFTER,
-    re.IGNORECASE,
-)
-_FROM_OR_BRACE = re.compile(r"[{}]|" + _KW_BEFORE + r"from" + _KW_AFTER, re.IGNORECASE)
-_QUERY_FORMS = {"select", "ask", "construct", "describe"}
-_PARSER_LOCK = threading.Lock()
-
-
-# One token of what _strip blanks: a comment, a string (long or short; an unterminated one runs
-# to the end of its line, or of the text), an IRI. A '<' that starts no IRI is left alone.
-_TOKEN = re.compile(
-    r"(?P<c>#[^\r\n]*)"
-    r"|(?P<s>'''(?:\\[\s\S]?|(?!''')[^\\])*(?:'''|\Z)"
-    r'|"""(?:\\[\s\S]?|(?!""")[^\\])*(?:"""|\Z)'
-    r"|'(?:[^'\\\r\n]|\\[\s\S]?)*(?:['\r\n]|\Z)"
-    r'|"(?:[^"\\\r\n]|\\[\s\S]?)*(?:["\r\n]|\Z))'
-    r"|(?P<i>" + _IRIREF.pattern + ")"
-)
-_BLANKS = {"c": " ", "s": ' "" ', "i": " <> "}
-
-
-def _strip(text: str) -> str:
-    """The query with comments blanked, strings emptied and IRIs emptied.
-
-    Scanned left to right as a SPARQL lexer does, so a quote inside an IRI, a '#' inside a
-    string or an IRI, or a keyword inside a string literal cannot mislead the caller. (One
-    regular expression: a character loop in Python cost a millisecond per query.)
-
-    >>> _strip('SELECT * { ?s <http://x/#a> "# not a comment" } # comment')
-    'SELECT * { ?s  <>   ""  }  '
-    """
-    return _TOKEN.sub(lambda m: _BLANKS[m.lastgroup or ""], text)
-
-
-def _unescape(text: str) -> str:
-    """Replace \\uXXXX / \\UXXXXXXXX escapes (SPARQL 1.1 §19.2 applies them to the whole text)."""
-
-    def char(m: re.Match[str]) -> str:
-        code = int(m.group(1) or m.group(2), 16)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            return m.group(0)
-        return chr(code)
-
-    return _UCHAR.sub(char, text)
-
-
-@_remembered
-def inspect_query(text: str) -> QueryInfo:
-    """Look at a query's form, dataset clause and use of ``SERVICE``.
-
-    >>> inspect_query('SELECT * { ?s ?p "SERVICE <http://x/> {}" }')
-    QueryInfo(form='select', has_dataset=False, uses_service=False)
-    >>> inspect_query("PREFIX ex: <http://ex/> ASK FROM ex:g { SERVICE <http://x/> {} }")
-    QueryInfo(form='ask', has_dataset=True, uses_service=True)
-    >>> inspect_query("LOAD <http://example.org/data.ttl>").form
-    'update'
-    """
-    code = _strip(text)
-    m = _FORM.search(code)
-    if m is None:
-        form = None
-    else:
-        word = m.group(1).lower()
-        form = word if word in _QUERY_FORMS else "update"
-    return QueryInfo(
-        form=form, has_dataset=_has_dataset(code), uses_service=_uses_service(text, code)
-    )
-
-
-def has_dataset_clause(text: str) -> bool:
-    """Whether the query names its own dataset (``FROM`` / ``FROM NAMED`` outside braces).
-
-    Cheaper than :func:`inspect_query` (no SERVICE check): for callers that only need this.
-
-    >>> has_dataset_clause("SELECT * FROM <urn:g> { ?s ?p ?o }")
-    True
-    >>> has_dataset_clause('SELECT * { ?s ?p "FROM <urn:g>" }')
-    False
-    """
-    return _has_dataset(_strip(text))
-
-
-_DATASET_CLAUSE = re.compile(
-    _KW_BEFORE + r"from\s+(?:named\s+)?(?:<[^<>\s]*>|[\w.\-]*:[\w.\-%\\]*)", re.IGNORECASE
-)
-
-
-def _dataset_clause_spans(text: str) -> list[re.Match[str]]:
-    """The ``FROM``/``FROM NAMED`` clauses before the query's first brace (matches over a
-    copy of the text with comments and strings blanked, so their offsets are the text's)."""
-    masked = _TOKEN.sub(
-        lambda m: m.group(0) if m.lastgroup == "i" else " " * len(m.group(0)), text
-    )
-    head = masked.find("{")
-    return list(_DATASET_CLAUSE.finditer(masked, 0, len(masked) if head < 0 else head))
-
-
-def default_graph_clauses(text: str) -> int:
-    """How many ``FROM`` (not ``FROM NAMED``) clauses the query has: more than one makes a
-    default graph that pyoxigraph would evaluate as a bag (``competency_kg.store.dataset``).
-
-    >>> default_graph_clauses('SELECT * FROM e:a FROM NAMED <urn:b> FROM <urn:c> {}')
-    2
-    """
-    return sum(1 for m in _dataset_clause_spans(text) if "named" not in m.group(0).lower())
-
-
-def without_dataset_clauses(text: str) -> str:
-    """The query without its ``FROM``/``FROM NAMED`` clauses, for a server that adds a
-    protocol dataset to them instead of replacing them (Virtuoso 7.2; SPARQL 1.1 Protocol
-    §2.1.4 says the protocol's dataset wins).
-
-    >>> without_dataset_clauses('SELECT * FROM e:a FROM NAMED <urn:b> {"FROM <c>"}')
-    'SELECT *   {"FROM <c>"}'
-    """
-    out, last = [], 0
-    for m in _dataset_clause_spans(text):
-        out.append(text[last : m.start()])
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
-
-
-def _has_dataset(code: str) -> bool:
-    depth = 0
-    for tok in _FROM_OR_BRACE.finditer(code):
-        t = tok.group(0)
-        if t == "{":
-            depth += 1
-        elif t == "}":
-            depth -= 1
-        elif depth <= 0:
-            return True
-    return False
-
-
-def _uses_service(text: str, code: str) -> bool:
-    unescaped = _unescape(text)
-    if "service" not in text.casefold() and "service" not in unescaped.casefold():
-        return False  # the keyword cannot be written without its letters
-    if _SERVICE.search(code) or (unescaped != text and _SERVICE.search(_strip(unescaped))):
-        return True
-    # The word appears, but only inside strings, IRIs, comments or names as far as a lexer can
-    # tell. A '<' may be an IRI or a less-than sign depending on the grammar, so let a real
-    # SPARQL parser confirm. If it cannot parse the text, the engine will most likely reject it
-    # too, and the workers' network guard stands behind this check in any case.
-    return _parser_finds_service(text)
-
-
-def _parser_finds_service(text: str) -> bool:
-    from pyparsing import ParseBaseException, ParseResults
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    def walk(node: object) -> bool:
-        if isinstance(node, CompValue):
-            if node.name == "ServiceGraphPattern":
-                return True
-            return any(walk(v) for v in node.values())
-        if isinstance(node, list | tuple | ParseResults):
-            return any(walk(v) for v in node)
-        return False
-
-    try:
-        with _PARSER_LOCK:
-            tree = parseQuery(text)
-        return walk(tree)
-    except (ParseBaseException, ValueError, TypeError):
-        return False
-    except RecursionError:
-        # nested too deeply to be sure: refuse rather than let it through unchecked
-        return True
-
-
-#: Deeper nesting of groups, parentheses or negations is refused: the engine's recursive
-#: parser would exhaust a worker's stack on some thousands of levels.
-MAX_QUERY_NESTING = 250
-
-_NESTING = re.compile(r"[{}()]|!+")
-
-
-@_remembered
-def nesting_depth(text: str) -> int:
-    """The deepest nesting of ``{}``/``()`` in the query's code (strings, IRIs, comments
-    skipped), counting a run of ``!`` as that many levels.
-
-    >>> nesting_depth('SELECT * { { ?s ?p "{{{" } FILTER(!!(?s)) }')
-    4
-    """
-    depth = deepest = 0
-    for m in _NESTING.finditer(_strip(text)):
-        tok = m.group(0)
-        if tok in "{(":
-            depth += 1
-        elif tok in "})":
-            depth -= 1
-        else:
-            deepest = max(deepest, depth + len(tok))
-            continue
-        deepest = max(deepest, depth)
-    return deepest
-
-
-#: Longest chain of operators (expression terms, property path steps) and of graph patterns
-#: side by side in a group (``UNION``, ``OPTIONAL``, ``MINUS``, ``{…} {…}`` joins, ``BIND``,
-#: ``FILTER``) the engine is given. Each link of such a chain is one level of the engine's
-#: recursive parser and evaluator, on the worker's 8 MB stack (:data:`WORKER_STACK_BYTES`).
-#: Measured on pyoxigraph 0.5.13, one query per fresh process (main thread, 8 MB stack),
-#: by bisection:
-#: the first length that crashed it (SIGSEGV), and the last that ran (or was still running
-#: after 20 s): ``1+1+…`` and ``1*1*…`` 7,000 (6,875 ran); ``||`` and ``&&`` 9,375 (9,250);
-#: a path ``<p>/<p>/…`` 8,250 (8,000), ``<p>?/<p>?/…`` 6,750 (6,500), ``<p>|<p>|…`` 11,000
-#: (10,750); ``UNION`` 6,625 (6,500); ``OPTIONAL`` 6,750 (6,500); ``MINUS`` 2,625 (2,562);
-#: ``BIND`` 2,625 (2,562); ``FILTER`` 9,500 (9,250); ``{…} {…} …`` 8,250 (8,000). The
-#: arguments of ``IN (…)`` and ``CONCAT(…)`` are a list, not a chain: 256,000 ran. The limits
-#: keep a margin of four and more under the lowest of each kind.
-MAX_QUERY_OPERATORS = 1500
-MAX_QUERY_PATTERNS = 600
-
-# What the chain count looks at, in the stripped code: tokens that contain a '-' or '+' but
-# are no operator (prefixed names, language tags, exponents, variables), skipped; the
-# groups; the operators; BIND and FILTER (each one link of a group's chain).
-_CHAIN = re.compile(
-    r"(?P<skip><>|\^\^|@[A-Za-z]+(?:-[A-Za-z0-9]+)*|(?:[A-Za-z][\w.\-]*)?:[\w.:%\\\-]*"
-    r"|\d[eE][+\-]|[?$]\w+)"
-    r"|(?P<open>[{(])|(?P<close>[})])"
-    r"|(?P<op>\|\||&&|!=|<=|>=|[-+*/=<>|^])"
-    r"|(?P<kw>" + _KW_BEFORE + r"(?:bind|filter)" + _KW_AFTER + ")",
-    re.IGNORECASE,
-)
-
-
-@_remembered
-def chain_lengths(text: str) -> tuple[int, int]:
-    """The longest chains of operators and of graph patterns side by side in the query.
-
-    A chain's length is what its group holds (operators; for a ``{}`` group, the ``{}``
-    groups, ``BIND``s and ``FILTER``s directly in it) plus the longest chain of a group
-    inside it: the depth of the tree the engine builds, whichever way it leans. A lexer
-    pass, no parse.
-
-    >>> chain_lengths('ASK { ?s ex:a-b/ex:c "1+1" . FILTER(?o + 1 > 2 && ?x-1) }')
-    (5, 1)
-    >>> chain_lengths("ASK { {?s ?p 1} UNION { OPTIONAL {?s ?p 2} } UNION {} }")
-    (0, 4)
-    """
-    # per open group: its bracket, operators, patterns, the deepest child's of each
-    stack: list[list[Any]] = [["", 0, 0, 0, 0]]
-    for m in _CHAIN.finditer(_strip(text)):
-        kind = m.lastgroup
-        if kind == "open":
-            if m.group(0) == "{" and stack[-1][0] == "{":
-                stack[-1][2] += 1
-            stack.append([m.group(0), 0, 0, 0, 0])
-        elif kind == "close" and len(stack) > 1:
-            _close(stack)
-        elif kind == "op":
-            stack[-1][1] += 1
-        elif kind == "kw":
-            stack[-1][2] += 1
-    while len(stack) > 1:  # unbalanced (the engine will say so): close what is open
-        _close(stack)
-    _, ops, patterns, child_ops, child_patterns = stack[0]
-    return ops + child_ops, patterns + child_patterns
-
-
-def _close(stack: list[list[Any]]) -> None:
-    _, ops, patterns, child_ops, child_patterns = stack.pop()
-    top = stack[-1]
-    top[3] = max(top[3], ops + child_ops)
-    top[4] = max(top[4], patterns + child_patterns)
-
-
-def check_query(text: str) -> QueryInfo:
-    """Inspect a query and refuse what this read-only, non-fetching service does not run,
-    and what would overflow the engine's stack (:data:`MAX_QUERY_NESTING`,
-    :data:`MAX_QUERY_OPERATORS`, :data:`MAX_QUERY_PATTERNS`)."""
-    depth = nesting_depth(text)
-    if depth > MAX_QUERY_NESTING:
-        raise QueryRefused(
-            f"the query nests {depth} levels deep; more than {MAX_QUERY_NESTING} is refused"
-        )
-    ops, patterns = chain_lengths(text)
-    if ops > MAX_QUERY_OPERATORS:
-        raise QueryRefused(
-            f"the query chains {ops} operators (expression terms or property path steps); "
-            f"more than {MAX_QUERY_OPERATORS} in a chain is refused: split it"
-        )
-    if patterns > MAX_QUERY_PATTERNS:
-        raise QueryRefused(
-            f"the query chains {patterns} graph patterns (UNION, OPTIONAL, MINUS, BIND, FILTER, "
-            "groups); "
-            f"more than {MAX_QUERY_PATTERNS} in one group is refused: split it"
-        )
-    info = inspect_query(text)
-    if info.form == "update":
-        raise QueryRefused(
-            "this is a SPARQL Update, and this endpoint is read-only: it answers queries "
-            "(SELECT, ASK, CONSTRUCT, DESCRIBE) only"
-        )
-    if info.uses_service:
-        raise QueryRefused(
-            "SERVICE is not allowed on this endpoint: it would make the server fetch data from "
-            "another endpoint on the caller's behalf; query that endpoint directly instead"
-        )
-    return info
-
-
-# --------------------------------------------------------------------------- network guard
-_SECCOMP_ARCH = {  # machine -> (AUDIT_ARCH_*, socket syscall numbers, seccomp syscall number)
-    "x86_64": (0xC000003E, (41, 0x40000000 | 41), 317),
-    "aarch64": (0xC00000B7, (198,), 277),
-}
-
-
-def deny_network() -> bool:
-    """Forbid this process (and threads it starts later) to open IPv4/IPv6 sockets.
-
-    Installs a seccomp filter (Linux x86-64 and aarch64) under which ``socket(AF_INET|AF_INET6,
-    …)`` fails with EACCES; Unix sockets and pipes keep working. Returns False, changing
-    nothing, where seccomp is not available. There is no way back for the process.
-    """
-    import ctypes
-    import platform
-
-    if not sys.platform.startswith("linux"):
-        return False
-    arch = _SECCOMP_ARCH.get(platform.machine())
-    if arch is None:
-        return False
-    audit_arch, socket_nrs, seccomp_nr = arch
-
-    class SockFilter(ctypes.Structure):
-        _fields_ = (
-            ("code", ctypes.c_ushort),
-            ("jt", ctypes.c_ubyte),
-            ("jf", ctypes.c_ubyte),
-            ("k", ctypes.c_uint32),
-        )
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = (
-            ("len", ctypes.c_ushort),
-            ("filter", ctypes.POINTER(SockFilter)),
-        )
-
-    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
-    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EACCES
-    af_inet, af_inet6 = 2, 10
-    k = len(socket_nrs)
-    # 0: arch; 1: wrong arch -> allow; 2: nr; 3..3+k-1: socket? -> check family; else allow;
-    # then family == AF_INET or AF_INET6 -> deny.
-    prog: list[tuple[int, int, int, int]] = [(ld, 0, 0, 4)]
-    allow_at = 6 + k
-    deny_at = allow_at + 1
-    prog.append((jeq, 0, allow_at - 2, audit_arch))
-    prog.append((ld, 0, 0, 0))
-    for idx, nr in enumerate(socket_nrs):
-        here = 3 + idx
-        last = idx == k - 1
-        family_at = 3 + k
-        prog.append((jeq, family_at - here - 1, (allow_at - here - 1) if last else 0, nr))
-    prog.append((ld, 0, 0, 16))  # args[0], low 32 bits (little-endian)
-    here = len(prog)
-    prog.append((jeq, deny_at - here - 1, 0, af_inet))
-    here = len(prog)
-    prog.append((jeq, deny_at - here - 1, 0, af_inet6))
-    prog.append((ret, 0, 0, allow))
-    prog.append((ret, 0, 0, deny))
-    assert len(prog) == deny_at + 1
-
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        arr = (SockFilter * len(prog))(*(SockFilter(*p) for p in prog))
-        fprog = SockFprog(len(prog), arr)
-        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
-            return False
-        # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog)
-        return libc.syscall(seccomp_nr, 1, 1, ctypes.byref(fprog)) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-# --------------------------------------------------------------------------- running a job
-@dataclass(frozen=True)
-class QueryJob:
-    """One query with everything a worker needs to answer it."""
-
-    query: str
-    results_mime: str | None = RESULTS_JSON  # None: SELECT/ASK results are not acceptable
-    graph_mime: str | None = "text/turtle"  # None: graph results are not acceptable
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    base_iri: str | None = None
-    has_dataset: bool | None = None  # FROM/FROM NAMED in the text (None: not looked at yet)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _CappedBuffer(io.BytesIO):
-    """An in-memory output that refuses to grow beyond ``limit`` bytes."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def write(self, b: Any) -> int:
-        if self.tell() + len(b) > self.limit:
-            raise _TooLarge
-        return super().write(b)
-
-
-def execute(store: Any, job: QueryJob, max_bytes: int) -> tuple[tuple[Any, ...], Any]:
-    """Run ``job`` on a ``pyoxigraph.Store``: a reply tuple and the serialized bytes (or None).
-
-    Replies: ``("ok", kind, mime)``, ``("syntax", msg)``, ``("bad", msg)``, ``("error", msg)``,
-    ``("too-large",)``, ``("unacceptable", kind)``, ``("memory",)``.
-    """
-    import pyoxigraph as ox
-
-    from competency_kg.store.dataset import UnsupportedDataset, query_plan
-
-    try:
-        # The protocol's dataset replaces the query's own FROM/FROM NAMED (SPARQL 1.1
-        # Protocol §2.1.4); the default graph is a set either way (store.dataset).
-        store, kwargs = query_plan(
-            store, job.query, job.default_graphs, job.named_graphs, job.has_dataset
-        )
-    except UnsupportedDataset as exc:
-        return ("bad", str(exc)), None
-    except ValueError as exc:
-        return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
-    except Exception as exc:  # the plan reads the store (is the merge there?)
-        return _failure(exc), None
-    if job.base_iri:
-        kwargs["base_iri"] = job.base_iri
-    try:
-        result = _query_rewritten(store, job.query, kwargs)
-    except SyntaxError as exc:
-        return ("syntax", str(exc)), None
-    except MemoryError:
-        return ("memory",), None
-    except Exception as exc:
-        return _failure(exc), None
-    buf = _CappedBuffer(max_bytes)
-    try:
-        if isinstance(result, ox.QueryTriples):
-            kind, mime = "graph", job.graph_mime
-            if mime is None:
-                return ("unacceptable", kind), None
-            ox.serialize(result, buf, _rdf_format(mime))
-        else:
-            kind = "ask" if isinstance(result, ox.QueryBoolean) else "select"
-            mime = job.results_mime
-            if mime is None:
-                return ("unacceptable", kind), None
-            result.serialize(buf, _results_format(mime))
-    except _TooLarge:
-        return ("too-large", max_bytes), None
-    except MemoryError:
-        return ("memory",), None
-    except Exception as exc:  # evaluation errors surface while the results are drawn
-        return _failure(exc), None
-    return ("ok", kind, mime), buf.getbuffer()
-
-
-def _failure(exc: Exception) -> tuple[str, str]:
-    """A worker's reply for a failed query: ``damaged`` when the engine could not read the
-    store (its message names the store's files), else ``error``."""
-    message = str(exc) or type(exc).__name__
-    return ("damaged" if is_damage(message) else "error", message)
-
-
-def probe(store: Any, seconds: float = PROBE_SECONDS) -> tuple[str, ...]:
-    """Read every quad for at most ``seconds``: ``("damaged", detail)`` if a block fails its
-    check, else ``("sound",)``. Run after a query timed out or killed its worker: on a
-    corrupted block, RocksDB's iterator fails at once when a scan streams, but an aggregate
-    (``COUNT``, ``GROUP BY``) or ``ASK`` over it keeps retrying until the timeout (pyoxigraph
-    0.5; it also piles up memory meanwhile), so the probe tells a damaged store from a slow
-    query."""
-    end = time.monotonic() + seconds
-    try:
-        for i, _quad in enumerate(store):
-            if i % 4096 == 0 and time.monotonic() > end:
-                break
-    except Exception as exc:
-        return _failure(exc) if is_damage(str(exc)) else ("sound",)
-    return ("sound",)
-
-
-def _query_rewritten(store: Any, query: str, kwargs: dict[str, Any]) -> Any:
-    """Run the query after the rewrites of ``competency_kg.query_rewrite``; should the
-    rewrite ever produce text the engine rejects, run the query exactly as written."""
-    from competency_kg.query_rewrite import rewrite
-
-    rewritten = rewrite(query)
-    if rewritten != query:
-        try:
-            return store.query(rewritten, **kwargs)
-        except SyntaxError:
-            pass
-    return store.query(query, **kwargs)
-
-
-def _results_format(mime: str) -> Any:
-    import pyoxigraph as ox
-
-    return {
-        "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-        "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-        "text/csv": ox.QueryResultsFormat.CSV,
-        "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-    }[mime]
-
-
-def _rdf_format(mime: str) -> Any:
-    import pyoxigraph as ox
-
-    return {
-        "text/turtle": ox.RdfFormat.TURTLE,
-        "application/n-triples": ox.RdfFormat.N_TRIPLES,
-        "application/ld+json": ox.RdfFormat.JSON_LD,
-        "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    }[mime]
-
-
-def _outcome(reply: tuple[Any, ...], data: Any) -> RawResult:
-    """Turn a worker's reply into a result, or raise the matching :class:`QueryError`."""
-    from competency_kg.store.base import RawResult
-
-    status = reply[0]
-    if status == "ok":
-        return RawResult(reply[1], reply[2], bytes(data))
-    if status == "syntax":
-        raise QuerySyntaxError(f"SPARQL syntax error: {reply[1]}")
-    if status == "bad":
-        raise BadRequest(reply[1])
-    if status == "too-large":
-        raise ResultTooLarge(reply[1])
-    if status == "damaged":
-        raise damage(reply[1])
-    if status == "unacceptable":
-        raise NotAcceptable(reply[1])
-    if status == "memory":
-        raise QueryFailed("the query ran out of memory")
-    raise QueryFailed(f"the query failed: {reply[1]}")
-
-
-# --------------------------------------------------------------------------- worker limits
-#: The stack a worker's main thread (where the engine parses and evaluates) may grow to. The
-#: query limits of :func:`check_query` were measured with this stack; a worker sets it, so
-#: they hold whatever ``ulimit -s`` the server was started with.
-WORKER_STACK_BYTES = 8 * 1024 * 1024
 #: Seconds between two looks at a running worker's resident memory. Measured with the greediest
 #: query known (a sorted three-way cartesian product, ~320 MB/s): the worker was stopped within
 #: a few MB of its ceiling.
 _MEMORY_POLL = 0.02
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def physical_memory() -> int | None:
-    """The memory this machine (or the cgroup the server runs in, if smaller) has, in bytes."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * _PAGE
-    except (AttributeError, ValueError, OSError):
-        return None
-    with contextlib.suppress(OSError, ValueError):
-        cap = Path("/sys/fs/cgroup/memory.max").read_text().strip()
-        if cap.isdigit():
-            total = min(total, int(cap))
-    return total
-
-
-def default_memory_limit(workers: int) -> int:
-    """Half the machine's memory shared among the workers (at least 256 MB each): with every
-    worker at its ceiling, the rest of the machine keeps the other half."""
-    total = physical_memory() or 8 << 30
-    return max(256 << 20, total // 2 // max(1, workers))
-
-
-def resident_bytes(pid: int) -> int | None:
-    """A process's resident memory (RSS) from ``/proc``; None when it is gone or unknown."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _limit_worker(memory_limit: int | None) -> None:
-    """Resource limits a worker sets on itself once its store is open.
-
-    No core dump (a crashing query would write its whole address space to disk, each time);
-    the stack :data:`WORKER_STACK_BYTES` the query limits were measured with; and, as a
-    backstop to the pool's watch on its resident memory, an address-space limit of what it
-    has mapped now plus ``memory_limit``: should the pool be too slow to stop a greedy query
-    (a busy machine), an allocation fails instead, which makes the engine (Rust) abort the
-    process: the pool reads that SIGABRT as the memory limit reached.
-    """
-    import resource
-
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    with contextlib.suppress(ValueError, OSError):
-        _, hard = resource.getrlimit(resource.RLIMIT_STACK)
-        stack = WORKER_STACK_BYTES
-        if hard != resource.RLIM_INFINITY:
-            stack = min(stack, hard)
-        resource.setrlimit(resource.RLIMIT_STACK, (stack, hard))
-    if memory_limit is None:
-        return
-    with contextlib.suppress(ValueError, OSError):
-        mapped = _mapped_bytes()
-        if mapped is not None:
-            cap = mapped + memory_limit
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            if hard != resource.RLIM_INFINITY:
-                cap = min(cap, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
-def _mapped_bytes() -> int | None:
-    """This process's address space (VmSize) in bytes."""
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[0]) * _PAGE
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def _signal_name(code: int | None) -> str:
@@ -917,78 +107,16 @@ def _signal_name(code: int | None) -> str:
         return f"signal {-code}"
 
 
-# --------------------------------------------------------------------------- worker process
-def _watch_parent() -> None:
-    """Exit when the process that started us goes away (even if it was killed)."""
-    ppid = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != ppid:
-                os._exit(0)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
-
-
 #: CPU priority (nice value) of the workers that answer written queries when workers are kept
 #: for pages: under Linux's fair scheduler a nice-10 process weighs 110 against 1024 for nice 0,
 #: so runaway queries on every SPARQL worker leave the page workers (and the web process) most of
 #: the CPU they need, while an idle machine still gives a query all of it.
 WRITTEN_NICENESS = 10
+#: Seconds a query runs before the pool checks (once per store version, in an idle worker) that
+#: the store can be read: an aggregate over a damaged block would otherwise run to the timeout.
+EARLY_PROBE_AFTER = 2.0
 
 
-def _worker_main(
-    conn: Any,
-    store_path: str,
-    max_bytes: int,
-    guard_network: bool,
-    memory_limit: int | None,
-    niceness: int = 0,
-) -> None:
-    """Body of a worker process: open the store, then answer jobs until told to stop."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
-    if niceness:
-        with contextlib.suppress(OSError):  # a priority is a preference, never a reason to fail
-            os.nice(niceness)
-    guarded = deny_network() if guard_network else False
-    _watch_parent()
-    try:
-        import pyoxigraph as ox
-
-        handle = LiveView(store_path, ox.Store.read_only)
-    except (OSError, RuntimeError) as exc:
-        with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
-            conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))  # logged
-        return
-    _limit_worker(memory_limit)
-    try:
-        conn.send(("ready", os.getpid(), guarded))
-    except OSError:  # the pool closed while we started (a shutdown): nothing to report
-        return
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        if job == "probe":
-            reply, data = probe(handle.current()), None
-        else:
-            reply, data = execute(handle.current(), job, max_bytes)
-        try:
-            conn.send(reply)
-            if data is not None:
-                conn.send_bytes(data)
-        except OSError:  # the pool is gone
-            return
-        finally:
-            if data is not None:
-                data.release()
-
-
-# --------------------------------------------------------------------------- the pool
 @dataclass(eq=False)
 class _Worker:
     process: Any
@@ -1072,14 +200,12 @@ class QueryPool:
 
     # -- lifecycle
     def _context(self) -> Any:
-        import multiprocessing
-
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             # Import what a worker needs once, in the fork server; children start in
             # milliseconds. The main module is preloaded too, so that children do not each
             # re-import it (for a console script that would mean rdflib and the whole CLI).
-            preload = ["__main__", __name__]
+            preload = ["__main__", worker_main.__module__]
             main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
             if main_spec is not None and main_spec.name not in preload:
                 preload.append(main_spec.name)
@@ -1174,7 +300,7 @@ class QueryPool:
         memory = self.memory_limit
         nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
         proc = ctx.Process(
-            target=_worker_main,
+            target=worker_main,
             args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory, nice),
             name="competency-kg-query-worker",
             daemon=True,
@@ -1288,7 +414,7 @@ class QueryPool:
         the ``client``'s address) for a query a caller wrote. Raises a :class:`QueryError`
         subclass (:class:`ClientBusy` when that client already has its share busy).
         """
-        job = _make_job(
+        job = make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
         limit = self.timeout if timeout is None else timeout
@@ -1368,7 +494,7 @@ class QueryPool:
             self._retire(w, kill=True)
             raise QueryMemoryExceeded(self.memory_limit)
         self._idle[w.lane].put(w)
-        return _outcome(reply, data)
+        return outcome(reply, data)
 
     def _await_reply(self, w: _Worker, limit: float) -> None:
         """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident
@@ -1477,32 +603,6 @@ class QueryPool:
             raise damage(reply[1], after)
 
 
-def _make_job(
-    query: str,
-    results_mime: str | None,
-    graph_mime: str | None,
-    default_graphs: Sequence[str] | None,
-    named_graphs: Sequence[str] | None,
-    base_iri: str | None,
-    info: QueryInfo | None,
-) -> QueryJob:
-    if info is None:
-        info = check_query(query)
-    if results_mime is not None and results_mime not in RESULT_MIMES:
-        raise ValueError(f"cannot write query results as {results_mime}")
-    if graph_mime is not None and graph_mime not in GRAPH_MIMES:
-        raise ValueError(f"cannot write a graph as {graph_mime}")
-    return QueryJob(
-        query=query,
-        results_mime=results_mime,
-        graph_mime=graph_mime,
-        default_graphs=tuple(default_graphs) if default_graphs is not None else None,
-        named_graphs=tuple(named_graphs) if named_graphs is not None else None,
-        base_iri=base_iri,
-        has_dataset=info.has_dataset,
-    )
-
-
 class InlineExecutor:
     """Answers queries in the calling thread, without a timeout of its own: for in-memory
     stores (tests) and remote stores (a SPARQL server, which enforces its own limits).
@@ -1547,19 +647,16 @@ class InlineExecutor:
         lane: str = PAGES,
         client: str | None = None,
     ) -> RawResult:
-        job = _make_job(
+        job = make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
         ox_store = getattr(self.store, "oxigraph", None)
         if ox_store is not None:
-            reply, data = execute(ox_store, job, self.max_result_bytes)
-            return _outcome(reply, data)
+            reply, data = answer(ox_store, job, self.max_result_bytes)
+            return outcome(reply, data)
         return self._run_remote(job)
 
     def _run_remote(self, job: QueryJob) -> RawResult:
-        from competency_kg.store.base import StoreError, StoreUnreachable
-        from competency_kg.store.dataset import UnsupportedDataset
-
         protocol = job.default_graphs is not None or job.named_graphs is not None
         try:
             result = self.store.query_raw(

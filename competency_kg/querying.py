@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import pyoxigraph as ox
 
+from competency_kg.sparql.results import RawResult, Term, parse_results, solution_rows
 from competency_kg.store import GraphStore
 
 RESULT_MIMES = {
@@ -25,16 +26,16 @@ def run_query(store: GraphStore, query: str, fmt: str = "table") -> str:
     raw = store.query_raw(query, results_mime=results_mime, graph_mime=graph_mime)
     if fmt != "table" or raw.kind == "graph":
         return raw.data.decode("utf-8")
-    doc = json.loads(raw.data)
     if raw.kind == "ask":
-        return ("true" if doc["boolean"] else "false") + "\n"
-    return render_table(doc)
+        answer = parse_results(raw.data, raw.mime)
+        return ("true" if isinstance(answer, ox.QueryBoolean) and answer else "false") + "\n"
+    return render_table(raw)
 
 
-def render_table(doc: dict) -> str:
-    """Aligned columns for SPARQL JSON results, with a row count."""
-    names: list[str] = doc["head"]["vars"]
-    rows = [[_cell(b.get(n)) for n in names] for b in doc["results"]["bindings"]]
+def render_table(raw: RawResult) -> str:
+    """Aligned columns for SELECT results, with a row count."""
+    names, solutions = solution_rows(raw)
+    rows = [[_cell(s.get(n)) for n in names] for s in solutions]
     widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
     widths = [min(w, 80) for w in widths]
     line = lambda cells: "  ".join(c[:w].ljust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
@@ -44,12 +45,11 @@ def render_table(doc: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def _cell(binding: dict | None) -> str:
-    if binding is None:
+def _cell(term: Term | None) -> str:
+    if term is None:
         return ""
-    value = binding["value"]
-    if binding["type"] == "uri":
-        return f"<{value}>"
-    if "xml:lang" in binding:
-        return f'"{value}"@{binding["xml:lang"]}'
-    return value.replace("\n", " ")
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal) and term.language:
+        return f'"{term.value}"@{term.language}'
+    return term.value.replace("\n", " ")

@@ -53,8 +53,8 @@ from rdflib.term import Node
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CKG, SH
 from competency_kg.shacl_sparql import bnode_closure
+from competency_kg.sparql.terms import to_rdflib
 from competency_kg.store import GraphStore, StoreError
-from competency_kg.store.embedded import to_rdflib
 from competency_kg.store.versions import store_of
 from competency_kg.validation import (
     SEVERITY_NAMES,

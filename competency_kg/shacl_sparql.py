@@ -25,7 +25,7 @@ from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from competency_kg.namespaces import SH
-from competency_kg.store.embedded import to_rdflib
+from competency_kg.sparql.terms import to_rdflib
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _UNSUPPORTED = ("$PATH", "$currentShape", "$shapesGraph")

@@ -17,7 +17,6 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from competency_kg.iris import Minter
 from competency_kg.labels import entry_label, exercise_label, requirement_label
-from competency_kg.loaders import CitedSource
 from competency_kg.loaders.documents import (
     FrameworkDocument,
     Kind,
@@ -26,7 +25,8 @@ from competency_kg.loaders.documents import (
     RankedEntry,
     SourceReference,
 )
-from competency_kg.loaders.names import LEVEL_PREFIXES, competency_key, slugify, split_level
+from competency_kg.loaders.source import CitedSource
+from competency_kg.names import LEVEL_PREFIXES, competency_key, slugify, split_level
 from competency_kg.namespaces import CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
 
 #: The scale of the overview's "Basic …" level prefixes (framework exports define their own).

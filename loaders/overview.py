@@ -31,7 +31,7 @@ from competency_kg.loaders.documents import (
     UnplacedEntry,
 )
 from competency_kg.loaders.errors import SourceError, read_text
-from competency_kg.loaders.names import competency_key, split_level
+from competency_kg.names import competency_key, split_level
 
 __all__ = ["looks_like_overview", "parse_overview"]
 

@@ -24,6 +24,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, VOID
 
 from competency_kg.loaders.errors import SourceError
 from competency_kg.namespaces import CC
+from competency_kg.sparql.terms import triples_to_graph
 
 #: File extension → (Oxigraph format, media type).
 RDF_EXTENSIONS: dict[str, ox.RdfFormat] = {
@@ -209,8 +210,6 @@ def parse_rdf_bytes(
         raise SourceError(path, where, f"not valid {fmt.name}: {message}") from exc
     except ValueError as exc:  # e.g. bad IRIs reported outside the syntax layer
         raise SourceError(path, None, f"not valid {fmt.name}: {exc}") from exc
-    from competency_kg.store.embedded import triples_to_graph
-
     try:
         return triples_to_graph(triples)
     except TypeError as exc:  # an RDF-star quoted triple: not part of this graph model

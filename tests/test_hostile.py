@@ -46,11 +46,7 @@ from sparql_support import (
     stop_server,
 )
 
-from competency_kg.query_pool import (
-    MAX_QUERY_NESTING,
-    MAX_QUERY_OPERATORS,
-    MAX_QUERY_PATTERNS,
-)
+from competency_kg.sparql.checks import MAX_QUERY_NESTING, MAX_QUERY_OPERATORS, MAX_QUERY_PATTERNS
 from competency_kg.store.versions import versions_dir
 
 from support import FIXTURES, ROOT

@@ -44,7 +44,8 @@ from sparql_support import (
     stop_server,
 )
 
-from competency_kg.query_pool import MAX_QUERY_OPERATORS, WRITTEN_NICENESS
+from competency_kg.query_pool import WRITTEN_NICENESS
+from competency_kg.sparql.checks import MAX_QUERY_OPERATORS
 
 from support import FIXTURES, SEEDS
 
@@ -363,7 +364,7 @@ def test_mixed_load(load_server: Server, seconds: float) -> None:
     - the server's ceiling raised to 4G (``COMPETENCY_KG_QUERY_MEMORY``): every greedy query
       got 503 "exceeded the 2 s limit", not the memory limit (peak 1,360 MB, under the bound);
       with the timeout raised to 8 s as well, the peak was 3,366 MB: over the bound too;
-    - no stack check (``MAX_QUERY_OPERATORS`` a million in ``competency_kg/query_pool.py``):
+    - no stack check (``MAX_QUERY_OPERATORS`` a million in ``competency_kg/sparql/checks.py``):
       crash queries got 500 naming SIGSEGV, the log "query worker … died", no 400 counted.
     """
     server = load_server

@@ -15,10 +15,10 @@ from rdflib import Literal, URIRef
 
 from competency_kg.iris import Minter
 from competency_kg.loaders import SourceError, read_source
-from competency_kg.loaders.names import slugify
 from competency_kg.loaders.onet.files import looks_like_onet_release
 from competency_kg.loaders.onet.release import read_onet_release
 from competency_kg.loading import ValidationFailed, expand_paths, load_paths
+from competency_kg.names import slugify
 from competency_kg.namespaces import sparql_prefixes
 from competency_kg.store import GraphStore, open_store
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from competency_kg.iris import Minter
 from competency_kg.loading import load_paths
 from competency_kg.namespaces import sparql_prefixes
-from competency_kg.query_rewrite import (
+from competency_kg.sparql.rewrite import (
     distinct_before_order,
     hoist_required_patterns,
     optional_as_lateral,

@@ -38,7 +38,9 @@ from sparql_support import (
     stop_server,
 )
 
-from competency_kg.query_pool import QueryRefused, check_query, inspect_query
+from competency_kg.sparql.checks import check_query
+from competency_kg.sparql.errors import QueryRefused
+from competency_kg.sparql.text import inspect_query
 from competency_kg.web.negotiation import negotiate, parse_accept, prefers
 
 pytest_plugins = ["server_fixture"]
@@ -640,7 +642,7 @@ def test_workers_cannot_open_network_sockets() -> None:
     with Listener() as listener:
         code = f"""
 import socket, sys
-from competency_kg.query_pool import deny_network
+from competency_kg.query_sandbox import deny_network
 assert deny_network(), "seccomp unavailable"
 try:
     socket.socket(socket.AF_INET)

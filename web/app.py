@@ -1,21 +1,18 @@
 """The Flask application factory.
 
 ``create_app(settings)`` reads its settings when called, never at import time. Each concern is
-a blueprint in its own module, listed in :data:`BLUEPRINTS` as ``"module:attribute"`` so that
-adding a page is one line here. Blueprints reach the shared services through
-:func:`query_executor` (SPARQL queries that can be stopped, see ``competency_kg.query_pool``)
-and :func:`get_store` (a read-only :class:`GraphStore` for quick look-ups).
+a blueprint in its own module, listed in :data:`BLUEPRINTS`, so that adding a page is one
+import and one line here. Blueprints reach the shared services through
+:mod:`competency_kg.web.state` (:func:`~competency_kg.web.state.query_executor`,
+:func:`~competency_kg.web.state.get_store`), which sits below them and below this module.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask
 
 from competency_kg.config import Settings
 from competency_kg.config import settings as resolve_settings
@@ -24,21 +21,23 @@ from competency_kg.query_pool import (
     DEFAULT_TIMEOUT,
     InlineExecutor,
     QueryPool,
-    parse_size,
 )
-from competency_kg.store import GraphStore, StoreError, open_store
-from competency_kg.store.live import LiveView
+from competency_kg.query_sandbox import parse_size
+from competency_kg.store import GraphStore, open_store
+from competency_kg.web import compare, editor, home, resources, search, sparql, validation, void
+from competency_kg.web.security import init_security
+from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
 
 #: The blueprints every application registers, in order.
-BLUEPRINTS: list[str] = [
-    "competency_kg.web.sparql:bp",
-    "competency_kg.web.editor:bp",
-    "competency_kg.web.validation:bp",
-    "competency_kg.web.compare:bp",
-    "competency_kg.web.home:bp",
-    "competency_kg.web.search:bp",
-    "competency_kg.web.void:bp",
-    "competency_kg.web.resources:bp",
+BLUEPRINTS: list[Blueprint] = [
+    sparql.bp,
+    editor.bp,
+    validation.bp,
+    compare.bp,
+    home.bp,
+    search.bp,
+    void.bp,
+    resources.bp,
 ]
 
 #: The site's main navigation, as (label, path); pages add theirs here.
@@ -49,46 +48,6 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("SPARQL", "/sparql"),
     ("Validation", "/validation"),
 ]
-
-#: Largest request body accepted (a query with a big VALUES block still fits).
-MAX_REQUEST_BYTES = 10 * 1024 * 1024
-
-EXTENSION = "competency_kg"
-
-
-@dataclass
-class WebState:
-    """What the application shares between requests (one per process)."""
-
-    settings: Settings
-    executor: QueryPool | InlineExecutor
-    query_timeout: float
-    max_result_bytes: int
-    store: GraphStore | None = None
-    _live: LiveView[GraphStore] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def get_store(self) -> GraphStore:
-        """The given store (tests, a remote one), or the embedded store on disk read-only,
-        reopened after each load (:class:`LiveView`)."""
-        if self.store is not None:
-            return self.store
-        with self._lock:
-            if self.settings.store.startswith(("http://", "https://")):
-                self.store = open_store(self.settings.store)
-                return self.store
-            if self._live is None:
-                try:
-                    self._live = LiveView(self.settings.store, _open_read_only)
-                except OSError as exc:
-                    raise StoreError(
-                        f"no store at {self.settings.store}: run 'competency-kg load' first"
-                    ) from exc
-        return self._live.current()
-
-
-def _open_read_only(path: str) -> GraphStore:
-    return open_store(path, read_only=True)
 
 
 def _env_int(name: str) -> int | None:
@@ -158,27 +117,7 @@ def create_app(
         store=store,
     )
     app.context_processor(lambda: {"nav_links": NAV_LINKS})
-    for spec in BLUEPRINTS:
-        module, _, attr = spec.partition(":")
-        app.register_blueprint(getattr(importlib.import_module(module), attr))
-    importlib.import_module("competency_kg.web.security").init_security(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    init_security(app)
     return app
-
-
-def state(app: Flask | None = None) -> WebState:
-    """The shared state of ``app`` (default: the current application)."""
-    return (app or current_app).extensions[EXTENSION]
-
-
-def query_executor() -> QueryPool | InlineExecutor:
-    """Where blueprints send SPARQL queries: ``.run(query, …)`` → ``RawResult``."""
-    return state().executor
-
-
-def get_store() -> GraphStore:
-    """A read-only store for quick look-ups, up to date with the last complete load.
-
-    Its queries cannot be stopped: prefer :func:`query_executor` for anything a caller
-    writes.
-    """
-    return state().get_store()

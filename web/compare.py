@@ -38,8 +38,8 @@ from competency_kg.compare.queries import ExecutorRunner, Runner, StoreRunner
 from competency_kg.compare.resolution import Ambiguous, CompareError
 from competency_kg.compare.scoring import FORMULA, LEVEL_RULE, REQUIRED_RULE, WEIGHTS
 from competency_kg.query_pool import InlineExecutor, QueryPool
-from competency_kg.web.app import query_executor, state
 from competency_kg.web.negotiation import negotiate
+from competency_kg.web.state import query_executor, state
 from competency_kg.web.svg_compare import gap_chart
 
 log = logging.getLogger(__name__)

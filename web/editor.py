@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, ur
 
 from competency_kg.examples import load_examples
 from competency_kg.namespaces import PREFIXES
-from competency_kg.web.app import state
+from competency_kg.web.state import state
 
 bp = Blueprint("editor", __name__)
 

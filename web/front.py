@@ -36,7 +36,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
 
-from competency_kg.web.app import MAX_REQUEST_BYTES
+from competency_kg.web.state import MAX_REQUEST_BYTES
 
 #: Seconds a request may stay without a new byte before its connection is closed.
 READ_TIMEOUT = 30.0

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from competency_kg.namespaces import CKG
-from competency_kg.query_pool import QueryError
+from competency_kg.sparql.errors import QueryError
 from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.describe import Description, class_counts, complete_labels, summarize
 from competency_kg.web.pages.names import display_label

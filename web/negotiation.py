@@ -6,6 +6,10 @@ quality; the offer with the highest quality above zero wins, and ties go to the 
 order. A missing header accepts anything; malformed ranges are ignored, and a header with
 nothing usable in it counts as missing (RFC 9110 lets a server disregard it).
 
+Not Werkzeug's ``MIMEAccept.best_match``: it agrees on q-values and wildcards, but answers
+nothing to a header that is empty or unusable (``garbage``, ``text/csv;q=1.5``) where RFC 9110
+lets us answer, and lets ``text/html;level=1`` miss the offer ``text/html``.
+
 >>> negotiate("text/csv;q=0.5, application/sparql-results+xml", ["application/sparql-results+json", "text/csv", "application/sparql-results+xml"])
 'application/sparql-results+xml'
 >>> negotiate("text/*;q=0.3, */*;q=0.1", ["application/sparql-results+json", "text/csv"])

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from competency_kg.query_pool import InlineExecutor, QueryInfo
+from competency_kg.query_pool import InlineExecutor
+from competency_kg.sparql.text import QueryInfo
 from competency_kg.store.versions import state_token
 from competency_kg.versioned_cache import VersionedCache
 from competency_kg.web.terms import json_term, tsv_term
@@ -107,7 +108,7 @@ class Reader:
         version: str | None = None,
     ) -> None:
         if executor is None:
-            from competency_kg.web.app import query_executor
+            from competency_kg.web.state import query_executor
 
             executor = query_executor()
         self.executor = executor

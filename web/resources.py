@@ -37,11 +37,8 @@ from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 
 from competency_kg.namespaces import CKG
-from competency_kg.query_pool import (
-    QueryError,
-    QueryPool,
-)
-from competency_kg.web.app import state
+from competency_kg.query_pool import QueryPool
+from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
 from competency_kg.web.documents import (
     CONTENT_TYPES,
@@ -57,6 +54,7 @@ from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import LRUCache, Reader, memo, store_fingerprint
 from competency_kg.web.security import RETRY, log_query_error, retryable
 from competency_kg.web.sources import read_sources
+from competency_kg.web.state import state
 
 log = logging.getLogger(__name__)
 

@@ -30,8 +30,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from competency_kg.namespaces import CKG
-from competency_kg.query_pool import QueryError
-from competency_kg.web.app import query_executor, state
+from competency_kg.sparql.errors import QueryError
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.reading import Reader, chunks, store_fingerprint, values
@@ -44,6 +43,7 @@ from competency_kg.web.resources import (
     site,
     store_version,
 )
+from competency_kg.web.state import query_executor, state
 from competency_kg.web.terms import TYPE, iri_term, iri_value, is_iri, literal, literal_term
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary

@@ -60,17 +60,18 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
 )
 
-from competency_kg.query_pool import (
+from competency_kg.safe_text import EscapingFormatter, install_log_escaping
+from competency_kg.sparql.errors import (
     ClientBusy,
     PoolBusy,
     QueryError,
     QueryMemoryExceeded,
     QueryTimeout,
     StoreUnavailable,
-    inspect_query,
 )
-from competency_kg.safe_text import EscapingFormatter, install_log_escaping
+from competency_kg.sparql.text import inspect_query
 from competency_kg.store import StoreError
+from competency_kg.web.state import state
 
 #: Longest query string accepted (gunicorn caps the whole request line at 8190 bytes too).
 MAX_QUERY_STRING = 8000
@@ -197,8 +198,6 @@ def init_security(app: Flask) -> None:
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(HTTPException, _http_error)
-    from competency_kg.web.app import state
-
     _watch_timeouts(state(app).executor)
 
 

@@ -9,6 +9,7 @@ requests in flight finish (for at most the query timeout), then the query worker
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -24,6 +25,10 @@ from gunicorn.glogging import Logger
 from competency_kg.config import Settings
 from competency_kg.query_pool import DEFAULT_TIMEOUT, QueryPool
 from competency_kg.safe_text import install_log_escaping
+from competency_kg.web.app import create_app
+from competency_kg.web.front import BufferingWorker
+from competency_kg.web.security import OTHER_CSP
+from competency_kg.web.state import state
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -47,8 +52,6 @@ def _write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     line, headers over its limits): plain text with the site's security headers, instead of
     gunicorn's bare HTML page. Installed as ``gunicorn.util.write_error``, which its workers
     call for these errors."""
-    from competency_kg.web.security import OTHER_CSP
-
     body = f"{reason}: {mesg}\n".encode("utf-8", "replace")
     head = (
         f"HTTP/1.1 {status_int} {reason}\r\n"
@@ -73,8 +76,6 @@ class _Arbiter(Arbiter):
 def _post_worker_init(worker: Any) -> None:
     # In the worker, too, Ctrl-C means "finish what you are doing", not "drop everything".
     signal.signal(signal.SIGINT, worker.handle_exit)
-    from competency_kg.web.app import state
-
     st = state(worker.wsgi)
     executor = st.executor
     if not isinstance(executor, QueryPool):
@@ -100,11 +101,7 @@ class _Application(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        import atexit
-
         app = self.factory()
-        from competency_kg.web.app import state
-
         atexit.register(state(app).executor.close)
         return app
 
@@ -113,8 +110,6 @@ class _Application(BaseApplication):
 
 
 def _worker_class() -> Any:
-    from competency_kg.web.front import BufferingWorker
-
     return BufferingWorker
 
 
@@ -168,8 +163,6 @@ def serve(
         return EXIT_ERROR
 
     def factory() -> Any:
-        from competency_kg.web.app import create_app
-
         return create_app(
             cfg,
             query_timeout=query_timeout,

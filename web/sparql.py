@@ -27,18 +27,19 @@ response allows any origin (CORS) and varies on ``Accept``.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from competency_kg.query_pool import (
-    WRITTEN,
+from competency_kg.query_pool import WRITTEN
+from competency_kg.sparql.checks import check_query
+from competency_kg.sparql.errors import (
     BadRequest,
     ClientBusy,
     NotAcceptable,
@@ -53,13 +54,13 @@ from competency_kg.query_pool import (
     StoreDamaged,
     StoreUnavailable,
     UpstreamError,
-    check_query,
     human_bytes,
 )
-from competency_kg.web.app import query_executor, state
+from competency_kg.sparql.results import solution_rows
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
 from competency_kg.web.security import client_address, log_query_error, retryable
+from competency_kg.web.state import query_executor, state
 
 log = logging.getLogger(__name__)
 
@@ -355,8 +356,8 @@ def _named_graphs() -> list[str]:
     except QueryError as exc:
         log.warning("service description without its graph list: %s", exc)
         return []
-    rows = json.loads(raw.data)["results"]["bindings"]
-    return [r["g"]["value"] for r in rows if r.get("g", {}).get("type") == "uri"]
+    _, rows = solution_rows(raw)
+    return [r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode)]
 
 
 def service_description(endpoint_url: str) -> Graph:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rdflib.namespace import SKOS
 
@@ -27,8 +27,13 @@ from competency_kg.web.reading import Reader, memo
 from competency_kg.web.sources import Source, read_sources
 from competency_kg.web.terms import iri_value, is_iri, literal
 
-if TYPE_CHECKING:
-    from competency_kg.web.pages.site import Site
+
+class Site(Protocol):
+    """Where a row's links point (``competency_kg.web.pages.site.Site``, which imports this
+    module: named here by what a row uses of it)."""
+
+    def href(self, iri: str) -> str: ...
+
 
 OCCUPATION = str(CKG.Occupation)
 

@@ -53,8 +53,8 @@ from competency_kg.validation import (
     shapes_graph,
     validate_graph,
 )
-from competency_kg.web.app import state
 from competency_kg.web.negotiation import negotiate
+from competency_kg.web.state import state
 
 bp = Blueprint("validation", __name__)
 

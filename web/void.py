@@ -37,9 +37,8 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
-from competency_kg.query_pool import QueryError
+from competency_kg.sparql.errors import QueryError
 from competency_kg.stats import graph_counts, statement_count
-from competency_kg.web.app import state
 from competency_kg.web.describe import class_counts
 from competency_kg.web.documents import RDF_FORMATS
 from competency_kg.web.reading import Reader, memo
@@ -57,6 +56,7 @@ from competency_kg.web.resources import (
     with_document_headers,
 )
 from competency_kg.web.sources import Source, read_sources
+from competency_kg.web.state import state
 from competency_kg.web.terms import iri_term, iri_value, is_iri, literal
 
 log = logging.getLogger(__name__)

@@ -151,7 +151,7 @@ class ExecutorRunner:
     store after a load, and stop a query that runs too long)."""
 
     def __init__(self, executor: Any, identity: str, timeout: float | None = None) -> None:
-        from competency_kg.query_pool import QueryInfo
+        from competency_kg.sparql.text import QueryInfo
 
         self.executor = executor
         self.identity = identity
@@ -160,7 +160,7 @@ class ExecutorRunner:
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         if bindings:
-            from competency_kg.store.embedded import values_clause
+            from competency_kg.sparql.terms import values_clause
 
             query = f"{query}\n{values_clause(bindings)}"
         result = self.executor.run(

@@ -16,6 +16,9 @@ from typing import BinaryIO
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from competency_kg.sparql.formats import RESULTS_JSON
+from competency_kg.sparql.results import RawResult
+
 
 class StoreError(Exception):
     """The store cannot do what was asked (locked, unreachable, read-only, out of space)."""
@@ -47,18 +50,6 @@ class DescriptionReplacement:
     name: URIRef
     subjects: tuple[URIRef, ...]
     graph: Graph
-
-
-@dataclass(frozen=True)
-class RawResult:
-    """A query result serialized by the engine: ``kind`` is "select", "ask" or "graph"."""
-
-    kind: str
-    mime: str
-    data: bytes
-
-
-RESULTS_JSON = "application/sparql-results+json"
 
 
 class GraphStore(ABC):

@@ -22,6 +22,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from competency_kg.sparql.execute import QueryJob, Reply, execute, failure
+from competency_kg.sparql.text import default_graph_clauses, has_dataset_clause
+
 #: The most triples a per-query merge of several graphs may copy (about 0.3 GB of memory).
 MAX_MERGED_TRIPLES = 1_000_000
 
@@ -55,7 +58,7 @@ def query_dataset(query: str, has_dataset: bool | None = None) -> Dataset:
     """The ``FROM``/``FROM NAMED`` graphs of ``query`` (IRIs resolved against its prologue),
     or :data:`AS_WRITTEN` when it has at most one ``FROM``: only a default graph made of
     several graphs needs a parse (rdflib's, which resolves prefixed names).
-    ``has_dataset`` is what :func:`competency_kg.query_pool.inspect_query` found, if known.
+    ``has_dataset`` is what :func:`competency_kg.sparql.text.inspect_query` found, if known.
 
     >>> query_dataset("PREFIX e: <urn:x:> SELECT * FROM e:a FROM <urn:b> {}")
     Dataset(default=('urn:x:a', 'urn:b'), named=None, as_written=False)
@@ -64,12 +67,12 @@ def query_dataset(query: str, has_dataset: bool | None = None) -> Dataset:
     >>> query_dataset("SELECT * { ?s ?p ?o }")
     Dataset(default=None, named=None, as_written=False)
     """
-    from competency_kg.query_pool import default_graph_clauses, has_dataset_clause
-
     if not (has_dataset_clause(query) if has_dataset is None else has_dataset):
         return Dataset(None, None)
     if default_graph_clauses(query) <= 1:
         return AS_WRITTEN
+    # rdflib's parser (0.3 s to import) only for the rare query with several FROM clauses:
+    # the query workers import this module, and never rdflib otherwise.
     from rdflib.plugins.sparql.algebra import translatePrologue
     from rdflib.plugins.sparql.parser import parseQuery
 
@@ -155,3 +158,20 @@ def _merged_copy(store: ox.Store, default: tuple[str, ...], named: list[ox.Named
                 batch.clear()
     copy.extend(batch)
     return copy
+
+
+def answer(store: ox.Store, job: QueryJob, max_bytes: int) -> tuple[Reply, Any]:
+    """Answer ``job`` on an embedded store's handle: its dataset planned here (the protocol's
+    replaces the query's own ``FROM``/``FROM NAMED``, SPARQL 1.1 Protocol §2.1.4; the default
+    graph is a set either way), the query run by :func:`competency_kg.sparql.execute.execute`."""
+    try:
+        target, kwargs = query_plan(
+            store, job.query, job.default_graphs, job.named_graphs, job.has_dataset
+        )
+    except UnsupportedDataset as exc:
+        return ("bad", str(exc)), None
+    except ValueError as exc:
+        return ("bad", f"a graph name is not an absolute IRI: {exc}"), None
+    except Exception as exc:  # the plan reads the store (is the merge there?)
+        return failure(exc), None
+    return execute(target, kwargs, job, max_bytes)

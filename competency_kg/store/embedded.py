@@ -16,21 +16,28 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from competency_kg.store.base import (
+from competency_kg.sparql.execute import run_rewritten
+from competency_kg.sparql.formats import (
+    RDF_MIMES,
+    RESULT_MIMES,
     RESULTS_JSON,
+    rdf_format,
+    results_format,
+)
+from competency_kg.sparql.results import RawResult
+from competency_kg.sparql.terms import to_rdflib, triples_to_graph, values_clause
+from competency_kg.store.base import (
     DescriptionReplacement,
     GraphReplacement,
     GraphStore,
-    RawResult,
     StoreError,
 )
 from competency_kg.store.dataset import has_merge, query_plan
@@ -55,50 +62,6 @@ from competency_kg.store.versions import current_version, publish
 
 log = logging.getLogger(__name__)
 
-_XSD_STRING = str(XSD.string)
-_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
-    """Convert an Oxigraph term to the equal rdflib term."""
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=dt)
-    raise TypeError(f"unsupported term {term!r}")
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib term to the equal Oxigraph term."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"unsupported term {term!r}")
 
 
 def _ntriples_body(graph: Graph) -> str:
@@ -107,27 +70,6 @@ def _ntriples_body(graph: Graph) -> str:
         return graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
     except Exception as exc:  # rdflib raises a bare Exception for unserializable IRIs
         raise StoreError(f"cannot write the graph: {exc}") from exc
-
-
-def values_clause(bindings: Mapping[str, Node]) -> str:
-    """A trailing ``VALUES`` block that binds variables to terms.
-
-    Terms are written by Oxigraph's own N-Triples serializer, which escapes them, so a value
-    is always data and never changes the query's structure (no SPARQL injection).
-    """
-    names = list(bindings)
-    for name in names:
-        if not name.isidentifier():
-            raise ValueError(f"not a variable name: {name!r}")
-    cells = [_term_text(bindings[n]) for n in names]
-    return f"VALUES ({' '.join('?' + n for n in names)}) {{ ({' '.join(cells)}) }}"
-
-
-def _term_text(term: Node) -> str:
-    value = to_oxigraph(term)
-    if isinstance(value, ox.BlankNode):
-        raise ValueError("a blank node cannot be bound from outside a query")
-    return str(value)
 
 
 class EmbeddedStore(GraphStore):
@@ -303,7 +245,7 @@ class EmbeddedStore(GraphStore):
         if bindings:
             query = query + "\n" + values_clause(bindings)
         store, kwargs = query_plan(self._store, query)
-        return _query_rewritten(store, query, kwargs)
+        return run_rewritten(store, query, kwargs)
 
     def select(
         self, query: str, bindings: Mapping[str, Node] | None = None
@@ -331,18 +273,16 @@ class EmbeddedStore(GraphStore):
         named_graphs: list[str] | None = None,
     ) -> RawResult:
         store, kwargs = query_plan(self._store, query, default_graphs, named_graphs)
-        result = _query_rewritten(store, query, kwargs)
+        result = run_rewritten(store, query, kwargs)
         buf = io.BytesIO()
         if isinstance(result, ox.QueryTriples):
-            fmt = _RDF_FORMATS.get(graph_mime)
-            if fmt is None:
+            if graph_mime not in RDF_MIMES:
                 raise ValueError(f"cannot serialize a graph as {graph_mime}")
-            ox.serialize(result, buf, fmt)
+            ox.serialize(result, buf, rdf_format(graph_mime))
             return RawResult("graph", graph_mime, buf.getvalue())
-        rfmt = _RESULT_FORMATS.get(results_mime)
-        if rfmt is None:
+        if results_mime not in RESULT_MIMES:
             raise ValueError(f"cannot serialize query results as {results_mime}")
-        result.serialize(buf, rfmt)
+        result.serialize(buf, results_format(results_mime))
         kind = "ask" if isinstance(result, ox.QueryBoolean) else "select"
         return RawResult(kind, results_mime, buf.getvalue())
 
@@ -356,7 +296,7 @@ class EmbeddedStore(GraphStore):
         result = self._query(query, bindings)
         if not isinstance(result, ox.QueryTriples):
             raise ValueError("not a CONSTRUCT or DESCRIBE query")
-        return _to_graph(result)
+        return triples_to_graph(result)
 
     def graph_names(self) -> list[URIRef]:
         return sorted(
@@ -365,12 +305,12 @@ class EmbeddedStore(GraphStore):
 
     def graph(self, name: URIRef) -> Graph:
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
-        return _to_graph(q.triple for q in quads)
+        return triples_to_graph(q.triple for q in quads)
 
     def dump(self, out: BinaryIO, mime: str) -> None:
-        fmt = _RDF_FORMATS.get(mime)
-        if fmt is None:
+        if mime not in RDF_MIMES:
             raise ValueError(f"cannot dump as {mime}")
+        fmt = rdf_format(mime)
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             quads = (q for q in self._store if not isinstance(q.graph_name, ox.DefaultGraph))
             ox.serialize(quads, out, fmt)
@@ -412,27 +352,6 @@ class EmbeddedStore(GraphStore):
             end_journal(self.path, self._journal)
             self._journal = None
 
-
-def _query_rewritten(store: ox.Store, query: str, kwargs: dict[str, object]) -> object:
-    from competency_kg.query_pool import _query_rewritten as run
-
-    return run(store, query, kwargs)
-
-
-def triples_to_graph(triples: Iterable[ox.Triple]) -> Graph:
-    """Oxigraph triples as an rdflib graph, term by term.
-
-    As fast as a round trip through N-Triples on ordinary data, and linear where rdflib's
-    N-Triples parser is not (a 1 MB literal took it 5.7 s). Raises TypeError for RDF-star.
-    """
-    g = Graph()
-    add = g.add
-    for t in triples:
-        add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return g
-
-
-_to_graph = triples_to_graph
 
 
 def _explain_open_error(path: Path | None, exc: OSError) -> str:

@@ -120,17 +120,24 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 from SPARQLWrapper import ASK, CONSTRUCT, DESCRIBE, INSERT, POST, SELECT, URLENCODED, SPARQLWrapper
 
-from competency_kg.store.base import (
+from competency_kg.sparql.formats import (
+    RDF_MIMES,
+    RESULT_MIMES,
     RESULTS_JSON,
+    rdf_format,
+    results_format,
+)
+from competency_kg.sparql.results import RawResult
+from competency_kg.sparql.terms import values_clause
+from competency_kg.sparql.text import without_dataset_clauses
+from competency_kg.store.base import (
     DescriptionReplacement,
     GraphReplacement,
     GraphStore,
-    RawResult,
     StoreError,
     StoreUnreachable,
 )
 from competency_kg.store.dataset import Dataset, UnsupportedDataset, query_dataset
-from competency_kg.store.embedded import _RDF_FORMATS, _RESULT_FORMATS, values_clause
 from competency_kg.store.merge import (
     INTERNAL_PREFIX,
     MERGED_GRAPH,
@@ -349,8 +356,6 @@ class RemoteStore(GraphStore):
         """Send a query with a dataset whose default graph is a set (see :meth:`_dataset`)."""
         default_graphs, named_graphs = self._dataset(query, default_graphs, named_graphs)
         if default_graphs is not None:
-            from competency_kg.query_pool import without_dataset_clauses
-
             # the protocol's dataset replaces FROM (Protocol §2.1.4); Virtuoso would add them
             query = without_dataset_clauses(query)
         return self._send(
@@ -586,7 +591,7 @@ class RemoteStore(GraphStore):
         response = self._query(query, "application/n-triples")
         if response.truncated_at is not None:
             raise _truncated(response.truncated_at)
-        if response.mime in _RESULT_FORMATS:
+        if response.mime in RESULT_MIMES:
             raise ValueError("not a CONSTRUCT or DESCRIBE query")
         return _to_rdflib_graph(response.data, response.mime)
 
@@ -598,9 +603,9 @@ class RemoteStore(GraphStore):
         default_graphs: list[str] | None = None,
         named_graphs: list[str] | None = None,
     ) -> RawResult:
-        if results_mime not in _RESULT_FORMATS:
+        if results_mime not in RESULT_MIMES:
             raise ValueError(f"cannot serialize query results as {results_mime}")
-        if graph_mime not in _RDF_FORMATS:
+        if graph_mime not in RDF_MIMES:
             raise ValueError(f"cannot serialize a graph as {graph_mime}")
         form = _query_form(query)
         wanted = results_mime
@@ -624,7 +629,7 @@ class RemoteStore(GraphStore):
             response = self._query(query, fallback, default_graphs, named_graphs)
         if response.truncated_at is not None:
             raise _truncated(response.truncated_at)
-        is_graph = response.mime in _RDF_FORMATS
+        is_graph = response.mime in RDF_MIMES
         if is_graph or (response.mime == "text/plain" and form in (CONSTRUCT, DESCRIBE)):
             return RawResult("graph", graph_mime, _convert_graph(response, graph_mime))
         boolean = form == ASK or (form is None and _is_boolean(response.data, response.mime))
@@ -688,9 +693,9 @@ class RemoteStore(GraphStore):
         return g
 
     def dump(self, out: BinaryIO, mime: str) -> None:
-        fmt = _RDF_FORMATS.get(mime)
-        if fmt is None:
+        if mime not in RDF_MIMES:
             raise ValueError(f"cannot dump as {mime}")
+        fmt = rdf_format(mime)
         not_staging = f'FILTER(!STRSTARTS(STR(?g), "{INTERNAL_PREFIX}"))'
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             rows = self._pages(
@@ -801,7 +806,10 @@ def _bnode_label(value: str) -> str:
 
 
 def _term(b: dict) -> Node:
-    """A SPARQL JSON results term as an rdflib term (like the embedded store's)."""
+    """A SPARQL JSON results term as an rdflib term (like the embedded store's).
+
+    Read here, not by ``pyoxigraph.parse_query_results``: that refuses Virtuoso's blank node
+    labels (``nodeID://b10``) with a SyntaxError, and keeps its ``1``/``0`` booleans."""
     kind, value = b["type"], b["value"]
     if kind == "uri":
         return URIRef(value)
@@ -935,18 +943,18 @@ def _to_rdflib_graph(data: bytes, mime: str) -> Graph:
 
 
 def _convert_graph(response: _Response, mime: str) -> bytes:
-    source = response.mime if response.mime in _RDF_FORMATS else "application/n-triples"
+    source = response.mime if response.mime in RDF_MIMES else "application/n-triples"
     if source == mime:
         return response.data
     out = io.BytesIO()
-    ox.serialize(ox.parse(response.data, _RDF_FORMATS[source]), out, _RDF_FORMATS[mime])
+    ox.serialize(ox.parse(response.data, rdf_format(source)), out, rdf_format(mime))
     return out.getvalue()
 
 
 def _convert_results(response: _Response, mime: str) -> bytes:
-    fmt = _RESULT_FORMATS.get(response.mime)
+    fmt = results_format(response.mime) if response.mime in RESULT_MIMES else None
     if fmt is None or fmt == ox.QueryResultsFormat.CSV:
         raise StoreError(f"the SPARQL endpoint answered {response.mime}, not {mime}")
     out = io.BytesIO()
-    ox.parse_query_results(response.data, fmt).serialize(out, _RESULT_FORMATS[mime])
+    ox.parse_query_results(response.data, fmt).serialize(out, results_format(mime))
     return out.getvalue()

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from competency_kg.query_pool import _TOKEN
+from competency_kg.sparql.text import TOKEN
 
 _VAR = re.compile(r"[?$]([A-Za-z_0-9\u00B7\u00C0-\uFFFF]+)")
 _WHERE_OPEN = re.compile(r"\bWHERE\s*\{|^\s*(?:SELECT|ASK|CONSTRUCT)[^{]*\{", re.IGNORECASE)
@@ -52,7 +52,7 @@ def _mask(text: str) -> str:
             return " " * len(s)
         return s[0] + "x" * (len(s) - 2) + s[-1] if len(s) >= 2 else "x"
 
-    return _TOKEN.sub(same_length, text)
+    return TOKEN.sub(same_length, text)
 
 
 @dataclass

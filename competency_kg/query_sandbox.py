@@ -1,0 +1,253 @@
+"""The sandbox a query worker runs in: its resource limits, its network guard, its main loop.
+
+A worker is a process of its own (:class:`competency_kg.query_pool.QueryPool` starts, watches
+and kills it). Once started it denies itself IPv4/IPv6 sockets (:func:`deny_network`: even a
+``SERVICE`` that slipped past :func:`competency_kg.sparql.checks.check_query` cannot reach the
+network), opens the store read-only, limits its own stack, core dumps and address space
+(:func:`limit_worker`), then answers jobs from its pipe until told to stop (:func:`worker_main`).
+
+Workers come from a ``forkserver`` that preloads this module: it imports neither rdflib nor
+the web application, so a replacement worker starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import platform
+import re
+import resource
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from competency_kg.sparql.execute import probe
+from competency_kg.store.dataset import answer
+from competency_kg.store.live import LiveView
+
+#: The stack a worker's main thread (where the engine parses and evaluates) may grow to. The
+#: query limits of :func:`check_query` were measured with this stack; a worker sets it, so
+#: they hold whatever ``ulimit -s`` the server was started with.
+WORKER_STACK_BYTES = 8 * 1024 * 1024
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes from ``"1073741824"``, ``"512M"``, ``"2G"`` or ``"1.5GB"`` (powers of
+    1024), for the memory-limit option and its environment variable.
+
+    >>> parse_size("512M"), parse_size("2g"), parse_size("1.5GB"), parse_size("4096")
+    (536870912, 2147483648, 1610612736, 4096)
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)b?\s*", text, re.IGNORECASE)
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (bytes, or a number with K, M, G or T)")
+    scale = 1 << (10 * " kmgt".index(m.group(2).lower() or " "))
+    return int(float(m.group(1)) * scale)
+
+
+_SECCOMP_ARCH = {  # machine -> (AUDIT_ARCH_*, socket syscall numbers, seccomp syscall number)
+    "x86_64": (0xC000003E, (41, 0x40000000 | 41), 317),
+    "aarch64": (0xC00000B7, (198,), 277),
+}
+
+
+def deny_network() -> bool:
+    """Forbid this process (and threads it starts later) to open IPv4/IPv6 sockets.
+
+    Installs a seccomp filter (Linux x86-64 and aarch64) under which ``socket(AF_INET|AF_INET6,
+    …)`` fails with EACCES; Unix sockets and pipes keep working. Returns False, changing
+    nothing, where seccomp is not available. There is no way back for the process.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    arch = _SECCOMP_ARCH.get(platform.machine())
+    if arch is None:
+        return False
+    audit_arch, socket_nrs, seccomp_nr = arch
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = (
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint32),
+        )
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = (
+            ("len", ctypes.c_ushort),
+            ("filter", ctypes.POINTER(SockFilter)),
+        )
+
+    ld, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | 13  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO|EACCES
+    af_inet, af_inet6 = 2, 10
+    k = len(socket_nrs)
+    # 0: arch; 1: wrong arch -> allow; 2: nr; 3..3+k-1: socket? -> check family; else allow;
+    # then family == AF_INET or AF_INET6 -> deny.
+    prog: list[tuple[int, int, int, int]] = [(ld, 0, 0, 4)]
+    allow_at = 6 + k
+    deny_at = allow_at + 1
+    prog.append((jeq, 0, allow_at - 2, audit_arch))
+    prog.append((ld, 0, 0, 0))
+    for idx, nr in enumerate(socket_nrs):
+        here = 3 + idx
+        last = idx == k - 1
+        family_at = 3 + k
+        prog.append((jeq, family_at - here - 1, (allow_at - here - 1) if last else 0, nr))
+    prog.append((ld, 0, 0, 16))  # args[0], low 32 bits (little-endian)
+    here = len(prog)
+    prog.append((jeq, deny_at - here - 1, 0, af_inet))
+    here = len(prog)
+    prog.append((jeq, deny_at - here - 1, 0, af_inet6))
+    prog.append((ret, 0, 0, allow))
+    prog.append((ret, 0, 0, deny))
+    assert len(prog) == deny_at + 1
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        arr = (SockFilter * len(prog))(*(SockFilter(*p) for p in prog))
+        fprog = SockFprog(len(prog), arr)
+        if libc.prctl(38, 1, 0, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+            return False
+        # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fprog)
+        return libc.syscall(seccomp_nr, 1, 1, ctypes.byref(fprog)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def physical_memory() -> int | None:
+    """The memory this machine (or the cgroup the server runs in, if smaller) has, in bytes."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * _PAGE
+    except (AttributeError, ValueError, OSError):
+        return None
+    with contextlib.suppress(OSError, ValueError):
+        cap = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if cap.isdigit():
+            total = min(total, int(cap))
+    return total
+
+
+def default_memory_limit(workers: int) -> int:
+    """Half the machine's memory shared among the workers (at least 256 MB each): with every
+    worker at its ceiling, the rest of the machine keeps the other half."""
+    total = physical_memory() or 8 << 30
+    return max(256 << 20, total // 2 // max(1, workers))
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory (RSS) from ``/proc``; None when it is gone or unknown."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def limit_worker(memory_limit: int | None) -> None:
+    """Resource limits a worker sets on itself once its store is open.
+
+    No core dump (a crashing query would write its whole address space to disk, each time);
+    the stack :data:`WORKER_STACK_BYTES` the query limits were measured with; and, as a
+    backstop to the pool's watch on its resident memory, an address-space limit of what it
+    has mapped now plus ``memory_limit``: should the pool be too slow to stop a greedy query
+    (a busy machine), an allocation fails instead, which makes the engine (Rust) abort the
+    process: the pool reads that SIGABRT as the memory limit reached.
+    """
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    with contextlib.suppress(ValueError, OSError):
+        _, hard = resource.getrlimit(resource.RLIMIT_STACK)
+        stack = WORKER_STACK_BYTES
+        if hard != resource.RLIM_INFINITY:
+            stack = min(stack, hard)
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, hard))
+    if memory_limit is None:
+        return
+    with contextlib.suppress(ValueError, OSError):
+        mapped = _mapped_bytes()
+        if mapped is not None:
+            cap = mapped + memory_limit
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard != resource.RLIM_INFINITY:
+                cap = min(cap, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _mapped_bytes() -> int | None:
+    """This process's address space (VmSize) in bytes."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[0]) * _PAGE
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _watch_parent() -> None:
+    """Exit when the process that started us goes away (even if it was killed)."""
+    ppid = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != ppid:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def worker_main(
+    conn: Any,
+    store_path: str,
+    max_bytes: int,
+    guard_network: bool,
+    memory_limit: int | None,
+    niceness: int = 0,
+) -> None:
+    """Body of a worker process: open the store, then answer jobs until told to stop;
+    ``niceness`` lowers its CPU priority (the pool's SPARQL lane)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is the server's business
+    if niceness:
+        with contextlib.suppress(OSError):  # a priority is a preference, never a reason to fail
+            os.nice(niceness)
+    guarded = deny_network() if guard_network else False
+    _watch_parent()
+    try:
+        handle = LiveView(store_path, ox.Store.read_only)
+    except (OSError, RuntimeError) as exc:
+        with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
+            conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))  # logged
+        return
+    limit_worker(memory_limit)
+    try:
+        conn.send(("ready", os.getpid(), guarded))
+    except OSError:  # the pool closed while we started (a shutdown): nothing to report
+        return
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        if job == "probe":
+            reply, data = probe(handle.current()), None
+        else:
+            reply, data = answer(handle.current(), job, max_bytes)
+        try:
+            conn.send(reply)
+            if data is not None:
+                conn.send_bytes(data)
+        except OSError:  # the pool is gone
+            return
+        finally:
+            if data is not None:
+                data.release()
