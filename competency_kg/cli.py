@@ -1,4 +1,9 @@
-"""The ``competency-kg`` command: load, validate, query, export, stats.
+"""The ``competency-kg`` command: load, validate, query, export, stats, compare, serve.
+
+The global options (``--store``, ``--base-iri``) are taken before or after the command
+(``competency-kg --store DIR load`` and ``competency-kg load --store DIR`` alike: the second is
+what people type first), and every command that opens a store says which on standard error in
+one line (``store: /abs/path``), so a default ``var/store`` in an unexpected folder is seen.
 
 Each sub-command only parses its arguments and calls a plain function that tests can call
 too. Exit codes: 0 success (for ``validate``: conforms), 1 SHACL violations, 2 bad input or
@@ -17,6 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 from competency_kg import __version__
 from competency_kg.config import Settings, settings
@@ -56,7 +62,21 @@ def _for_people(stream: TextIO) -> TextIO:
     return stream if isinstance(stream, Terminal) else Terminal(stream)  # type: ignore[return-value]
 
 
-def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
+def store_line(store: str) -> str:
+    """The line saying which store a command uses: a folder, or a URL without its password.
+
+    >>> store_line("https://kg:secret@example.org/sparql")
+    'store: https://example.org/sparql (a SPARQL server)'
+    """
+    if store.startswith(("http://", "https://")):
+        parts = urlsplit(store)
+        shown = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        return f"store: {shown} (a SPARQL server)"
+    return f"store: {store}"
+
+
+def _store(cfg: Settings, err: TextIO, read_only: bool = False) -> GraphStore:
+    print(store_line(cfg.store), file=err, flush=True)
     remote = cfg.store.startswith(("http://", "https://"))
     if read_only and not remote and not Path(cfg.store).exists():
         raise StoreError(f"no store at {cfg.store}: run 'competency-kg load' first")
@@ -67,7 +87,7 @@ def _store(cfg: Settings, read_only: bool = False) -> GraphStore:
 def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     paths = args.paths or ["seeds"]
     out = _for_people(out)
-    with _store(cfg) as store:
+    with _store(cfg, err) as store:
         outcomes = load_paths(
             store,
             paths,
@@ -93,7 +113,7 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
 def cmd_validate(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     from competency_kg.reporting import store_report
 
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         report, report_graph = store_report(store, cfg.minter, source=args.source)
     if args.format == "text":
         _for_people(out).write(report.to_text())
@@ -118,7 +138,7 @@ def cmd_query(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
         text = args.query
     else:
         raise UsageError("give a query as an argument or with --file")
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         result = run_query(store, text, args.format)
     (_for_people(out) if args.format == "table" else out).write(result)
     return EXIT_OK
@@ -126,7 +146,7 @@ def cmd_query(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
 
 def cmd_export(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     mime = EXPORT_FORMATS[args.format]
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         if args.output and args.output != "-":
             target = Path(args.output)
             tmp = target.with_name(target.name + ".part")
@@ -151,7 +171,7 @@ def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     )
 
     out = _for_people(out)
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         out.write(format_counts(class_counts(store)))
         out.write(f"\n{statement_count(store):>8}  statements (distinct triples, graphs merged)\n")
         out.write("\nquads per graph:\n")
@@ -168,7 +188,7 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
     from competency_kg.compare.queries import StoreRunner
     from competency_kg.compare.resolution import CompareError
 
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         try:
             result = compare(StoreRunner(store), args.a, args.b, cfg.minter, nearest_k=args.nearest)
         except CompareError as exc:
@@ -181,6 +201,7 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
 def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     from competency_kg.web.server import serve
 
+    print(store_line(cfg.store), file=err, flush=True)
     return serve(
         cfg,
         host=args.host,
@@ -204,18 +225,35 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _global_options(parser: argparse.ArgumentParser, *, inherit: bool) -> None:
+    """The options every command takes, before or after its name.
+
+    On a command (``inherit``) an option left out is not set at all (``SUPPRESS``), so it does
+    not hide one given before the command; given in both places, the later one wins.
+    """
+    default = argparse.SUPPRESS if inherit else None
+    parser.add_argument(
+        "--store",
+        default=default,
+        help="store folder or SPARQL server URL (default: $COMPETENCY_KG_STORE or var/store)",
+    )
+    parser.add_argument(
+        "--base-iri",
+        default=default,
+        help="base of minted data IRIs (default: $COMPETENCY_KG_BASE_IRI"
+        " or https://w3id.org/competency-kg/)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="competency-kg",
         description="A linked-data knowledge graph of occupations and their competencies.",
+        epilog="--store and --base-iri may also follow the command (competency-kg load --store"
+        " DIR).",
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    p.add_argument("--store", help="store folder (default: $COMPETENCY_KG_STORE or var/store)")
-    p.add_argument(
-        "--base-iri",
-        help="base of minted data IRIs (default: $COMPETENCY_KG_BASE_IRI"
-        " or https://w3id.org/competency-kg/)",
-    )
+    _global_options(p, inherit=False)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("load", help="load sources (default: seeds/) into the store")
@@ -306,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
         " the workers)",
     )
     s.set_defaults(func=cmd_serve)
+    for command in sub.choices.values():
+        _global_options(command, inherit=True)
     return p
 
 

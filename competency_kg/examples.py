@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-#: Where the project keeps its example queries.
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+#: Where the project keeps its example queries: the package ``competency_kg.queries`` (the
+#: project's ``queries/`` folder), found as package data in a checkout and an installed wheel.
+QUERIES_DIR = Path(str(files("competency_kg.queries")))
 
 DEFAULT_ORDER = 1000
 _HEADER = re.compile(r"^#\s*(title|description|order)\s*:\s*(.*?)\s*$")

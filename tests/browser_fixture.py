@@ -1,9 +1,9 @@
 """A real browser for end-to-end tests: Debian's Chromium driven by Playwright.
 
 Use with ``pytest_plugins = ["browser_fixture"]``. Playwright cannot download its own browsers
-here, so it launches the system Chromium (``/usr/bin/chromium``, installed by
-``scripts/setup`` from ``scripts/debian-packages.txt``) headless, with the flags that keep it
-off the network. A test that needs the browser fails, never skips, when it is missing.
+here, so it launches the system Chromium (``/usr/bin/chromium``, installed by ``scripts/setup
+--test`` from ``scripts/debian-packages-test.txt``) headless, with the flags that keep it off
+the network. A test that needs the browser fails, never skips, when it is missing.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/setup"
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/setup --test"
     # Playwright gives each launch a fresh, empty profile of its own.
     b = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
     yield b

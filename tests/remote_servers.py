@@ -101,8 +101,8 @@ def start_virtuoso(folder: Path) -> Server:
     exe = shutil.which("virtuoso-t")
     if exe is None or not VIRTUOSO_INI.exists():
         pytest.fail(
-            "Virtuoso is not installed (Debian package virtuoso-opensource; scripts/setup "
-            "installs it from scripts/debian-packages.txt)",
+            "Virtuoso is not installed (Debian package virtuoso-opensource; scripts/setup --test "
+            "installs it from scripts/debian-packages-test.txt)",
             pytrace=False,
         )
     folder.mkdir(parents=True, exist_ok=True)

@@ -205,7 +205,9 @@ def cli(*args: str, store: Path) -> tuple[int, str]:
 
     out, err = io.StringIO(), io.StringIO()
     code = main(["--store", str(store), *args], out=out, err=err)
-    return code, out.getvalue() + err.getvalue()
+    # the first line of standard error names the store (tests/test_cli.py checks it): left out
+    said = err.getvalue()
+    return code, out.getvalue() + (said.split("\n", 1)[1] if said.startswith("store: ") else said)
 
 
 @dataclass

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -303,3 +306,72 @@ def test_load_takes_corrections_from_a_given_folder(tmp_path: Path) -> None:
         store=store,
     )
     assert q.stdout.strip() == "true"
+
+
+# --------------------------------------------------------------------------- global options
+def _kg_without_settings(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``competency-kg ARGS`` with no ``COMPETENCY_KG_*`` variable: only the options count."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COMPETENCY_KG_")}
+    exe = Path(sys.executable).with_name("competency-kg")
+    return subprocess.run(
+        [str(exe), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_global_options_are_taken_after_the_command_too(tmp_path: Path) -> None:
+    """``competency-kg load --store DIR`` (what a newcomer types first) works like
+    ``competency-kg --store DIR load``; ``--base-iri`` likewise; given twice, the later wins.
+
+    Checked to fail: with the global options on the main parser only, ``load --store`` exits 2
+    with "unrecognized arguments: --store"; with them on the commands without ``SUPPRESS``, the
+    command's unset default hid ``--store`` given before it and the store was ``var/store``.
+    """
+    base = "https://example.org/kg/"
+    r = _kg_without_settings(
+        "load", str(FRAMEWORK_SEED), "--store", "after", "--base-iri", base, cwd=tmp_path
+    )
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "after").is_dir() and not (tmp_path / "var").exists()
+    ask = (
+        "ASK { ?o a <https://w3id.org/competency-kg/ontology#Occupation>"
+        f" FILTER STRSTARTS(STR(?o), '{base}') }}"
+    )
+    for args in (
+        ("--store", "after", "query", ask),  # before the command
+        ("query", ask, "--store", "after"),  # after it
+        ("--store", "elsewhere", "query", "--store", "after", ask),  # the later one wins
+    ):
+        q = _kg_without_settings(*args, cwd=tmp_path)
+        assert q.returncode == 0, (args, q.stderr)
+        assert q.stdout.strip() == "true", args
+    assert not (tmp_path / "var").exists() and not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("stats",),
+        ("query", "ASK {}"),
+        ("validate", "--format", "json"),
+        ("export", "--format", "ntriples"),
+        ("compare", "15-1232.00", "15-1231.00", "--nearest", "0"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_each_command_says_which_store_it_used(loaded: Path, args: tuple[str, ...]) -> None:
+    """One line on standard error, the store's absolute folder, before anything else; standard
+    output (a result, an export) stays clean. Checked to fail with the line printed only by
+    ``load``, and with it printed to standard output (the JSON and N-Triples no longer parse)."""
+    cwd = loaded.parent / "elsewhere"
+    cwd.mkdir(exist_ok=True)
+    r = _kg_without_settings(*args, "--store", str(Path("..") / loaded.name), cwd=cwd)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines()[0] == f"store: {loaded}"
+    assert "store:" not in r.stdout
+
+
+def test_load_says_which_store_it_filled(tmp_path: Path) -> None:
+    """The default store is ``var/store`` under the working directory: ``load`` names it."""
+    r = _kg_without_settings("load", str(FRAMEWORK_SEED), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.splitlines()[0] == f"store: {tmp_path / 'var' / 'store'}"

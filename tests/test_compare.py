@@ -458,7 +458,7 @@ def test_cli_formats(store_path: Path, fmt: str) -> None:
 def test_cli_unknown_code_exits_2(store_path: Path) -> None:
     r = run_cli("compare", "99-9999.00", "15-1231.00", store=store_path)
     assert r.returncode == 2
-    assert r.stderr.strip() == "error: no occupation has the O*NET-SOC code 99-9999.00"
+    assert r.stderr.splitlines()[-1] == "error: no occupation has the O*NET-SOC code 99-9999.00"
     assert r.stdout == ""
 
 

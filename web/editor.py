@@ -11,8 +11,10 @@
 - ``/sparql/examples`` lists the examples as JSON (id, title, description, text, order).
 
 Without ``node_modules`` the page says how to install YASGUI and offers a plain query form.
-The folder is the ``YASGUI_DIR`` setting of the application (default: the project's
-``node_modules/@zazuko/yasgui``).
+The folder is the ``YASGUI_DIR`` setting of the application, else the first of
+:data:`YASGUI_DIRS` that holds a build: the copy an installed wheel carries
+(``competency_kg/web/vendor/yasgui``, put there by ``setup.py`` when the wheel is built), then
+the checkout's ``node_modules/@zazuko/yasgui`` (an editable install, ``scripts/run``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from competency_kg.web.state import state
 bp = Blueprint("editor", __name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_YASGUI_DIR = PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui"
+#: Where YASGUI is looked for, in order: the wheel's copy, then the checkout's npm install.
+YASGUI_DIRS = (
+    Path(__file__).resolve().parent / "vendor" / "yasgui",
+    PROJECT_ROOT / "node_modules" / "@zazuko" / "yasgui",
+)
+DEFAULT_YASGUI_DIR = YASGUI_DIRS[-1]
 INSTALL_HINT = (
     "the query editor (YASGUI, npm package @zazuko/yasgui) is not installed: run scripts/setup "
     "(or 'npm ci' in the project folder), then restart the server"
@@ -64,10 +71,13 @@ class YasguiBuild:
 
 
 def yasgui_build() -> YasguiBuild | None:
-    """The installed YASGUI build, or None when ``node_modules`` lacks it."""
-    root = Path(current_app.config.get("YASGUI_DIR") or DEFAULT_YASGUI_DIR)
-    build = root / "build"
-    if not all((build / name).is_file() for name in ("yasgui.min.js", "yasgui.min.css")):
+    """The installed YASGUI build, or None when neither the wheel nor ``node_modules`` has it."""
+    configured = current_app.config.get("YASGUI_DIR")
+    for root in [Path(configured)] if configured else YASGUI_DIRS:
+        build = root / "build"
+        if all((build / name).is_file() for name in ("yasgui.min.js", "yasgui.min.css")):
+            break
+    else:
         return None
     try:
         version = str(json.loads((root / "package.json").read_text(encoding="utf-8"))["version"])
