@@ -9,6 +9,8 @@ from rdflib.namespace import SKOS
 
 from competency_kg.linking.index import Index, Target
 from competency_kg.linking.model import Link, LinkReport, Sources
+from competency_kg.linking.text import content_key, key
+from competency_kg.linking.tools import commodity_links, commodity_titles, vendors
 
 #: O*NET's knowledge areas: a skill of the same name is at most a close match.
 KNOWLEDGE_BRANCH = "2.C."
@@ -46,6 +48,8 @@ def link_competencies(src: Sources, report: LinkReport) -> None:
         Target(r["t"], str(r["l"]), "O*NET technology")
         for r in src.rows(src.onet, "?t a ckg:Technology ; skos:prefLabel ?l")
     )
+    commodities = commodity_titles(src)
+    vendor_names = vendors([t.label for t in technologies.targets])
     documents = Index(
         Target(c, label, "another document's competency")
         for c, labels in names.items()
@@ -130,6 +134,31 @@ def link_competencies(src: Sources, report: LinkReport) -> None:
                             (label, t.label),
                         )
                     )
+        if len(report.links) == before:
+            for label in sorted(labels):
+                if key(_name(label)) != content_key(_name(label)):
+                    continue  # "System Administration" is a skill, not administration software
+                for t in technologies.same_content(_name(label)):
+                    report.links.append(
+                        Link(
+                            c,
+                            SKOS.closeMatch,
+                            t.iri,
+                            "named after a technology",
+                            f"the competency '{label}' and the O*NET technology '{t.label}' "
+                            "differ only by generic words",
+                            0.65,
+                            1.0,
+                            (label, t.label),
+                        )
+                    )
+        if len(report.links) == before:
+            for label in sorted(labels):
+                report.links += [  # for a competency, only a vendor's share of a commodity
+                    k
+                    for k in commodity_links(c, _name(label), commodities, vendor_names)
+                    if k.method == "vendor and commodity"
+                ]
         if len(report.links) == before:
             report.propose(c, _nearest(labels, (onet, ctdl, technologies)))
     # the Content Model in O*NET's release and in CTDL-ASN: the same codes

@@ -13,7 +13,7 @@ from rdflib import URIRef
 
 from competency_kg.linking.index import Index, Target
 from competency_kg.linking.model import Link, LinkReport, Sources
-from competency_kg.linking.text import content, content_key, words
+from competency_kg.linking.text import content_key, words
 from competency_kg.namespaces import CKG
 
 
@@ -58,7 +58,7 @@ def link_statements(src: Sources, report: LinkReport) -> None:
     mentionable = [
         t
         for t in tools.targets
-        if t.description == "the tool" and (len(content(t.label)) > 1 or _acronym(t.label))
+        if t.description == "the tool" and (len(words(t.label)) > 1 or _acronym(t.label))
     ]
     texts: dict[URIRef, tuple[str, str]] = {}
     for r in statements:

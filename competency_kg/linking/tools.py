@@ -115,17 +115,8 @@ def link_tools(src: Sources, report: LinkReport) -> None:
     commodity_of: dict[URIRef, tuple[URIRef, str]] = {
         r["t"]: (r["c"], str(r["code"])) for r in rows if "c" in r
     }
-    commodities = src.rows(
-        src.onet,
-        "?c a ckg:ProductCategory ; skos:prefLabel ?l ; skos:notation ?code ; "
-        'ckg:classificationLevel "commodity"',
-    )
-    by_content: dict[str, list[tuple[URIRef, str, str, bool]]] = defaultdict(list)
-    for r in commodities:
-        title = str(r["l"])
-        by_content[content_key(title)].append((r["c"], title, str(r["code"]), True))
-        for alt in alternatives(title):
-            by_content[content_key(alt)].append((r["c"], title, str(r["code"]), False))
+    commodities = _commodity_rows(src)
+    by_content = commodity_titles(src, commodities)
     commodity_index = Index(
         Target(r["c"], str(r["l"]), f"UNSPSC commodity {r['code']}") for r in commodities
     )
@@ -157,10 +148,10 @@ def link_tools(src: Sources, report: LinkReport) -> None:
                         labels=(name, k.labels[1]),
                     )
                 )
-        links += _commodities(t, name, by_content, vendor_names)
+        links += commodity_links(t, name, by_content, vendor_names)
         if not links:
             for part in union_parts(name):
-                for k in _by_name(t, part, examples, synonyms, {}) + _commodities(
+                for k in _by_name(t, part, examples, synonyms, {}) + commodity_links(
                     t, part, by_content, set()
                 ):
                     if k.predicate in (SKOS.exactMatch, SKOS.closeMatch):
@@ -255,12 +246,34 @@ def _by_name(
     return out
 
 
-def _commodities(
-    t: URIRef,
-    name: str,
-    by_content: dict[str, list[tuple[URIRef, str, str, bool]]],
-    vendor_names: set[str],
+Commodities = dict[str, list[tuple[URIRef, str, str, bool]]]
+
+
+def _commodity_rows(src: Sources) -> list[dict]:
+    return src.rows(
+        src.onet,
+        "?c a ckg:ProductCategory ; skos:prefLabel ?l ; skos:notation ?code ; "
+        'ckg:classificationLevel "commodity"',
+    )
+
+
+def commodity_titles(src: Sources, rows: list[dict] | None = None) -> Commodities:
+    """UNSPSC commodities by the content key of their title and of each alternative it lists:
+    ``(commodity, title, code, whether the whole title)``."""
+    by_content: Commodities = defaultdict(list)
+    for r in _commodity_rows(src) if rows is None else rows:
+        title = str(r["l"])
+        by_content[content_key(title)].append((r["c"], title, str(r["code"]), True))
+        for alt in alternatives(title):
+            by_content[content_key(alt)].append((r["c"], title, str(r["code"]), False))
+    return by_content
+
+
+def commodity_links(
+    t: URIRef, name: str, by_content: Commodities, vendor_names: set[str]
 ) -> list[Link]:
+    """A commodity's title or one of its alternatives (close; broader), or a vendor's share
+    of a commodity (broader)."""
     out: list[Link] = []
     keys = {content_key(name), synonym_content(name)} - {""}
     for k in sorted(keys):
