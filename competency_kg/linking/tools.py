@@ -24,7 +24,14 @@ from rdflib.namespace import SKOS
 
 from competency_kg.linking.index import Index, Target
 from competency_kg.linking.model import Link, LinkReport, Sources
-from competency_kg.linking.text import GENERIC, STOPWORDS, content, content_key, is_acronym_of
+from competency_kg.linking.text import (
+    GENERIC,
+    STOPWORDS,
+    content,
+    content_key,
+    is_acronym_of,
+    words,
+)
 
 #: A name found inside more O*NET names than this is too vague for a close match.
 MAX_CLOSE = 3
@@ -47,10 +54,10 @@ SYNONYMS: dict[tuple[str, ...], tuple[str, ...]] = {
 def synonym_content(name: str) -> str:
     """The content words with the trade's synonyms replaced (:data:`SYNONYMS`).
 
-    >>> synonym_content("Ticketing Systems"), synonym_content("Remote Management Software")
-    ('helpdesk', 'remote control')
+    >>> synonym_content("Ticketing Systems"), synonym_content("Service Desk Tools")
+    ('helpdesk', 'helpdesk')
     """
-    ws = content(name)
+    ws = [w for w in words(name) if w not in STOPWORDS]  # "service desk": before generic words go
     out: list[str] = []
     i = 0
     while i < len(ws):
@@ -62,7 +69,7 @@ def synonym_content(name: str) -> str:
         else:
             out.append(ws[i])
             i += 1
-    return " ".join(out)
+    return " ".join(w for w in out if w not in GENERIC)
 
 
 def vendors(names: list[str]) -> set[str]:
