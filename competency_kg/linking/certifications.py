@@ -78,8 +78,8 @@ def credential_key(name: str) -> CredentialName:
     >>> a, b = credential_key("Network + Certified"), credential_key("CompTIA Network+")
     >>> a.key == b.key, a.vendor, b.vendor
     (True, '', 'comptia')
-    >>> sorted(credential_key("Acme Certified Cloud Associate (ACCA)").key)
-    ['associate', 'cloud']
+    >>> sorted(credential_key("Acme Certified Cloud Associate (ACCA)").key)  # Acme: no certifier
+    ['acme', 'associate', 'cloud']
     """
     short = ""
     pair = acronym_in_brackets(name)
