@@ -103,6 +103,19 @@ class CKG(DefinedNamespace):
     ElementRating: URIRef
     JobZone: URIRef
     LinkReport: URIRef
+    # links: kinds, evidence, the report per kind and curators' decisions (linking/)
+    LinkCandidate: URIRef
+    LinkKindReport: URIRef
+    about: URIRef
+    candidateSource: URIRef
+    candidateTarget: URIRef
+    confidence: URIRef
+    linkKind: URIRef
+    matchScore: URIRef
+    matchedLabel: URIRef
+    matchedResource: URIRef
+    nearCandidate: URIRef
+    rejectedMatch: URIRef
     Measurement: URIRef
     OccupationRelation: URIRef
     ProductCategory: URIRef
