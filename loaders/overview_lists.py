@@ -61,10 +61,19 @@ __all__ = ["read_prioritized_section"]
 # R7 heading order an entry without the mark belongs to the list it prints under or an
 #                  earlier one (entries print under the next list's heading: 201, 256-306).
 # R8 only reading  what is left is read jointly: every assignment of the remaining entries to
-#                  the open ranks that R6 and R7 allow is a reading; an entry every reading
+#                  the open ranks that R6, R7 and R9 allow is a reading; an entry every reading
 #                  puts at one rank is placed, the others stay warnings naming every reading.
+# R9 first mention an entry printed with its own definition is its competency's first mention
+#                  in the section, a "See previous." entry a repeat; the page names them list
+#                  after list, not rank after rank (Judgment and Decision Making: defined at
+#                  125 as required rank 3, repeated at 136 as break-point rank 2), so every
+#                  other mention of a defined competency is in a later list. An evolution
+#                  text (R3) neither defines nor repeats (178 and 201). A reading that puts a
+#                  mention before its competency's definition is no reading; when no reading
+#                  is left, the section breaks the convention and R9 says nothing.
 
 _EVOLUTION_RE = re.compile(r"evolution driven by\b", re.I)
+_REPEAT_RE = re.compile(r"see previous\b", re.I)
 _MAX_READINGS = 50_000  # joint readings enumerated before R8 falls back to per-entry options
 
 Slot = tuple[int, int]  # (list index in its section, rank)
@@ -87,6 +96,12 @@ class _Token:
     def marked(self) -> bool:
         """R3: the entry explains an evolution."""
         return not self.is_number and bool(_EVOLUTION_RE.match(join_lines(self.parts)))
+
+    @property
+    def defines(self) -> bool:
+        """R9: the entry prints its own definition, so it is its competency's first mention."""
+        text = join_lines(self.parts)
+        return bool(text) and not self.marked and not _REPEAT_RE.match(text)
 
     @property
     def key(self) -> str:
@@ -117,8 +132,11 @@ class _List:
     def ranks(self) -> set[int]:
         return set(self.placed) | self.empty | self.open
 
+    def mentions(self) -> list[_Token]:
+        return [t for t, _ in self.placed.values()] + [t for t, _ in self.unranked]
+
     def names(self) -> set[str]:
-        return {t.key for t, _ in self.placed.values()} | {t.key for t, _ in self.unranked}
+        return {t.key for t in self.mentions()}
 
 
 @dataclass
@@ -390,6 +408,7 @@ class _SectionReading:
         if readings is None:  # too many to enumerate: each entry's own options
             seen = [{*o, None} for o in options]
         else:
+            readings = self._first_mentions(readings)
             for reading in readings:
                 for n, slot in enumerate(reading):
                     seen[n].add(slot)
@@ -454,6 +473,62 @@ class _SectionReading:
             return ok
 
         return found if walk(0, set(), {}, 0) else None
+
+    # R9 --------------------------------------------------------------------------------
+    def _first_mentions(self, readings: list[list[Slot | None]]) -> list[list[Slot | None]]:
+        """R9: the readings in which every definition comes before its competency's other
+        mentions; each entry those readings narrow says so in its evidence."""
+        keys = {loose.item.key for loose in self.loose}
+        fixed = [(t, x.index) for x in self.lists for t in x.mentions() if t.key in keys]
+        kept = [r for r in readings if self._keeps_first_mentions(r, fixed)]
+        if not kept:
+            self.note(
+                _where(self.loose[0].item),
+                "R9 first mention: no reading puts every definition before the other mentions "
+                "of its competency; the section is read without it",
+            )
+            return readings
+        for n, loose in enumerate(self.loose):
+            if {r[n] for r in kept} != {r[n] for r in readings}:
+                loose.why.append(self._first_mention_why(loose, fixed, len(kept), len(readings)))
+        return kept
+
+    def _keeps_first_mentions(
+        self, reading: list[Slot | None], fixed: list[tuple[_Token, int]]
+    ) -> bool:
+        loose = {id(x.item) for x in self.loose}
+        mentions = fixed + [
+            (x.item, slot[0]) for x, slot in zip(self.loose, reading, strict=True) if slot
+        ]
+        mentions = [(t, i) for t, i in mentions if not t.marked]
+        return not any(
+            other is not first and other.key == first.key and j <= i
+            for first, i in mentions
+            if first.defines
+            for other, j in mentions
+            if id(first) in loose or id(other) in loose
+        )
+
+    def _first_mention_why(
+        self, loose: _Loose, fixed: list[tuple[_Token, int]], kept: int, total: int
+    ) -> str:
+        item = loose.item
+        mentions = [t for t, _ in fixed] + [x.item for x in self.loose]
+        same = [t for t in mentions if t is not item and t.key == item.key and not t.marked]
+        defs = [t for t in same if t.defines]
+        if item.defines and same:
+            told = (
+                f"it prints its own definition ({_where(item)}), so its list comes before "
+                f"those of the other mentions ({_where(*same)})"
+            )
+        elif defs:
+            told = (
+                f"the competency's own definition prints at {_where(*defs)}, so this repeat "
+                f"({_where(item)}) is in a later list"
+            )
+        else:  # narrowed only because the entries R9 ties take ranks it could have had
+            told = "the entries whose definitions come before their repeats leave it fewer ranks"
+        return f"R9 first mention: {told}; {kept} of {total} readings keep to that"
 
     def _describe(self, found: set[Slot | None]) -> str:
         by_list: dict[int, list[int]] = {}

@@ -715,3 +715,97 @@ def test_scrambled_lists_read_by_layout_rules(tmp_path: Path) -> None:
         "Sorting": [("most-preferred", 2)],
     }
     assert all(u.entry.evidence[-1].startswith("R8 readings") for u in doc.unplaced)
+
+
+# --------------------------------------------------------------------------- first mentions
+# pastry_chef.txt is a document of our own with the seed's kinds of scramble and none of its
+# names: ranks after their entries (Required), evolving entries before their heading, an entry
+# printed under the next heading, and a "See previous." repeat printed before its first mention.
+@pytest.fixture(scope="module")
+def pastry() -> OverviewDocument:
+    return parse_overview(FIXTURES / "pastry_chef.txt")
+
+
+def test_first_mention_reads_interleaved_columns(pastry: OverviewDocument) -> None:
+    """Budgeting prints twice among two rank 2s of side-by-side columns (lines 57-73): the
+    repeat first (61), its own definition under the Hard-to-Find heading after the evolving
+    entries (73). R6 alone leaves two readings; the definition is the first mention (R9), so it
+    is Preferred 2 and the repeat Hard-to-Find 2. Broken once: with ``_first_mentions``
+    returning every reading, both Budgeting entries stayed unplaced and this test failed."""
+    f = "foundational"
+    assert ranks(pastry, f, "most-common-required") == {1: "Time Management", 2: "Manual Dexterity"}
+    assert ranks(pastry, f, "most-common-break-point") == {
+        1: "Manual Dexterity",
+        2: "Time Management",
+    }
+    assert ranks(pastry, f, "most-preferred") == {1: "Customer Focus", 2: "Budgeting"}
+    assert ranks(pastry, f, "most-hard-to-find") == {1: "Time Management", 2: "Budgeting"}
+    assert ranks(pastry, f, "most-evolving") == {1: "Customer Focus", 2: "Manual Dexterity"}
+    assert unplaced(pastry, f) == []
+    preferred = ranked(pastry, f, "most-preferred").entries[1]
+    assert (preferred.where, preferred.text) == (
+        "line 73",
+        "Keeping the cost of ingredients within what an order pays.",
+    )
+    assert preferred.evidence == [
+        "R9 first mention: it prints its own definition (line 73), so its list comes before "
+        "those of the other mentions (line 61); 1 of 2 readings keep to that",
+        "R8 only reading: each of the 1 readings the rules allow puts line 73 at rank 2 of "
+        "'Most Preferred Competencies' (line 45)",
+    ]
+    repeat = ranked(pastry, f, "most-hard-to-find").entries[1]
+    assert (repeat.where, repeat.text) == ("line 61", "See previous.")
+    assert repeat.evidence[0] == (
+        "R9 first mention: the competency's own definition prints at line 73, so this repeat "
+        "(line 61) is in a later list; 1 of 2 readings keep to that"
+    )
+
+
+def test_first_mention_places_a_definition_under_a_later_heading(pastry: OverviewDocument) -> None:
+    """Intermediate Sugar Work is repeated as break-point rank 2 (line 90) and defined under the
+    Preferred heading (98), whose second rank 2 continues the Required list (R4): the first
+    mention must be in a list before the break-point list, so it is Required 2. What R9 does
+    not decide stays a warning with both readings. Broken once (R9 off): Sugar Work stayed
+    unplaced with three readings and this test failed."""
+    o = "occupation-specific"
+    assert ranks(pastry, o, "most-common-required") == {
+        1: "Basic Food Safety",
+        2: "Intermediate Sugar Work",
+    }
+    assert ranks(pastry, o, "most-common-break-point") == {
+        1: "Basic Food Safety",
+        2: "Intermediate Sugar Work",
+    }
+    assert ranks(pastry, o, "most-preferred") == {}
+    assert ranks(pastry, o, "most-evolving") == {1: "Advanced Chocolate Tempering"}
+    sugar = ranked(pastry, o, "most-common-required").entries[1]
+    assert sugar.where == "line 98"
+    assert sugar.evidence[0].startswith("R9 first mention: it prints its own definition (line 98)")
+    both = [("most-preferred", 1), ("most-preferred", 2)]
+    left = {(u.entry.wording, u.entry.where): u.readings for u in pastry.unplaced}
+    assert left == {
+        ("Advanced Chocolate Tempering", "line 103"): both,
+        ("Basic Food Safety", "line 108"): both,
+    }
+
+
+def test_first_mention_says_nothing_when_the_document_breaks_it(tmp_path: Path) -> None:
+    """Two definitions of one competency cannot both be first mentions: no reading keeps to R9,
+    so the section is read without it and every reading R6/R7 allow stays a candidate. Broken
+    once (the section kept R9's empty set of readings): both entries lost their readings and
+    this test failed, as did the nurse's, whose break-point list defines a competency that its
+    required list calls "See previous." (lines 107, 119)."""
+    text = minimal(
+        "Prioritized Foundational Competencies: Clerks",
+        "Most Common Required Competencies\n\n1\n\nListening: Hearing people out.\n",
+        "Most Preferred Competencies\n\n1\n\nSorting: Arranging mail by route.\n",
+        "Most Hard-to-Find Competencies\n\n1\n\nListening: See previous.\n",
+        "2\n\n2\n\nFiling: Keeping records.\n\nFiling: Keeping records in order.\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    both = [("most-preferred", 2), ("most-hard-to-find", 2)]
+    assert {(u.entry.wording, u.entry.where): u.readings for u in doc.unplaced} == {
+        ("Filing", "line 34"): both,
+        ("Filing", "line 36"): both,
+    }
+    assert any("R9 first mention: no reading" in n for n in doc.notes)
