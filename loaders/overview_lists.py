@@ -201,7 +201,7 @@ def _where(*tokens: _Token) -> str:
 
 
 class _SectionReading:
-    """The reading of one prioritized section's lists (rules R1-R8 above)."""
+    """The reading of one prioritized section's lists (rules R1-R9 above)."""
 
     def __init__(self, lists: list[_List], note: Callable[[str, str], None]) -> None:
         self.lists = lists
