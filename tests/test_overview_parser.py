@@ -7,6 +7,7 @@ so they check that the parser reads the structure rather than the sample's conte
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ from competency_kg.loaders import overview, overview_lists, overview_text
 from competency_kg.loaders.documents import OverviewDocument, RankedList
 from competency_kg.loaders.errors import SourceError
 from competency_kg.loaders.overview import looks_like_overview, parse_overview
+
+from support import run_cli
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "overview"
@@ -809,3 +812,30 @@ def test_first_mention_says_nothing_when_the_document_breaks_it(tmp_path: Path) 
         ("Filing", "line 36"): both,
     }
     assert any("R9 first mention: no reading" in n for n in doc.notes)
+
+
+def test_first_mention_evidence_reaches_the_graph(tmp_path: Path) -> None:
+    """As a user loads it (no corrections) and queries it: Budgeting's definition is Preferred
+    2, with the rules that read it so. Broken once (R9 off): the query found no rank 2."""
+    store, empty = tmp_path / "store", tmp_path / "no-corrections"
+    empty.mkdir()
+    loaded = run_cli(
+        "load", str(FIXTURES / "pastry_chef.txt"), "--corrections", str(empty), store=store
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    query = """PREFIX ckg: <https://w3id.org/competency-kg/ontology#>
+        PREFIX schema: <https://schema.org/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?name ?why WHERE {
+          ?l ckg:competencyKind ckg:Foundational ; ckg:listType ckg:MostPreferred ; ckg:entry ?e .
+          ?e schema:position 2 ; ckg:competency/skos:prefLabel ?name ; ckg:readingEvidence ?why }
+        ORDER BY ?why"""
+    found = run_cli("query", query, "--format", "json", store=store)
+    assert found.returncode == 0, found.stderr
+    rows = [
+        (b["name"]["value"], b["why"]["value"])
+        for b in json.loads(found.stdout)["results"]["bindings"]
+    ]
+    assert [name for name, _ in rows] == ["Budgeting", "Budgeting"]
+    assert rows[0][1].startswith("R8 only reading: each of the 1 readings")
+    assert rows[1][1].startswith("R9 first mention: it prints its own definition (line 73)")
