@@ -478,9 +478,17 @@ class _SectionReading:
     def _first_mentions(self, readings: list[list[Slot | None]]) -> list[list[Slot | None]]:
         """R9: the readings in which every definition comes before its competency's other
         mentions; each entry those readings narrow says so in its evidence."""
-        keys = {loose.item.key for loose in self.loose}
-        fixed = [(t, x.index) for x in self.lists for t in x.mentions() if t.key in keys]
-        kept = [r for r in readings if self._keeps_first_mentions(r, fixed)]
+        mentions = [t for x in self.lists for t in x.mentions()] + [x.item for x in self.loose]
+        mentions = [t for t in mentions if not t.marked]
+        tied = {t.key for t in mentions if t.defines} & {
+            x.item.key for x in self.loose if not x.item.marked
+        }
+        tied = {k for k in tied if sum(t.key == k for t in mentions) > 1}
+        if not tied:
+            return readings  # no defined competency that a remaining entry also names
+        fixed = [(t, x.index) for x in self.lists for t in x.mentions() if t.key in tied]
+        fixed = [(t, i) for t, i in fixed if not t.marked]
+        kept = [r for r in readings if self._keeps_first_mentions(r, fixed, tied)]
         if not kept:
             self.note(
                 _where(self.loose[0].item),
@@ -494,13 +502,14 @@ class _SectionReading:
         return kept
 
     def _keeps_first_mentions(
-        self, reading: list[Slot | None], fixed: list[tuple[_Token, int]]
+        self, reading: list[Slot | None], fixed: list[tuple[_Token, int]], keys: set[str]
     ) -> bool:
         loose = {id(x.item) for x in self.loose}
         mentions = fixed + [
-            (x.item, slot[0]) for x, slot in zip(self.loose, reading, strict=True) if slot
+            (x.item, slot[0])
+            for x, slot in zip(self.loose, reading, strict=True)
+            if slot and x.item.key in keys and not x.item.marked
         ]
-        mentions = [(t, i) for t, i in mentions if not t.marked]
         return not any(
             other is not first and other.key == first.key and j <= i
             for first, i in mentions
