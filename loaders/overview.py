@@ -6,22 +6,24 @@ structure (headings, bullets, rank numbers, blank-line blocks), never one docume
 or counts, so any occupation's overview parses the same way. It records only what that
 structure supports: when columns interleave too much to tell which list or rank an entry
 belongs to, it says so (``unplaced``, ``notes``) instead of guessing.
+
+The prioritized lists are read by ``overview_lists`` (the layout rules); the format's
+vocabulary and text primitives are in ``overview_text``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import NoReturn
 
 from competency_kg.loaders.documents import (
     Activity,
     CompetencyDefinition,
     Kind,
-    ListType,
     NamedItem,
     OverviewDocument,
     RankedEntry,
@@ -31,56 +33,28 @@ from competency_kg.loaders.documents import (
     UnplacedEntry,
 )
 from competency_kg.loaders.errors import SourceError, read_text
+from competency_kg.loaders.overview_lists import read_prioritized_section
+from competency_kg.loaders.overview_text import (
+    TOP_HEADINGS,
+    Heading,
+    Line,
+    Region,
+    Section,
+    bullet_text,
+    clean,
+    ends_sentence,
+    is_name,
+    join_lines,
+    kind_of,
+    same_title,
+    scan,
+    split_item,
+    split_lines,
+)
 from competency_kg.names import competency_key, split_level
 
 __all__ = ["looks_like_overview", "parse_overview"]
 
-# --------------------------------------------------------------------------- layout vocabulary
-_KIND = r"(?P<arg>foundational|occupation[- ]specific)"
-_TITLED = r"(?:\s*:\s*(?P<title>.*))?"
-_EXAMPLE = r"(?:\s*\(.*\))?"
-
-# Top-level headings open a section; child headings only count inside their section, so
-# a narrative sentence cannot be mistaken for a heading of another part of the document.
-_TOP: dict[str, re.Pattern[str]] = {
-    "overview": re.compile(r"occupation overview\s*:\s*(?P<title>.*)", re.I),
-    "prioritized": re.compile(rf"prioritized {_KIND} competencies{_TITLED}", re.I),
-    "scenarios": re.compile(rf"work scenarios{_TITLED}", re.I),
-    "deep-dive": re.compile(rf"occupation deep dive{_TITLED}", re.I),
-}
-_CHILDREN: dict[str, dict[str, re.Pattern[str]]] = {
-    "overview": {
-        "competencies": re.compile(rf"{_KIND} competencies", re.I),
-        "job-description": re.compile(rf"job description{_EXAMPLE}", re.I),
-        "activities": re.compile(rf"activities{_EXAMPLE}", re.I),
-    },
-    "prioritized": {
-        "list": re.compile(
-            r"most (?P<arg>common required|common break[- ]point|preferred|"
-            r"hard[- ]to[- ]find|evolving) competencies",
-            re.I,
-        ),
-    },
-    "scenarios": {
-        "scenario": re.compile(r"scenario\s*:\s*(?P<arg>.+)", re.I),
-        "scenario-list": re.compile(r"list of competencies", re.I),
-    },
-    "deep-dive": {
-        "job-titles": re.compile(r"job titles(?: within this occupation)?", re.I),
-        "certifications": re.compile(
-            rf"certifications?(?: and education)?(?: preferences)?{_EXAMPLE}", re.I
-        ),
-        "tools": re.compile(rf"tools used{_EXAMPLE}", re.I),
-        "other": re.compile(rf"other relevant {_KIND} competencies", re.I),
-    },
-}
-_LIST_TYPES: dict[str, ListType] = {
-    "common required": "most-common-required",
-    "common break point": "most-common-break-point",
-    "preferred": "most-preferred",
-    "hard to find": "most-hard-to-find",
-    "evolving": "most-evolving",
-}
 # Optional sections: absent ones are reported in ``notes``, never an error.
 _OPTIONAL = {
     ("overview", "job-description"): "Job Description",
@@ -90,79 +64,24 @@ _OPTIONAL = {
     ("deep-dive", "certifications"): "Certification and Education Preferences",
     ("deep-dive", "tools"): "Tools Used",
 }
-
 _KINDS: tuple[Kind, ...] = ("foundational", "occupation-specific")
-
-_BULLET_RE = re.compile(r"[•●▪◦]\s*(?P<text>.*)")
-_NUMBER_RE = re.compile(r"\d{1,3}")
 _RANKED_NAME_RE = re.compile(r"(?P<rank>\d{1,3})(?:\s+(?P<name>\S.*))?")
-_ITEM_RE = re.compile(r"(?P<name>[^:]{1,100}?)\s*:\s*(?P<text>.*)")
-_SENTENCE_END_RE = re.compile(r"[.!?][\"”’')\]]*$")
-# Lower-case words a competency or job-title name may contain ("Judgment and Decision Making").
-_CONNECTIVES = {"and", "or", "of", "the", "for", "in", "on", "to", "with", "a", "an", "at", "by"}
 
 
 # --------------------------------------------------------------------------- public API
 def looks_like_overview(text: str) -> bool:
     """Whether ``text`` is an occupation overview: its first non-blank line is the title line."""
     for raw in text.split("\n"):
-        line = _clean(raw)
+        line = clean(raw)
         if line:
-            return bool(_TOP["overview"].fullmatch(line))
+            return bool(TOP_HEADINGS["overview"].fullmatch(line))
     return False
 
 
 def parse_overview(path: str | Path) -> OverviewDocument:
     """Parse one occupation-overview text file; bad input raises ``SourceError``."""
     text = read_text(path)
-    return _Parser(Path(path), _split_lines(text)).parse()
-
-
-# --------------------------------------------------------------------------- text primitives
-@dataclass(frozen=True)
-class _Line:
-    no: int  # 1-based, as an editor shows it
-    text: str  # stripped, inner whitespace collapsed
-
-
-@dataclass
-class _Heading:
-    kind: str  # a key of _TOP or of one of the _CHILDREN maps
-    line: int
-    text: str  # as printed
-    arg: str | None = None  # Kind, ListType or scenario title, by heading kind
-    title: str | None = None  # the occupation title a top-level heading repeats
-
-    @property
-    def where(self) -> str:
-        return f"line {self.line}"
-
-
-@dataclass
-class _Region:
-    """A heading and the lines up to the next heading."""
-
-    heading: _Heading
-    lines: list[_Line] = field(default_factory=list)
-
-    @property
-    def blocks(self) -> list[list[_Line]]:
-        return _blocks(self.lines)
-
-
-@dataclass
-class _Section:
-    """A top-level heading's region and its child regions, in document order."""
-
-    top: _Region
-    children: list[_Region] = field(default_factory=list)
-
-    @property
-    def regions(self) -> list[_Region]:
-        return [self.top, *self.children]
-
-    def of(self, kind: str) -> list[_Region]:
-        return [r for r in self.children if r.heading.kind == kind]
+    return _Parser(Path(path), split_lines(text)).parse()
 
 
 @dataclass
@@ -174,583 +93,7 @@ class _Bullet:
 
     @property
     def text(self) -> str:
-        return _join(self.parts)
-
-
-def _clean(raw: str) -> str:
-    return " ".join(raw.replace("\ufeff", "").split())
-
-
-def _split_lines(text: str) -> list[_Line]:
-    # split("\n") rather than splitlines(): form feeds must not shift line numbers.
-    return [_Line(no, _clean(raw)) for no, raw in enumerate(text.split("\n"), start=1)]
-
-
-def _blocks(lines: list[_Line]) -> list[list[_Line]]:
-    """Blank-line-separated blocks: the unit in which PDF extraction keeps text together."""
-    blocks: list[list[_Line]] = []
-    current: list[_Line] = []
-    for line in lines:
-        if line.text:
-            current.append(line)
-        elif current:
-            blocks.append(current)
-            current = []
-    if current:
-        blocks.append(current)
-    return blocks
-
-
-def _join(parts: list[str]) -> str:
-    """Join wrapped lines: a word hyphenated at a line end joins without a space."""
-    out = ""
-    for part in (p.strip() for p in parts):
-        if not part:
-            continue
-        if not out:
-            out = part
-        elif re.search(r"\w-$", out):
-            out += part
-        else:
-            out += " " + part
-    return out
-
-
-def _ends_sentence(text: str) -> bool:
-    return bool(_SENTENCE_END_RE.search(text))
-
-
-def _bullet(text: str) -> str | None:
-    """The text after a bullet glyph ("" for a bare bullet), or None if not a bullet."""
-    m = _BULLET_RE.fullmatch(text)
-    return m["text"] if m else None
-
-
-def _is_name(text: str) -> bool:
-    """Whether text reads as a title-case name ("Basic IT / Hardware"), not prose."""
-    words = text.split()
-    if not 1 <= len(words) <= 10 or text.endswith(".") or _bullet(text) is not None:
-        return False
-    if not (words[0][0].isupper() or words[0][0].isdigit()):
-        return False
-    return all(_is_name_word(w) for w in words)
-
-
-def _is_name_word(word: str) -> bool:
-    if word.lower() in _CONNECTIVES or not any(c.isalnum() for c in word):
-        return True
-    core = word.lstrip("(“\"'")
-    return bool(core) and (core[0].isupper() or core[0].isdigit() or core != core.lower())
-
-
-def _split_item(text: str) -> tuple[str, str] | None:
-    """Split ``Name: text`` when the part before the first colon is a name."""
-    m = _ITEM_RE.fullmatch(text)
-    if not m or not _is_name(m["name"]):
-        return None
-    return m["name"].strip(), m["text"].strip()
-
-
-def _norm_kind(arg: str) -> Kind:
-    return "foundational" if arg.lower() == "foundational" else "occupation-specific"
-
-
-def _norm_list_type(arg: str) -> ListType:
-    return _LIST_TYPES[re.sub(r"[- ]+", " ", arg.lower())]
-
-
-def _list_type(heading: _Heading) -> ListType:
-    return cast(ListType, heading.arg)
-
-
-def _kind(heading: _Heading) -> Kind:
-    return cast(Kind, heading.arg)
-
-
-def _same_title(a: str, b: str) -> bool:
-    return _clean(a).casefold() == _clean(b).casefold()
-
-
-# --------------------------------------------------------------------------- heading scan
-def _match_heading(line: _Line, top: str | None) -> _Heading | None:
-    """The heading ``line`` prints, given the top-level section it sits in."""
-    for kind, pattern in _TOP.items():
-        m = pattern.fullmatch(line.text)
-        if m:
-            return _make_heading(kind, line, m)
-    for kind, pattern in _CHILDREN.get(top or "", {}).items():
-        m = pattern.fullmatch(line.text)
-        if m:
-            return _make_heading(kind, line, m)
-    return None
-
-
-def _make_heading(kind: str, line: _Line, m: re.Match[str]) -> _Heading:
-    groups = m.groupdict()
-    arg = groups.get("arg")
-    if arg is not None and kind in ("prioritized", "competencies", "other"):
-        arg = _norm_kind(arg)
-    elif arg is not None and kind == "list":
-        arg = _norm_list_type(arg)
-    title = (groups.get("title") or "").strip() or None
-    return _Heading(kind, line.no, line.text, arg, title)
-
-
-def _scan(lines: list[_Line]) -> list[_Section]:
-    """Cut the document into sections of heading regions (the first line is the title)."""
-    sections: list[_Section] = []
-    top: str | None = None
-    for line in lines:
-        heading = _match_heading(line, top) if line.text else None
-        if heading is None:
-            region = sections[-1].children[-1] if sections[-1].children else sections[-1].top
-            region.lines.append(line)
-        elif heading.kind in _TOP:
-            top = heading.kind
-            sections.append(_Section(_Region(heading)))
-        else:
-            sections[-1].children.append(_Region(heading))
-    return sections
-
-
-# --------------------------------------------------------------------------- list reading
-# How a prioritized section is read. Each rule is about the layout, never about one document's
-# names; the seed lines cited are those of ``seeds/004_151618e0f121074d.txt`` that show it
-# (docs/overview-lists.md gives the same rules with more of the seed). Every placement records
-# the rules that made it and the lines they read (``RankedEntry.evidence``).
-#
-# R1 rank column   k rank numbers printed in a run, then k entries: the i-th number is the
-#                  i-th entry's rank (lines 109-129, 271-297).
-# R2 beside        otherwise an entry's rank is a number printed right before or right after
-#                  it ("before, between or after" its entries: 132-142 after, 210-226
-#                  before); when more than one pairing fits, the ranks left open are
-#                  candidates, not a guess (234-242: "1" "2" and "3" around two entries).
-# R3 mark          an entry whose text says what its evolution is driven by ("Evolution
-#                  driven by ...; changes make it important to ...") belongs to the Most
-#                  Evolving list wherever it prints (171-188 print inside the Hard-to-Find
-#                  block, before their heading at 199); its rank comes from R1/R2 among the
-#                  marked entries and the numbers. When a section uses the mark, an entry
-#                  without it is not an evolving entry: printed under the evolving heading it
-#                  belongs to an earlier list (201, 277, 301, 306), and so do rank numbers
-#                  printed there that no marked entry takes (299).
-# R4 repeated rank a rank printed twice under one heading is a column of another list: the
-#                  heading's own list takes each rank once, the repeats continue the nearest
-#                  earlier list that lacks them (161/163 and 167/197 continue the Preferred
-#                  list's rank 1 at 146; 250/254 open the Preferred list whose heading, 244,
-#                  prints side by side with Hard-to-Find, 246).
-# R5 first rank    a list begins under its heading with rank 1 beside its first entry; headings
-#                  printed back to back are side-by-side columns whose first entries follow
-#                  in column order (157-159; 244-254).
-# R6 once a list   a list names a competency once (Service Orientation, 159 and 195, cannot
-#                  both be Hard-to-Find entries).
-# R7 heading order an entry without the mark belongs to the list it prints under or an
-#                  earlier one (entries print under the next list's heading: 201, 256-306).
-# R8 only reading  what is left is read jointly: every assignment of the remaining entries to
-#                  the open ranks that R6 and R7 allow is a reading; an entry every reading
-#                  puts at one rank is placed, the others stay warnings naming every reading.
-
-_EVOLUTION_RE = re.compile(r"evolution driven by\b", re.I)
-_MAX_READINGS = 50_000  # joint readings enumerated before R8 falls back to per-entry options
-
-Slot = tuple[int, int]  # (list index in its section, rank)
-
-
-@dataclass
-class _Token:
-    """A rank number (``rank`` set) or an item (``name`` set) inside a prioritized list."""
-
-    line: int
-    rank: int | None = None
-    name: str | None = None
-    parts: list[str] = field(default_factory=list)
-
-    @property
-    def is_number(self) -> bool:
-        return self.name is None
-
-    @property
-    def marked(self) -> bool:
-        """R3: the entry explains an evolution."""
-        return not self.is_number and bool(_EVOLUTION_RE.match(_join(self.parts)))
-
-    @property
-    def key(self) -> str:
-        return competency_key(split_level(self.name or "")[1])
-
-    def entry(self, rank: int | None, evidence: list[str]) -> RankedEntry:
-        text = _join(self.parts) or None
-        return RankedEntry(self.name or "", text, rank, f"line {self.line}", list(evidence))
-
-
-@dataclass
-class _List:
-    """One list heading of a prioritized section and what has been read for it."""
-
-    heading: _Heading
-    index: int
-    tokens: list[_Token]  # not read yet, in document order
-    placed: dict[int, tuple[_Token, list[str]]] = field(default_factory=dict)
-    unranked: list[tuple[_Token, list[str]]] = field(default_factory=list)
-    empty: set[int] = field(default_factory=set)  # ranks printed with no entry, certainly
-    open: set[int] = field(default_factory=set)  # ranks whose entry is still to be read
-    mixed: bool = False
-
-    @property
-    def label(self) -> str:
-        return f"{self.heading.text!r} ({self.heading.where})"
-
-    def ranks(self) -> set[int]:
-        return set(self.placed) | self.empty | self.open
-
-    def names(self) -> set[str]:
-        return {t.key for t, _ in self.placed.values()} | {t.key for t, _ in self.unranked}
-
-
-@dataclass
-class _Loose:
-    """An entry whose list or rank is still to be read (R8)."""
-
-    item: _Token
-    home: int  # the list it prints under (R7)
-    fixed: set[Slot] | None = None  # its only possible slots, when its list is known
-    why: list[str] = field(default_factory=list)
-
-
-def _pairings(tokens: list[_Token]) -> tuple[str, list[dict[int, int]]] | None:
-    """R1/R2 readings of one list's tokens: item index -> number index; None when mixed."""
-    numbers = [i for i, t in enumerate(tokens) if t.is_number]
-    items = [i for i, t in enumerate(tokens) if not t.is_number]
-    if len({tokens[i].rank for i in numbers}) != len(numbers):
-        return None  # R4: a repeated rank
-    k = len(items)
-    if k and items == list(range(len(numbers), len(numbers) + k)) and len(numbers) == k:
-        return "R1 rank column", [dict(zip(items, numbers, strict=True))]
-    found: list[dict[int, int]] = []
-
-    def walk(pos: int, used: set[int], acc: dict[int, int]) -> None:
-        if pos == k:
-            found.append(dict(acc))
-            return
-        i = items[pos]
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(tokens) and tokens[j].is_number and j not in used:
-                acc[i] = j
-                walk(pos + 1, used | {j}, acc)
-                del acc[i]
-
-    walk(0, set(), {})
-    return ("R2 beside", found) if found else None
-
-
-def _mark_ranks(stream: list[_Token]) -> list[tuple[str, dict[int, _Token]]]:
-    """R3 with R1/R2: readings pairing the marked items of ``stream`` with its numbers."""
-    items = [i for i, t in enumerate(stream) if not t.is_number]
-    k = len(items)
-    readings: list[tuple[str, dict[int, _Token]]] = []
-    if items == list(range(items[0], items[0] + k)):  # R1: the numbers right before them
-        run = 0
-        while items[0] - run - 1 >= 0 and stream[items[0] - run - 1].is_number:
-            run += 1
-        if run == k:
-            numbers = stream[items[0] - k : items[0]]
-            readings.append(("R1 rank column", dict(zip(items, numbers, strict=True))))
-    for step in (-1, 1):  # R2: the number right before, or right after, each one
-        pairs = {i: stream[i + step] for i in items if 0 <= i + step < len(stream)}
-        if len(pairs) == k and all(t.is_number for t in pairs.values()):
-            readings.append(("R2 beside", pairs))
-    wanted = set(range(1, k + 1))
-    return [(rule, r) for rule, r in readings if {t.rank for t in r.values()} == wanted]
-
-
-def _where(*tokens: _Token) -> str:
-    lines = sorted({t.line for t in tokens})
-    return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines))
-
-
-class _SectionReading:
-    """The reading of one prioritized section's lists (rules R1-R8 above)."""
-
-    def __init__(self, lists: list[_List], note: Callable[[str, str], None]) -> None:
-        self.lists = lists
-        self.note = note
-        self.loose: list[_Loose] = []
-        self.unplaced_slots: dict[int, set[Slot | None]] = {}  # by id of a _Loose
-        self.interleaved: list[_List] = []  # lists whose columns mix with another's (R3, R4)
-        evolving = [x for x in lists if _list_type(x.heading) == "most-evolving"]
-        self.evolving = evolving[-1] if evolving else None
-        self.uses_marks = self.evolving is not None and any(
-            t.marked for x in lists for t in x.tokens
-        )
-
-    def read(self) -> None:
-        if self.uses_marks and self._marks_needed():
-            self._marks()
-        for lst in self.lists:
-            self._own(lst)
-        for lst in self.lists:
-            if lst.mixed:
-                self._mixed(lst)
-        self._joint()
-
-    # R3 --------------------------------------------------------------------------------
-    def _marks_needed(self) -> bool:
-        """The mark decides only where the layout does not: a marked entry printed under
-        another heading, or an evolving heading whose own tokens have no single reading."""
-        ev = cast(_List, self.evolving)
-        if any(t.marked for x in self.lists if x is not ev for t in x.tokens):
-            return True
-        if not any(t.is_number for t in ev.tokens):
-            return False
-        found = _pairings(ev.tokens)
-        return found is None or len(found[1]) != 1
-
-    def _marks(self) -> None:
-        ev = cast(_List, self.evolving)
-        with_marks = [x.index for x in self.lists if any(t.marked for t in x.tokens)]
-        span = self.lists[min([*with_marks, ev.index]) : max([*with_marks, ev.index]) + 1]
-        stream = [t for x in span for t in x.tokens if t.is_number or t.marked]
-        marked = [t for t in stream if not t.is_number]
-        readings = _mark_ranks(stream)
-        ranks = {tuple(t.rank for t in r.values()) for _, r in readings}
-        why = "R3 mark: its text says what its evolution is driven by"
-        if len(ranks) == 1:
-            rule, reading = readings[0]
-            for i, number in reading.items():
-                item = stream[i]
-                rank = cast(int, number.rank)
-                ev.placed[rank] = (
-                    item,
-                    [f"{why} ({_where(item)})", f"{rule}: rank {rank} printed at {_where(number)}"],
-                )
-            used = {id(t) for t in [*marked, *reading.values()]}
-        elif not any(t.is_number for t in stream):
-            ev.unranked.extend((t, [f"{why} ({_where(t)})", "no rank printed"]) for t in marked)
-            used = {id(t) for t in marked}
-        else:  # the list is certain, the ranks are not
-            used = {id(t) for t in marked}
-            ranks_there = {cast(int, t.rank) for t in ev.tokens if t.is_number}
-            ev.open |= ranks_there
-            for t in marked:
-                slots = {(ev.index, r) for r in ranks_there}
-                self.loose.append(_Loose(t, ev.index, slots, [f"{why} ({_where(t)})"]))
-            ev.tokens = [t for t in ev.tokens if not t.is_number]
-        for x in span:
-            x.tokens = [t for t in x.tokens if id(t) not in used]
-        # R3: what the evolving heading prints without the mark belongs to an earlier list
-        if ev.tokens and ev.index > 0:
-            spilled = ev.tokens
-            ev.tokens = []
-            before = self.lists[ev.index - 1]
-            before.tokens.extend(spilled)
-            before.mixed = True
-            self.note(
-                f"line {spilled[0].line}",
-                f"{len(spilled)} entries or ranks under {ev.heading.text!r} lack the evolution "
-                "mark: read with the lists before it",
-            )
-
-    # R1, R2 ----------------------------------------------------------------------------
-    def _own(self, lst: _List) -> None:
-        tokens = lst.tokens
-        items = [t for t in tokens if not t.is_number]
-        if not tokens or lst.mixed:
-            return
-        if not any(t.is_number for t in tokens):
-            lst.unranked.extend((t, [f"printed under its heading ({_where(t)})"]) for t in items)
-            return
-        found = _pairings(tokens)
-        if found is None:
-            lst.mixed = True
-            return
-        rule, readings = found
-        numbers = [i for i, t in enumerate(tokens) if t.is_number]
-        taken = [{j for j in r.values()} for r in readings]
-        for j in numbers:
-            rank = cast(int, tokens[j].rank)
-            if all(j in t for t in taken):
-                continue
-            (lst.open if any(j in t for t in taken) else lst.empty).add(rank)
-        for i, item in enumerate(tokens):
-            if item.is_number:
-                continue
-            options = {r[i] for r in readings}
-            if len(options) == 1:
-                number = tokens[options.pop()]
-                rank = cast(int, number.rank)
-                lst.placed[rank] = (
-                    item,
-                    [f"{rule}: rank {rank} printed at {_where(number)}, entry at {_where(item)}"],
-                )
-            else:
-                ranks = sorted(cast(int, tokens[j].rank) for j in options)
-                why = (
-                    f"R2 beside: printed between rank numbers ({_where(item)}); "
-                    f"ranks {ranks} each fit"
-                )
-                self.loose.append(_Loose(item, lst.index, {(lst.index, r) for r in ranks}, [why]))
-        lst.tokens = []
-
-    # R4, R5 ----------------------------------------------------------------------------
-    def _mixed(self, lst: _List) -> None:
-        self.interleaved.append(lst)
-        group = [lst]  # R5: headings printed back to back, each with nothing under it
-        while group[0].index > 0 and self._bare(self.lists[group[0].index - 1]):
-            group.insert(0, self.lists[group[0].index - 1])
-        numbers = [t for t in lst.tokens if t.is_number]
-        own: set[int] = set()
-        for number in numbers:
-            rank = cast(int, number.rank)
-            if rank not in own and rank not in lst.ranks():
-                own.add(rank)
-                continue
-            home = self._continues(lst, rank)
-            if home is None:
-                self.note(f"line {number.line}", f"rank {rank} printed again; no list to take it")
-            else:
-                home.open.add(rank)
-                self.interleaved.append(home)
-        lst.open |= own
-        tokens = list(lst.tokens)
-        for column in group:  # R5: rank 1 beside the first entry, column by column
-            if len(tokens) < 2 or 1 not in column.open:
-                break
-            a, b = tokens[0], tokens[1]
-            if a.is_number == b.is_number:
-                break
-            number, item = (a, b) if a.is_number else (b, a)
-            if number.rank != 1 or item.key in column.names():
-                break
-            column.open.discard(1)
-            side = f"; side-by-side headings at {_where(*[_Token(g.heading.line) for g in group])}"
-            column.placed[1] = (
-                item,
-                [
-                    f"R5 first rank: rank 1 ({_where(number)}) beside the first entry under its "
-                    f"heading ({_where(item)})" + (side if len(group) > 1 else "")
-                ],
-            )
-            tokens = tokens[2:]
-        for t in tokens:
-            if not t.is_number:
-                self.loose.append(_Loose(t, lst.index))
-        lst.tokens = []
-
-    @staticmethod
-    def _bare(lst: _List) -> bool:
-        return not (lst.tokens or lst.ranks() or lst.unranked)
-
-    def _continues(self, lst: _List, rank: int) -> _List | None:
-        """R4: the nearest earlier list a repeated rank continues (or opens, for rank 1)."""
-        for earlier in reversed(self.lists[: lst.index]):
-            if earlier is self.evolving and self.uses_marks:
-                continue
-            ranks = earlier.ranks()
-            if rank not in ranks and (rank - 1 in ranks or (rank == 1 and not ranks)):
-                return earlier
-        return None
-
-    # R6, R7, R8 ------------------------------------------------------------------------
-    def _allowed(self, loose: _Loose, slots: list[Slot]) -> list[Slot]:
-        if loose.fixed is not None:
-            return [s for s in slots if s in loose.fixed]
-        allowed = []
-        for index, rank in slots:
-            target = self.lists[index]
-            if index > loose.home:
-                continue  # R7
-            if self.uses_marks and target is self.evolving:
-                continue  # R3
-            if loose.item.key in target.names():
-                continue  # R6
-            allowed.append((index, rank))
-        return allowed
-
-    def _joint(self) -> None:
-        if not self.loose:
-            return
-        slots = [(x.index, r) for x in self.lists for r in sorted(x.open)]
-        options = [self._allowed(loose, slots) for loose in self.loose]
-        readings = self._readings(options)
-        seen: list[set[Slot | None]] = [set() for _ in self.loose]
-        if readings is None:  # too many to enumerate: each entry's own options
-            seen = [{*o, None} for o in options]
-        else:
-            for reading in readings:
-                for n, slot in enumerate(reading):
-                    seen[n].add(slot)
-        filled = {slot for options_seen in seen for slot in options_seen if slot}
-        for x in self.lists:
-            x.empty |= {r for r in x.open if (x.index, r) not in filled}
-            x.open = {r for r in x.open if (x.index, r) in filled}
-        count = len(readings) if readings is not None else 0
-        for loose, found in zip(self.loose, seen, strict=True):
-            if len(found) == 1 and None not in found:
-                index, rank = cast(Slot, next(iter(found)))
-                target = self.lists[index]
-                target.placed[rank] = (
-                    loose.item,
-                    [
-                        *loose.why,
-                        (
-                            f"R8 only reading: each of the {count} readings the rules allow puts "
-                            f"{_where(loose.item)} at rank {rank} of {target.label}"
-                        ),
-                    ],
-                )
-                target.open.discard(rank)
-            else:
-                loose.why.append("R8 readings the layout allows: " + self._describe(found))
-                self.unplaced_slots[id(loose)] = found
-
-    def _readings(self, options: list[list[Slot]]) -> list[list[Slot | None]] | None:
-        """Every assignment placing as many entries as possible (R6 within the assignment)."""
-        found: list[list[Slot | None]] = []
-        best = [0]
-        budget = [_MAX_READINGS]
-        order = sorted(range(len(options)), key=lambda n: len(options[n]))
-
-        def walk(pos: int, used: set[Slot], acc: dict[int, Slot | None], placed: int) -> bool:
-            budget[0] -= 1
-            if budget[0] < 0:
-                return False
-            if placed + len(order) - pos < best[0]:
-                return True
-            if pos == len(order):
-                if placed > best[0]:
-                    best[0] = placed
-                    found.clear()
-                found.append([acc[n] for n in range(len(options))])
-                return True
-            n = order[pos]
-            item = self.loose[n].item
-            for slot in options[n]:
-                if slot in used or any(
-                    s is not None and s[0] == slot[0] and self.loose[m].item.key == item.key
-                    for m, s in acc.items()
-                ):
-                    continue
-                acc[n] = slot
-                if not walk(pos + 1, used | {slot}, acc, placed + 1):
-                    return False
-                del acc[n]
-            acc[n] = None
-            ok = walk(pos + 1, used, acc, placed)
-            del acc[n]
-            return ok
-
-        return found if walk(0, set(), {}, 0) else None
-
-    def _describe(self, found: set[Slot | None]) -> str:
-        by_list: dict[int, list[int]] = {}
-        for slot in (s for s in found if s):
-            by_list.setdefault(slot[0], []).append(slot[1])
-        parts = [
-            f"{self.lists[i].heading.text} rank {' or '.join(map(str, sorted(r)))}"
-            for i, r in sorted(by_list.items())
-        ]
-        if None in found:
-            parts.append("no rank left for it")
-        return "; ".join(parts)
+        return join_lines(self.parts)
 
 
 # --------------------------------------------------------------------------- the parser
@@ -758,11 +101,11 @@ class _SectionReading:
 class _OverviewState:
     """What the walk through the overview's two-column opening has seen so far."""
 
-    columns: list[tuple[Kind, _Heading]] = field(default_factory=list)
+    columns: list[tuple[Kind, Heading]] = field(default_factory=list)
     prev_was_column_heading: bool = False
     in_job_area: bool = False
-    job_heading: _Heading | None = None
-    activities_heading: _Heading | None = None
+    job_heading: Heading | None = None
+    activities_heading: Heading | None = None
     job_description: list[str] = field(default_factory=list)
     activity_lists: list[list[Activity]] = field(default_factory=list)
     competencies: list[CompetencyDefinition] = field(default_factory=list)
@@ -770,16 +113,16 @@ class _OverviewState:
 
 @dataclass
 class _ScenarioDraft:
-    heading: _Heading
+    heading: Heading
     narrative: list[str] = field(default_factory=list)
-    list_heading: _Heading | None = None
+    list_heading: Heading | None = None
     bullets: list[_Bullet] | None = None
 
 
 class _Parser:
     """One parse of one file; collects ``notes`` as it goes."""
 
-    def __init__(self, path: Path, lines: list[_Line]) -> None:
+    def __init__(self, path: Path, lines: list[Line]) -> None:
         self.path = path
         self.lines = lines
         self.notes: list[str] = []
@@ -794,7 +137,7 @@ class _Parser:
     # ------------------------------------------------------------------ document
     def parse(self) -> OverviewDocument:
         title_line = self._title_line()
-        sections = _scan(self.lines[title_line.no - 1 :])
+        sections = scan(self.lines[title_line.no - 1 :])
         by_top = self._group(sections)
         overview = by_top[("overview", None)][0]
         state = self._overview(overview)
@@ -820,9 +163,9 @@ class _Parser:
         doc.notes = self.notes
         return doc
 
-    def _title_line(self) -> _Line:
+    def _title_line(self) -> Line:
         first = next(line for line in self.lines if line.text)  # read_text refused blank files
-        m = _TOP["overview"].fullmatch(first.text)
+        m = TOP_HEADINGS["overview"].fullmatch(first.text)
         if not m:
             self.fail(
                 f"line {first.no}",
@@ -833,16 +176,16 @@ class _Parser:
             self.fail(f"line {first.no}", "the title line names no occupation")
         return first
 
-    def _group(self, sections: list[_Section]) -> dict[tuple[str, str | None], list[_Section]]:
+    def _group(self, sections: list[Section]) -> dict[tuple[str, str | None], list[Section]]:
         """Sections by (kind, foundational/occupation-specific); checks repeated titles."""
-        grouped: dict[tuple[str, str | None], list[_Section]] = {}
+        grouped: dict[tuple[str, str | None], list[Section]] = {}
         for section in sections:
             heading = section.top.heading
             key = (heading.kind, heading.arg if heading.kind == "prioritized" else None)
             if key in grouped:
                 self.note(heading.where, f"heading {heading.text!r} repeats an earlier section")
             grouped.setdefault(key, []).append(section)
-            if heading.title and not _same_title(heading.title, self.title):
+            if heading.title and not same_title(heading.title, self.title):
                 self.note(
                     heading.where,
                     f"heading names {heading.title!r}, the title line names {self.title!r}",
@@ -850,7 +193,7 @@ class _Parser:
         return grouped
 
     def _report_missing(
-        self, by_top: dict[tuple[str, str | None], list[_Section]], children: list[_Region]
+        self, by_top: dict[tuple[str, str | None], list[Section]], children: list[Region]
     ) -> None:
         kinds = {r.heading.kind for r in children}
         for (top, child), label in _OPTIONAL.items():
@@ -859,7 +202,7 @@ class _Parser:
                 self.note(f"section {label!r}", "section missing; recorded as empty")
 
     # ------------------------------------------------------------------ overview opening
-    def _overview(self, section: _Section) -> _OverviewState:
+    def _overview(self, section: Section) -> _OverviewState:
         state = _OverviewState()
         for region in section.regions:
             self._overview_heading(region.heading, state)
@@ -869,9 +212,9 @@ class _Parser:
         self._check_competencies(section, state)
         return state
 
-    def _overview_heading(self, heading: _Heading, state: _OverviewState) -> None:
+    def _overview_heading(self, heading: Heading, state: _OverviewState) -> None:
         if heading.kind == "competencies":
-            column = (_kind(heading), heading)
+            column = (kind_of(heading), heading)
             # Headings printed back to back head side-by-side columns.
             state.columns = [*state.columns, column] if state.prev_was_column_heading else [column]
             state.prev_was_column_heading = True
@@ -894,16 +237,16 @@ class _Parser:
             state.columns.pop(0)
         return kind
 
-    def _overview_block(self, block: list[_Line], state: _OverviewState) -> None:
+    def _overview_block(self, block: list[Line], state: _OverviewState) -> None:
         first = block[0]
         last = state.competencies[-1] if state.competencies else None
-        cut = last is not None and not _ends_sentence(last.definition)
-        if _bullet(first.text) is not None:
+        cut = last is not None and not ends_sentence(last.definition)
+        if bullet_text(first.text) is not None:
             self._overview_bullets(block, state)
         elif cut and (first.text[0].islower() or not self._expects_job_text(state)):
             self._continue_competency(block, state)
         elif state.in_job_area and self._expects_job_text(state):
-            state.job_description.append(_join([line.text for line in block]))
+            state.job_description.append(join_lines([line.text for line in block]))
         else:
             self.note(f"line {first.no}", f"text outside any known part ignored: {first.text!r}")
 
@@ -911,25 +254,25 @@ class _Parser:
         """The job description is the prose right after its heading, before activity lists."""
         return state.job_heading is not None and not state.activity_lists
 
-    def _overview_bullets(self, block: list[_Line], state: _OverviewState) -> None:
+    def _overview_bullets(self, block: list[Line], state: _OverviewState) -> None:
         if not state.columns:
             self.note(f"line {block[0].no}", "bullets before any competency heading ignored")
             return
         bullets = self._bullets_only(block)
-        if state.in_job_area and not all(_split_item(b.text) for b in bullets):
+        if state.in_job_area and not all(split_item(b.text) for b in bullets):
             self._activities(bullets, state)
             return
         kind = self._next_column(state)
         state.competencies.extend(self._competency(b, kind) for b in bullets)
 
-    def _bullets_only(self, block: list[_Line]) -> list[_Bullet]:
+    def _bullets_only(self, block: list[Line]) -> list[_Bullet]:
         bullets, plain = _parse_bullets(block)
         for lines in plain:
             self.note(f"line {lines[0].no}", f"text after a bare bullet ignored: {lines[0].text!r}")
         return bullets
 
     def _competency(self, bullet: _Bullet, kind: Kind) -> CompetencyDefinition:
-        split = _split_item(bullet.text)
+        split = split_item(bullet.text)
         if split is None:
             self.fail(
                 f"line {bullet.line}",
@@ -940,11 +283,11 @@ class _Parser:
             self.note(f"line {bullet.line}", f"competency {name!r} has no definition")
         return CompetencyDefinition(name, kind, definition, f"line {bullet.line}")
 
-    def _continue_competency(self, block: list[_Line], state: _OverviewState) -> None:
+    def _continue_competency(self, block: list[Line], state: _OverviewState) -> None:
         """A block resuming the last definition, cut off by a page or column break."""
         last = state.competencies[-1]
         lead = [line.text for line in _until_bullet(block)]
-        last.definition = _join([last.definition, *lead])
+        last.definition = join_lines([last.definition, *lead])
         rest = block[len(lead) :]
         if rest:
             state.competencies.extend(
@@ -962,7 +305,7 @@ class _Parser:
             [Activity(b.text, position, f"line {b.line}") for position, b in enumerate(named, 1)]
         )
 
-    def _check_competencies(self, section: _Section, state: _OverviewState) -> None:
+    def _check_competencies(self, section: Section, state: _OverviewState) -> None:
         headings = [r.heading for r in section.of("competencies")]
         if not headings:
             self.fail(
@@ -973,13 +316,13 @@ class _Parser:
         if not state.competencies:
             self.fail(f"section {headings[0].text!r}", "no competency bullets ('• Name: text')")
         for heading in headings:
-            if not any(c.kind == _kind(heading) for c in state.competencies):
+            if not any(c.kind == kind_of(heading) for c in state.competencies):
                 self.note(f"section {heading.text!r}", "no competency bullets under this heading")
         for kind in _KINDS:
-            if not any(_kind(h) == kind for h in headings):
+            if not any(kind_of(h) == kind for h in headings):
                 self.note(f"section '{kind} competencies'", "heading missing")
         for c in state.competencies:
-            if not _ends_sentence(c.definition):
+            if not ends_sentence(c.definition):
                 self.note(c.where, f"definition of {c.wording!r} seems cut off")
             level, _ = split_level(c.wording)
             if (level is None) == (c.kind == "occupation-specific"):
@@ -988,7 +331,7 @@ class _Parser:
 
     # ------------------------------------------------------------------ prioritized lists
     def _prioritized(
-        self, by_top: dict[tuple[str, str | None], list[_Section]]
+        self, by_top: dict[tuple[str, str | None], list[Section]]
     ) -> tuple[list[RankedList], list[UnplacedEntry]]:
         lists: list[RankedList] = []
         unplaced: list[UnplacedEntry] = []
@@ -998,85 +341,15 @@ class _Parser:
                 label = "Foundational" if kind == "foundational" else "Occupation-Specific"
                 self.note(f"section 'Prioritized {label} Competencies'", "section missing")
             for section in sections:
-                found, loose = self._prioritized_section(section, kind)
+                found, loose = read_prioritized_section(section, kind, self.note)
                 lists.extend(found)
                 unplaced.extend(loose)
         return lists, unplaced
 
-    def _prioritized_section(
-        self, section: _Section, kind: Kind
-    ) -> tuple[list[RankedList], list[UnplacedEntry]]:
-        for line in section.top.lines:
-            if line.text:
-                self.note(f"line {line.no}", f"text before the first list ignored: {line.text!r}")
-                break
-        regions = section.of("list")
-        if not regions:
-            self.note(section.top.heading.where, "no 'Most …' list headings in this section")
-        lists = [_List(r.heading, n, self._tokens(r)) for n, r in enumerate(regions)]
-        reading = _SectionReading(lists, self.note)
-        reading.read()
-        ranked = [self._ranked_list(lst, kind) for lst in lists]
-        unplaced: list[UnplacedEntry] = []
-        for loose in reading.loose:
-            found = reading.unplaced_slots.get(id(loose))
-            if found is None:
-                continue  # R8 placed it
-            slots = sorted(s for s in found if s is not None)
-            readings = [(_list_type(lists[i].heading), r) for i, r in slots]
-            candidates = list(dict.fromkeys(lt for lt, _ in readings))
-            entry = loose.item.entry(None, loose.why)
-            unplaced.append(UnplacedEntry(entry, kind, candidates, list(readings)))
-        if reading.interleaved:
-            first = min(reading.interleaved, key=lambda x: x.index)
-            names = ", ".join(repr(x.heading.text) for x in lists if x in reading.interleaved)
-            self.note(
-                first.heading.where,
-                f"the columns of {names} ({kind}) interleave: {len(unplaced)} entries left "
-                "unplaced, each with the readings the layout allows",
-            )
-        return ranked, unplaced
-
-    def _ranked_list(self, lst: _List, kind: Kind) -> RankedList:
-        heading = lst.heading
-        ranked = RankedList(
-            kind, _list_type(heading), heading.text, [], sorted(lst.empty), heading.where
-        )
-        ranked.entries = [item.entry(rank, why) for rank, (item, why) in sorted(lst.placed.items())]
-        ranked.entries += [item.entry(None, why) for item, why in lst.unranked]
-        if lst.unranked and not lst.placed:
-            self.note(heading.where, f"list {heading.text!r} prints no rank numbers")
-        if not ranked.entries and not lst.open:
-            self.note(heading.where, f"list {heading.text!r} has no entries")
-        return ranked
-
-    def _tokens(self, region: _Region) -> list[_Token]:
-        """Rank numbers and ``Name: text`` items of a list region, in document order."""
-        tokens: list[_Token] = []
-        item: _Token | None = None
-        for block in region.blocks:
-            previous: str | None = None
-            for line in block:
-                if _NUMBER_RE.fullmatch(line.text):
-                    tokens.append(_Token(line.no, rank=int(line.text)))
-                    previous = None
-                    continue
-                # Mid-block, a new item starts only where the previous sentence ended.
-                split = _split_item(line.text)
-                if split and (previous is None or _ends_sentence(previous)):
-                    item = _Token(line.no, name=split[0], parts=[split[1]])
-                    tokens.append(item)
-                elif item is not None:
-                    item.parts.append(line.text)
-                else:
-                    self.note(f"line {line.no}", f"text belongs to no entry: {line.text!r}")
-                previous = line.text
-        return tokens
-
     # ------------------------------------------------------------------ work scenarios
-    def _scenarios(self, sections: list[_Section]) -> list[Scenario]:
+    def _scenarios(self, sections: list[Section]) -> list[Scenario]:
         drafts: list[_ScenarioDraft] = []
-        name_blocks: list[list[_Line]] = []
+        name_blocks: list[list[Line]] = []
         for section in sections:
             for region in section.regions:
                 self._scenario_region(region, drafts, name_blocks)
@@ -1095,7 +368,7 @@ class _Parser:
         ]
 
     def _scenario_region(
-        self, region: _Region, drafts: list[_ScenarioDraft], name_blocks: list[list[_Line]]
+        self, region: Region, drafts: list[_ScenarioDraft], name_blocks: list[list[Line]]
     ) -> None:
         heading = region.heading
         if heading.kind == "scenario":
@@ -1107,16 +380,16 @@ class _Parser:
                 self.note(heading.where, "'List of Competencies' before any scenario")
         for index, block in enumerate(region.blocks):
             draft = drafts[-1] if drafts else None
-            if _bullet(block[0].text) is not None:
+            if bullet_text(block[0].text) is not None:
                 bullets, plain = _parse_bullets(block)
                 name_blocks.extend(plain)
                 self._scenario_bullets(draft, bullets)
             elif heading.kind == "scenario" and index == 0 and draft is not None:
-                draft.narrative.append(_join([line.text for line in block]))
-            elif all(_is_name(line.text) for line in block):
+                draft.narrative.append(join_lines([line.text for line in block]))
+            elif all(is_name(line.text) for line in block):
                 name_blocks.append(block)
             elif draft is not None and draft.list_heading is None:
-                draft.narrative.append(_join([line.text for line in block]))
+                draft.narrative.append(join_lines([line.text for line in block]))
             else:
                 self.note(f"line {block[0].no}", f"text ignored: {block[0].text!r}")
 
@@ -1127,7 +400,7 @@ class _Parser:
         draft.bullets = bullets
 
     def _pair_scenario_names(
-        self, drafts: list[_ScenarioDraft], name_blocks: list[list[_Line]]
+        self, drafts: list[_ScenarioDraft], name_blocks: list[list[Line]]
     ) -> dict[int, list[ScenarioCompetency]]:
         """Tie the k-th block of names to the k-th scenario with bare bullets, if sizes agree."""
         members: dict[int, list[ScenarioCompetency]] = {}
@@ -1159,10 +432,10 @@ class _Parser:
         return members
 
     # ------------------------------------------------------------------ deep dive
-    def _named_items(self, sections: list[_Section], kind: str) -> list[NamedItem]:
+    def _named_items(self, sections: list[Section], kind: str) -> list[NamedItem]:
         """Bulleted names; bare bullets take their names from a later block of plain lines."""
         bullets: list[_Bullet] = []
-        name_lines: list[_Line] = []
+        name_lines: list[Line] = []
         for region in (r for s in sections for r in s.of(kind)):
             for block in region.blocks:
                 found, plain = _parse_bullets(block)
@@ -1186,16 +459,16 @@ class _Parser:
             for position, b in enumerate(bullets, start=1)
         ]
 
-    def _name_block(self, lines: list[_Line], name_lines: list[_Line]) -> None:
-        if all(_is_name(line.text) for line in lines):
+    def _name_block(self, lines: list[Line], name_lines: list[Line]) -> None:
+        if all(is_name(line.text) for line in lines):
             name_lines.extend(lines)
         else:
             self.note(f"line {lines[0].no}", f"text ignored: {lines[0].text!r}")
 
-    def _other_relevant(self, sections: list[_Section]) -> list[RankedList]:
+    def _other_relevant(self, sections: list[Section]) -> list[RankedList]:
         """The other-relevant lists; back-to-back headings share one run of rank/name pairs."""
         lists: list[RankedList] = []
-        pending: list[_Heading] = []
+        pending: list[Heading] = []
         regions = [r for s in sections for r in s.of("other")]
         if not regions:
             self.note("section 'Other Relevant Competencies'", "section missing")
@@ -1209,7 +482,7 @@ class _Parser:
             lists.append(_other_list(heading))
         return lists
 
-    def _other_columns(self, headings: list[_Heading], region: _Region) -> list[RankedList]:
+    def _other_columns(self, headings: list[Heading], region: Region) -> list[RankedList]:
         """Each rank is printed once per column, left column first."""
         lists = [_other_list(h) for h in headings]
         pairs = self._rank_name_pairs(region)
@@ -1229,10 +502,10 @@ class _Parser:
                     ranked.empty_ranks.append(rank)
         return lists
 
-    def _rank_name_pairs(self, region: _Region) -> list[tuple[int, str | None, int]]:
+    def _rank_name_pairs(self, region: Region) -> list[tuple[int, str | None, int]]:
         """(rank, name or None, line of the name): ``1`` then ``Name``, or ``1 Name``."""
         pairs: list[tuple[int, str | None, int]] = []
-        pending: _Line | None = None
+        pending: Line | None = None
         for block in region.blocks:
             for index, line in enumerate(block):
                 m = _RANKED_NAME_RE.fullmatch(line.text)
@@ -1248,7 +521,7 @@ class _Parser:
                     pending = None
                 elif index and pairs and pairs[-1][1]:  # a long name wrapped in its block
                     rank, name, where = pairs[-1]
-                    pairs[-1] = (rank, _join([name or "", line.text]), where)
+                    pairs[-1] = (rank, join_lines([name or "", line.text]), where)
                 else:
                     self.note(f"line {line.no}", f"name with no rank ignored: {line.text!r}")
         if pending:
@@ -1280,26 +553,26 @@ class _Parser:
                 )
 
 
-def _until_bullet(block: list[_Line]) -> list[_Line]:
-    lead: list[_Line] = []
+def _until_bullet(block: list[Line]) -> list[Line]:
+    lead: list[Line] = []
     for line in block:
-        if _bullet(line.text) is not None:
+        if bullet_text(line.text) is not None:
             break
         lead.append(line)
     return lead
 
 
-def _parse_bullets(block: list[_Line]) -> tuple[list[_Bullet], list[list[_Line]]]:
+def _parse_bullets(block: list[Line]) -> tuple[list[_Bullet], list[list[Line]]]:
     """Bullets of a block, and runs of plain lines that are not a bullet's wrapped text.
 
     A line after a bullet with text wraps that bullet; plain lines after a bare ``•`` (or
     before any bullet) are names printed apart from their bullets.
     """
     bullets: list[_Bullet] = []
-    plain: list[list[_Line]] = []
-    run: list[_Line] = []
+    plain: list[list[Line]] = []
+    run: list[Line] = []
     for line in block:
-        text = _bullet(line.text)
+        text = bullet_text(line.text)
         if text is not None:
             if run:
                 plain.append(run)
@@ -1314,15 +587,15 @@ def _parse_bullets(block: list[_Line]) -> tuple[list[_Bullet], list[list[_Line]]
     return bullets, plain
 
 
-def _scenario_member(bullet: _Bullet, names: Iterator[_Line], position: int) -> ScenarioCompetency:
+def _scenario_member(bullet: _Bullet, names: Iterator[Line], position: int) -> ScenarioCompetency:
     if bullet.parts:
         return ScenarioCompetency(bullet.text, position, f"line {bullet.line}")
     line = next(names)
     return ScenarioCompetency(line.text, position, f"line {line.no}")
 
 
-def _other_list(heading: _Heading) -> RankedList:
-    return RankedList(_kind(heading), "other-relevant", heading.text, [], [], heading.where)
+def _other_list(heading: Heading) -> RankedList:
+    return RankedList(kind_of(heading), "other-relevant", heading.text, [], [], heading.where)
 
 
 def _paragraphs(paragraphs: list[str]) -> str | None:

@@ -7,14 +7,17 @@ so they check that the parser reads the structure rather than the sample's conte
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from competency_kg.loaders import overview
+from competency_kg.loaders import overview, overview_lists, overview_text
 from competency_kg.loaders.documents import OverviewDocument, RankedList
 from competency_kg.loaders.errors import SourceError
 from competency_kg.loaders.overview import looks_like_overview, parse_overview
+
+from support import run_cli
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures" / "overview"
@@ -591,9 +594,10 @@ def test_looks_like_overview() -> None:
 
 
 def test_parser_holds_no_sample_content() -> None:
-    source = Path(overview.__file__).read_text(encoding="utf-8")
-    for word in ("Computer User Support", "Active Listening", "Basic Tech Support", "Durell"):
-        assert word not in source
+    for module in (overview, overview_lists, overview_text):
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        for word in ("Computer User Support", "Active Listening", "Basic Tech Support", "Durell"):
+            assert word not in source, module.__name__
 
 
 # --------------------------------------------------------------------------- bad input
@@ -714,3 +718,124 @@ def test_scrambled_lists_read_by_layout_rules(tmp_path: Path) -> None:
         "Sorting": [("most-preferred", 2)],
     }
     assert all(u.entry.evidence[-1].startswith("R8 readings") for u in doc.unplaced)
+
+
+# --------------------------------------------------------------------------- first mentions
+# pastry_chef.txt is a document of our own with the seed's kinds of scramble and none of its
+# names: ranks after their entries (Required), evolving entries before their heading, an entry
+# printed under the next heading, and a "See previous." repeat printed before its first mention.
+@pytest.fixture(scope="module")
+def pastry() -> OverviewDocument:
+    return parse_overview(FIXTURES / "pastry_chef.txt")
+
+
+def test_first_mention_reads_interleaved_columns(pastry: OverviewDocument) -> None:
+    """Budgeting prints twice among two rank 2s of side-by-side columns (lines 57-73): the
+    repeat first (61), its own definition under the Hard-to-Find heading after the evolving
+    entries (73). R6 alone leaves two readings; the definition is the first mention (R9), so it
+    is Preferred 2 and the repeat Hard-to-Find 2. Broken once: with ``_first_mentions``
+    returning every reading, both Budgeting entries stayed unplaced and this test failed."""
+    f = "foundational"
+    assert ranks(pastry, f, "most-common-required") == {1: "Time Management", 2: "Manual Dexterity"}
+    assert ranks(pastry, f, "most-common-break-point") == {
+        1: "Manual Dexterity",
+        2: "Time Management",
+    }
+    assert ranks(pastry, f, "most-preferred") == {1: "Customer Focus", 2: "Budgeting"}
+    assert ranks(pastry, f, "most-hard-to-find") == {1: "Time Management", 2: "Budgeting"}
+    assert ranks(pastry, f, "most-evolving") == {1: "Customer Focus", 2: "Manual Dexterity"}
+    assert unplaced(pastry, f) == []
+    preferred = ranked(pastry, f, "most-preferred").entries[1]
+    assert (preferred.where, preferred.text) == (
+        "line 73",
+        "Keeping the cost of ingredients within what an order pays.",
+    )
+    assert preferred.evidence == [
+        "R9 first mention: it prints its own definition (line 73), so its list comes before "
+        "those of the other mentions (line 61); 1 of 2 readings keep to that",
+        "R8 only reading: each of the 1 readings the rules allow puts line 73 at rank 2 of "
+        "'Most Preferred Competencies' (line 45)",
+    ]
+    repeat = ranked(pastry, f, "most-hard-to-find").entries[1]
+    assert (repeat.where, repeat.text) == ("line 61", "See previous.")
+    assert repeat.evidence[0] == (
+        "R9 first mention: the competency's own definition prints at line 73, so this repeat "
+        "(line 61) is in a later list; 1 of 2 readings keep to that"
+    )
+
+
+def test_first_mention_places_a_definition_under_a_later_heading(pastry: OverviewDocument) -> None:
+    """Intermediate Sugar Work is repeated as break-point rank 2 (line 90) and defined under the
+    Preferred heading (98), whose second rank 2 continues the Required list (R4): the first
+    mention must be in a list before the break-point list, so it is Required 2. What R9 does
+    not decide stays a warning with both readings. Broken once (R9 off): Sugar Work stayed
+    unplaced with three readings and this test failed."""
+    o = "occupation-specific"
+    assert ranks(pastry, o, "most-common-required") == {
+        1: "Basic Food Safety",
+        2: "Intermediate Sugar Work",
+    }
+    assert ranks(pastry, o, "most-common-break-point") == {
+        1: "Basic Food Safety",
+        2: "Intermediate Sugar Work",
+    }
+    assert ranks(pastry, o, "most-preferred") == {}
+    assert ranks(pastry, o, "most-evolving") == {1: "Advanced Chocolate Tempering"}
+    sugar = ranked(pastry, o, "most-common-required").entries[1]
+    assert sugar.where == "line 98"
+    assert sugar.evidence[0].startswith("R9 first mention: it prints its own definition (line 98)")
+    both = [("most-preferred", 1), ("most-preferred", 2)]
+    left = {(u.entry.wording, u.entry.where): u.readings for u in pastry.unplaced}
+    assert left == {
+        ("Advanced Chocolate Tempering", "line 103"): both,
+        ("Basic Food Safety", "line 108"): both,
+    }
+
+
+def test_first_mention_says_nothing_when_the_document_breaks_it(tmp_path: Path) -> None:
+    """Two definitions of one competency cannot both be first mentions: no reading keeps to R9,
+    so the section is read without it and every reading R6/R7 allow stays a candidate. Broken
+    once (the section kept R9's empty set of readings): both entries lost their readings and
+    this test failed, as did the nurse's, whose break-point list defines a competency that its
+    required list calls "See previous." (lines 107, 119)."""
+    text = minimal(
+        "Prioritized Foundational Competencies: Clerks",
+        "Most Common Required Competencies\n\n1\n\nListening: Hearing people out.\n",
+        "Most Preferred Competencies\n\n1\n\nSorting: Arranging mail by route.\n",
+        "Most Hard-to-Find Competencies\n\n1\n\nListening: See previous.\n",
+        "2\n\n2\n\nFiling: Keeping records.\n\nFiling: Keeping records in order.\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    both = [("most-preferred", 2), ("most-hard-to-find", 2)]
+    assert {(u.entry.wording, u.entry.where): u.readings for u in doc.unplaced} == {
+        ("Filing", "line 34"): both,
+        ("Filing", "line 36"): both,
+    }
+    assert any("R9 first mention: no reading" in n for n in doc.notes)
+
+
+def test_first_mention_evidence_reaches_the_graph(tmp_path: Path) -> None:
+    """As a user loads it (no corrections) and queries it: Budgeting's definition is Preferred
+    2, with the rules that read it so. Broken once (R9 off): the query found no rank 2."""
+    store, empty = tmp_path / "store", tmp_path / "no-corrections"
+    empty.mkdir()
+    loaded = run_cli(
+        "load", str(FIXTURES / "pastry_chef.txt"), "--corrections", str(empty), store=store
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    query = """PREFIX ckg: <https://w3id.org/competency-kg/ontology#>
+        PREFIX schema: <https://schema.org/>
+        PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?name ?why WHERE {
+          ?l ckg:competencyKind ckg:Foundational ; ckg:listType ckg:MostPreferred ; ckg:entry ?e .
+          ?e schema:position 2 ; ckg:competency/skos:prefLabel ?name ; ckg:readingEvidence ?why }
+        ORDER BY ?why"""
+    found = run_cli("query", query, "--format", "json", store=store)
+    assert found.returncode == 0, found.stderr
+    rows = [
+        (b["name"]["value"], b["why"]["value"])
+        for b in json.loads(found.stdout)["results"]["bindings"]
+    ]
+    assert [name for name, _ in rows] == ["Budgeting", "Budgeting"]
+    assert rows[0][1].startswith("R8 only reading: each of the 1 readings")
+    assert rows[1][1].startswith("R9 first mention: it prints its own definition (line 73)")
