@@ -272,9 +272,9 @@ def test_validate_text_lists_resolved_and_stale_corrections(tmp_path: Path) -> N
     assert "curation/test#break-point-rank-2> (break-point.trig, by test curator, 2026-11-26)" in (
         resolved
     )
-    assert "why: Test: the empty rank 2 is taken off the list." in resolved
-    assert "Warning: Most Common Break Point Competencies" in resolved
-    assert "prints rank 2 with no competency" in resolved
+    assert "why: Test: the empty rank 20 is taken off the list." in resolved
+    assert "Warning: Other Relevant Occupation-Specific Competencies" in resolved
+    assert "prints rank 20 with no competency" in resolved
     stale = r.stdout.split("STALE CORRECTIONS (1)\n", 1)[1]
     assert "curation/test#stale> (by test curator)" in stale and "matches no source" in stale
     # the resolved warning is gone from the report itself
