@@ -115,8 +115,8 @@ def visit(page: Page, url: str) -> None:
 @pytest.mark.parametrize("path", SEED_PAGES)
 def test_no_violations_on_the_seeds(browse_server: Server, page: Page, path: str) -> None:
     """Checked by breaking: links without underline (site.css ``a { text-decoration: none }``)
-    fail here with link-in-text-block on every page; ``role="img"`` around the chart's links
-    again fails the occupation pages with nested-interactive."""
+    fail here with link-in-text-block on every page; links put back inside the charts
+    (``role="img"``, web/svg.py) fail the O*NET occupation with nested-interactive."""
     visit(page, browse_server.url + path)
     found = axe(page)
     assert not found, report(found)
@@ -149,8 +149,8 @@ def test_no_violations_on_a_page_of_every_class(browse_server: Server, page: Pag
 
 def test_no_violations_while_choosing(browse_server: Server, page: Page) -> None:
     """States a page load does not show: the autocomplete list open on the home page, a
-    picker's list open on /compare, and "No matches". Checked by breaking: without the
-    listbox's aria-label (browse.js) axe reports aria-input-field-name here."""
+    picker's list open on /compare, and "No matches". Checked by breaking: a "No matches"
+    item without role=option (browse.js) fails with aria-required-children and listitem."""
     visit(page, browse_server.url + "/")
     page.locator("#home-q").press_sequentially("network", delay=20)
     expect(page.locator("#home-q ~ .ac-list li[role=option]").first).to_be_visible()
