@@ -202,6 +202,14 @@ def test_no_violations_in_the_editor(browse_server: Server, page: Page) -> None:
     visit(page, browse_server.url + "/sparql")
     page.wait_for_selector(".yasqe .CodeMirror")
     found = axe(page)
+    # no keyboard trap: in the query box Tab indents, Escape then Tab moves on (as the page says)
+    expect(page.locator(".editor-head")).to_contain_text("Escape then Tab moves on")
+    page.locator(".yasqe .CodeMirror").first.click()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "SPARQL query"
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") != "SPARQL query"
     page.locator(".yasqe .yasqe_queryButton:visible").click()
     page.wait_for_selector(".yasr table.dataTable tbody tr", timeout=30_000)
     found += axe(page)
