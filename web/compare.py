@@ -40,7 +40,7 @@ from competency_kg.compare.scoring import FORMULA, LEVEL_RULE, REQUIRED_RULE, WE
 from competency_kg.query_pool import InlineExecutor, QueryPool
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.state import query_executor, state
-from competency_kg.web.svg_compare import gap_chart
+from competency_kg.web.svg_compare import gap_chart, gap_figure
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def page_context(c: Comparison, a: str, b: str) -> dict[str, Any]:
         "c": c,
         "data": data,
         "error": None,
-        "chart": gap_chart(c),
+        "chart": gap_figure(c),
         "sources": [
             {"n": n, "iri": g, "path": local_path(g, c.base), **c.sources[g]}
             for g, n in source_numbers.items()

@@ -2,6 +2,10 @@
 
 Every text that comes from the data is escaped here, so a chart is safe to place in a page
 as it is (it is returned as :class:`markupsafe.Markup`).
+
+A chart is an image (``role="img"``, named by its ``<title>`` and ``<desc>``) with no link or
+other control inside it (WCAG: no control in a control), followed by its text alternative:
+the same numbers, and the links, as a table under a ``<details>`` (:func:`data_table`).
 """
 
 from __future__ import annotations
@@ -92,13 +96,7 @@ def bar_chart(
         y = top + i * row
         label = escape(_clip(b.label, label_width // 7))
         text = f'<text class="label" x="{label_width}" y="{y + 15}" text-anchor="end">'
-        if b.href:
-            out.append(
-                f'<a href="{escape(b.href)}">{text}{label}<title>{escape(b.label)}</title>'
-                "</text></a>"
-            )
-        else:
-            out.append(f"{text}{label}<title>{escape(b.label)}</title></text>")
+        out.append(f"{text}{label}<title>{escape(b.label)}</title></text>")
     for panel in panels:
         out.append(
             f'<g class="panel" data-measure="{panel.name}" '
@@ -148,7 +146,45 @@ def bar_chart(
             out.append(f'<text class="legend" x="{x + 16}" y="{y + 10}">{escape(text_)}</text>')
             x += 24 + 7 * len(text_)
     out.append("</svg>")
-    return Markup("".join(out))
+    # the text alternative: every number drawn, and what the colours of a legend say
+    kinds = dict(legend)
+    headers = ["Name", axis_label or "Value"]
+    if two:
+        headers.append(secondary_label or "Second measure")
+    if kinds:
+        headers.append("Kind")
+    rows = []
+    for b in bars:
+        cells = [b.note or (_num(b.value) if b.value is not None else "not stated")]
+        if two:
+            cells.append(_num(b.secondary, 2) if b.secondary is not None else "not stated")
+        if kinds:
+            cells.append(kinds.get(b.css, ""))
+        rows.append((b.label, b.href, cells))
+    return Markup("".join(out)) + data_table(title, headers, rows)
+
+
+def data_table(
+    caption: str, headers: Sequence[str], rows: Sequence[tuple[str, str | None, Sequence[str]]]
+) -> Markup:
+    """A chart's text alternative: each row's name (linked when it has a page) and the numbers
+    the chart draws, in a disclosure under the chart (closed: the chart stays the summary)."""
+    head = "".join(
+        f'<th scope="col" class="num">{escape(h)}</th>'
+        if i
+        else f'<th scope="col">{escape(h)}</th>'
+        for i, h in enumerate(headers)
+    )
+    body = []
+    for label, href, values in rows:
+        name = f'<a href="{escape(href)}">{escape(label)}</a>' if href else escape(label)
+        cells = "".join(f'<td class="num">{escape(v)}</td>' for v in values)
+        body.append(f'<tr><th scope="row">{name}</th>{cells}</tr>')
+    return Markup(
+        '<details class="chart-data"><summary>The chart’s numbers as a table</summary>'
+        f'<table><caption class="visually-hidden">{escape(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></details>"
+    )
 
 
 @dataclass

@@ -3,7 +3,8 @@
 One row per competency both occupations give a level for (and at least one requires): a line
 on O*NET's 0-7 level scale from A's level (a circle) to B's (a diamond), the gap written at the
 end of the row. Colours are presentation attributes and classes (``compare.css``), which a
-``style-src 'self'`` Content-Security-Policy allows.
+``style-src 'self'`` Content-Security-Policy allows. On a page the chart comes with its numbers
+as a table (:func:`gap_figure`); ``/compare/gaps.svg`` serves the chart alone.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from competency_kg.compare.index import local_path
 from competency_kg.compare.model import Comparison, Item
 from competency_kg.compare.scoring import LEVEL_MAX
+from competency_kg.web.svg import data_table
 
 WIDTH = 760
 LABEL_W = 250
@@ -108,3 +111,26 @@ def gap_chart(c: Comparison, items: Sequence[Item] | None = None, limit: int = 3
         out.append("</g>")
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def gap_figure(c: Comparison, limit: int = 30) -> Markup:
+    """The chart and its text alternative, the same rows as a table (linked, with both levels
+    and the gap), for a page; empty when there is no chart."""
+    rows = c.gaps(limit)
+    chart = gap_chart(c, rows)
+    if not chart:
+        return chart
+    table = [
+        (
+            item.label,
+            local_path(item.key, c.base) or item.key,
+            [f"{item.a.level:.2f}", f"{item.b.level:.2f}", f"{item.b.level - item.a.level:+.2f}"],
+        )
+        for item in rows
+        if item.a and item.b and item.a.level is not None and item.b.level is not None
+    ]
+    return chart + data_table(
+        "Level gaps between the two occupations",
+        ["Competency", f"A: {c.a.title}", f"B: {c.b.title}", "Gap"],
+        table,
+    )

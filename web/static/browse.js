@@ -1,6 +1,9 @@
 // Autocomplete for search boxes with data-autocomplete="/search": suggestions from the
 // search's JSON answer, keyboard and pointer friendly. No inline script; text only (never
-// HTML) goes into the page.
+// HTML) goes into the page. The ARIA 1.2 combobox pattern: the input keeps the focus,
+// ArrowDown/ArrowUp move through the listbox's options (aria-activedescendant), ArrowDown
+// opens a closed list, Enter follows the option, Escape closes; a polite status says how
+// many suggestions there are.
 (function () {
   "use strict";
   var counter = 0;
@@ -17,8 +20,13 @@
     list.id = id;
     list.className = "ac-list";
     list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Suggestions");
     list.hidden = true;
     form.appendChild(list);
+    var status = document.createElement("span");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    form.appendChild(status);
     input.setAttribute("role", "combobox");
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-expanded", "false");
@@ -32,7 +40,7 @@
     }
 
     function mark(i) {
-      var nodes = list.querySelectorAll("li[role=option]");
+      var nodes = list.querySelectorAll("li[role=option]:not([aria-disabled])");
       for (var k = 0; k < nodes.length; k++) {
         nodes[k].setAttribute("aria-selected", k === i ? "true" : "false");
       }
@@ -49,9 +57,14 @@
       if (!results.length) {
         var none = document.createElement("li");
         none.className = "ac-empty";
+        none.setAttribute("role", "option");
+        none.setAttribute("aria-disabled", "true");
         none.textContent = "No matches";
         list.appendChild(none);
       }
+      status.textContent = results.length
+        ? results.length + (results.length === 1 ? " suggestion" : " suggestions") + ": arrow keys to choose"
+        : "No matches";
       results.forEach(function (r, i) {
         var li = document.createElement("li");
         li.id = id + "-" + i;
@@ -92,9 +105,12 @@
       timer = setTimeout(lookup, 120);
     });
     input.addEventListener("keydown", function (ev) {
-      if (list.hidden) { return; }
+      if (list.hidden) {
+        if (ev.key === "ArrowDown" && input.value.trim().length >= 2) { ev.preventDefault(); lookup(); }
+        return;
+      }
       if (ev.key === "ArrowDown") { ev.preventDefault(); mark(Math.min(active + 1, items.length - 1)); }
-      else if (ev.key === "ArrowUp") { ev.preventDefault(); mark(Math.max(active - 1, -1)); }
+      else if (ev.key === "ArrowUp") { ev.preventDefault(); mark(active < 0 ? items.length - 1 : active - 1); }
       else if (ev.key === "Escape") { ev.preventDefault(); close(); }
       else if (ev.key === "Enter" && active >= 0 && items[active]) {
         ev.preventDefault();

@@ -3,6 +3,9 @@
  * "value", "href"}]}) and offers them in a listbox; picking one puts its code (or its path) in
  * the field, so the form names the occupation exactly. Without this script the form still
  * works with a code, an IRI or an exact title. No inline scripts: the page's CSP forbids them.
+ * The ARIA 1.2 combobox pattern: the focus stays in the input; ArrowDown opens the list and
+ * moves down, ArrowUp up (both wrap), Enter picks, Escape closes; a polite status (the
+ * element of the input's data-status) says how many occupations match.
  */
 (function () {
   "use strict";
@@ -15,6 +18,11 @@
     var active = -1;
     var items = [];
     var seq = 0;
+    var status = document.getElementById(input.getAttribute("data-status"));
+
+    function say(text) {
+      if (status) status.textContent = text;
+    }
 
     function close() {
       list.hidden = true;
@@ -24,7 +32,7 @@
     }
 
     function highlight(n) {
-      var options = list.querySelectorAll("li[role=option]");
+      var options = list.querySelectorAll("li[role=option]:not([aria-disabled])");
       active = n;
       Array.prototype.forEach.call(options, function (li, i) {
         li.setAttribute("aria-selected", i === n ? "true" : "false");
@@ -42,6 +50,7 @@
       input.setAttribute("data-title", item.label);
       input.title = item.label;
       close();
+      say(item.label + " chosen");
       input.dispatchEvent(new CustomEvent("occupation-picked", { bubbles: true, detail: item }));
     }
 
@@ -51,9 +60,14 @@
       if (!results.length) {
         var none = document.createElement("li");
         none.className = "empty";
+        none.setAttribute("role", "option");
+        none.setAttribute("aria-disabled", "true");
         none.textContent = "No occupation matches";
         list.appendChild(none);
       }
+      say(results.length
+        ? results.length + (results.length === 1 ? " occupation matches" : " occupations match") + ": arrow keys to choose, Enter to pick"
+        : "No occupation matches");
       results.forEach(function (item, i) {
         var li = document.createElement("li");
         li.setAttribute("role", "option");
@@ -102,8 +116,14 @@
       timer = setTimeout(search, 150);
     });
     input.addEventListener("keydown", function (event) {
-      if (list.hidden) return;
-      var n = list.querySelectorAll("li[role=option]").length;
+      if (list.hidden) {
+        if (event.key === "ArrowDown" && input.value.trim().length >= 2) {
+          event.preventDefault();
+          search();
+        }
+        return;
+      }
+      var n = list.querySelectorAll("li[role=option]:not([aria-disabled])").length;
       if (event.key === "ArrowDown") {
         event.preventDefault();
         highlight(n ? (active + 1) % n : -1);
@@ -114,6 +134,7 @@
         event.preventDefault();
         choose(active);
       } else if (event.key === "Escape") {
+        event.preventDefault();
         close();
       }
     });

@@ -90,7 +90,46 @@
       yasr: { prefixes: config.prefixes, defaultPlugin: "table" },
     });
     window.competencyKgEditor = instance;
+    accessible(instance);
     return instance;
+  }
+
+  /* YASGUI's own markup, made accessible from outside (docs/accessibility.md): its "add tab"
+   * button sits inside the tab list, where only tabs may be (ARIA tablist), so it moves just
+   * after the list; and its fields without a label (the query editor's textarea, the endpoint
+   * box, the results' page-size select, a tab's rename box) get one, including those YASGUI
+   * draws later (new tabs, new results), which a MutationObserver catches. */
+  function accessible(instance) {
+    var LABELS = [
+      [".yasqe .CodeMirror textarea", "SPARQL query"],
+      [".yasr .CodeMirror textarea", "Response"],
+      ["input.autocomplete", "SPARQL endpoint"],
+      ["select.tableSizer", "Rows per page"],
+      [".tabsList .tab input", "Tab name"],
+    ];
+    var root = instance.rootEl;
+    var list = root.querySelector(".tabsList");
+    var add = instance.tabElements && instance.tabElements.addTabEl;
+    if (list && add && add.parentNode === list) {
+      var bar = document.createElement("div");
+      bar.className = "tab-bar";
+      list.parentNode.insertBefore(bar, list);
+      bar.appendChild(list);
+      bar.appendChild(add);
+      // new tabs go before addTabEl when it is in the list: now they go at its end
+      instance.tabElements.addTabEl = undefined;
+    }
+    function label() {
+      LABELS.forEach(function (pair) {
+        Array.prototype.forEach.call(root.querySelectorAll(pair[0]), function (el) {
+          if (!el.hasAttribute("aria-label") && !el.labels.length) {
+            el.setAttribute("aria-label", pair[1]);
+          }
+        });
+      });
+    }
+    label();
+    new MutationObserver(label).observe(root, { childList: true, subtree: true });
   }
 
   /* This server's address of a data IRI (the same path under this origin), or null for an
