@@ -11,7 +11,7 @@ from typing import Any
 
 from competency_kg.query_pool import InlineExecutor
 from competency_kg.sparql.formats import RESULTS_JSON, RESULTS_TSV
-from competency_kg.sparql.results import RawResult, term_rows
+from competency_kg.sparql.results import RawResult, Term, solution_rows, term_rows
 from competency_kg.sparql.text import QueryInfo
 from competency_kg.versioned_cache import remember
 from competency_kg.web.state import query_executor
@@ -95,12 +95,20 @@ class Reader:
         self.version = version
 
     def select(self, query: str) -> list[Row]:
+        """Rows of N-Triples terms, as pages carry them."""
+        return term_rows(self._run(query))
+
+    def terms(self, query: str) -> list[dict[str, Term]]:
+        """Rows of engine terms (for the readers below the web: the metadata graph's)."""
+        return solution_rows(self._run(query))[1]
+
+    def _run(self, query: str) -> RawResult:
         self.queries += 1
         mime = RESULTS_JSON if self.json else RESULTS_TSV
         result = self.executor.run(
             query, results_mime=mime, graph_mime=None, timeout=self.timeout, info=_SELECT
         )
-        return term_rows(RawResult("select", mime, result.data))
+        return RawResult("select", mime, result.data)
 
 
 def values(var: str, terms: Iterable[str]) -> str:
