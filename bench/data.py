@@ -108,7 +108,9 @@ def _fingerprint(tier: Tier) -> str:
         for folder in (SHARED / "onet", SHARED / "ctdl", SEEDS):
             inputs += sorted(p for p in folder.rglob("*") if p.is_file())
     inputs += sorted((ROOT / "loaders").glob("*.py"))
-    inputs += [ROOT / "competency_kg" / n for n in ("linking.py", "loading.py", "iris.py")]
+    inputs += [ROOT / "competency_kg" / n for n in ("loading.py", "iris.py")]
+    inputs += sorted((ROOT / "competency_kg").glob("linking*.py"))  # a module, then a package
+    inputs += sorted((ROOT / "competency_kg" / "linking").glob("*.py"))
     inputs += [ROOT / "bench" / "synthetic.py"]
     for p in inputs:
         st = p.stat()

@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from rdflib.namespace import DCTERMS
-
 from competency_kg.iris import Minter
+from competency_kg.metadata import read_metadata, store_terms
+from competency_kg.store import GraphStore
 from competency_kg.validation import compact
 
 #: Distinct triples: the default graph is the merge of the named graphs, a set.
@@ -57,12 +57,10 @@ def class_counts(store: Selects) -> list[tuple[str, int]]:
     return [(_iri(r["class"]), _number(r["n"])) for r in store.select(CLASS_QUERY)]
 
 
-def graph_titles(store: Selects, minter: Minter) -> dict[str, str]:
-    """Each described graph's title, as the metadata graph records it (the document's own)."""
-    rows = store.select(
-        f"SELECT ?g ?t WHERE {{ GRAPH <{minter.metadata_graph()}> {{ ?g <{DCTERMS.title}> ?t }} }}"
-    )
-    return {str(r["g"]): str(r["t"]) for r in rows}
+def graph_titles(store: GraphStore, minter: Minter) -> dict[str, str]:
+    """Each source graph's title, as the metadata graph records it (the document's own)."""
+    graphs = read_metadata(store_terms(store), minter.base)
+    return {g: s.title for g, s in graphs.items() if s.kind == "source" and s.title}
 
 
 def format_counts(counts: list[tuple[str, int]]) -> str:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
-from competency_kg.loaders.errors import SourceError
+from competency_kg.loaders.errors import SourceError, parse_json
 from competency_kg.namespaces import CEASN, CETERMS, CKG, PREFIXES
 
 if TYPE_CHECKING:
@@ -192,14 +192,7 @@ def _locations(doc: Any) -> dict[str, str]:
 def parse_ctdl(path: Path, text: str, base_iri: str) -> tuple[Graph, dict[str, str]]:
     """Parse a CTDL JSON-LD document with the local context; never touches the network.
     Relative IRIs resolve against ``base_iri`` (the document's own IRI), not the file's path."""
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
-        ) from exc
-    except RecursionError as exc:
-        raise SourceError(path, None, "JSON nested too deeply to be a framework") from exc
+    doc = parse_json(path, text, "a framework")
     if isinstance(doc, list):
         prepared: Any = {"@context": local_context(), "@graph": _prepare(doc, path, "$")}
     elif isinstance(doc, dict):

@@ -7,7 +7,9 @@ escape) are shown as escapes: the line stays one line, and prints as it reads.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from competency_kg.safe_text import escape_controls
 
@@ -45,3 +47,17 @@ def read_text(path: str | Path) -> str:
             p, f"line {line}, byte {exc.start}", "file is not valid UTF-8 text"
         ) from exc
     return text
+
+
+def parse_json(path: str | Path, text: str, what: str) -> Any:
+    """``text`` as JSON, or a :class:`SourceError` naming the line and column, or saying that
+    it nests too deeply to be ``what`` (a framework, a framework export): the JSON loaders'
+    one way of refusing a document that is not JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(
+            path, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
+        ) from exc
+    except RecursionError as exc:
+        raise SourceError(path, None, f"JSON nested too deeply to be {what}") from exc

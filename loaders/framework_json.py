@@ -11,7 +11,6 @@ Every check names the JSON path that failed, so a curator can find it in the fil
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from competency_kg.loaders.documents import (
     SourceReference,
     Statement,
 )
-from competency_kg.loaders.errors import SourceError, read_text
+from competency_kg.loaders.errors import SourceError, parse_json, read_text
 
 SUPPORTED_MAJOR = "1"
 
@@ -113,14 +112,7 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
     """Parse a framework export, or raise :class:`SourceError` naming the file and JSON path."""
     p = Path(path)
     text = read_text(p)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            p, f"line {exc.lineno}, column {exc.colno}", f"not valid JSON: {exc.msg}"
-        ) from exc
-    except RecursionError as exc:
-        raise SourceError(p, None, "JSON nested too deeply to be a framework export") from exc
+    data = parse_json(p, text, "a framework export")
     r = _Reader(p)
     root = r.obj(data, "$")
 

@@ -1,21 +1,20 @@
 """Running the pages' queries through the application's query executor, and remembering
-what they found for as long as the store stays the same."""
+what they found for as long as the store stays the same (the version of
+:func:`~competency_kg.versioned_cache.store_version`)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 from competency_kg.query_pool import InlineExecutor
+from competency_kg.sparql.formats import RESULTS_JSON, RESULTS_TSV
+from competency_kg.sparql.results import RawResult, Term, solution_rows, term_rows
 from competency_kg.sparql.text import QueryInfo
-from competency_kg.store.versions import state_token
-from competency_kg.versioned_cache import VersionedCache
-from competency_kg.web.terms import json_term, tsv_term
+from competency_kg.versioned_cache import remember
+from competency_kg.web.state import query_executor
 
 #: Limit for one page's queries (the executor's own limit applies when lower).
 PAGE_QUERY_TIMEOUT = 20.0
@@ -23,32 +22,11 @@ PAGE_QUERY_TIMEOUT = 20.0
 _SELECT = QueryInfo(form="select", has_dataset=False, uses_service=False)
 
 
-def store_fingerprint(path: str) -> str | None:
-    """A cheap token that changes whenever a load changes the embedded store.
-
-    The same signal the query workers watch to reopen the store: its published version
-    (:func:`competency_kg.store.versions.state_token`), or for a store without one, the
-    folder's mtime and the write-ahead logs' sizes. None for a remote store or a store that
-    is not a folder.
-    """
-    if path.startswith(("http://", "https://")):
-        return None
-    token = state_token(Path(path))
-    if token is not None:
-        return token
-    try:
-        parts = [str(os.stat(path).st_mtime_ns)]
-        with os.scandir(path) as it:
-            for e in it:
-                if e.name.endswith(".log"):
-                    parts.append(f"{e.name}:{e.stat().st_size}")
-    except OSError:
-        return None
-    return hashlib.sha1("|".join(sorted(parts)).encode()).hexdigest()[:16]
-
-
 class LRUCache:
-    """A small thread-safe LRU cache bounded by the total size of its values."""
+    """A small thread-safe LRU cache bounded by the total size of its values.
+
+    Beside the per-version cache (:func:`memo`) because its keys are requests (rendered
+    pages, summaries of any resource), unbounded in number: it forgets the least used."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_items: int = 2048) -> None:
         self.max_bytes = max_bytes
@@ -84,15 +62,10 @@ class LRUCache:
             self._bytes = 0
 
 
-_MEMO = VersionedCache()
-
-
 def memo(name: str, version: str | None, key: Any, fn: Callable[[], Any]) -> Any:
     """``fn()``, remembered for as long as the store ``version`` stays the same, computed
-    once for concurrent callers (:class:`VersionedCache`)."""
-    if version is None:
-        return fn()
-    return _MEMO.get((name, key), version, fn)
+    once for concurrent callers (:func:`~competency_kg.versioned_cache.remember`)."""
+    return remember(("page", name, key), version, fn)
 
 
 Row = dict[str, str]
@@ -108,8 +81,6 @@ class Reader:
         version: str | None = None,
     ) -> None:
         if executor is None:
-            from competency_kg.web.state import query_executor
-
             executor = query_executor()
         self.executor = executor
         limit = getattr(executor, "timeout", timeout)
@@ -119,42 +90,25 @@ class Reader:
             getattr(executor.store, "oxigraph", None) is None
         )
         self.queries = 0
-        #: the store's state (:func:`store_fingerprint`): what may be cached is cached under it
+        #: the store's state (:func:`~competency_kg.versioned_cache.store_version`): what may
+        #: be cached is cached under it
         self.version = version
 
     def select(self, query: str) -> list[Row]:
+        """Rows of N-Triples terms, as pages carry them."""
+        return term_rows(self._run(query))
+
+    def terms(self, query: str) -> list[dict[str, Term]]:
+        """Rows of engine terms (for the readers below the web: the metadata graph's)."""
+        return solution_rows(self._run(query))[1]
+
+    def _run(self, query: str) -> RawResult:
         self.queries += 1
-        mime = "application/sparql-results+json" if self.json else "text/tab-separated-values"
+        mime = RESULTS_JSON if self.json else RESULTS_TSV
         result = self.executor.run(
             query, results_mime=mime, graph_mime=None, timeout=self.timeout, info=_SELECT
         )
-        return _json_rows(result.data) if self.json else _tsv_rows(result.data)
-
-
-def _tsv_rows(data: bytes) -> list[Row]:
-    lines = data.decode("utf-8").split("\n")
-    if not lines or not lines[0]:
-        return []
-    names = [v[1:] for v in lines[0].split("\t")]
-    rows: list[Row] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        row: Row = {}
-        for name, cell in zip(names, line.split("\t"), strict=False):
-            if cell:
-                row[name] = tsv_term(cell)
-        rows.append(row)
-    return rows
-
-
-def _json_rows(data: bytes) -> list[Row]:
-    import json
-
-    doc = json.loads(data)
-    return [
-        {k: json_term(v) for k, v in b.items()} for b in doc.get("results", {}).get("bindings", [])
-    ]
+        return RawResult("select", mime, result.data)
 
 
 def values(var: str, terms: Iterable[str]) -> str:

@@ -36,6 +36,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 
+from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryPool
 from competency_kg.sparql.errors import QueryError
@@ -51,7 +52,7 @@ from competency_kg.web.negotiation import negotiate
 from competency_kg.web.pages.names import MEASUREMENT
 from competency_kg.web.pages.page import page_for
 from competency_kg.web.pages.site import Site
-from competency_kg.web.reading import LRUCache, Reader, memo, store_fingerprint
+from competency_kg.web.reading import LRUCache, Reader, memo
 from competency_kg.web.security import RETRY, log_query_error, retryable
 from competency_kg.web.sources import read_sources
 from competency_kg.web.state import state
@@ -134,7 +135,7 @@ def render(template: str, **context: object) -> str:
 
 
 def store_version() -> str | None:
-    return store_fingerprint(state().settings.store)
+    return versioned_cache.store_version(state().settings.store)
 
 
 def choose(offers: list[str] | None = None) -> str | None:
@@ -402,7 +403,7 @@ def _warmer(app: Flask, n: int) -> None:
     time.sleep(WARM_DELAY_SECONDS)  # a server stopped at once (tests) never warms
     last: str | None = None
     while not _closing(executor):
-        version = store_fingerprint(state(app).settings.store)
+        version = versioned_cache.store_version(state(app).settings.store)
         if version is not None and version != last:
             last = version
             try:

@@ -33,7 +33,7 @@ from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.reading import Reader, chunks, store_fingerprint, values
+from competency_kg.web.reading import Reader, chunks, values
 from competency_kg.web.resources import (
     BadFormat,
     finish,
@@ -43,7 +43,7 @@ from competency_kg.web.resources import (
     site,
     store_version,
 )
-from competency_kg.web.state import query_executor, state
+from competency_kg.web.state import query_executor
 from competency_kg.web.terms import TYPE, iri_term, iri_value, is_iri, literal, literal_term
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
@@ -302,7 +302,7 @@ def search_page() -> Response:
         return plain(400, f"no class called {cls_name!r}")
     try:
         reader = Reader()
-        index = label_index(store_fingerprint(state().settings.store))
+        index = label_index(store_version())
         results, more = search(reader, q, cls, index)
     except QueryError as exc:
         return plain(503, f"the search could not run just now: {exc}", {"Retry-After": "5"})

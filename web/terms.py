@@ -152,46 +152,7 @@ def number(term: str | None) -> float | None:
     return n
 
 
-_BARE_INTEGER = re.compile(r"^[+-]?\d+$")
-
-_BARE_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
-
-_BARE_DOUBLE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
-
-#: Datatype suffixes of typed literals (written once: cells are many).
-_BOOLEAN, _INTEGER, _DECIMAL, _DOUBLE = (
-    f"^^<{t}>" for t in (XSD.boolean, XSD.integer, XSD.decimal, XSD.double)
-)
-
-
-def tsv_term(cell: str) -> str:
-    """A TSV result cell as an N-Triples term (TSV writes some literals bare, Turtle-style)."""
-    c = cell[0]
-    if c == "<" or c == '"' or c == "_":
-        return cell
-    if cell in ("true", "false"):
-        return f'"{cell}"{_BOOLEAN}'
-    if _BARE_INTEGER.match(cell):
-        return f'"{cell}"{_INTEGER}'
-    if _BARE_DECIMAL.match(cell):
-        return f'"{cell}"{_DECIMAL}'
-    if _BARE_DOUBLE.match(cell):
-        return f'"{cell}"{_DOUBLE}'
-    if c == "'":  # other engines may quote with single quotes
-        return str(ox.Literal(_unescape(cell[1:-1])))
-    raise ValueError(f"unexpected term in query results: {cell[:80]!r}")
-
-
-def json_term(cell: dict[str, str]) -> str:
-    kind = cell.get("type")
-    value = cell.get("value", "")
-    if kind == "uri":
-        return f"<{value}>"
-    if kind == "bnode":
-        return f"_:{value}"
-    lang = cell.get("xml:lang")
-    datatype = cell.get("datatype")
-    return literal_term(value, lang=lang, datatype=None if lang else datatype)
+_INTEGER = f"^^<{XSD.integer}>"
 
 
 def best_text(terms: Sequence[str]) -> str:

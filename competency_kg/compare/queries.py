@@ -4,7 +4,6 @@ written by Oxigraph, the runners that answer them, and the cache kept per store 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib.resources import files
@@ -14,12 +13,12 @@ import pyoxigraph as ox
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
+from competency_kg.sparql.formats import RESULTS_JSON, RESULTS_TSV
+from competency_kg.sparql.results import RawResult, rows_of, solution_rows, value_rows
+from competency_kg.sparql.terms import values_clause
+from competency_kg.sparql.text import QueryInfo
 from competency_kg.store.dataset import query_plan
-from competency_kg.versioned_cache import VersionedCache
-
-TSV = "text/tab-separated-values"
-
-JSON_RESULTS = "application/sparql-results+json"
+from competency_kg.versioned_cache import remember, store_version
 
 Row = dict[str, str]
 
@@ -60,65 +59,10 @@ class Runner(Protocol):
     forms as plain strings)."""
 
     identity: str
+    #: the embedded store's folder (its published version keys the cache), None if remote
+    location: str | None
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]: ...
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            nxt = text[i + 1]
-            if nxt in "uU":
-                width = 4 if nxt == "u" else 8
-                out.append(chr(int(text[i + 2 : i + 2 + width], 16)))
-                i += 2 + width
-                continue
-            out.append({"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f"}.get(nxt, nxt))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
-
-
-def _tsv_value(cell: str) -> str:
-    if cell.startswith("<") and cell.endswith(">"):
-        return cell[1:-1]
-    if cell.startswith('"'):
-        return _unescape(cell[1 : cell.rfind('"')])
-    return cell  # a bare number or boolean, or a blank node
-
-
-def parse_tsv(data: bytes) -> list[Row]:
-    """SPARQL TSV results → rows of plain values."""
-    lines = data.decode("utf-8").split("\n")
-    if not lines or not lines[0]:
-        return []
-    names = [v.lstrip("?$") for v in lines[0].split("\t")]
-    rows: list[Row] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        rows.append(
-            {
-                n: _tsv_value(c)
-                for n, c in zip(names, line.split("\t"), strict=False)
-                if c  # unbound
-            }
-        )
-    return rows
-
-
-def parse_json(data: bytes) -> list[Row]:
-    doc = json.loads(data)
-    return [
-        {k: v["value"] for k, v in b.items()} for b in doc.get("results", {}).get("bindings", [])
-    ]
 
 
 class StoreRunner:
@@ -130,6 +74,8 @@ class StoreRunner:
         self.identity = identity or str(
             getattr(store, "path", None) or getattr(store, "url", None) or id(store)
         )
+        path = getattr(store, "path", None)
+        self.location = str(path) if path is not None else None
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         if bindings:
@@ -140,10 +86,9 @@ class StoreRunner:
             # Our own queries name no dataset: the default graph is the merge of the named
             # graphs. (Straight to Oxigraph: the store's generic path re-parses long texts.)
             store, kwargs = query_plan(self.store.oxigraph, query)
-            result = store.query(query, **kwargs)
-            return parse_tsv(result.serialize(format=ox.QueryResultsFormat.TSV))
-        raw = self.store.query_raw(query, results_mime=JSON_RESULTS)
-        return parse_json(raw.data)
+            return value_rows(rows_of(store.query(query, **kwargs))[1])
+        raw = self.store.query_raw(query, results_mime=RESULTS_JSON)
+        return value_rows(solution_rows(raw)[1])
 
 
 class ExecutorRunner:
@@ -151,29 +96,29 @@ class ExecutorRunner:
     store after a load, and stop a query that runs too long)."""
 
     def __init__(self, executor: Any, identity: str, timeout: float | None = None) -> None:
-        from competency_kg.sparql.text import QueryInfo
-
         self.executor = executor
         self.identity = identity
+        path = getattr(executor, "store_path", None)
+        self.location = str(path) if path is not None else None
         self.timeout = timeout
         self._info = QueryInfo(form="select", has_dataset=False, uses_service=False)
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         if bindings:
-            from competency_kg.sparql.terms import values_clause
-
             query = f"{query}\n{values_clause(bindings)}"
         result = self.executor.run(
-            query, results_mime=TSV, graph_mime=None, timeout=self.timeout, info=self._info
+            query, results_mime=RESULTS_TSV, graph_mime=None, timeout=self.timeout, info=self._info
         )
-        return parse_tsv(result.data)
-
-
-_CACHE = VersionedCache()
+        return value_rows(solution_rows(RawResult("select", RESULTS_TSV, result.data))[1])
 
 
 def store_state(runner: Runner, minter: Minter) -> str:
-    """A token that changes whenever any source is loaded again (see ``store-state.rq``)."""
+    """A token that changes whenever any source is loaded again: the published version of an
+    embedded store (:func:`~competency_kg.versioned_cache.store_version`); a remote store has
+    none, so for it a hash of what each load records (see ``store-state.rq``)."""
+    token = store_version(runner.location)
+    if token is not None:
+        return token
     q = with_values(
         "store-state", values_block(["metadata"], [[iri_term(minter.metadata_graph())]])
     )
@@ -184,8 +129,4 @@ def store_state(runner: Runner, minter: Minter) -> str:
 
 def cached(runner: Runner, name: str, state: str, build: Callable[[], Any]) -> Any:
     """``build()``, kept for this store while its state stays ``state`` (one build at a time)."""
-    return _CACHE.get((runner.identity, name), state, build)
-
-
-def clear_cache() -> None:
-    _CACHE.clear()
+    return remember(("compare", runner.identity, name), state, build)

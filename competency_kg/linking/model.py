@@ -10,6 +10,7 @@ from rdflib import URIRef
 from rdflib.namespace import SKOS
 
 from competency_kg.iris import Minter
+from competency_kg.metadata import read_metadata, store_terms
 from competency_kg.namespaces import CKG, sparql_prefixes
 from competency_kg.store import GraphStore
 
@@ -126,17 +127,16 @@ class Sources:
 
     @classmethod
     def read(cls, store: GraphStore, minter: Minter) -> Sources:
-        rows = store.select(
-            f"SELECT ?g ?loader WHERE {{ GRAPH <{minter.metadata_graph()}> {{ "
-            f"?g a <{CKG.SourceGraph}> ; <{CKG.loader}> ?loader }} }}"
-        )
+        graphs = read_metadata(store_terms(store), minter.base)
         out = cls(store, minter)
-        for r in rows:
-            loader = str(r["loader"])
+        for g, source in graphs.items():
+            if source.loader is None:
+                continue
+            loader = source.loader
             kind = (
                 "onet" if loader in ONET_LOADERS else "ctdl" if loader in CTDL_LOADERS else "seed"
             )
-            getattr(out, kind).append(r["g"])
+            getattr(out, kind).append(URIRef(g))
         for part in (out.onet, out.ctdl, out.seed):
             part.sort()
         return out
