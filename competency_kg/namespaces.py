@@ -85,6 +85,7 @@ class CKG(DefinedNamespace):
     requiredLevel: URIRef
     requires: URIRef
     retracted: URIRef
+    added: URIRef
     retractions: URIRef
     scenario: URIRef
     schemaVersion: URIRef

@@ -17,8 +17,8 @@ what it changed:
 - **Entailed statements** (``{base}graph/entailed``, :mod:`competency_kg.entailment`) are
   neither checked nor taken as context: they only restate the sources' own statements in the
   vocabularies the ontology aligns to, and the shapes are written for what sources state.
-- **Bulk sources** (an O*NET release: loader ``onet-…``, or any graph over
-  :data:`BULK_TRIPLES` triples) are not re-validated: pySHACL over millions of triples takes
+- **Bulk sources** (any graph over :data:`BULK_TRIPLES` triples: a whole O*NET release) are
+  not re-validated: pySHACL over millions of triples takes
   hours. Their load already ran the checks that scale (``loaders/onet.py``: row checks over
   every row, SHACL over a sample) and refuses violations unless forced; the report shows the
   load-time summary the metadata graph records for them, and says so.
@@ -30,9 +30,11 @@ what it changed:
   validation. Reading the fingerprints costs a few small queries per report.
 - **Corrections.** For a graph with corrections, the report of the source as it was (the
   retracted statements put back, the additions taken out) is compared with the current one:
-  what disappeared is *resolved*, credited to the corrections that touch its focus node (the
-  subjects and objects of what they retract, the subjects of what they add), else to all the
-  corrections of that source. Stale corrections are read from the metadata graph.
+  what disappeared is *resolved*, credited to exactly the corrections whose undoing brings it
+  back (:func:`_resolved`). Stale corrections are read from the metadata graph.
+- **Documents not stored.** :func:`document_report` gives the report a document would have
+  once loaded (the upload check): the same per-graph computation on the document's graph as
+  the load would correct it, with the store's other graphs as its context.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from competency_kg.store.embedded import to_rdflib
 from competency_kg.store.versions import store_of
 from competency_kg.validation import (
     SEVERITY_NAMES,
+    STORE_CONTEXT,
     CorrectionInfo,
     Report,
     ResolvedResult,
@@ -66,8 +69,6 @@ from competency_kg.validation import (
     validate_graph,
 )
 
-#: Loaders whose sources are bulk-loaded releases (``onet-text``, ``onet-excel``).
-BULK_LOADER_PREFIX = "onet"
 #: A graph with more triples than this is summarised, not re-validated.
 BULK_TRIPLES = 200_000
 #: Most context triples fetched for one graph (each of the two steps).
@@ -109,9 +110,8 @@ class GraphInfo:
 
     @property
     def bulk(self) -> bool:
-        return (self.loader or "").startswith(BULK_LOADER_PREFIX) or (
-            self.triples or 0
-        ) > BULK_TRIPLES
+        """Too big for pySHACL here: only its size counts (an O*NET extract is validated)."""
+        return (self.triples or 0) > BULK_TRIPLES
 
     @property
     def label(self) -> str:
@@ -367,29 +367,46 @@ def _context(store: GraphStore, state: StoreState, graph: str, nodes: Iterable[s
     return _Context(ctx, graphs_of, digest, truncated)
 
 
-def _split_curation(
-    curation: Graph,
-) -> tuple[list[CorrectionInfo], dict[str, list[Triple]], list[Triple], list[Triple]]:
-    """Corrections recorded in a curation graph; their retractions; and the additions.
+@dataclass
+class _Curation:
+    """What a source's curation graph records: each correction and exactly what it changed."""
 
-    Returns the corrections, each correction's retracted statements, all retracted
-    statements, and the additions (what the graph holds besides the corrections' own
-    descriptions and the reified statements).
+    infos: list[CorrectionInfo]
+    retracted_by: dict[str, list[Triple]]
+    added_by: dict[str, list[Triple]]
+    additions: list[Triple]  # every statement the corrections added (the graph's data)
+
+    @property
+    def retracted(self) -> list[Triple]:
+        return [t for ts in self.retracted_by.values() for t in ts]
+
+
+def _reified(curation: Graph, c: Node, prop: URIRef, bookkeeping: set[Node]) -> list[Triple]:
+    triples: list[Triple] = []
+    for st in curation.objects(c, prop):
+        bookkeeping.add(st)
+        s = curation.value(st, RDF.subject)
+        p = curation.value(st, RDF.predicate)
+        o = curation.value(st, RDF.object)
+        if s is not None and p is not None and o is not None:
+            triples.append((s, p, o))
+    return sorted(triples, key=lambda t: tuple(map(str, t)))
+
+
+def _split_curation(curation: Graph) -> _Curation:
+    """Corrections recorded in a curation graph, what each retracted and added, the additions.
+
+    A store loaded before additions were reified (``ckg:added``) has them only as data: they
+    are then attributed by :func:`_attribute_additions`.
     """
     infos: list[CorrectionInfo] = []
     retracted_by: dict[str, list[Triple]] = {}
+    added_by: dict[str, list[Triple]] = {}
     bookkeeping: set[Node] = set()
     for c in sorted(set(curation.subjects(RDF.type, CKG.Correction)), key=str):
         bookkeeping.add(c)
-        triples: list[Triple] = []
-        for st in curation.objects(c, CKG.retracted):
-            bookkeeping.add(st)
-            s = curation.value(st, RDF.subject)
-            p = curation.value(st, RDF.predicate)
-            o = curation.value(st, RDF.object)
-            if s is not None and p is not None and o is not None:
-                triples.append((s, p, o))
-        retracted_by[str(c)] = sorted(triples, key=lambda t: tuple(map(str, t)))
+        retracted_by[str(c)] = _reified(curation, c, CKG.retracted, bookkeeping)
+        added_by[str(c)] = _reified(curation, c, CKG.added, bookkeeping)
         infos.append(
             CorrectionInfo(
                 iri=str(c),
@@ -399,11 +416,13 @@ def _split_curation(
                 file=_text(curation.value(c, DCTERMS.source)),
                 applied_to=sorted(str(g) for g in curation.objects(c, CKG.appliedTo)),
                 retracted=[_nt(t) for t in retracted_by[str(c)]],
+                added=[_nt(t) for t in added_by[str(c)]],
             )
         )
     additions = [t for t in curation if t[0] not in bookkeeping]
-    every_retraction = [t for ts in retracted_by.values() for t in ts]
-    return infos, retracted_by, every_retraction, additions
+    if infos and not any(added_by.values()) and additions:
+        _attribute_additions(infos, retracted_by, additions, added_by)
+    return _Curation(infos, retracted_by, added_by, additions)
 
 
 def _nt(t: Triple) -> tuple[str, str, str]:
@@ -411,29 +430,24 @@ def _nt(t: Triple) -> tuple[str, str, str]:
 
 
 def _attribute_additions(
-    infos: list[CorrectionInfo], retracted_by: dict[str, list[Triple]], additions: list[Triple]
-) -> dict[str, set[str]]:
-    """Which additions each correction made, and so which resources it touches.
+    infos: list[CorrectionInfo],
+    retracted_by: dict[str, list[Triple]],
+    additions: list[Triple],
+    added_by: dict[str, list[Triple]],
+) -> None:
+    """For a store from before ``ckg:added``: which additions each correction made.
 
-    The curation graph holds the additions of all a source's corrections together: one
-    correction gets them all; otherwise an addition goes to the corrections that retract
+    One correction gets them all; otherwise an addition goes to the corrections that retract
     something about its subject, else to the corrections that retract nothing.
     """
     touched = {c.iri: _iris(retracted_by[c.iri]) for c in infos}
-    owners: dict[str, list[Triple]] = {c.iri: [] for c in infos}
     add_only = [c.iri for c in infos if not retracted_by[c.iri]]
     for t in sorted(additions, key=lambda t: tuple(map(str, t))):
-        if len(infos) == 1:
-            claim = [infos[0].iri]
-        else:
-            claim = [c.iri for c in infos if str(t[0]) in touched[c.iri]] or add_only
-            claim = claim or [c.iri for c in infos]
-        for iri in claim:
-            owners[iri].append(t)
+        claim = [c.iri for c in infos if str(t[0]) in touched[c.iri]] or add_only
+        for iri in claim or [c.iri for c in infos]:
+            added_by[iri].append(t)
     for c in infos:
-        c.added = [_nt(t) for t in owners[c.iri]]
-        touched[c.iri] |= {str(t[0]) for t in owners[c.iri] if isinstance(t[0], URIRef)}
-    return touched
+        c.added = [_nt(t) for t in added_by[c.iri]]
 
 
 def _validate(
@@ -482,36 +496,32 @@ def _rdf_key(g: Graph, node: Node) -> ResultKey:
 
 
 def compute_graph_report(
-    store: GraphStore, state: StoreState, graph: str, context: _Context | None = None
+    store: GraphStore,
+    state: StoreState,
+    graph: str,
+    context: _Context | None = None,
+    own: Graph | None = None,
+    curation: Graph | None = None,
 ) -> GraphReport:
-    """Validate one named graph (with its curation graph and cross-graph context)."""
+    """Validate one named graph (with its curation graph and cross-graph context).
+
+    ``own`` and ``curation``, when given, stand for what the store holds under ``graph``: the
+    report of a document as a load would store it (the upload check), with the same context.
+    """
     start = time.perf_counter()
-    own = store.graph(URIRef(graph))
     curation_name = state.curation_of.get(graph)
-    curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
-    infos, retracted_by, retracted, additions = _split_curation(curation)
-    data = own + curation
+    if own is None:
+        own = store.graph(URIRef(graph))
+        curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
+    cur = _split_curation(curation if curation is not None else Graph())
+    data = own + (curation if curation is not None else Graph())
     subjects = {str(s) for s in data.subjects() if not isinstance(s, BNode)}
     subjects |= {str(s) for s in own.subjects()}
-    nodes = _iris(own) | _iris(additions) | _iris(retracted)
+    nodes = _iris(own) | _iris(cur.additions) | _iris(cur.retracted)
     if context is None:
         context = _context(store, state, graph, nodes)
     results, rdf = _validate(data + context.graph, subjects, context.graphs_of, graph)
-
-    resolved: list[ResolvedResult] = []
-    if infos:
-        touched = _attribute_additions(infos, retracted_by, additions)
-        before = own + Graph()
-        for t in retracted:
-            before.add(t)
-        before_subjects = {str(s) for s in before.subjects()}
-        was, _ = _validate(before + context.graph, before_subjects, context.graphs_of, graph)
-        now = {result_key(r) for r in results}
-        for r in was:
-            if result_key(r) in now:
-                continue
-            by = [c.iri for c in infos if r.focus in touched[c.iri] or r.value in touched[c.iri]]
-            resolved.append(ResolvedResult(r, by or [c.iri for c in infos]))
+    resolved = _resolved(own, cur, results, context, graph) if cur.infos else []
     own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
     world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
     return GraphReport(
@@ -523,11 +533,80 @@ def compute_graph_report(
         context_digest=context.digest,
         results=results,
         rdf=rdf,
-        corrections=infos,
+        corrections=cur.infos,
         resolved=resolved,
         seconds=time.perf_counter() - start,
         truncated=context.truncated,
     )
+
+
+def _resolved(
+    own: Graph, cur: _Curation, results: list[Result], context: _Context, graph: str
+) -> list[ResolvedResult]:
+    """The results the source as written gives and the corrected one does not, each credited
+    to exactly the corrections that resolve it.
+
+    A correction resolves a result when undoing it alone (its retractions put back, its own
+    additions taken out) brings the result back. When no single undo does (two corrections
+    each fix it), the corrections that would fix it on their own are credited. Each check
+    validates only the focus nodes of the results in question.
+    """
+    now = {result_key(r) for r in results}
+
+    def report_of(data: Graph, focus: set[str]) -> set[ResultKey]:
+        found, _ = _validate(data + context.graph, focus, context.graphs_of, graph)
+        return {result_key(r) for r in found}
+
+    written = own + Graph()
+    for t in cur.retracted:
+        written.add(t)
+    was, _ = _validate(written + context.graph, _subjects(written), context.graphs_of, graph)
+    gone = [r for r in was if result_key(r) not in now]
+    if not gone:
+        return []
+    focus = {r.focus for r in gone}
+    corrected = own + Graph()
+    for t in cur.additions:
+        corrected.add(t)
+    credit: dict[ResultKey, list[str]] = {result_key(r): [] for r in gone}
+    for c in cur.infos:
+        others = {t for o in cur.infos if o.iri != c.iri for t in cur.added_by[o.iri]}
+        undone = corrected + Graph()
+        for t in cur.added_by[c.iri]:
+            if t not in others:
+                undone.remove(t)
+        for t in cur.retracted_by[c.iri]:
+            undone.add(t)
+        back = report_of(undone, focus)
+        for key, by in credit.items():
+            if key in back:
+                by.append(c.iri)
+    jointly = [key for key, by in credit.items() if not by]
+    if jointly:
+        for c in cur.infos:
+            alone = written + Graph()
+            for t in cur.retracted_by[c.iri]:
+                alone.remove(t)
+            for t in cur.added_by[c.iri]:
+                alone.add(t)
+            still = report_of(alone, {r.focus for r in gone if result_key(r) in jointly})
+            for key in jointly:
+                if key not in still:
+                    credit[key].append(c.iri)
+    return [ResolvedResult(r, credit[result_key(r)]) for r in gone]
+
+
+def _subjects(g: Graph) -> set[str]:
+    return {str(s) for s in g.subjects()}
+
+
+def document_report(
+    store: GraphStore, minter: Minter, graph: str, own: Graph, curation: Graph
+) -> tuple[GraphReport, StoreState]:
+    """The report ``graph`` would have in the store holding ``own`` (corrected) and its
+    ``curation`` graph in place of what it holds now: what ``validate`` shows after the load."""
+    state = read_state(store, minter)
+    return compute_graph_report(store, state, graph, None, own, curation), state
 
 
 # --------------------------------------------------------------------------- the cache
@@ -724,6 +803,7 @@ def assemble(
         resolved=[rr for e in entries for rr in e.resolved],
         stale=read_stale(store, state),
         titles={g: info.label for g, info in state.graphs.items()},
+        context=STORE_CONTEXT,
     )
     return StoreReport(report, rdf, entries)
 
