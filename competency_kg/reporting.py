@@ -593,7 +593,8 @@ def _resolved(
             for key in jointly:
                 if key not in still:
                     credit[key].append(c.iri)
-    return [ResolvedResult(r, credit[result_key(r)]) for r in gone]
+    every = [c.iri for c in cur.infos]  # no subset tells: the corrections together
+    return [ResolvedResult(r, credit[result_key(r)] or every) for r in gone]
 
 
 def _subjects(g: Graph) -> set[str]:
