@@ -154,6 +154,25 @@ def test_sources_over_the_bulk_size_are_summarised(
         assert only_bulk["checked"] is False and only_bulk["total"] == 0
 
 
+def test_every_overview_result_points_at_its_own_line(client: FlaskClient) -> None:
+    """Each unplaced entry at its own line, not its occupation's (line 1); a competency the
+    document only names at the line naming it; values shown by label, the IRI beside. Checked
+    by breaking it: with places read from the focus node only, the entries were all at
+    line 1 and the named-only competencies had none."""
+    results = [
+        r for r in _json(client)["results"] if OVERVIEW_GRAPH in (r["graph"] or "").split()
+    ]
+    assert results and all(r["location"] for r in results)
+    unplaced = [r for r in results if r["source_shape"].endswith("unplacedEntryAmbiguous")]
+    lines = sorted(int(r["location"].split()[1]) for r in unplaced)
+    assert len(unplaced) >= 8 and len(set(lines)) == len(unplaced) and lines[0] > 1
+    assert all(r["value_label"] and r["value"].startswith(BASE) for r in unplaced)
+    page = client.get("/validation?shape=ckgsh:Occupation-unplacedEntryAmbiguous").get_data(
+        as_text=True
+    )
+    assert f'title="{unplaced[0]["value"]}"' in page and unplaced[0]["value_label"] in page
+
+
 def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None:
     whole = _json(client)
     warnings = _json(client, "?severity=Warning")
