@@ -49,7 +49,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, VOID
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
@@ -522,6 +522,10 @@ def compute_graph_report(
         context = _context(store, state, graph, nodes)
     results, rdf = _validate(data + context.graph, subjects, context.graphs_of, graph)
     resolved = _resolved(own, cur, results, context, graph) if cur.infos else []
+    stated = own + Graph()
+    for t in cur.additions:
+        stated.add(t)
+    results = with_conflicts(results, conflicts(store, state, graph, stated))
     own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
     world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
     return GraphReport(
@@ -608,6 +612,127 @@ def document_report(
     ``curation`` graph in place of what it holds now: what ``validate`` shows after the load."""
     state = read_state(store, minter)
     return compute_graph_report(store, state, graph, None, own, curation), state
+
+
+# --------------------------------------------------------------------------- conflicts
+#: Single-valued facts about an occupation that sources may disagree on: property → (rule,
+#: name, severity, the key a framework export gives it). A code names the occupation (its IRI
+#: is minted from it), so two codes break its identity: a violation, and a load stops. Two
+#: job zones make queries by job zone find the occupation in both: a violation too, unless
+#: the source says its own was inferred (``ckg:jobZoneInferred``), a guess the other source
+#: settles: a warning. Titles legitimately vary between sources: a warning to review.
+CONFLICTS: dict[URIRef, tuple[str, str, str, str]] = {
+    SKOS.notation: ("Occupation-codeConflict", "O*NET-SOC code", "Violation", "soc"),
+    CKG.jobZone: ("Occupation-jobZoneConflict", "job zone", "Violation", "jobZone"),
+    SKOS.prefLabel: ("Occupation-titleConflict", "title", "Warning", "title"),
+}
+_SHAPES = "https://w3id.org/competency-kg/shapes#"
+
+
+def _place(where: str | None, key: str) -> str | None:
+    """The place of a fact: a JSON path gets the fact's key (``$.occupation.jobZone``)."""
+    if where and where.startswith("$"):
+        return f"{where}.{key}"
+    return where
+
+
+def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> list[Result]:
+    """One result per single-valued fact of this graph's occupations that another source
+    (or the graph itself) gives a different value, naming each value with its source and
+    place (docs/curation.md, "Conflicts")."""
+    occupations = sorted(
+        str(s) for s in own.subjects(RDF.type, CKG.Occupation) if isinstance(s, URIRef)
+    )
+    if not occupations:
+        return []
+    exclude = {graph, state.metadata, *state.derived, state.curation_of.get(graph, "")}
+    values: dict[tuple[str, URIRef], dict[str, set[tuple[str, str | None]]]] = {}
+    inferred: set[str] = set()  # occupations a source says it inferred the job zone of
+
+    def note(s: str, p: URIRef, o: Node, source: str, where: str | None) -> None:
+        if p == CKG.jobZoneInferred:
+            if isinstance(o, Literal) and o.toPython() is True:
+                inferred.add(s)
+            return
+        if p == SKOS.prefLabel and isinstance(o, Literal) and o.language not in (None, "en"):
+            return  # a title in another language is a translation, not a conflict
+        shown = str(o).strip()
+        values.setdefault((s, p), {}).setdefault(shown.casefold(), set()).add(
+            (source, _place(where, CONFLICTS[p][3]))
+        )
+
+    for occ in occupations:
+        where = own.value(URIRef(occ), CKG.sourceLocation)
+        for p in (*CONFLICTS, CKG.jobZoneInferred):
+            for o in own.objects(URIRef(occ), p):
+                note(occ, p, o, graph, str(where) if where is not None else None)
+    props = " ".join(f"<{p}>" for p in (*CONFLICTS, CKG.jobZoneInferred))
+    for i in range(0, len(occupations), 500):
+        subjects = " ".join(f"<{o}>" for o in occupations[i : i + 500])
+        rows = store.select(
+            f"""SELECT ?g ?s ?p ?o ?where WHERE {{
+              VALUES ?s {{ {subjects} }} VALUES ?p {{ {props} }}
+              GRAPH ?g {{ ?s ?p ?o OPTIONAL {{ ?s <{CKG.sourceLocation}> ?where }} }} }}"""
+        )
+        for r in rows:
+            if str(r["g"]) in exclude:
+                continue
+            where = r.get("where")
+            note(str(r["s"]), r["p"], r["o"], str(r["g"]), str(where) if where else None)  # type: ignore[arg-type]
+    out: list[Result] = []
+    for (occ, p), found in sorted(values.items()):
+        if len(found) < 2:
+            continue
+        rule, name, severity, _key = CONFLICTS[p]
+        if p == CKG.jobZone and occ in inferred:
+            severity = "Warning"
+        # the same message whichever source's report finds it: one result in the store report
+        parts = []
+        for v, places in sorted(found.items()):
+            original = next(
+                (str(o) for o in own.objects(URIRef(occ), p) if str(o).strip().casefold() == v),
+                v,
+            )
+            where = "; ".join(
+                f"{state.graphs[g].label if g in state.graphs else 'this document'}"
+                + (f" ({w})" if w else "")
+                for g, w in sorted(places)
+            )
+            parts.append(f"{original!r} in {where}")
+        message = (
+            f"Sources disagree on this occupation's {name}: " + ", but ".join(parts) + ". "
+            "Check which is right and correct the other with a correction "
+            "(seeds/curation/), or confirm that both name one occupation."
+        )
+        own_where = own.value(URIRef(occ), CKG.sourceLocation)
+        out.append(
+            Result(
+                severity=severity,
+                shape=_SHAPES + "OccupationShape",
+                source_shape=_SHAPES + rule,
+                constraint="Conflict",
+                focus=occ,
+                focus_label=next((str(o) for o in own.objects(URIRef(occ), SKOS.prefLabel)), None),
+                path=str(p),
+                value=None,
+                message=message,
+                graph=graph,
+                location=_place(str(own_where) if own_where else None, _key),
+            )
+        )
+    return out
+
+
+def with_conflicts(results: list[Result], found: list[Result]) -> list[Result]:
+    """The results with each conflict in place of the count result it explains (two values
+    in the merge break ``sh:maxCount``: "must be one whole number" is not the problem)."""
+    explained = {(r.focus, r.path) for r in found}
+    kept = [
+        r
+        for r in results
+        if not (r.constraint == "MaxCountConstraintComponent" and (r.focus, r.path) in explained)
+    ]
+    return kept + found
 
 
 # --------------------------------------------------------------------------- the cache

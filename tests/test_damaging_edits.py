@@ -145,3 +145,66 @@ def test_the_framework_loader_keeps_a_known_sequence(tmp_path: Path) -> None:
     doc.write_bytes(kiln({"emerging": None}))
     r = run_cli("load", str(doc), store=tmp_path / "store")
     assert r.returncode == 1 and "No level of this scale has position 1" in r.stderr
+
+
+# --------------------------------------------------------------------------- conflicts
+KILN_ELSEWHERE = """@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/competency-kg/occupation/51-9051.00> a ckg:Occupation ;
+    skos:prefLabel "Kiln Operators"@en ; skos:notation "51-9051.00" ;
+    ckg:jobZone "3"^^xsd:integer ;
+    ckg:sourceLocation "line 4" .
+"""
+
+
+@pytest.fixture(scope="module")
+def other_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("conflict") / "kiln-register.ttl"
+    path.write_text(KILN_ELSEWHERE)
+    return path
+
+
+def test_a_job_zone_two_sources_disagree_on_is_one_conflict(
+    tmp_path: Path, other_source: Path
+) -> None:
+    """Framework: job zone 2; another source: 3. The upload check reports one conflict naming
+    both values with their sources and places, not the count rule's "must be one whole number"
+    (checked by breaking it: without the conflict check, that count violation came back)."""
+    path = tmp_path / "store"
+    with open_store(path) as store:
+        load_paths(store, [other_source], Minter(), corrections=[])
+    client = create_app(settings(store=str(path), base_iri=BASE)).test_client()
+    report = check(client, "kiln.json", kiln())
+    found = rules(report)
+    [conflict] = found["Occupation-jobZoneConflict"]
+    assert conflict["severity"] == "Violation" and report["conforms"] is False
+    assert "'2' in this document ($.occupation.jobZone)" in conflict["message"]
+    assert "'3' in kiln-register.ttl (line 4)" in conflict["message"]
+    assert "Occupation-jobZone" not in found  # the misleading count rule is explained away
+
+
+def test_a_conflict_stops_the_load_unless_the_job_zone_was_inferred(
+    tmp_path: Path, other_source: Path
+) -> None:
+    """At load, in the store: a stated job zone against another source's stops the load and
+    rolls it back; one the document marks as inferred is a warning."""
+    from support import run_cli
+
+    store = tmp_path / "store"
+    assert run_cli("load", str(other_source), store=store).returncode == 0
+    doc = tmp_path / "kiln.json"
+    doc.write_bytes(kiln())
+    r = run_cli("load", str(doc), store=store)
+    assert r.returncode == 1, r.stderr
+    assert "Sources disagree on this occupation's job zone" in r.stderr
+    assert "in the store, with the other sources" in r.stderr
+    assert "CompetencyStatement" not in run_cli("stats", store=store).stdout  # rolled back
+    inferred = json.loads(kiln())
+    inferred["occupation"]["jobZoneInferred"] = True
+    doc.write_text(json.dumps(inferred))
+    r = run_cli("load", str(doc), store=store)
+    assert r.returncode == 0, r.stderr
+    v = json.loads(run_cli("validate", "--format", "json", store=store).stdout)
+    [conflict] = [x for x in v["results"] if x["source_shape"].endswith("jobZoneConflict")]
+    assert conflict["severity"] == "Warning"
