@@ -103,6 +103,19 @@ def _stale_corrections(
     return DescriptionReplacement(meta, tuple(subjects), g)  # type: ignore[arg-type]
 
 
+def _dropped_since_loaded(
+    store: GraphStore, minter: Minter, src: LoadedSource, curated: Graph
+) -> list:
+    """Levels or statements the version this load replaces (or another version) had: warnings
+    only the store can tell, before the write replaces it (see ``reporting.version_drops``)."""
+    from competency_kg.reporting import read_state, version_drops
+
+    if not any(True for _ in src.graph.subjects(CKG.proficiencyScale, None)):
+        return []
+    state = read_state(store, minter)
+    return version_drops(store, state, str(src.graph_iri), src.graph + curated, replacing=True)
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files to load: each file given, and the files directly inside each folder given."""
     out: list[Path] = []
@@ -263,6 +276,7 @@ def load_paths(
         src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
         curated = curation_graph(applied)
         report, _ = validate_graph(src.graph + curated, {})
+        report.results += _dropped_since_loaded(store, minter, src, curated)
         fixed = f", {len(applied.corrections)} correction(s)" if applied.corrections else ""
         say(
             f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>"

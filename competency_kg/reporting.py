@@ -53,7 +53,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, VOID
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
-from competency_kg.namespaces import CKG, SH
+from competency_kg.namespaces import CEASN, CKG, SH
 from competency_kg.shacl_sparql import bnode_closure
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.embedded import to_rdflib
@@ -510,6 +510,7 @@ def compute_graph_report(
     """
     start = time.perf_counter()
     curation_name = state.curation_of.get(graph)
+    given = own is not None
     if own is None:
         own = store.graph(URIRef(graph))
         curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
@@ -526,6 +527,8 @@ def compute_graph_report(
     for t in cur.additions:
         stated.add(t)
     results = with_conflicts(results, conflicts(store, state, graph, stated))
+    # a document not stored yet replaces what its graph holds: compare with that version too
+    results += version_drops(store, state, graph, stated, replacing=given)
     own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
     world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
     return GraphReport(
@@ -720,6 +723,84 @@ def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> l
                 location=_place(str(own_where) if own_where else None, _key),
             )
         )
+    return out
+
+
+def version_drops(
+    store: GraphStore, state: StoreState, graph: str, own: Graph, replacing: bool = False
+) -> list[Result]:
+    """Warnings for a framework that lacks levels, or statements at a level, that another
+    version of it in the store has (another framework for the same occupation sharing a level
+    key; with ``replacing``, also the version the document's own graph holds now)."""
+    levels: dict[tuple[str, str], dict[str, int]] = {}  # (framework, occupation) → key → n
+    for fw in own.subjects(RDF.type, CEASN.CompetencyFramework):
+        occ = own.value(fw, CKG.forOccupation)
+        scale = own.value(fw, CKG.proficiencyScale)
+        if not isinstance(fw, URIRef) or occ is None or scale is None:
+            continue
+        counts = levels.setdefault((str(fw), str(occ)), {})
+        for level in own.objects(scale, SKOS.hasTopConcept):
+            key = str(own.value(level, SKOS.notation) or level)
+            counts[key] = len(set(own.subjects(CKG.atLevel, level)))
+    if not levels:
+        return []
+    skip = {state.metadata, *state.derived} | (set() if replacing else {graph})
+    occupations = " ".join(sorted({f"<{occ}>" for _, occ in levels}))
+    rows = store.select(
+        f"""SELECT ?g ?occ ?fw ?key (COUNT(DISTINCT ?st) AS ?n) WHERE {{
+          VALUES ?occ {{ {occupations} }}
+          GRAPH ?g {{ ?fw <{CKG.forOccupation}> ?occ ; <{CKG.proficiencyScale}> ?scale .
+                     ?scale <{SKOS.hasTopConcept}> ?level . ?level <{SKOS.notation}> ?key .
+                     OPTIONAL {{ ?st <{CKG.atLevel}> ?level }} }} }}
+        GROUP BY ?g ?occ ?fw ?key"""
+    )
+    others: dict[tuple[str, str, str], dict[str, int]] = {}
+    for r in rows:
+        if str(r["g"]) in skip:
+            continue
+        others.setdefault((str(r["g"]), str(r["occ"]), str(r["fw"])), {})[str(r["key"])] = int(
+            r["n"]  # type: ignore[arg-type]
+        )
+    out: list[Result] = []
+    for (fw, occ), mine in sorted(levels.items()):
+        for (g, other_occ, other_fw), theirs in sorted(others.items()):
+            if other_occ != occ or not set(mine) & set(theirs):
+                continue
+            where = state.graphs[g].label if g in state.graphs else g
+            if g == graph:
+                where = f"the version loaded now ({where})"
+            for key, n in sorted(theirs.items()):
+                if key not in mine:
+                    message = (
+                        f"This framework has no level '{key}', which the framework "
+                        f"<{other_fw}> in {where} has ({n} statement(s)): a level dropped "
+                        "from this version? Restore it, or confirm the new version drops it."
+                    )
+                elif mine[key] < n:
+                    message = (
+                        f"The level '{key}' has {mine[key]} statement(s), the framework "
+                        f"<{other_fw}> in {where} has {n} there: statements dropped from "
+                        "this version? Restore them, or confirm the new version drops them."
+                    )
+                else:
+                    continue
+                out.append(
+                    Result(
+                        severity="Warning",
+                        shape=_SHAPES + "CompetencyFrameworkShape",
+                        source_shape=_SHAPES + "CompetencyFramework-keepsLoadedLevels",
+                        constraint="VersionComparison",
+                        focus=fw,
+                        focus_label=next(
+                            (str(o) for o in own.objects(URIRef(fw), CEASN.name)), None
+                        ),
+                        path=str(CKG.proficiencyScale),
+                        value=key,
+                        message=message,
+                        graph=graph,
+                        location="$.framework.levels" + (f".{key}" if key in mine else ""),
+                    )
+                )
     return out
 
 

@@ -208,3 +208,43 @@ def test_a_conflict_stops_the_load_unless_the_job_zone_was_inferred(
     v = json.loads(run_cli("validate", "--format", "json", store=store).stdout)
     [conflict] = [x for x in v["results"] if x["source_shape"].endswith("jobZoneConflict")]
     assert conflict["severity"] == "Warning"
+
+
+def test_a_new_version_that_drops_a_level_or_statements_warns(tmp_path: Path) -> None:
+    """The loaded kiln framework has four levels of two statements; the new version of the
+    same file drops the top level (no gap: only the comparison sees it) and a statement.
+    Checked by breaking it: without version_drops, neither warning appeared."""
+    doc = tmp_path / "kiln.json"
+    doc.write_bytes(kiln())
+    path = tmp_path / "store"
+    with open_store(path) as store:
+        load_paths(store, [doc], Minter(), corrections=[])
+    client = create_app(settings(store=str(path), base_iri=BASE)).test_client()
+    edited = kiln({"advanced": None, "emerging": [KILN_STATEMENT]})
+    found = rules(check(client, "kiln.json", edited)).get("CompetencyFramework-keepsLoadedLevels")
+    assert found is not None
+    messages = {r["value"]: r["message"] for r in found}
+    assert "no level 'advanced'" in messages["advanced"] and "version loaded now" in (
+        messages["advanced"]
+    )
+    assert "The level 'emerging' has 1 statement(s)" in messages["emerging"]
+    assert {r["location"] for r in found} == {"$.framework.levels", "$.framework.levels.emerging"}
+    assert "CompetencyFramework-keepsLoadedLevels" not in rules(check(client, "kiln.json", kiln()))
+
+
+KILN_STATEMENT = "Kiln loading — stack ware at the emerging level, step 1."
+
+
+def test_the_load_warns_of_what_the_version_it_replaces_had(tmp_path: Path) -> None:
+    """Reloading the same file, edited: the load's first check compares it with the version it
+    replaces (checked by breaking it: without the comparison at load, no such warning)."""
+    from support import run_cli
+
+    doc, store = tmp_path / "kiln.json", tmp_path / "store"
+    doc.write_bytes(kiln())
+    assert run_cli("load", str(doc), store=store).returncode == 0
+    doc.write_bytes(kiln({"advanced": None}))
+    r = run_cli("load", str(doc), store=store)
+    assert r.returncode == 0, r.stderr
+    first = next(x for x in r.stderr.splitlines() if "in the document alone" in x)
+    assert "1 warning(s)" in first
