@@ -32,7 +32,7 @@ from competency_kg.loaders.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
-from competency_kg.validation import Report, validate_graph
+from competency_kg.validation import Report, Result, validate_graph
 
 Progress = Callable[[str], None]
 
@@ -105,7 +105,7 @@ def _stale_corrections(
 
 def _dropped_since_loaded(
     store: GraphStore, minter: Minter, src: LoadedSource, curated: Graph
-) -> list:
+) -> list[Result]:
     """Levels or statements the version this load replaces (or another version) had: warnings
     only the store can tell, before the write replaces it (see ``reporting.version_drops``)."""
     from competency_kg.reporting import read_state, version_drops
