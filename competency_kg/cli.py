@@ -80,9 +80,10 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
         )
         for o in outcomes:  # the counts in the store: what validate and /validation show
             r = o.stored or o.report
+            note = "" if o.stored else " (load-time checks; in the store: validate --source)"
             print(
                 f"{o.source.path}\t{o.source.loader}\t{o.triples} triples\t"
-                f"{r.violations} violations\t{r.warnings} warnings\t"
+                f"{r.violations} violations\t{r.warnings} warnings{note}\t"
                 f"<{o.source.graph_iri}>\t{o.source.display_title}",
                 file=out,
             )
