@@ -133,14 +133,24 @@ class Report:
     titles: dict[str, str] = field(default_factory=dict)
     # what the counts are of (docs/curation.md): corrections applied or not, alone or in the store
     context: str | None = None
+    # with a per-rule limit: every rule's counts (per message) before the limit
+    summary: list[dict[str, object]] | None = None
+
+    def _count(self, severity: str) -> int:
+        """Results of a severity; with a per-rule limit, all of them (the summary's totals)."""
+        if self.summary is not None:
+            return sum(
+                int(str(row["total"])) for row in self.summary if row["severity"] == severity
+            )
+        return sum(1 for r in self.results if r.severity == severity)
 
     @property
     def violations(self) -> int:
-        return sum(1 for r in self.results if r.severity == "Violation")
+        return self._count("Violation")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for r in self.results if r.severity == "Warning")
+        return self._count("Warning")
 
     def grouped(self) -> dict[str, dict[str, dict[str, list[Result]]]]:
         """severity → shape → focus node → results, each level in a stable order."""
@@ -234,6 +244,7 @@ class Report:
                 "corrections": [asdict(c) for c in self.corrections],
                 "resolved": [asdict(r) for r in self.resolved],
                 "stale": [asdict(c) for c in self.stale],
+                **({"summary": self.summary} if self.summary is not None else {}),
             },
             indent=2,
             ensure_ascii=False,

@@ -578,3 +578,22 @@ def test_reports_are_cached_per_graph_and_recomputed_only_after_a_load(tmp_path:
     assert cached() == {FRAMEWORK_GRAPH: True, OVERVIEW_GRAPH: False}
     assert (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH)) == (counts[0] + 1, counts[1] + 1)
     assert _json(client)["resolved"]
+
+
+def test_a_per_rule_limit_keeps_every_count(client: FlaskClient) -> None:
+    """``limit=`` shows at most N results per rule and still counts them all, per rule and per
+    message (checked by breaking it: with the limit ignored, every result came back)."""
+    whole = _json(client)
+    limited = _json(client, "?limit=2")
+    shown: dict[str, int] = {}
+    for r in limited["results"]:
+        shown[r["source_shape"]] = shown.get(r["source_shape"], 0) + 1
+    assert shown and max(shown.values()) == 2 and len(limited["results"]) < len(whole["results"])
+    assert (limited["violations"], limited["warnings"]) == (whole["violations"], whole["warnings"])
+    totals = {row["rule"]: row["total"] for row in limited["summary"]}
+    assert sum(totals.values()) == len(whole["results"])
+    page = client.get("/validation?limit=2", headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
+    assert "show all</a>" in page and "limit=" in page
+    assert client.get("/validation?limit=x", headers=TEXT).status_code == 400

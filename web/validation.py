@@ -29,7 +29,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -263,6 +263,7 @@ class Scope:
     severity: str | None = None
     shape: str | None = None
     focus: str | None = None
+    limit: int | None = None  # results shown per rule (Stardog's --limit-per-shape)
 
     def matches(self, r: Result) -> bool:
         if self.severity and r.severity != self.severity:
@@ -277,6 +278,7 @@ class Scope:
             "severity": self.severity,
             "shape": self.shape,
             "focus": self.focus,
+            "limit": str(self.limit) if self.limit else None,
             **changes,
         }
         params = {k: v for k, v in values.items() if v}
@@ -304,7 +306,11 @@ def _scope_from_request() -> Scope:
         if severity_name not in SEVERITIES:
             raise HttpError(400, f"unknown severity {severity!r}: use Violation, Warning or Info")
     shape = (args.get("shape") or "").strip() or None
+    raw_limit = (args.get("limit") or "").strip()
+    if raw_limit and not (raw_limit.isdigit() and int(raw_limit) > 0):
+        raise HttpError(400, f"limit={raw_limit!r}: give a whole number of results per rule")
     return Scope(
+        limit=int(raw_limit) if raw_limit else None,
         source=(args.get("source") or "").strip() or None,
         severity=severity_name,
         shape=_expand(shape) if shape else None,
@@ -514,6 +520,46 @@ def _corrections_view(report: Report) -> list[CorrectionView]:
     ]
 
 
+#: Results shown per rule on the page unless ``limit=`` says otherwise: the report of a big
+#: store stays one readable screen; each cut rule says "N of M" and links all of them.
+PAGE_LIMIT = 50
+
+
+def rule_totals(results: list[Result]) -> dict[str, int]:
+    """How many results each rule (source shape) has, before any limit."""
+    totals: dict[str, int] = {}
+    for r in results:
+        totals[r.source_shape] = totals.get(r.source_shape, 0) + 1
+    return totals
+
+
+def limit_per_rule(chosen: Any, limit: int) -> Any:
+    """The report with at most ``limit`` results per rule, in the report's order; every
+    count of the report (``summary``) still counts them all."""
+    seen: dict[str, int] = {}
+
+    def keep(r: Result) -> bool:
+        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
+        return seen[r.source_shape] <= limit
+
+    kept = [r for r in chosen.report.results if keep(r)]
+    report = replace(chosen.report, results=kept, summary=summary(chosen.report.results))
+    return type(chosen)(report, chosen.rdf, chosen.graphs)
+
+
+def summary(results: list[Result]) -> list[dict[str, Any]]:
+    """Counts per rule and per message: what a big report is, on one screen."""
+    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        row = by_rule.setdefault(
+            (r.severity, r.source_shape),
+            {"severity": r.severity, "rule": r.source_shape, "total": 0, "messages": {}},
+        )
+        row["total"] += 1
+        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
+    return sorted(by_rule.values(), key=lambda x: (SEVERITIES.index(x["severity"]), -x["total"]))
+
+
 @bp.get("/validation")
 def report_page() -> Response:
     try:
@@ -528,6 +574,10 @@ def report_page() -> Response:
             sources = chosen.report.sources
             scope.source = sources[0].graph if sources else scope.source
         chosen = chosen.select(scope.matches)
+        totals = rule_totals(chosen.report.results)
+        limit = scope.limit or (PAGE_LIMIT if mime == "text/html" else None)
+        if limit and max(totals.values(), default=0) > limit:
+            chosen = limit_per_rule(chosen, limit)
     except StoreError as exc:
         if str(exc).startswith("no source graph"):
             return _error(HttpError(404, str(exc)))
@@ -541,7 +591,9 @@ def report_page() -> Response:
             name = f"validation-report{suffix}.{EXTENSIONS[mime]}"
         body = _serialize(chosen.report, chosen.graph if mime in RDF_TYPES else None, mime)
         return _respond(body, mime, download=name)
-    page = render_template("validation.html", **_page_context(chosen.report, scope, whole.report))
+    page = render_template(
+        "validation.html", totals=totals, **_page_context(chosen.report, scope, whole.report)
+    )
     return _respond(page, "text/html")
 
 
