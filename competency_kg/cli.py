@@ -96,11 +96,14 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
             force=args.force,
             progress=lambda m: print(m, file=err, flush=True),
             corrections=[Path(c) for c in args.corrections] if args.corrections else None,
+            in_store=True,
         )
-        for o in outcomes:
+        for o in outcomes:  # the counts in the store: what validate and /validation show
+            r = o.stored or o.report
+            note = "" if o.stored else " (load-time checks; in the store: validate --source)"
             print(
                 f"{o.source.path}\t{o.source.loader}\t{o.triples} triples\t"
-                f"{o.report.violations} violations\t{o.report.warnings} warnings\t"
+                f"{r.violations} violations\t{r.warnings} warnings{note}\t"
                 f"<{o.source.graph_iri}>\t{o.source.display_title}",
                 file=out,
             )
@@ -360,7 +363,7 @@ def main(
     try:
         return args.func(args, cfg, out, err)
     except ValidationFailed as exc:
-        err.write(exc.report.to_text())
+        err.write(f"Report {exc.context}:\n" + exc.report.to_text())
         print(f"error: {exc}", file=err)
         return EXIT_VIOLATIONS
     except (SourceError, StoreError, UsageError) as exc:

@@ -31,6 +31,7 @@ from competency_kg.iris import Minter
 from competency_kg.loaders.errors import SourceError
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.terms import to_rdflib
+from competency_kg.store import GraphStore
 
 
 @dataclass
@@ -135,13 +136,46 @@ def curation_graph(applied: Applied) -> Graph:
         g += c.description
         g.add((c.iri, CKG.appliedTo, applied.graph_iri))
         g.add((c.iri, DCTERMS.source, Literal(c.path.name)))
-        for s, p, o in c.retractions:
-            # a stable IRI per retracted triple, so loading twice gives the same triples
-            digest = hashlib.sha1(f"{s.n3()} {p.n3()} {o.n3()}".encode()).hexdigest()[:16]
-            st = URIRef(f"{c.iri}-retracted-{digest}")
-            g.add((c.iri, CKG.retracted, st))
-            g.add((st, RDF.type, RDF.Statement))
-            g.add((st, RDF.subject, s))
-            g.add((st, RDF.predicate, p))
-            g.add((st, RDF.object, o))
+        # each statement it retracts or adds, reified so the report can credit each correction
+        # with exactly what it changed (the additions of all corrections share one graph)
+        for prop, triples, word in (
+            (CKG.retracted, c.retractions, "retracted"),
+            (CKG.added, c.additions, "added"),
+        ):
+            for s, p, o in triples:
+                # a stable IRI per triple, so loading twice gives the same triples
+                digest = hashlib.sha1(f"{s.n3()} {p.n3()} {o.n3()}".encode()).hexdigest()[:16]
+                st = URIRef(f"{c.iri}-{word}-{digest}")
+                g.add((c.iri, prop, st))
+                g.add((st, RDF.type, RDF.Statement))
+                g.add((st, RDF.subject, s))
+                g.add((st, RDF.predicate, p))
+                g.add((st, RDF.object, o))
     return g
+
+
+def stored_corrections(store: GraphStore) -> list[Correction]:
+    """The corrections the store's curation graphs record, as the load applied them: what
+    the upload check applies to a document so its report is the one the load would give."""
+    rows = store.select(
+        f"""SELECT ?c ?p ?o ?s2 ?p2 ?o2 WHERE {{ GRAPH ?cg {{
+          ?c a <{CKG.Correction}> ; ?p ?o .
+          OPTIONAL {{ FILTER (?p IN (<{CKG.retracted}>, <{CKG.added}>))
+                     ?o <{RDF.subject}> ?s2 ; <{RDF.predicate}> ?p2 ; <{RDF.object}> ?o2 }} }} }}"""
+    )
+    found: dict[URIRef, Correction] = {}
+    for r in rows:
+        iri = r["c"]
+        c = found.get(iri)  # type: ignore[arg-type]
+        if c is None:
+            c = found[iri] = Correction(iri, Path("store"), Graph(), Graph(), Graph())  # type: ignore[index,arg-type]
+        p, o = r["p"], r["o"]
+        if p in (CKG.retracted, CKG.added):
+            if r.get("s2") is not None:
+                target = c.retractions if p == CKG.retracted else c.additions
+                target.add((r["s2"], r["p2"], r["o2"]))  # type: ignore[arg-type]
+        elif p not in (CKG.appliedTo,):
+            c.description.add((iri, p, o))  # type: ignore[arg-type]
+            if p == DCTERMS.source:
+                c.path = Path(str(o))
+    return [found[k] for k in sorted(found)]

@@ -223,6 +223,8 @@ def _statement(src: LabelSource, n: str) -> str | None:
     if any(p is None for p in parts):
         return None
     said = " ".join(p for p in parts if p)
+    if src.subjects(ckg("added"), n):
+        return f"Added by a correction: {said}"
     corrections = src.subjects(ckg("retracted"), n)
     return "Retracted" + (" by a correction" if corrections else "") + f": {said}"
 
@@ -255,7 +257,7 @@ RULES: dict[str, Rule] = {
     RDF + "Statement": Rule(
         _statement,
         tuple(_t(RDF + p) for p in ("subject", "predicate", "object")),
-        (ckg("retracted"),),
+        (ckg("retracted"), ckg("added")),
     ),
 }
 

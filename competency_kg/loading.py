@@ -32,7 +32,7 @@ from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
-from competency_kg.validation import Report, validate_graph
+from competency_kg.validation import Report, Result, validate_graph
 
 Progress = Callable[[str], None]
 
@@ -40,15 +40,22 @@ Progress = Callable[[str], None]
 _SKIP_NAMES = {"readme", "readme.md", "readme.txt", "license", "licence"}
 
 
+#: The two contexts a load counts results in (docs/curation.md): the document on its own with
+#: its corrections, before anything is written; then in the store, as ``validate`` reports it.
+ALONE = "in the document alone (corrections applied)"
+IN_STORE = "in the store, with the other sources and links as context"
+
+
 class ValidationFailed(Exception):
     """A source's SHACL report has violations; nothing was stored."""
 
-    def __init__(self, source: LoadedSource, report: Report) -> None:
+    def __init__(self, source: LoadedSource, report: Report, context: str = ALONE) -> None:
         self.source = source
         self.report = report
+        self.context = context
         super().__init__(
-            f"{source.path}: {report.violations} SHACL violation(s); nothing was stored "
-            "(see the report, or pass --force to store it anyway)"
+            f"{source.path}: {report.violations} SHACL violation(s) {context}; nothing was "
+            "stored (see the report, or pass --force to store it anyway)"
         )
 
 
@@ -59,6 +66,7 @@ class LoadOutcome:
     triples: int
     applied: Applied | None = None
     curated: Graph | None = None
+    stored: Report | None = None  # its report in the store after the load (``in_store``)
 
 
 def _stale_corrections(
@@ -93,6 +101,19 @@ def _stale_corrections(
     ]
     subjects = (meta, *(c.iri for c in stale), *before)
     return DescriptionReplacement(meta, tuple(subjects), g)  # type: ignore[arg-type]
+
+
+def _dropped_since_loaded(
+    store: GraphStore, minter: Minter, src: LoadedSource, curated: Graph
+) -> list[Result]:
+    """Levels or statements the version this load replaces (or another version) had: warnings
+    only the store can tell, before the write replaces it (see ``reporting.version_drops``)."""
+    from competency_kg.reporting import read_state, version_drops
+
+    if not any(True for _ in src.graph.subjects(CKG.proficiencyScale, None)):
+        return []
+    state = read_state(store, minter)
+    return version_drops(store, state, str(src.graph_iri), src.graph + curated, replacing=True)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -206,6 +227,7 @@ def load_paths(
     force: bool = False,
     progress: Progress | None = None,
     corrections: list[Path] | None = None,
+    in_store: bool = False,
 ) -> list[LoadOutcome]:
     """Read, correct, validate and store sources; all or nothing.
 
@@ -213,6 +235,13 @@ def load_paths(
     loaded (``seeds/curation/``); see :mod:`competency_kg.curation`. Raises
     :class:`SourceError` for unreadable input and :class:`ValidationFailed` for a source with
     SHACL violations (unless ``force``); in both cases the store is unchanged.
+
+    With ``in_store``, each source is then reported as ``validate`` reports it, with the other
+    sources and the new links as context (:attr:`LoadOutcome.stored`): the count that agrees
+    with ``validate`` and ``/validation``. Violations that only show in the store (a conflict
+    with another source) stop the load too, unless ``force``: raised before the store publishes
+    the load, so the embedded store rolls it back (a remote store cannot: it keeps the data,
+    and the command still exits 1).
     """
     say = progress or (lambda _msg: None)
     paths = list(paths)
@@ -237,7 +266,8 @@ def load_paths(
             report = src.bulk.validate()
             say(
                 f"[{n}/{len(files)}] {src.loader}: {src.bulk.triples:,} triples → "
-                f"<{src.graph_iri}>; {report.violations} violation(s), {report.warnings} warning(s)"
+                f"<{src.graph_iri}>; load-time checks (every row, SHACL over a sample): "
+                f"{report.violations} violation(s), {report.warnings} warning(s)"
             )
             if report.violations and not force:
                 raise ValidationFailed(src, report)
@@ -246,10 +276,11 @@ def load_paths(
         src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
         curated = curation_graph(applied)
         report, _ = validate_graph(src.graph + curated, {})
+        report.results += _dropped_since_loaded(store, minter, src, curated)
         fixed = f", {len(applied.corrections)} correction(s)" if applied.corrections else ""
         say(
             f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>"
-            f"{fixed}; {report.violations} violation(s), {report.warnings} warning(s)"
+            f"{fixed}; {ALONE}: {report.violations} violation(s), {report.warnings} warning(s)"
         )
         if report.violations and not force:
             raise ValidationFailed(src, report)
@@ -292,8 +323,39 @@ def load_paths(
     stop_point("links-stored")
     refresh_entailed(store, minter, say)  # after the links: it reads them too
     stop_point("entailed-stored")
+    if in_store:
+        _report_in_store(store, minter, outcomes, force, say)
     store.optimize()
     return outcomes
+
+
+def _report_in_store(
+    store: GraphStore, minter: Minter, outcomes: list[LoadOutcome], force: bool, say: Progress
+) -> None:
+    """Each loaded source's report in the store (what ``validate --source`` prints)."""
+    from competency_kg.reporting import ReportCache, assemble
+
+    cache = ReportCache()
+    for o in outcomes:
+        if o.source.bulk is not None:  # minutes of pySHACL: validate computes it on request
+            say(
+                f"<{o.source.graph_iri}> in the store: competency-kg validate --source "
+                f"{o.source.source_id} (a bulk-loaded source: checked on request, not at load)"
+            )
+            continue
+        report = assemble(store, minter, str(o.source.graph_iri), cache).report
+        o.stored = report
+        summary = report.sources[0] if report.sources else None
+        if summary is not None and summary.mode != "validated":
+            say(f"<{o.source.graph_iri}> in the store: {summary.note}")
+            continue
+        say(
+            f"<{o.source.graph_iri}> {IN_STORE}: {report.violations} violation(s), "
+            f"{report.warnings} warning(s) (competency-kg validate --source "
+            f"{o.source.source_id})"
+        )
+        if report.violations and not force:
+            raise ValidationFailed(o.source, report, IN_STORE)
 
 
 def graph_sources(store: GraphStore, minter: Minter) -> dict[URIRef, URIRef]:

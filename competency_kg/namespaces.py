@@ -86,6 +86,7 @@ class CKG(DefinedNamespace):
     requiredLevel: URIRef
     requires: URIRef
     retracted: URIRef
+    added: URIRef
     retractions: URIRef
     scenario: URIRef
     schemaVersion: URIRef

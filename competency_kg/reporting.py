@@ -17,8 +17,8 @@ what it changed:
 - **Entailed statements** (``{base}graph/entailed``, :mod:`competency_kg.entailment`) are
   neither checked nor taken as context: they only restate the sources' own statements in the
   vocabularies the ontology aligns to, and the shapes are written for what sources state.
-- **Bulk sources** (an O*NET release: loader ``onet-…``, or any graph over
-  :data:`BULK_TRIPLES` triples) are not re-validated: pySHACL over millions of triples takes
+- **Bulk sources** (any graph over :data:`BULK_TRIPLES` triples: a whole O*NET release) are
+  not re-validated: pySHACL over millions of triples takes
   hours. Their load already ran the checks that scale (``loaders/onet.py``: row checks over
   every row, SHACL over a sample) and refuses violations unless forced; the report shows the
   load-time summary the metadata graph records for them, and says so.
@@ -30,9 +30,11 @@ what it changed:
   validation. Reading the fingerprints costs a few small queries per report.
 - **Corrections.** For a graph with corrections, the report of the source as it was (the
   retracted statements put back, the additions taken out) is compared with the current one:
-  what disappeared is *resolved*, credited to the corrections that touch its focus node (the
-  subjects and objects of what they retract, the subjects of what they add), else to all the
-  corrections of that source. Stale corrections are read from the metadata graph.
+  what disappeared is *resolved*, credited to exactly the corrections whose undoing brings it
+  back (:func:`_resolved`). Stale corrections are read from the metadata graph.
+- **Documents not stored.** :func:`document_report` gives the report a document would have
+  once loaded (the upload check): the same per-graph computation on the document's graph as
+  the load would correct it, with the store's other graphs as its context.
 """
 
 from __future__ import annotations
@@ -47,17 +49,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, VOID
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
-from competency_kg.namespaces import CKG, SH
+from competency_kg.namespaces import CEASN, CKG, SH
 from competency_kg.shacl_sparql import bnode_closure
 from competency_kg.sparql.terms import to_rdflib
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.versions import store_of
 from competency_kg.validation import (
     SEVERITY_NAMES,
+    STORE_CONTEXT,
     CorrectionInfo,
     Report,
     ResolvedResult,
@@ -66,8 +69,6 @@ from competency_kg.validation import (
     validate_graph,
 )
 
-#: Loaders whose sources are bulk-loaded releases (``onet-text``, ``onet-excel``).
-BULK_LOADER_PREFIX = "onet"
 #: A graph with more triples than this is summarised, not re-validated.
 BULK_TRIPLES = 200_000
 #: Most context triples fetched for one graph (each of the two steps).
@@ -109,9 +110,8 @@ class GraphInfo:
 
     @property
     def bulk(self) -> bool:
-        return (self.loader or "").startswith(BULK_LOADER_PREFIX) or (
-            self.triples or 0
-        ) > BULK_TRIPLES
+        """Too big for pySHACL here: only its size counts (an O*NET extract is validated)."""
+        return (self.triples or 0) > BULK_TRIPLES
 
     @property
     def label(self) -> str:
@@ -367,29 +367,46 @@ def _context(store: GraphStore, state: StoreState, graph: str, nodes: Iterable[s
     return _Context(ctx, graphs_of, digest, truncated)
 
 
-def _split_curation(
-    curation: Graph,
-) -> tuple[list[CorrectionInfo], dict[str, list[Triple]], list[Triple], list[Triple]]:
-    """Corrections recorded in a curation graph; their retractions; and the additions.
+@dataclass
+class _Curation:
+    """What a source's curation graph records: each correction and exactly what it changed."""
 
-    Returns the corrections, each correction's retracted statements, all retracted
-    statements, and the additions (what the graph holds besides the corrections' own
-    descriptions and the reified statements).
+    infos: list[CorrectionInfo]
+    retracted_by: dict[str, list[Triple]]
+    added_by: dict[str, list[Triple]]
+    additions: list[Triple]  # every statement the corrections added (the graph's data)
+
+    @property
+    def retracted(self) -> list[Triple]:
+        return [t for ts in self.retracted_by.values() for t in ts]
+
+
+def _reified(curation: Graph, c: Node, prop: URIRef, bookkeeping: set[Node]) -> list[Triple]:
+    triples: list[Triple] = []
+    for st in curation.objects(c, prop):
+        bookkeeping.add(st)
+        s = curation.value(st, RDF.subject)
+        p = curation.value(st, RDF.predicate)
+        o = curation.value(st, RDF.object)
+        if s is not None and p is not None and o is not None:
+            triples.append((s, p, o))
+    return sorted(triples, key=lambda t: tuple(map(str, t)))
+
+
+def _split_curation(curation: Graph) -> _Curation:
+    """Corrections recorded in a curation graph, what each retracted and added, the additions.
+
+    A store loaded before additions were reified (``ckg:added``) has them only as data: they
+    are then attributed by :func:`_attribute_additions`.
     """
     infos: list[CorrectionInfo] = []
     retracted_by: dict[str, list[Triple]] = {}
+    added_by: dict[str, list[Triple]] = {}
     bookkeeping: set[Node] = set()
     for c in sorted(set(curation.subjects(RDF.type, CKG.Correction)), key=str):
         bookkeeping.add(c)
-        triples: list[Triple] = []
-        for st in curation.objects(c, CKG.retracted):
-            bookkeeping.add(st)
-            s = curation.value(st, RDF.subject)
-            p = curation.value(st, RDF.predicate)
-            o = curation.value(st, RDF.object)
-            if s is not None and p is not None and o is not None:
-                triples.append((s, p, o))
-        retracted_by[str(c)] = sorted(triples, key=lambda t: tuple(map(str, t)))
+        retracted_by[str(c)] = _reified(curation, c, CKG.retracted, bookkeeping)
+        added_by[str(c)] = _reified(curation, c, CKG.added, bookkeeping)
         infos.append(
             CorrectionInfo(
                 iri=str(c),
@@ -399,11 +416,13 @@ def _split_curation(
                 file=_text(curation.value(c, DCTERMS.source)),
                 applied_to=sorted(str(g) for g in curation.objects(c, CKG.appliedTo)),
                 retracted=[_nt(t) for t in retracted_by[str(c)]],
+                added=[_nt(t) for t in added_by[str(c)]],
             )
         )
     additions = [t for t in curation if t[0] not in bookkeeping]
-    every_retraction = [t for ts in retracted_by.values() for t in ts]
-    return infos, retracted_by, every_retraction, additions
+    if infos and not any(added_by.values()) and additions:
+        _attribute_additions(infos, retracted_by, additions, added_by)
+    return _Curation(infos, retracted_by, added_by, additions)
 
 
 def _nt(t: Triple) -> tuple[str, str, str]:
@@ -411,29 +430,24 @@ def _nt(t: Triple) -> tuple[str, str, str]:
 
 
 def _attribute_additions(
-    infos: list[CorrectionInfo], retracted_by: dict[str, list[Triple]], additions: list[Triple]
-) -> dict[str, set[str]]:
-    """Which additions each correction made, and so which resources it touches.
+    infos: list[CorrectionInfo],
+    retracted_by: dict[str, list[Triple]],
+    additions: list[Triple],
+    added_by: dict[str, list[Triple]],
+) -> None:
+    """For a store from before ``ckg:added``: which additions each correction made.
 
-    The curation graph holds the additions of all a source's corrections together: one
-    correction gets them all; otherwise an addition goes to the corrections that retract
+    One correction gets them all; otherwise an addition goes to the corrections that retract
     something about its subject, else to the corrections that retract nothing.
     """
     touched = {c.iri: _iris(retracted_by[c.iri]) for c in infos}
-    owners: dict[str, list[Triple]] = {c.iri: [] for c in infos}
     add_only = [c.iri for c in infos if not retracted_by[c.iri]]
     for t in sorted(additions, key=lambda t: tuple(map(str, t))):
-        if len(infos) == 1:
-            claim = [infos[0].iri]
-        else:
-            claim = [c.iri for c in infos if str(t[0]) in touched[c.iri]] or add_only
-            claim = claim or [c.iri for c in infos]
-        for iri in claim:
-            owners[iri].append(t)
+        claim = [c.iri for c in infos if str(t[0]) in touched[c.iri]] or add_only
+        for iri in claim or [c.iri for c in infos]:
+            added_by[iri].append(t)
     for c in infos:
-        c.added = [_nt(t) for t in owners[c.iri]]
-        touched[c.iri] |= {str(t[0]) for t in owners[c.iri] if isinstance(t[0], URIRef)}
-    return touched
+        c.added = [_nt(t) for t in added_by[c.iri]]
 
 
 def _validate(
@@ -482,36 +496,39 @@ def _rdf_key(g: Graph, node: Node) -> ResultKey:
 
 
 def compute_graph_report(
-    store: GraphStore, state: StoreState, graph: str, context: _Context | None = None
+    store: GraphStore,
+    state: StoreState,
+    graph: str,
+    context: _Context | None = None,
+    own: Graph | None = None,
+    curation: Graph | None = None,
 ) -> GraphReport:
-    """Validate one named graph (with its curation graph and cross-graph context)."""
+    """Validate one named graph (with its curation graph and cross-graph context).
+
+    ``own`` and ``curation``, when given, stand for what the store holds under ``graph``: the
+    report of a document as a load would store it (the upload check), with the same context.
+    """
     start = time.perf_counter()
-    own = store.graph(URIRef(graph))
     curation_name = state.curation_of.get(graph)
-    curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
-    infos, retracted_by, retracted, additions = _split_curation(curation)
-    data = own + curation
+    given = own is not None
+    if own is None:
+        own = store.graph(URIRef(graph))
+        curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
+    cur = _split_curation(curation if curation is not None else Graph())
+    data = own + (curation if curation is not None else Graph())
     subjects = {str(s) for s in data.subjects() if not isinstance(s, BNode)}
     subjects |= {str(s) for s in own.subjects()}
-    nodes = _iris(own) | _iris(additions) | _iris(retracted)
+    nodes = _iris(own) | _iris(cur.additions) | _iris(cur.retracted)
     if context is None:
         context = _context(store, state, graph, nodes)
     results, rdf = _validate(data + context.graph, subjects, context.graphs_of, graph)
-
-    resolved: list[ResolvedResult] = []
-    if infos:
-        touched = _attribute_additions(infos, retracted_by, additions)
-        before = own + Graph()
-        for t in retracted:
-            before.add(t)
-        before_subjects = {str(s) for s in before.subjects()}
-        was, _ = _validate(before + context.graph, before_subjects, context.graphs_of, graph)
-        now = {result_key(r) for r in results}
-        for r in was:
-            if result_key(r) in now:
-                continue
-            by = [c.iri for c in infos if r.focus in touched[c.iri] or r.value in touched[c.iri]]
-            resolved.append(ResolvedResult(r, by or [c.iri for c in infos]))
+    resolved = _resolved(own, cur, results, context, graph) if cur.infos else []
+    stated = own + Graph()
+    for t in cur.additions:
+        stated.add(t)
+    results = with_conflicts(results, conflicts(store, state, graph, stated))
+    # a document not stored yet replaces what its graph holds: compare with that version too
+    results += version_drops(store, state, graph, stated, replacing=given)
     own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
     world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
     return GraphReport(
@@ -523,11 +540,280 @@ def compute_graph_report(
         context_digest=context.digest,
         results=results,
         rdf=rdf,
-        corrections=infos,
+        corrections=cur.infos,
         resolved=resolved,
         seconds=time.perf_counter() - start,
         truncated=context.truncated,
     )
+
+
+def _resolved(
+    own: Graph, cur: _Curation, results: list[Result], context: _Context, graph: str
+) -> list[ResolvedResult]:
+    """The results the source as written gives and the corrected one does not, each credited
+    to exactly the corrections that resolve it.
+
+    A correction resolves a result when undoing it alone (its retractions put back, its own
+    additions taken out) brings the result back. When no single undo does (two corrections
+    each fix it), the corrections that would fix it on their own are credited. Each check
+    validates only the focus nodes of the results in question.
+    """
+    now = {result_key(r) for r in results}
+
+    def report_of(data: Graph, focus: set[str]) -> set[ResultKey]:
+        found, _ = _validate(data + context.graph, focus, context.graphs_of, graph)
+        return {result_key(r) for r in found}
+
+    written = own + Graph()
+    for t in cur.retracted:
+        written.add(t)
+    was, _ = _validate(written + context.graph, _subjects(written), context.graphs_of, graph)
+    gone = [r for r in was if result_key(r) not in now]
+    if not gone:
+        return []
+    focus = {r.focus for r in gone}
+    corrected = own + Graph()
+    for t in cur.additions:
+        corrected.add(t)
+    credit: dict[ResultKey, list[str]] = {result_key(r): [] for r in gone}
+    for c in cur.infos:
+        others = {t for o in cur.infos if o.iri != c.iri for t in cur.added_by[o.iri]}
+        undone = corrected + Graph()
+        for t in cur.added_by[c.iri]:
+            if t not in others:
+                undone.remove(t)
+        for t in cur.retracted_by[c.iri]:
+            undone.add(t)
+        back = report_of(undone, focus)
+        for key, by in credit.items():
+            if key in back:
+                by.append(c.iri)
+    jointly = [key for key, by in credit.items() if not by]
+    if jointly:
+        for c in cur.infos:
+            alone = written + Graph()
+            for t in cur.retracted_by[c.iri]:
+                alone.remove(t)
+            for t in cur.added_by[c.iri]:
+                alone.add(t)
+            still = report_of(alone, {r.focus for r in gone if result_key(r) in jointly})
+            for key in jointly:
+                if key not in still:
+                    credit[key].append(c.iri)
+    every = [c.iri for c in cur.infos]  # no subset tells: the corrections together
+    return [ResolvedResult(r, credit[result_key(r)] or every) for r in gone]
+
+
+def _subjects(g: Graph) -> set[str]:
+    return {str(s) for s in g.subjects()}
+
+
+def document_report(
+    store: GraphStore, minter: Minter, graph: str, own: Graph, curation: Graph
+) -> tuple[GraphReport, StoreState]:
+    """The report ``graph`` would have in the store holding ``own`` (corrected) and its
+    ``curation`` graph in place of what it holds now: what ``validate`` shows after the load."""
+    state = read_state(store, minter)
+    return compute_graph_report(store, state, graph, None, own, curation), state
+
+
+# --------------------------------------------------------------------------- conflicts
+#: Single-valued facts about an occupation that sources may disagree on: property → (rule,
+#: name, severity, the key a framework export gives it). A code names the occupation (its IRI
+#: is minted from it), so two codes break its identity: a violation, and a load stops. Two
+#: job zones make queries by job zone find the occupation in both: a violation too, unless
+#: the source says its own was inferred (``ckg:jobZoneInferred``), a guess the other source
+#: settles: a warning. Titles legitimately vary between sources: a warning to review.
+CONFLICTS: dict[URIRef, tuple[str, str, str, str]] = {
+    SKOS.notation: ("Occupation-codeConflict", "O*NET-SOC code", "Violation", "soc"),
+    CKG.jobZone: ("Occupation-jobZoneConflict", "job zone", "Violation", "jobZone"),
+    SKOS.prefLabel: ("Occupation-titleConflict", "title", "Warning", "title"),
+}
+_SHAPES = "https://w3id.org/competency-kg/shapes#"
+
+
+def _place(where: str | None, key: str) -> str | None:
+    """The place of a fact: a JSON path gets the fact's key (``$.occupation.jobZone``)."""
+    if where and where.startswith("$"):
+        return f"{where}.{key}"
+    return where
+
+
+def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> list[Result]:
+    """One result per single-valued fact of this graph's occupations that another source
+    (or the graph itself) gives a different value, naming each value with its source and
+    place (docs/curation.md, "Conflicts")."""
+    occupations = sorted(
+        str(s) for s in own.subjects(RDF.type, CKG.Occupation) if isinstance(s, URIRef)
+    )
+    if not occupations:
+        return []
+    exclude = {graph, state.metadata, *state.derived, state.curation_of.get(graph, "")}
+    values: dict[tuple[str, URIRef], dict[str, set[tuple[str, str | None]]]] = {}
+    inferred: set[str] = set()  # occupations a source says it inferred the job zone of
+
+    def note(s: str, p: URIRef, o: Node, source: str, where: str | None) -> None:
+        if p == CKG.jobZoneInferred:
+            if isinstance(o, Literal) and o.toPython() is True:
+                inferred.add(s)
+            return
+        if p == SKOS.prefLabel and isinstance(o, Literal) and o.language not in (None, "en"):
+            return  # a title in another language is a translation, not a conflict
+        shown = str(o).strip()
+        values.setdefault((s, p), {}).setdefault(shown.casefold(), set()).add(
+            (source, _place(where, CONFLICTS[p][3]))
+        )
+
+    for occ in occupations:
+        where = own.value(URIRef(occ), CKG.sourceLocation)
+        for p in (*CONFLICTS, CKG.jobZoneInferred):
+            for o in own.objects(URIRef(occ), p):
+                note(occ, p, o, graph, str(where) if where is not None else None)
+    props = " ".join(f"<{p}>" for p in (*CONFLICTS, CKG.jobZoneInferred))
+    for i in range(0, len(occupations), 500):
+        subjects = " ".join(f"<{o}>" for o in occupations[i : i + 500])
+        rows = store.select(
+            f"""SELECT ?g ?s ?p ?o ?where WHERE {{
+              VALUES ?s {{ {subjects} }} VALUES ?p {{ {props} }}
+              GRAPH ?g {{ ?s ?p ?o OPTIONAL {{ ?s <{CKG.sourceLocation}> ?where }} }} }}"""
+        )
+        for r in rows:
+            if str(r["g"]) in exclude:
+                continue
+            where = r.get("where")
+            note(str(r["s"]), r["p"], r["o"], str(r["g"]), str(where) if where else None)  # type: ignore[arg-type]
+    out: list[Result] = []
+    for (occ, p), found in sorted(values.items()):
+        if len(found) < 2:
+            continue
+        rule, name, severity, _key = CONFLICTS[p]
+        if p == CKG.jobZone and occ in inferred:
+            severity = "Warning"
+        # the same message whichever source's report finds it: one result in the store report
+        parts = []
+        for v, places in sorted(found.items()):
+            original = next(
+                (str(o) for o in own.objects(URIRef(occ), p) if str(o).strip().casefold() == v),
+                v,
+            )
+            where = "; ".join(
+                f"{state.graphs[g].label if g in state.graphs else 'this document'}"
+                + (f" ({w})" if w else "")
+                for g, w in sorted(places)
+            )
+            parts.append(f"{original!r} in {where}")
+        message = (
+            f"Sources disagree on this occupation's {name}: " + ", but ".join(parts) + ". "
+            "Check which is right and correct the other with a correction "
+            "(seeds/curation/), or confirm that both name one occupation."
+        )
+        own_where = own.value(URIRef(occ), CKG.sourceLocation)
+        out.append(
+            Result(
+                severity=severity,
+                shape=_SHAPES + "OccupationShape",
+                source_shape=_SHAPES + rule,
+                constraint="Conflict",
+                focus=occ,
+                focus_label=next((str(o) for o in own.objects(URIRef(occ), SKOS.prefLabel)), None),
+                path=str(p),
+                value=None,
+                message=message,
+                graph=graph,
+                location=_place(str(own_where) if own_where else None, _key),
+            )
+        )
+    return out
+
+
+def version_drops(
+    store: GraphStore, state: StoreState, graph: str, own: Graph, replacing: bool = False
+) -> list[Result]:
+    """Warnings for a framework that lacks levels, or statements at a level, that another
+    version of it in the store has (another framework for the same occupation sharing a level
+    key; with ``replacing``, also the version the document's own graph holds now)."""
+    levels: dict[tuple[str, str], dict[str, int]] = {}  # (framework, occupation) → key → n
+    for fw in own.subjects(RDF.type, CEASN.CompetencyFramework):
+        occ = own.value(fw, CKG.forOccupation)
+        scale = own.value(fw, CKG.proficiencyScale)
+        if not isinstance(fw, URIRef) or occ is None or scale is None:
+            continue
+        counts = levels.setdefault((str(fw), str(occ)), {})
+        for level in own.objects(scale, SKOS.hasTopConcept):
+            key = str(own.value(level, SKOS.notation) or level)
+            counts[key] = len(set(own.subjects(CKG.atLevel, level)))
+    if not levels:
+        return []
+    skip = {state.metadata, *state.derived} | (set() if replacing else {graph})
+    occupations = " ".join(sorted({f"<{occ}>" for _, occ in levels}))
+    rows = store.select(
+        f"""SELECT ?g ?occ ?fw ?key (COUNT(DISTINCT ?st) AS ?n) WHERE {{
+          VALUES ?occ {{ {occupations} }}
+          GRAPH ?g {{ ?fw <{CKG.forOccupation}> ?occ ; <{CKG.proficiencyScale}> ?scale .
+                     ?scale <{SKOS.hasTopConcept}> ?level . ?level <{SKOS.notation}> ?key .
+                     OPTIONAL {{ ?st <{CKG.atLevel}> ?level }} }} }}
+        GROUP BY ?g ?occ ?fw ?key"""
+    )
+    others: dict[tuple[str, str, str], dict[str, int]] = {}
+    for r in rows:
+        if str(r["g"]) in skip:
+            continue
+        others.setdefault((str(r["g"]), str(r["occ"]), str(r["fw"])), {})[str(r["key"])] = int(
+            r["n"]  # type: ignore[arg-type]
+        )
+    out: list[Result] = []
+    for (fw, occ), mine in sorted(levels.items()):
+        for (g, other_occ, other_fw), theirs in sorted(others.items()):
+            if other_occ != occ or not set(mine) & set(theirs):
+                continue
+            where = state.graphs[g].label if g in state.graphs else g
+            if g == graph:
+                where = f"the version loaded now ({where})"
+            for key, n in sorted(theirs.items()):
+                if key not in mine:
+                    message = (
+                        f"This framework has no level '{key}', which the framework "
+                        f"<{other_fw}> in {where} has ({n} statement(s)): a level dropped "
+                        "from this version? Restore it, or confirm the new version drops it."
+                    )
+                elif mine[key] < n:
+                    message = (
+                        f"The level '{key}' has {mine[key]} statement(s), the framework "
+                        f"<{other_fw}> in {where} has {n} there: statements dropped from "
+                        "this version? Restore them, or confirm the new version drops them."
+                    )
+                else:
+                    continue
+                out.append(
+                    Result(
+                        severity="Warning",
+                        shape=_SHAPES + "CompetencyFrameworkShape",
+                        source_shape=_SHAPES + "CompetencyFramework-keepsLoadedLevels",
+                        constraint="VersionComparison",
+                        focus=fw,
+                        focus_label=next(
+                            (str(o) for o in own.objects(URIRef(fw), CEASN.name)), None
+                        ),
+                        path=str(CKG.proficiencyScale),
+                        value=key,
+                        message=message,
+                        graph=graph,
+                        location="$.framework.levels" + (f".{key}" if key in mine else ""),
+                    )
+                )
+    return out
+
+
+def with_conflicts(results: list[Result], found: list[Result]) -> list[Result]:
+    """The results with each conflict in place of the count result it explains (two values
+    in the merge break ``sh:maxCount``: "must be one whole number" is not the problem)."""
+    explained = {(r.focus, r.path) for r in found}
+    kept = [
+        r
+        for r in results
+        if not (r.constraint == "MaxCountConstraintComponent" and (r.focus, r.path) in explained)
+    ]
+    return kept + found
 
 
 # --------------------------------------------------------------------------- the cache
@@ -724,6 +1010,7 @@ def assemble(
         resolved=[rr for e in entries for rr in e.resolved],
         stale=read_stale(store, state),
         titles={g: info.label for g, info in state.graphs.items()},
+        context=STORE_CONTEXT,
     )
     return StoreReport(report, rdf, entries)
 

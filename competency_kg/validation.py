@@ -8,6 +8,7 @@ the source) and groups them by severity, then shape, then focus node (SHACL sect
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,13 @@ from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
 from competency_kg.safe_text import csv_text
 from competency_kg.shacl_sparql import SparqlCheck, add_to_report, run_checks, split_shapes
 
+#: The context of a store report's counts, and where the other contexts' counts are.
+STORE_CONTEXT = (
+    "each source with its curators' corrections applied, checked with the other sources and "
+    "the links as context (what a load prints 'in the store'); the results the corrections "
+    "resolved are listed under RESOLVED BY CORRECTIONS; a document's own counts before it is "
+    "loaded: the upload check, POST /validation"
+)
 SEVERITY_ORDER = {str(SH.Violation): 0, str(SH.Warning): 1, str(SH.Info): 2}
 SEVERITY_NAMES = {str(SH.Violation): "Violation", str(SH.Warning): "Warning", str(SH.Info): "Info"}
 
@@ -66,7 +74,8 @@ class Result:
     value: str | None
     message: str
     graph: str | None = None  # the source graph the focus node comes from
-    location: str | None = None  # ckg:sourceLocation of the focus node
+    location: str | None = None  # the place in the source: see :func:`place_of`
+    value_label: str | None = None  # the value's label, when the value is a labelled resource
 
 
 @dataclass
@@ -122,14 +131,26 @@ class Report:
     stale: list[CorrectionInfo] = field(default_factory=list)
     # graph IRI → its title, for every graph a result may name (not only the ones checked)
     titles: dict[str, str] = field(default_factory=dict)
+    # what the counts are of (docs/curation.md): corrections applied or not, alone or in the store
+    context: str | None = None
+    # with a per-rule limit: every rule's counts (per message) before the limit
+    summary: list[dict[str, object]] | None = None
+
+    def _count(self, severity: str) -> int:
+        """Results of a severity; with a per-rule limit, all of them (the summary's totals)."""
+        if self.summary is not None:
+            return sum(
+                int(str(row["total"])) for row in self.summary if row["severity"] == severity
+            )
+        return sum(1 for r in self.results if r.severity == severity)
 
     @property
     def violations(self) -> int:
-        return sum(1 for r in self.results if r.severity == "Violation")
+        return self._count("Violation")
 
     @property
     def warnings(self) -> int:
-        return sum(1 for r in self.results if r.severity == "Warning")
+        return self._count("Warning")
 
     def grouped(self) -> dict[str, dict[str, dict[str, list[Result]]]]:
         """severity → shape → focus node → results, each level in a stable order."""
@@ -148,6 +169,8 @@ class Report:
             f"Conforms: {'yes' if self.conforms else 'no'} — "
             f"{self.violations} violation(s), {self.warnings} warning(s)"
         ]
+        if self.context:
+            lines.append(f"Context: {self.context}")
         titles = {**self.titles, **{s.graph: s.title for s in self.sources if s.title}}
         if self.sources:
             lines.append("")
@@ -213,6 +236,7 @@ class Report:
         return json.dumps(
             {
                 "conforms": self.conforms,
+                "context": self.context,
                 "violations": self.violations,
                 "warnings": self.warnings,
                 "results": [asdict(r) for r in self.results],
@@ -220,6 +244,7 @@ class Report:
                 "corrections": [asdict(c) for c in self.corrections],
                 "resolved": [asdict(r) for r in self.resolved],
                 "stale": [asdict(c) for c in self.stale],
+                **({"summary": self.summary} if self.summary is not None else {}),
             },
             indent=2,
             ensure_ascii=False,
@@ -273,7 +298,8 @@ def path_text(node: Node | None) -> str | None:
 def _result_line(r: Result) -> str:
     shown = shape_path(r.source_shape) if r.path == "(path)" else r.path
     path = f" {compact(shown)}:" if shown else ""
-    value = f" (value: {r.value})" if r.value else ""
+    shown_value = f"{r.value_label} <{r.value}>" if r.value_label else r.value
+    value = f" (value: {shown_value})" if r.value else ""
     return f"{path} {r.message}{value}"
 
 
@@ -352,7 +378,7 @@ def validate_graph(
         messages = [str(m) for m in report_graph.objects(node, SH.resultMessage)]
         component = report_graph.value(node, SH.sourceConstraintComponent)
         node_shape = _node_shape_of(shapes, source_shape)
-        location = data.value(focus, CKG.sourceLocation) if focus is not None else None
+        location = place_of(data, focus, value) if focus is not None else None
         results.append(
             Result(
                 severity=SEVERITY_NAMES.get(str(severity), str(severity)),
@@ -367,12 +393,48 @@ def validate_graph(
                 value=_show(value),
                 message=messages[0] if messages else "",
                 graph=(graph_of or {}).get(focus) if focus is not None else None,
-                location=str(location) if location is not None else None,
+                location=location,
+                value_label=_label(data, value) if isinstance(value, URIRef) else None,
             )
         )
     report = Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
     del conforms  # warnings do not break conformance here: see Report.conforms
     return report, report_graph
+
+
+def _line_of(place: str) -> tuple[int, str]:
+    """A sort key putting ``line 9`` before ``line 10`` (other places by their text)."""
+    head = place.split(",", 1)[0]
+    return (
+        (int(head[5:]), place)
+        if head.startswith("line ") and head[5:].isdigit()
+        else (1 << 30, place)
+    )
+
+
+def place_of(data: Graph, focus: Node, value: Node | None = None) -> str | None:
+    """Where in its source a result comes from, so a curator can go to the line.
+
+    The value's own place when the value is a part of the focus node (an entry of an
+    occupation's lists: its IRI extends the focus's), not the whole occupation's; else the
+    focus node's own ``ckg:sourceLocation``; else, for a resource a document only names (a
+    competency), the first place that names it: the earliest place of a resource pointing at it.
+    """
+    if isinstance(value, URIRef) and str(value).startswith(str(focus).rstrip("/") + "/"):
+        own = data.value(value, CKG.sourceLocation)
+        if own is not None:
+            return str(own)
+    own = data.value(focus, CKG.sourceLocation)
+    if own is not None:
+        return str(own)
+    if not isinstance(focus, URIRef):
+        return None
+    named = {
+        str(place)
+        for s in data.subjects(None, focus)
+        for place in data.objects(s, CKG.sourceLocation)
+    }
+    return min(named, key=_line_of) if named else None
 
 
 def _node_shape_of(shapes: Graph, shape: Node | None) -> Node | None:
@@ -397,3 +459,100 @@ def group_counts(report: Report) -> dict[str, int]:
     for r in report.results:
         counts[r.severity] += 1
     return dict(counts)
+
+
+# --------------------------------------------------------------------------- places in a file
+#: RDF text formats whose places are lines and columns.
+_RDF_TEXT = {".ttl", ".turtle", ".nt", ".ntriples", ".nq", ".nquads", ".trig"}
+_JSON = {".jsonld", ".json-ld", ".json"}
+_PREFIX = re.compile(r"(?im)^\s*(?:@prefix|prefix)\s+([\w.-]*):\s*<([^>]*)>")
+_END = r"(?=[\s;,.)\]]|$)"
+
+
+def add_places(results: list[Result], data: bytes, suffix: str) -> None:
+    """Give each result without a place the place of its focus node in the file itself: line
+    and column for Turtle, TriG, N-Triples and N-Quads, the JSON path for JSON(-LD).
+
+    RDF files carry no ``ckg:sourceLocation`` (the graph holds what the file says): the place
+    is where the file first writes the focus node, as a subject where it is one.
+    """
+    missing = [r for r in results if r.location is None and not r.focus.startswith("_:")]
+    if not missing:
+        return
+    suffix = suffix.lower()
+    iris = {r.focus for r in missing}
+    if suffix in _RDF_TEXT:
+        places = text_places(data.decode("utf-8", "replace"), iris)
+    elif suffix in _JSON:
+        try:
+            places = json_places(json.loads(data), iris)
+        except (ValueError, RecursionError):
+            return
+    else:
+        return
+    for r in missing:
+        r.location = places.get(r.focus)
+
+
+def _spellings(iri: str, prefixes: dict[str, str]) -> list[str]:
+    """The ways a Turtle-family file may write ``iri``, as regular expressions."""
+    out = [re.escape(f"<{iri}>")]
+    for prefix, ns in prefixes.items():
+        if iri.startswith(ns) and len(iri) > len(ns):
+            out.append(r"(?<![\w:<])" + re.escape(f"{prefix}:{iri[len(ns) :]}") + _END)
+    for sep in ("#", "/"):
+        if sep in iri:
+            tail = iri.rsplit(sep, 1)[1]
+            if tail:
+                out.append(re.escape(f"<{'#' if sep == '#' else ''}{tail}>"))
+    return out
+
+
+def text_places(text: str, iris: Collection[str]) -> dict[str, str]:
+    """``line L, column C`` where the text first writes each IRI (first as a subject)."""
+    prefixes = {m.group(1): m.group(2) for m in _PREFIX.finditer(text)}
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    out: dict[str, str] = {}
+    for iri in iris:
+        pattern = re.compile("|".join(_spellings(iri, prefixes)))
+        first = None
+        for m in pattern.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            if not text[line_start : m.start()].strip():  # a subject: first on its line
+                first = m
+                break
+            first = first or m
+        if first is not None:
+            line = text.count("\n", 0, first.start()) + 1
+            column = first.start() - (text.rfind("\n", 0, first.start()) + 1) + 1
+            out[iri] = f"line {line}, column {column}"
+    return out
+
+
+def json_places(tree: object, iris: Collection[str]) -> dict[str, str]:
+    """The JSON path of the first object whose ``@id`` (or ``id``) names each IRI."""
+    out: dict[str, str] = {}
+    todo: list[tuple[object, str]] = [(tree, "$")]
+    while todo and len(out) < len(iris):
+        node, where = todo.pop(0)
+        if isinstance(node, dict):
+            ident = node.get("@id", node.get("id"))
+            if isinstance(ident, str):
+                for iri in iris:
+                    if iri not in out and _names(ident, iri):
+                        out[iri] = where
+            todo.extend((v, f"{where}.{k}") for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend((v, f"{where}[{i}]") for i, v in enumerate(node))
+    return out
+
+
+def _names(ident: str, iri: str) -> bool:
+    """Whether a JSON-LD ``@id`` (full, compact or relative) names ``iri``."""
+    if ident == iri:
+        return True
+    if "://" in ident:
+        return False
+    local = ident.split(":", 1)[1] if ":" in ident else ident.lstrip("#")
+    return bool(local) and (iri.endswith(("/" + local, "#" + local, ":" + local)))

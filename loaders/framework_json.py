@@ -3,8 +3,9 @@
 Layout: ``schemaVersion``, ``exportedAt``, ``occupation`` (soc, title, group, sector, jobZone,
 jobZoneInferred), ``framework`` (version, description, contextCovered, ``levels`` — an object
 whose keys, in document order, are the levels from lowest to highest, each with ``label`` and
-``statements``), ``sources`` (key → text) and ``attribution``; a ``title`` or ``name`` of the
-export itself (at the top or in ``framework``) is read when present.
+``statements``; an exporter's known sequence keeps its places: :func:`level_positions`),
+``sources`` (key → text) and ``attribution``; a ``title`` or ``name`` of the export itself (at
+the top or in ``framework``) is read when present.
 
 Every check names the JSON path that failed, so a curator can find it in the file.
 """
@@ -22,11 +23,40 @@ from competency_kg.loaders.documents import (
     Statement,
 )
 from competency_kg.loaders.errors import SourceError, parse_json, read_text
+from competency_kg.names import slugify
 
 SUPPORTED_MAJOR = "1"
 
 # "Topic — action": an em or en dash with spaces around it (a plain hyphen inside words is not one).
 _DASH = re.compile(r"\s+[—–]\s+|\s+-{1,2}\s+")
+
+
+#: The level sequence an exporter always writes, lowest first, by its ``sources.generator``.
+#: Its levels keep their place in it: a level deleted from the file then leaves a gap in the
+#: positions, which the shapes report (``ckgsh:ProficiencyScale-positionsContiguous``),
+#: instead of the rest being renumbered silently. Other frameworks define their own levels
+#: (a nurse framework's novice, competent, expert), numbered in document order.
+EXPORTER_SEQUENCES: dict[str, tuple[str, ...]] = {
+    "ler.me": ("emerging", "developing", "proficient", "advanced"),
+}
+
+
+def level_positions(keys: list[str], generator: str | None = None) -> dict[str, int]:
+    """Each level key's position: its place in its exporter's sequence when the keys follow
+    it, else its place in the document (1-based).
+
+    >>> level_positions(["emerging", "proficient", "advanced"], "LER.me")
+    {'emerging': 1, 'proficient': 3, 'advanced': 4}
+    >>> level_positions(["novice", "competent", "expert"])
+    {'novice': 1, 'competent': 2, 'expert': 3}
+    """
+    sequence = EXPORTER_SEQUENCES.get((generator or "").strip().casefold())
+    slugs = [slugify(k) for k in keys]
+    if sequence and all(s in sequence for s in slugs):
+        places = [sequence.index(s) + 1 for s in slugs]
+        if places == sorted(set(places)):
+            return dict(zip(keys, places, strict=True))
+    return {k: n for n, k in enumerate(keys, start=1)}
 
 
 def looks_like_framework(text: str) -> bool:
@@ -142,7 +172,11 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
     if not levels_obj:
         raise r.fail("$.framework.levels", "the framework defines no levels")
     levels: list[FrameworkLevel] = []
-    for position, (key, raw) in enumerate(levels_obj.items(), start=1):
+    given = root.get("sources")
+    generator = given.get("generator") if isinstance(given, dict) else None
+    places = level_positions(list(levels_obj), generator if isinstance(generator, str) else None)
+    for key, raw in levels_obj.items():
+        position = places[key]
         where = f"$.framework.levels.{key}"
         level = r.obj(raw, where)
         label = r.get(level, "label", where, (str,)).strip() or key

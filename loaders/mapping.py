@@ -146,19 +146,27 @@ class _Builder:
             self.g.add((s, p, Literal(value.strip(), lang=lang)))
 
     def scale(
-        self, scale: URIRef, label: str, levels: Iterable[tuple[str, str]]
+        self,
+        scale: URIRef,
+        label: str,
+        levels: Iterable[tuple[str, str] | tuple[str, str, int, str]],
+        where: str | None = None,
     ) -> dict[str, URIRef]:
         """Emit an ordered proficiency scale at ``scale``; return level key → level IRI.
 
         Levels are minted under the scale (``{scale}/{key}``), so two scales that share a
         key ("advanced") never merge into one level with two positions.
         """
-        self.resource(scale, CKG.ProficiencyScale)
+        self.resource(scale, CKG.ProficiencyScale, where=where)
         self.text(scale, SKOS.prefLabel, label)
         out: dict[str, URIRef] = {}
         previous: URIRef | None = None
-        for position, (level_key, level_label) in enumerate(levels, start=1):
-            level = self.resource(self.m.under(scale, slugify(level_key)), CKG.ProficiencyLevel)
+        for n, (level_key, level_label, *given) in enumerate(levels, start=1):
+            # a framework's own position (a gap shows a lost level) and place
+            position, place = (given[0], given[1]) if given else (n, None)
+            level = self.resource(
+                self.m.under(scale, slugify(level_key)), CKG.ProficiencyLevel, where=place
+            )
             self.text(level, SKOS.prefLabel, level_label)
             self.g.add((level, SKOS.notation, Literal(level_key)))
             self.g.add((level, SKOS.inScheme, scale))
@@ -239,7 +247,8 @@ def framework_to_graph(doc: FrameworkDocument, minter: Minter, source: URIRef) -
     levels = b.scale(
         scale,
         f"Proficiency levels of {doc.title} {version}",
-        [(lv.key, lv.label) for lv in doc.levels],
+        [(lv.key, lv.label, lv.position, lv.where) for lv in doc.levels],
+        where="$.framework.levels",
     )
     g.add((fw, CKG.proficiencyScale, scale))
     for lv in doc.levels:

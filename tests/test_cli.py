@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from support import FRAMEWORK_SEED, SEEDS, run_cli
+from support import FRAMEWORK_SEED, OVERVIEW_SEED, SEEDS, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -244,16 +244,41 @@ def test_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     assert r.returncode == 2 and "run 'competency-kg load' first" in r.stderr
 
 
-def test_validate_text_says_which_sources_only_have_a_load_time_summary(loaded: Path) -> None:
-    r = run_cli("validate", store=loaded)
+def test_load_and_validate_report_the_same_counts_and_say_their_context(tmp_path: Path) -> None:
+    """The load's per-source counts are the store's (what ``validate`` prints), and the load's
+    first check names its own context. Checked by breaking it: with the load printing its
+    first check's counts again (the overview alone, without the glossary's definition), this
+    failed."""
+    store = tmp_path / "store"
+    glossary = tmp_path / "glossary.ttl"  # defines a competency the overview only names
+    glossary.write_text(
+        "@prefix ckg: <https://w3id.org/competency-kg/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "<https://w3id.org/competency-kg/competency/administrative-support> a ckg:Competency ;\n"
+        '  skos:prefLabel "Administrative Support"@en ;\n'
+        '  skos:definition "Keeping an office running: records, schedules, supplies."@en .\n'
+    )
+    r = run_cli(
+        "load", str(FRAMEWORK_SEED), str(OVERVIEW_SEED), str(glossary), "--corrections",
+        str(SEEDS / "curation"), store=store,
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    summary = r.stdout.split("NOT RE-VALIDATED (2)", 1)[1].split("WARNINGS", 1)[0]
-    assert "/graph/onet-27.0>" in summary and "/graph/onet-29.2-excel>" in summary
-    assert "at load: Validated by row checks" in summary
-    one = run_cli("validate", "--source", "onet-27.0", "--format", "json", store=loaded)
-    assert one.returncode == 0, one.stderr
-    [source] = json.loads(one.stdout)["sources"]
-    assert source["mode"] == "summary" and source["loader"] == "onet-text"
+    loaded = {}
+    for line in r.stdout.splitlines():
+        cells = line.split("\t")
+        if len(cells) == 7 and cells[5].startswith("<"):
+            loaded[cells[5][1:-1]] = (int(cells[3].split()[0]), int(cells[4].split()[0]))
+    assert len(loaded) == 3
+    assert "in the document alone (corrections applied)" in r.stderr
+    assert "in the store, with the other sources and links as context" in r.stderr
+    v = run_cli("validate", "--format", "json", store=store)
+    doc = json.loads(v.stdout)
+    assert "corrections applied" in doc["context"]
+    counts = {s["graph"]: (s["violations"], s["warnings"]) for s in doc["sources"]}
+    for graph, found in loaded.items():
+        assert counts[graph] == found, graph
+    text = run_cli("validate", store=store).stdout
+    assert text.splitlines()[1].startswith("Context: each source with its curators' corrections")
 
 
 def test_validate_text_lists_resolved_and_stale_corrections(tmp_path: Path) -> None:

@@ -109,3 +109,46 @@ def test_bad_correction_files_name_the_file(tmp_path: Path, text: str, words: st
     assert "bad.trig" in str(err.value) and words in str(err.value)
     assert store.graph_names() == []
     store.close()
+
+
+GLOSSARY = """@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/competency-kg/competency/kiln-loading> a ckg:Competency ;
+    skos:prefLabel "Kiln loading"@en , "Kiln Loading"@en .
+"""
+TWO_FIXES = """@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<curation/kiln#one-name> a ckg:Correction ; dcterms:creator "test curator" ;
+    rdfs:comment "Keep one name." ; ckg:retractions <curation/kiln#one-name-r> .
+<curation/kiln#define> a ckg:Correction ; dcterms:creator "test curator" ;
+    rdfs:comment "Say what it is." ; ckg:additions <curation/kiln#define-a> .
+<curation/kiln#one-name-r> {
+    <competency/kiln-loading> skos:prefLabel "Kiln Loading"@en . }
+<curation/kiln#define-a> {
+    <competency/kiln-loading> skos:definition "Stacking ware in a kiln for firing."@en . }
+"""
+
+
+def test_each_correction_is_credited_with_exactly_what_it_resolves(tmp_path: Path) -> None:
+    """Two corrections of one resource, each fixing one of its two warnings: each is credited
+    with its own (a document and corrections of the test's making). Checked by breaking it:
+    crediting every correction touching the focus node (the old rule) gave both results to
+    both corrections, and this failed."""
+    doc = tmp_path / "kiln-glossary.ttl"
+    doc.write_text(GLOSSARY)
+    fixes = tmp_path / "fixes"
+    fixes.mkdir()
+    (fixes / "kiln.trig").write_text(TWO_FIXES)
+    minter = Minter()
+    with open_store(tmp_path / "store") as store:
+        load_paths(store, [doc], minter, corrections=[fixes])
+        report, _ = store_report(store, minter)
+    assert not [r for r in report.results if "kiln-loading" in r.focus]
+    credit = {rr.result.source_shape.rsplit("#")[-1]: rr.corrections for rr in report.resolved}
+    base = minter.base + "curation/kiln#"
+    assert credit == {
+        "Competency-prefLabelPerLanguage": [base + "one-name"],
+        "Competency-definitionMissing": [base + "define"],
+    }

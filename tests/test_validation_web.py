@@ -34,6 +34,7 @@ OCCUPATION = BASE + "occupation/computer-user-support-specialists"
 BREAK_POINT = OCCUPATION + "/list/occupation-specific/most-common-break-point"
 ONET_EXCEL = SEEDS / "onet-extract" / "excel-29.2"
 JSON = {"Accept": "application/json"}
+CKG_OCCUPATION = b"https://w3id.org/competency-kg/ontology#Occupation"
 TEXT = {"Accept": "text/plain"}
 
 
@@ -90,8 +91,13 @@ def test_page_groups_results_and_links_each_to_its_resource(client: FlaskClient)
     assert ">Computer User Support Specialists</a>" in page
     # the source document, by the title it gives itself, and the place in it
     assert OVERVIEW_TITLE in page and "line 233" in page
-    # the bulk source is summarised, and the page says so
-    assert "load-time summary only" in page and "Validated by row checks" in page
+    # every source is validated here, the O*NET Excel release too (9,283 triples): no source
+    # is left to its load-time summary below the bulk size (see the test after next)
+    assert "load-time summary only" not in page and "O*NET 29.2 Database" in page
+    # the page says which context its counts are in, and links the others
+    context = page.split('id="context"', 1)[1].split("</span>", 1)[0]
+    assert "corrections applied" in context and "other sources as context" in context
+    assert 'href="#corrections"' in context and 'href="#check"' in context
     # corrections: who, when, why, what they retract; what they resolved; stale ones
     assert "test curator" in page and "Test: the empty rank 2 is taken off the list." in page
     assert "ckg:emptyRank" in page and "resolved 1" in page
@@ -127,7 +133,44 @@ def test_seed_ambiguities_are_warnings_a_curator_can_act_on(client: FlaskClient)
     assert correction["applied_to"] == [OVERVIEW_GRAPH] and len(correction["retracted"]) == 1
     assert [c["iri"] for c in doc["stale"]] == [BASE + "curation/test#stale"]
     modes = {s["graph"].rsplit("/", 1)[-1]: s["mode"] for s in doc["sources"]}
-    assert modes["onet-29.2-excel"] == "summary" and modes["004_151618e0f121074d"] == "validated"
+    assert modes["onet-29.2-excel"] == "validated" and modes["004_151618e0f121074d"] == "validated"
+
+
+def test_sources_over_the_bulk_size_are_summarised(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A graph over ``BULK_TRIPLES`` shows its load-time summary, and the page says so (the
+    size alone decides: checked by lowering it below the Excel release's 9,283 triples)."""
+    from competency_kg import reporting
+    from competency_kg.web.validation import badges_for
+
+    monkeypatch.setattr(reporting, "BULK_TRIPLES", 5000)
+    page = client.get("/validation", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "load-time summary only" in page and "Validated by row checks" in page
+    modes = {s["graph"].rsplit("/", 1)[-1]: s["mode"] for s in _json(client)["sources"]}
+    assert modes["onet-29.2-excel"] == "summary"
+    with app.test_request_context("/"):
+        only_bulk = badges_for(BASE + "onet/element/2.A.1.a")
+        assert only_bulk["checked"] is False and only_bulk["total"] == 0
+
+
+def test_every_overview_result_points_at_its_own_line(client: FlaskClient) -> None:
+    """Each unplaced entry at its own line, not its occupation's (line 1); a competency the
+    document only names at the line naming it; values shown by label, the IRI beside. Checked
+    by breaking it: with places read from the focus node only, the entries were all at
+    line 1 and the named-only competencies had none."""
+    results = [
+        r for r in _json(client)["results"] if OVERVIEW_GRAPH in (r["graph"] or "").split()
+    ]
+    assert results and all(r["location"] for r in results)
+    unplaced = [r for r in results if r["source_shape"].endswith("unplacedEntryAmbiguous")]
+    lines = sorted(int(r["location"].split()[1]) for r in unplaced)
+    assert len(unplaced) >= 8 and len(set(lines)) == len(unplaced) and lines[0] > 1
+    assert all(r["value_label"] and r["value"].startswith(BASE) for r in unplaced)
+    page = client.get("/validation?shape=ckgsh:Occupation-unplacedEntryAmbiguous").get_data(
+        as_text=True
+    )
+    assert f'title="{unplaced[0]["value"]}"' in page and unplaced[0]["value_label"] in page
 
 
 def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None:
@@ -149,7 +192,8 @@ def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None
     assert [s["graph"] for s in framework["sources"]] == [FRAMEWORK_GRAPH]
     assert all(FRAMEWORK_GRAPH in r["graph"].split() for r in framework["results"])
     overview = _json(client, f"?source={OVERVIEW_GRAPH}")
-    assert len(overview["results"]) == len(whole["results"])  # the overview has them all
+    about_overview = [r for r in whole["results"] if OVERVIEW_GRAPH in r["graph"].split()]
+    assert len(overview["results"]) == len(about_overview) < len(whole["results"])
 
     mine = _json(client, "?focus=" + BREAK_POINT)
     assert mine["results"] and {r["focus"] for r in mine["results"]} == {BREAK_POINT}
@@ -281,8 +325,8 @@ def test_focus_badges_json_and_function(app: Flask, client: FlaskClient) -> None
         assert badges_for(BREAK_POINT) == badges
         clean = badges_for(BASE + "competency/active-listening")
         assert clean["warnings"] == 0 and clean["checked"] is True
-        only_bulk = badges_for(BASE + "onet/element/2.A.1.a")
-        assert only_bulk["checked"] is False and only_bulk["total"] == 0
+        onet = badges_for(BASE + "onet/element/2.A.1.a")  # in the O*NET Excel source only
+        assert onet["checked"] is True
 
     assert client.get("/validation/focus").status_code == 400
 
@@ -425,6 +469,86 @@ def test_upload_limits_and_missing_file(
     assert nameless.status_code == 400 and "?filename=" in nameless.get_data(as_text=True)
 
 
+def test_upload_check_counts_what_the_store_report_shows(
+    client: FlaskClient, upload_tmp: Path
+) -> None:
+    """The upload of a stored document gives the results the store's report has for it (its
+    corrections applied, the other sources as context), says so, and links the stored report.
+    Checked by breaking it: with the check run on the document alone (its old behaviour), the
+    break-point rank the test correction takes off came back and this failed."""
+    up = _upload(client, OVERVIEW_SEED.name, OVERVIEW_SEED.read_bytes()).get_json()
+    stored = _json(client, "?source=" + urllib.parse.quote(OVERVIEW_GRAPH))
+
+    def keys(results: list[dict]) -> set[tuple]:
+        return {(r["severity"], r["source_shape"], r["focus"], r["value"]) for r in results}
+
+    assert (up["violations"], up["warnings"]) == (stored["violations"], stored["warnings"])
+    assert keys(up["results"]) == keys(stored["results"])
+    assert "1 correction(s)" in up["context"] and "other sources as context" in up["context"]
+    assert "/validation?source=" in up["context"]  # the stored version's report, a link away
+    [resolved] = up["resolved"]  # what the correction resolves, credited to it alone
+    assert resolved["corrections"] == [BASE + "curation/test#break-point-rank-2"]
+    html = _upload(client, OVERVIEW_SEED.name, OVERVIEW_SEED.read_bytes(), accept="text/html")
+    context = html.get_data(as_text=True).split('id="context"', 1)[1].split("</span>", 1)[0]
+    assert "the load's first check" in context and 'href="/validation?source=' in context
+
+
+def test_a_body_whose_content_type_names_its_format_needs_no_file_name(
+    client: FlaskClient, upload_tmp: Path
+) -> None:
+    """HTTP clients send a type, not a name: the type picks the loader, and each result of an
+    RDF file points at the line and column that write its focus node. Checked by breaking it:
+    without ``BODY_TYPES`` the Turtle body got the old 400 "give the file's name"."""
+    r = client.post("/validation", data=BAD_TTL, headers={**JSON, "Content-Type": "text/turtle"})
+    assert r.status_code == 200, r.data
+    doc = r.get_json()
+    assert doc["violations"] == 3
+    assert {x["location"] for x in doc["results"]} == {"line 3, column 1"}
+    y = b"<https://w3id.org/competency-kg/occupation/y> "
+    nt = (
+        b"# an occupation with a broken code\n"
+        + y + b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <" + CKG_OCCUPATION + b"> .\n"
+        + y + b'<http://www.w3.org/2004/02/skos/core#notation> "9" .\n'
+    )  # fmt: skip
+    r = client.post(
+        "/validation",
+        data=nt,
+        headers={**JSON, "Content-Type": "application/n-triples"},
+    )
+    assert r.status_code == 200, r.data
+    assert {x["location"] for x in r.get_json()["results"]} == {"line 2, column 1"}
+    ld = {
+        "@context": {"ckg": "https://w3id.org/competency-kg/ontology#"},
+        "@graph": [{"@id": "https://example.org/a"}, {"@id": BASE + "occupation/z",
+                    "@type": "ckg:Occupation", "ckg:jobZone": 9}],
+    }  # fmt: skip
+    r = client.post(
+        "/validation",
+        data=json.dumps(ld).encode(),
+        headers={**JSON, "Content-Type": "application/ld+json"},
+    )
+    assert r.status_code == 200, r.data
+    assert {x["location"] for x in r.get_json()["results"]} == {"$.@graph[1]"}
+    unknown = client.post(
+        "/validation", data=BAD_TTL, headers={**TEXT, "Content-Type": "application/octet-stream"}
+    )
+    assert unknown.status_code == 400 and "Content-Type" in unknown.get_data(as_text=True)
+
+
+def test_an_error_page_shows_no_report(client: FlaskClient) -> None:
+    """A refused upload's page says what went wrong and shows no counts, as if a check had
+    run (checked by breaking it: with the filter form shown, "Violations (0)" was on it)."""
+    r = client.post(
+        "/validation",
+        data={},
+        headers={"Accept": "text/html"},
+        content_type="multipart/form-data",
+    )
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and 'role="alert"' in page
+    assert "Violations (" not in page and "Warnings (" not in page and "data-count" not in page
+
+
 # --------------------------------------------------------------------------- the cache
 def test_reports_are_cached_per_graph_and_recomputed_only_after_a_load(tmp_path: Path) -> None:
     path = tmp_path / "store"
@@ -454,3 +578,22 @@ def test_reports_are_cached_per_graph_and_recomputed_only_after_a_load(tmp_path:
     assert cached() == {FRAMEWORK_GRAPH: True, OVERVIEW_GRAPH: False}
     assert (runs(FRAMEWORK_GRAPH), runs(OVERVIEW_GRAPH)) == (counts[0] + 1, counts[1] + 1)
     assert _json(client)["resolved"]
+
+
+def test_a_per_rule_limit_keeps_every_count(client: FlaskClient) -> None:
+    """``limit=`` shows at most N results per rule and still counts them all, per rule and per
+    message (checked by breaking it: with the limit ignored, every result came back)."""
+    whole = _json(client)
+    limited = _json(client, "?limit=2")
+    shown: dict[str, int] = {}
+    for r in limited["results"]:
+        shown[r["source_shape"]] = shown.get(r["source_shape"], 0) + 1
+    assert shown and max(shown.values()) == 2 and len(limited["results"]) < len(whole["results"])
+    assert (limited["violations"], limited["warnings"]) == (whole["violations"], whole["warnings"])
+    totals = {row["rule"]: row["total"] for row in limited["summary"]}
+    assert sum(totals.values()) == len(whole["results"])
+    page = client.get("/validation?limit=2", headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
+    assert "show all</a>" in page and "limit=" in page
+    assert client.get("/validation?limit=x", headers=TEXT).status_code == 400

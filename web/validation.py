@@ -10,11 +10,13 @@
   as a download). Reports come per graph from :mod:`competency_kg.reporting`'s cache.
 - ``POST /validation`` — check a file before loading it: ``multipart/form-data`` with the file
   in the field ``file``, or the file as the raw body with its name in ``?filename=`` (its
-  extension or content says its format, as for ``competency-kg load``). The answer is the
-  file's own report; nothing is stored. Up to :data:`UPLOAD_LIMIT` bytes (413 beyond); an
-  unreadable file gets 422 with the loader's message (the file and the place in it). The file
-  goes to a temporary folder removed before the answer; the loaders never fetch anything and
-  never expand XML entities (``loaders/rdf_file.py``).
+  extension or content says its format, as for ``competency-kg load``) or a ``Content-Type``
+  naming its format (:data:`BODY_TYPES`). The answer is the report the file would have once
+  loaded into this store (the store's corrections applied, its other sources as context),
+  with its counts alone beside them; nothing is stored. Up to :data:`UPLOAD_LIMIT` bytes (413
+  beyond); an unreadable file gets 422 with the loader's message (the file and the place in
+  it). The file goes to a temporary folder removed before the answer; the loaders never fetch
+  anything and never expand XML entities (``loaders/rdf_file.py``).
 - ``GET /validation/focus?iri=…`` — a resource's own violations and warnings as JSON, for the
   badge on its page (:func:`badges_for`).
 """
@@ -27,7 +29,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -36,10 +38,17 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
+from competency_kg.curation import apply_corrections, curation_graph, stored_corrections
 from competency_kg.iris import safe_segment
 from competency_kg.loaders import SourceError, read_source
 from competency_kg.namespaces import CKG, DCTERMS, PREFIXES, SH
-from competency_kg.reporting import VALIDATION_LOCK, assemble, focus_badges
+from competency_kg.reporting import (
+    VALIDATION_LOCK,
+    assemble,
+    document_report,
+    focus_badges,
+    report_graph,
+)
 from competency_kg.safe_text import escape_controls
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.validation import (
@@ -48,6 +57,7 @@ from competency_kg.validation import (
     ResolvedResult,
     Result,
     SourceSummary,
+    add_places,
     compact,
     path_text,
     shapes_graph,
@@ -94,6 +104,19 @@ EXTENSIONS = {
     "text/plain": "txt",
 }
 SEVERITIES = ("Violation", "Warning", "Info")
+#: A raw body's ``Content-Type`` → the extension that tells the loaders its format, as a
+#: file's name would (HTTP clients send a type, not a name).
+BODY_TYPES = {
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/trig": "trig",
+    "application/n-triples": "nt",
+    "application/n-quads": "nq",
+    "application/rdf+xml": "rdf",
+    "application/ld+json": "jsonld",
+    "application/json": "json",
+    "text/plain": "txt",
+}
 
 
 class HttpError(Exception):
@@ -240,6 +263,7 @@ class Scope:
     severity: str | None = None
     shape: str | None = None
     focus: str | None = None
+    limit: int | None = None  # results shown per rule (Stardog's --limit-per-shape)
 
     def matches(self, r: Result) -> bool:
         if self.severity and r.severity != self.severity:
@@ -254,6 +278,7 @@ class Scope:
             "severity": self.severity,
             "shape": self.shape,
             "focus": self.focus,
+            "limit": str(self.limit) if self.limit else None,
             **changes,
         }
         params = {k: v for k, v in values.items() if v}
@@ -281,7 +306,11 @@ def _scope_from_request() -> Scope:
         if severity_name not in SEVERITIES:
             raise HttpError(400, f"unknown severity {severity!r}: use Violation, Warning or Info")
     shape = (args.get("shape") or "").strip() or None
+    raw_limit = (args.get("limit") or "").strip()
+    if raw_limit and not (raw_limit.isdigit() and int(raw_limit) > 0):
+        raise HttpError(400, f"limit={raw_limit!r}: give a whole number of results per rule")
     return Scope(
+        limit=int(raw_limit) if raw_limit else None,
         source=(args.get("source") or "").strip() or None,
         severity=severity_name,
         shape=_expand(shape) if shape else None,
@@ -449,7 +478,7 @@ def _page_context(
         "titles": {g: s.title for g, s in sources.items() if s.title},
         "shape_options": sorted(shape_options.items(), key=lambda kv: kv[1][0]),
         "severity_counts": {s: sum(1 for r in every if r.severity == s) for s in SEVERITIES},
-        "corrections": _corrections_view(report) if report and upload is None else [],
+        "corrections": _corrections_view(report) if report else [],
         "stale": report.stale if report else [],
         "upload_limit_mb": _upload_limit() / (1024 * 1024),
         "show_term": show_term,
@@ -491,6 +520,46 @@ def _corrections_view(report: Report) -> list[CorrectionView]:
     ]
 
 
+#: Results shown per rule on the page unless ``limit=`` says otherwise: the report of a big
+#: store stays one readable screen; each cut rule says "N of M" and links all of them.
+PAGE_LIMIT = 50
+
+
+def rule_totals(results: list[Result]) -> dict[str, int]:
+    """How many results each rule (source shape) has, before any limit."""
+    totals: dict[str, int] = {}
+    for r in results:
+        totals[r.source_shape] = totals.get(r.source_shape, 0) + 1
+    return totals
+
+
+def limit_per_rule(chosen: Any, limit: int) -> Any:
+    """The report with at most ``limit`` results per rule, in the report's order; every
+    count of the report (``summary``) still counts them all."""
+    seen: dict[str, int] = {}
+
+    def keep(r: Result) -> bool:
+        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
+        return seen[r.source_shape] <= limit
+
+    kept = [r for r in chosen.report.results if keep(r)]
+    report = replace(chosen.report, results=kept, summary=summary(chosen.report.results))
+    return type(chosen)(report, chosen.rdf, chosen.graphs)
+
+
+def summary(results: list[Result]) -> list[dict[str, Any]]:
+    """Counts per rule and per message: what a big report is, on one screen."""
+    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        row = by_rule.setdefault(
+            (r.severity, r.source_shape),
+            {"severity": r.severity, "rule": r.source_shape, "total": 0, "messages": {}},
+        )
+        row["total"] += 1
+        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
+    return sorted(by_rule.values(), key=lambda x: (SEVERITIES.index(x["severity"]), -x["total"]))
+
+
 @bp.get("/validation")
 def report_page() -> Response:
     try:
@@ -505,6 +574,10 @@ def report_page() -> Response:
             sources = chosen.report.sources
             scope.source = sources[0].graph if sources else scope.source
         chosen = chosen.select(scope.matches)
+        totals = rule_totals(chosen.report.results)
+        limit = scope.limit or (PAGE_LIMIT if mime == "text/html" else None)
+        if limit and max(totals.values(), default=0) > limit:
+            chosen = limit_per_rule(chosen, limit)
     except StoreError as exc:
         if str(exc).startswith("no source graph"):
             return _error(HttpError(404, str(exc)))
@@ -518,7 +591,9 @@ def report_page() -> Response:
             name = f"validation-report{suffix}.{EXTENSIONS[mime]}"
         body = _serialize(chosen.report, chosen.graph if mime in RDF_TYPES else None, mime)
         return _respond(body, mime, download=name)
-    page = render_template("validation.html", **_page_context(chosen.report, scope, whole.report))
+    page = render_template(
+        "validation.html", totals=totals, **_page_context(chosen.report, scope, whole.report)
+    )
     return _respond(page, "text/html")
 
 
@@ -541,10 +616,22 @@ def _upload_limit() -> int:
 
 @dataclass
 class Upload:
+    """A checked file, and the contexts its counts were computed in (see docs/curation.md)."""
+
     name: str
     size: int
     loader: str | None = None
     triples: int | None = None
+    graph: str | None = None  # the graph a load would put it in
+    in_store: bool = False  # the store holds that graph now (its report is a link away)
+    with_store: bool = False  # checked with the store's other sources as context
+    corrections: int = 0  # the store's corrections that apply to it
+    alone: tuple[int, int] | None = None  # (violations, warnings) of the document alone
+    note: str | None = None
+
+    @property
+    def stored_link(self) -> str | None:
+        return "/validation?" + urlencode({"source": self.graph}) if self.in_store else None
 
 
 def _safe_name(name: str) -> str:
@@ -557,9 +644,12 @@ def _safe_name(name: str) -> str:
 
 
 def check_file(name: str, data: bytes) -> tuple[Report, Graph, Upload]:
-    """The report of one file, read as ``competency-kg load`` would read it; nothing stored.
+    """The report of one file as ``competency-kg load`` would store it; nothing stored.
 
-    Raises :class:`HttpError` (422) with the loader's message for an unreadable file.
+    The store's corrections that apply to it are applied, and it is checked with the store's
+    other sources as context, so the counts are the ones ``validate`` shows after the load
+    (:func:`competency_kg.reporting.document_report`); its counts alone, the load's first
+    check, come beside them. Raises :class:`HttpError` (422) for an unreadable file.
     """
     minter = state().settings.minter
     upload = Upload(name, len(data))
@@ -574,21 +664,22 @@ def check_file(name: str, data: bytes) -> tuple[Report, Graph, Upload]:
             raise HttpError(422, escape_controls(f"{name}{place}: {message}")) from exc
         try:
             upload.loader = src.loader
+            upload.graph = str(src.graph_iri)
             if src.bulk is not None:
                 upload.triples = src.bulk.triples
                 report = src.bulk.validate()
                 graph = Graph()
+                upload.note = "a bulk source: row checks over every row, SHACL over a sample"
             else:
                 upload.triples = len(src.graph)
-                report, graph = validate_graph(src.graph, {})
+                report, graph = _check_in_store(src.graph, src.graph_iri, upload)
+                add_places(report.results, data, path.suffix)
         finally:
             if src.bulk is not None:
                 src.bulk.close()
-    for r in report.results:
-        r.graph = None
     report.sources = [
         SourceSummary(
-            graph="",
+            graph=upload.graph or "",
             title=name,
             loader=upload.loader,
             triples=upload.triples,
@@ -596,7 +687,42 @@ def check_file(name: str, data: bytes) -> tuple[Report, Graph, Upload]:
             warnings=report.warnings,
         )
     ]
+    report.titles = {**report.titles, **({upload.graph: name} if upload.graph else {})}
     return report, graph, upload
+
+
+def _check_in_store(data: Graph, graph_iri: URIRef, upload: Upload) -> tuple[Report, Graph]:
+    """The document's report as the load would store it in this store (else alone)."""
+    try:
+        store = report_store()
+        fixes = stored_corrections(store)
+    except StoreError as exc:  # no store yet: the document alone is all there is
+        upload.note = f"checked alone: {exc}"
+        return validate_graph(data, {})
+    corrected, applied = apply_corrections(data + Graph(), graph_iri, fixes)
+    curated = curation_graph(applied)
+    alone, _ = validate_graph(corrected + curated, {})  # what the load's first check counts
+    upload.alone = (alone.violations, alone.warnings)
+    entry, st = document_report(store, state().settings.minter, str(graph_iri), corrected, curated)
+    upload.with_store = True
+    upload.corrections = len(applied.corrections)
+    upload.in_store = str(graph_iri) in st.graphs
+    report = Report(
+        conforms=not any(r.severity == "Violation" for r in entry.results),
+        results=entry.results,
+        corrections=entry.corrections,
+        resolved=entry.resolved,
+        titles={g: info.label for g, info in st.graphs.items()},
+        context=(
+            f"as a load would store it in this store: the store's {len(applied.corrections)} "
+            "correction(s) that apply to it applied, the other sources as context (the counts "
+            "the store's report shows once it is loaded); the document alone with those "
+            f"corrections (the load's first check): {alone.violations} violation(s), "
+            f"{alone.warnings} warning(s)"
+            + (f"; the version loaded now: {upload.stored_link}" if upload.in_store else "")
+        ),
+    )
+    return report, report_graph(report, entry.rdf)
 
 
 def _read_upload() -> tuple[str, bytes]:
@@ -623,10 +749,16 @@ def _read_upload() -> tuple[str, bytes]:
                 "or as the request body with ?filename=…",
             )
         if not name:
-            raise HttpError(
-                400,
-                "give the file's name as ?filename=…: its extension or content says its format",
-            )
+            ext = BODY_TYPES.get(request.mimetype)
+            if ext is None:
+                raise HttpError(
+                    400,
+                    "say the file's format: a Content-Type naming it (text/turtle, "
+                    "application/ld+json, application/n-triples, application/n-quads, "
+                    "application/trig, application/rdf+xml, application/json for a framework "
+                    "export, text/plain for an overview), or its name as ?filename=…",
+                )
+            name = "upload." + ext
     if len(data) > limit:
         raise too_big
     return name, data
