@@ -35,6 +35,7 @@ BLUEPRINTS: list[str] = [
     "competency_kg.web.editor:bp",
     "competency_kg.web.validation:bp",
     "competency_kg.web.compare:bp",
+    "competency_kg.web.match:bp",
     "competency_kg.web.home:bp",
     "competency_kg.web.search:bp",
     "competency_kg.web.void:bp",
@@ -46,6 +47,8 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("Occupations", "/class/occupation"),
     ("Competencies", "/class/competency"),
     ("Compare", "/compare"),
+    ("Match", "/match"),
+    ("Pathways", "/pathway"),
     ("SPARQL", "/sparql"),
     ("Validation", "/validation"),
 ]
