@@ -116,8 +116,9 @@ def test_the_fit_by_hand(store: GraphStore, data: M.CareerData) -> None:
 
 def test_held_back_competency_sets_find_their_occupation(data: M.CareerData) -> None:
     """Two thirds of an occupation's required competencies, at its levels, rank it first (for
-    every occupation of the seeds). Checked by breaking it: U left out of the fit made no
-    difference, coverage left out (F = U) ranked by title and the test failed."""
+    every occupation of the seeds). Checked by breaking it: results sorted by title instead of
+    fit failed it. (Fit = coverage alone or use alone still passes: the held-back sets do not
+    tell those apart; test_the_fit_by_hand guards the formula.)"""
     for i, cluster in enumerate(data.index.clusters):
         required = sorted(data.required(i).items())
         kept = [M.Held(k, data.label(k), "competency", n.level) for x, (k, n) in
