@@ -189,8 +189,22 @@ class CareerData:
     base: str
     state: str
 
+    _required: list[dict[str, Need]] | None = None
+    _totals: list[float] | None = None
+
     def required(self, i: int) -> dict[str, Need]:
-        return {k: n for k, n in self.needs[i].items() if n.required}
+        """What occupation ``i`` requires (kept: every match reads it)."""
+        if self._required is None:
+            self._required = [
+                {k: x for k, x in needs.items() if x.required} for needs in self.needs
+            ]
+            self._totals = [sum(x.weight for x in r.values()) for r in self._required]
+        return self._required[i]
+
+    def required_weight(self, i: int) -> float:
+        self.required(i)
+        assert self._totals is not None
+        return self._totals[i]
 
     def label(self, key: str) -> str:
         return self.labels.get(key) or key.rsplit("/", 1)[-1]
@@ -673,7 +687,7 @@ def _coverage(need: Need, held: Held | None) -> float:
 def fit_of(data: CareerData, i: int, held: dict[str, Held]) -> Fit | None:
     """How well what is ``held`` fits occupation ``i`` (None: it requires nothing known)."""
     required = data.required(i)
-    total = sum(n.weight for n in required.values())
+    total = data.required_weight(i)
     if total <= 0:
         return None
     covered: list[Line] = []
@@ -699,6 +713,26 @@ def fit_of(data: CareerData, i: int, held: dict[str, Held]) -> Fit | None:
     return Fit(i, score, coverage, use, covered, missing, tool_lines, unused)
 
 
+def quick_score(data: CareerData, i: int, held: Sequence[Held]) -> float:
+    """:func:`fit_of`'s score alone, reading only what is held (every occupation is scored;
+    only those listed get their lines)."""
+    total = data.required_weight(i)
+    if total <= 0 or not held:
+        return 0.0
+    required = data.required(i)
+    tools = data.index.clusters[i].profile.tools
+    got = 0.0
+    used = 0
+    for h in held:
+        need = required.get(h.key)
+        if need is not None:
+            got += need.weight * _coverage(need, h)
+            used += 1
+        elif h.kind == "tool" and h.key in tools:
+            used += 1
+    return FIT_WEIGHTS["coverage"] * got / total + FIT_WEIGHTS["use"] * used / len(held)
+
+
 def match(
     data: CareerData,
     held: Iterable[Held],
@@ -711,23 +745,22 @@ def match(
 ) -> Match:
     """Occupations ranked by fit for what is ``held`` (best first; ties by title)."""
     by_key = {h.key: h for h in held}
+    given = list(by_key.values())
     skip = set(exclude)
-    fits: list[Fit] = []
+    scored: list[tuple[float, str, int]] = []
     considered = 0
     for i in range(len(data.index.clusters)):
         if i in skip or (job_zone is not None and data.job_zones[i] != job_zone):
             continue
-        f = fit_of(data, i, by_key)
-        if f is None:
+        if data.required_weight(i) <= 0:
             continue
         considered += 1
-        if f.score > 0:
-            fits.append(f)
-    fits.sort(key=lambda f: (-f.score, data.title(f.cluster).casefold()))
-    return Match(
-        list(by_key.values()), fits[: max(0, limit)], data, considered, origin, list(ignored),
-        job_zone,
-    )  # fmt: skip
+        score = quick_score(data, i, given)
+        if score > 0:
+            scored.append((-score, data.title(i).casefold(), i))
+    scored.sort()
+    fits = [f for _, _, i in scored[: max(0, limit)] if (f := fit_of(data, i, by_key)) is not None]
+    return Match(given, fits, data, considered, origin, list(ignored), job_zone)
 
 
 # --------------------------------------------------------------------------- outputs

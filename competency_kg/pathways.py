@@ -38,10 +38,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from competency_kg.compare import (
+    WEIGHTS,
     BadInput,
     Runner,
     cached,
-    nearest,
     resolve,
     similarity,
     store_state,
@@ -148,21 +148,60 @@ def step_cost(lines: list[Line]) -> float:
     return sum(x.weight * _gap(x) for x in lines)
 
 
+def _all_nearest(data: CareerData, k: int) -> list[list[tuple[float, int]]]:
+    """Every occupation's ``k`` most similar occupations by the comparison's score (the same
+    formula as :func:`competency_kg.compare.similarity`, ties in title order), computed for
+    all pairs at once: each pair once, the competency weights as aligned vectors."""
+    clusters = data.index.clusters
+    n = len(clusters)
+    keys = sorted({key for c in clusters for key in c.profile.competencies})
+    at = {key: x for x, key in enumerate(keys)}
+    vectors = []
+    for c in clusters:
+        v = [0.0] * len(keys)
+        for key, w in c.profile.competencies.items():
+            v[at[key]] = w
+        vectors.append(v)
+    totals = [c.profile.total for c in clusters]
+    tools = [c.profile.tools for c in clusters]
+    acts = [c.profile.activities for c in clusters]
+    wc, wt, ww = WEIGHTS["competencies"], WEIGHTS["tools"], WEIGHTS["work_activities"]
+    scores: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+    for i in range(n):
+        vi, ti, ai, total_i = vectors[i], tools[i], acts[i], totals[i]
+        for j in range(i + 1, n):
+            num = den = 0.0
+            if total_i > 0 and totals[j] > 0:
+                both = sum(map(min, vi, vectors[j]))
+                num += wc * both / (total_i + totals[j] - both)
+                den += wc
+            if ti and tools[j]:
+                m = len(ti & tools[j])
+                num += wt * m / (len(ti) + len(tools[j]) - m)
+                den += wt
+            if ai and acts[j]:
+                m = len(ai & acts[j])
+                num += ww * m / (len(ai) + len(acts[j]) - m)
+                den += ww
+            if den:
+                score = num / den
+                scores[i].append((score, j))
+                scores[j].append((score, i))
+    titles = [c.title.casefold() for c in clusters]
+    return [heapq.nsmallest(k, row, key=lambda t: (-t[0], titles[t[1]])) for row in scores]
+
+
 def build_graph(data: CareerData) -> TransitionGraph:
-    """The transitions of every occupation (its nearest occupations by the comparison's
-    score, at least :data:`THRESHOLD`), each with its learning cost."""
+    """The transitions of every occupation (its :data:`NEIGHBOURS` nearest occupations by
+    the comparison's score, at least :data:`THRESHOLD`), each with its learning cost."""
     started = time.perf_counter()
-    index = data.index
     edges: list[list[Edge]] = []
-    for i, cluster in enumerate(index.clusters):
-        out: list[Edge] = []
-        if not cluster.profile.empty():
-            for nb in nearest(index, cluster.profile, cluster.members, NEIGHBOURS):
-                j = index.by_member[nb.iri]
-                score = nb.similarity.score
-                if score is None or score < THRESHOLD:
-                    continue
-                out.append(Edge(j, score, step_cost(lines_to_learn(data, i, j))))
+    for i, near in enumerate(_all_nearest(data, NEIGHBOURS)):
+        out = [
+            Edge(j, score, step_cost(lines_to_learn(data, i, j)))
+            for score, j in near
+            if score >= THRESHOLD
+        ]
         out.sort(key=lambda e: (e.cost, -e.similarity))
         edges.append(out)
     return TransitionGraph(data, edges, time.perf_counter() - started)
