@@ -201,6 +201,113 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
     return EXIT_OK
 
 
+def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    """Occupations ranked by how well the given competencies fit them."""
+    from competency_kg import matching as M
+    from competency_kg.compare import CompareError, StoreRunner
+
+    levels = args.level or []
+    if levels and len(levels) != len(args.competency or []):
+        raise UsageError("give one --level per --competency, in the same order ('-' for none)")
+    if not args.competency and not args.from_occupation:
+        raise UsageError("give --competency NAME (repeatable) or --from-occupation CODE")
+    with _store(cfg, read_only=True) as store:
+        runner = StoreRunner(store)
+        try:
+            data = M.career_data(runner, cfg.minter)
+            held, _ = M.resolve_names(
+                data, list(zip(args.competency or [], levels or [None] * 999, strict=False))
+            )
+            origin = None
+            if args.from_occupation:
+                more, origin = M.held_from_occupation(
+                    data, runner, cfg.minter, args.from_occupation
+                )
+                held = list({h.key: h for h in [*more, *held]}.values())
+            result = M.match(
+                data,
+                held,
+                limit=args.limit,
+                exclude=[origin] if origin is not None else [],
+                job_zone=args.job_zone,
+                origin=origin,
+            )
+        except CompareError as exc:
+            raise UsageError(str(exc)) from exc
+    writers = {"text": M.match_text, "json": lambda m: M.match_json(m) + "\n", "csv": M.match_csv}
+    (_for_people(out) if args.format == "text" else out).write(writers[args.format](result))
+    return EXIT_OK
+
+
+def cmd_pathway(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
+    """The cheapest paths from A to B, or (without B) where A can go."""
+    from competency_kg import pathways as P
+    from competency_kg.compare import CompareError, StoreRunner
+
+    with _store(cfg, read_only=True) as store:
+        runner = StoreRunner(store)
+        try:
+            graph = P.transition_graph(runner, cfg.minter)
+            a = P.resolve_cluster(runner, cfg.minter, graph, args.a)
+            if args.b:
+                b = P.resolve_cluster(runner, cfg.minter, graph, args.b)
+                answer: P.Pathways | P.Destinations = P.find_paths(
+                    graph, a, b, args.max_steps, args.paths
+                )
+            else:
+                answer = P.destinations(graph, a, args.job_zone, args.limit)
+        except CompareError as exc:
+            raise UsageError(str(exc)) from exc
+    if args.format == "json":
+        out.write(P.to_json(answer) + "\n")
+    elif isinstance(answer, P.Pathways):
+        text = P.pathways_text(answer) if args.format == "text" else P.pathways_csv(answer)
+        (_for_people(out) if args.format == "text" else out).write(text)
+    else:
+        text = P.destinations_text(answer) if args.format == "text" else P.destinations_csv(answer)
+        (_for_people(out) if args.format == "text" else out).write(text)
+    return EXIT_OK
+
+
+def add_career_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """``match`` and ``pathway`` (docs/career.md)."""
+    s = sub.add_parser("match", help="occupations ranked by how well given competencies fit them")
+    s.add_argument(
+        "--competency",
+        action="append",
+        metavar="NAME",
+        help="a competency or tool (name, O*NET element code or IRI); repeatable",
+    )
+    s.add_argument(
+        "--level",
+        action="append",
+        metavar="LEVEL",
+        help="the level held, one per --competency in order: 0-7 (O*NET), p/n, a level name"
+        " ('Advanced') or '-'",
+    )
+    s.add_argument(
+        "--from-occupation",
+        metavar="CODE",
+        help="start from what an occupation requires (code, IRI or exact title)",
+    )
+    s.add_argument("--limit", type=int, default=20, metavar="N", help="occupations (default 20)")
+    s.add_argument("--job-zone", type=int, choices=range(1, 6), help="only this job zone")
+    s.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    s.set_defaults(func=cmd_match)
+
+    s = sub.add_parser(
+        "pathway", help="the cheapest paths from occupation A to B (without B: where A can go)"
+    )
+    s.add_argument("a", help="where the worker is: O*NET-SOC code, IRI or exact title")
+    s.add_argument("b", nargs="?", help="where they want to go (omit: the transitions from A)")
+    s.add_argument("--max-steps", type=int, default=3, metavar="N", help="at most N steps (3)")
+    s.add_argument("--paths", type=int, default=3, metavar="N", help="how many paths (3)")
+    s.add_argument("--job-zone", type=int, choices=range(1, 6), help="without B: only this zone")
+    s.add_argument("--limit", type=int, default=10, metavar="N", help="without B: how many (10)")
+    s.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    s.set_defaults(func=cmd_pathway)
+
+
 def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     from competency_kg.web.server import serve
 
@@ -313,6 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="list each occupation's N most similar occupations (default 5; 0: none)",
     )
     s.set_defaults(func=cmd_compare)
+
+    add_career_commands(sub)
 
     s = sub.add_parser("serve", help="serve the SPARQL endpoint and the linked-data site")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

@@ -189,6 +189,21 @@ class CKG(DefinedNamespace):
     toOccupation: URIRef
     toolSimilarity: URIRef
     workActivitySimilarity: URIRef
+    # matching and career pathways (competency_kg/matching.py, competency_kg/pathways.py)
+    CareerPath: URIRef
+    CareerPathways: URIRef
+    MatchResult: URIRef
+    OccupationMatch: URIRef
+    PathwayStep: URIRef
+    careerPath: URIRef
+    fitScore: URIRef
+    givenResource: URIRef
+    hasStep: URIRef
+    learningCost: URIRef
+    matchCoverage: URIRef
+    matchResult: URIRef
+    matchUse: URIRef
+    maxSteps: URIRef
 
 
 CEASN = Namespace("https://purl.org/ctdlasn/terms/")

@@ -24,7 +24,17 @@ from competency_kg.query_pool import (
 )
 from competency_kg.query_sandbox import parse_size
 from competency_kg.store import GraphStore, open_store
-from competency_kg.web import compare, editor, home, resources, search, sparql, validation, void
+from competency_kg.web import (
+    compare,
+    editor,
+    home,
+    match,
+    resources,
+    search,
+    sparql,
+    validation,
+    void,
+)
 from competency_kg.web.security import init_security
 from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
 
@@ -34,6 +44,7 @@ BLUEPRINTS: list[Blueprint] = [
     editor.bp,
     validation.bp,
     compare.bp,
+    match.bp,
     home.bp,
     search.bp,
     void.bp,
@@ -45,6 +56,8 @@ NAV_LINKS: list[tuple[str, str]] = [
     ("Occupations", "/class/occupation"),
     ("Competencies", "/class/competency"),
     ("Compare", "/compare"),
+    ("Match", "/match"),
+    ("Pathways", "/pathway"),
     ("SPARQL", "/sparql"),
     ("Validation", "/validation"),
 ]

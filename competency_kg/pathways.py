@@ -1,0 +1,614 @@
+"""Career pathways: from one occupation to another through occupations a worker could move to,
+learning as little as possible in all.
+
+**Transitions.** A worker of occupation *A* can move to *B* when the comparison's similarity
+``S(A, B)`` (:func:`competency_kg.compare.similarity`: competencies, tools and O*NET detailed
+work activities) is at least :data:`THRESHOLD` and *B* is among *A*'s :data:`NEIGHBOURS` most
+similar occupations. The threshold is read off O*NET's own yardstick: over the whole O*NET 27.0
+release, the median S of a pair O*NET lists as related is about 0.47 and 0.35 sits at its
+lower decile, while two occupations drawn at random score about 0.25 (``docs/career.md``):
+below 0.35 a move is one O*NET itself would almost never call related. O*NET's
+"Related Occupations" list is never read here; it is only the yardstick.
+
+**Cost of a step** *A* → *B*: what must be learned, the level gaps weighted by importance::
+
+    cost(A → B) = Σ over c required by B of  w_B(c) · max(0, level_B(c) − level_A(c))
+
+with the comparison's weight *w* (O*NET (importance − 1)/4, at least ½ when a source requires
+it) and levels on O*NET's 0-7 scale (``level_A`` 0 when *A* has no rating or requirement of
+*c*; a level *B* does not state counts as :data:`UNKNOWN_GAP` when *A* lacks *c*, as nothing
+when *A* has it). A path's cost is the sum of its steps': what is learned at each move. Paths
+are the cheapest simple paths of at most ``max_steps`` steps (best-first search, each
+(occupation, step count) expanded at most ``paths`` times).
+
+The graph is built once per store state (cached like the comparison's profiles).
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import itertools
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from competency_kg.compare.queries import Runner, cached, store_state
+from competency_kg.compare.resolution import BadInput, resolve
+from competency_kg.compare.scoring import WEIGHTS, similarity
+from competency_kg.iris import Minter
+from competency_kg.matching import (
+    QUERIES,
+    CareerData,
+    Line,
+    career_data,
+    dec,
+    integer,
+    line_triples,
+    n,
+)
+from competency_kg.namespaces import CKG
+from competency_kg.safe_text import csv_text
+
+#: Least comparison similarity of a transition (see the module doc for why).
+THRESHOLD = 0.35
+#: How many of an occupation's most similar occupations are candidate transitions.
+NEIGHBOURS = 25
+#: The gap counted for a competency the target requires at no stated level and the origin lacks
+#: (the middle of the 0-7 scale).
+UNKNOWN_GAP = 3.5
+MAX_STEPS = 3
+PATHS = 3
+#: Limits a request may ask for.
+MAX_STEPS_LIMIT = 6
+PATHS_LIMIT = 10
+COST_RULE = (
+    f"A step A → B is a transition when B is among A's {NEIGHBOURS} most similar occupations "
+    f"with the comparison's similarity S ≥ {THRESHOLD:g}. Its cost is what must be learned: "
+    "Σ w_B(c)·max(0, level_B(c) − level_A(c)) over the competencies B requires (w: the "
+    "comparison's weight from O*NET importance; levels on O*NET's 0–7 scale, 0 when A lacks "
+    f"c; {UNKNOWN_GAP:g} for a competency B requires at no stated level and A lacks). A "
+    "path's cost is the sum of its steps'."
+)
+
+
+@dataclass(frozen=True)
+class Edge:
+    target: int
+    similarity: float
+    cost: float
+
+
+@dataclass
+class TransitionGraph:
+    """Every occupation's transitions (cheapest first), with how long the build took."""
+
+    data: CareerData
+    edges: list[list[Edge]]
+    seconds: float
+    threshold: float = THRESHOLD
+    neighbours: int = NEIGHBOURS
+    _reverse: list[list[int]] | None = None
+
+    def reverse(self) -> list[list[int]]:
+        if self._reverse is None:
+            rev: list[list[int]] = [[] for _ in self.edges]
+            for i, out in enumerate(self.edges):
+                for e in out:
+                    rev[e.target].append(i)
+            self._reverse = rev
+        return self._reverse
+
+    def edge_count(self) -> int:
+        return sum(len(out) for out in self.edges)
+
+
+def lines_to_learn(data: CareerData, a: int, b: int) -> list[Line]:
+    """What a worker of ``a`` lacks of what ``b`` requires (positive gaps), largest weighted
+    gap first."""
+    have = data.needs[a]
+    out: list[Line] = []
+    for key, need in data.required(b).items():
+        mine = have.get(key)
+        line = Line(
+            key,
+            data.label(key),
+            "competency",
+            need.importance,
+            need.level,
+            mine.level if mine else None,
+            need.weight,
+            need.graphs,
+            mine is not None,
+        )
+        if _gap(line) > 0:
+            out.append(line)
+    out.sort(key=lambda x: (-x.weight * _gap(x), x.label.casefold()))
+    return out
+
+
+def _gap(line: Line) -> float:
+    gap = line.gap
+    if gap is None:
+        return 0.0 if line.has else UNKNOWN_GAP
+    return max(0.0, gap)
+
+
+def step_cost(lines: list[Line]) -> float:
+    return sum(x.weight * _gap(x) for x in lines)
+
+
+def _all_nearest(data: CareerData, k: int) -> list[list[tuple[float, int]]]:
+    """Every occupation's ``k`` most similar occupations by the comparison's score (the same
+    formula as :func:`competency_kg.compare.similarity`, ties in title order), computed for
+    all pairs at once: each pair once, the competency weights as aligned vectors."""
+    clusters = data.index.clusters
+    n = len(clusters)
+    keys = sorted({key for c in clusters for key in c.profile.competencies})
+    at = {key: x for x, key in enumerate(keys)}
+    vectors = []
+    for c in clusters:
+        v = [0.0] * len(keys)
+        for key, w in c.profile.competencies.items():
+            v[at[key]] = w
+        vectors.append(v)
+    totals = [c.profile.total for c in clusters]
+    tools = [c.profile.tools for c in clusters]
+    acts = [c.profile.activities for c in clusters]
+    wc, wt, ww = WEIGHTS["competencies"], WEIGHTS["tools"], WEIGHTS["work_activities"]
+    scores: list[list[tuple[float, int]]] = [[] for _ in range(n)]
+    for i in range(n):
+        vi, ti, ai, total_i = vectors[i], tools[i], acts[i], totals[i]
+        for j in range(i + 1, n):
+            num = den = 0.0
+            if total_i > 0 and totals[j] > 0:
+                both = sum(map(min, vi, vectors[j]))
+                num += wc * both / (total_i + totals[j] - both)
+                den += wc
+            if ti and tools[j]:
+                m = len(ti & tools[j])
+                num += wt * m / (len(ti) + len(tools[j]) - m)
+                den += wt
+            if ai and acts[j]:
+                m = len(ai & acts[j])
+                num += ww * m / (len(ai) + len(acts[j]) - m)
+                den += ww
+            if den:
+                score = num / den
+                scores[i].append((score, j))
+                scores[j].append((score, i))
+    titles = [c.title.casefold() for c in clusters]
+    return [heapq.nsmallest(k, row, key=lambda t: (-t[0], titles[t[1]])) for row in scores]
+
+
+def build_graph(data: CareerData) -> TransitionGraph:
+    """The transitions of every occupation (its :data:`NEIGHBOURS` nearest occupations by
+    the comparison's score, at least :data:`THRESHOLD`), each with its learning cost."""
+    started = time.perf_counter()
+    edges: list[list[Edge]] = []
+    for i, near in enumerate(_all_nearest(data, NEIGHBOURS)):
+        out = [
+            Edge(j, score, step_cost(lines_to_learn(data, i, j)))
+            for score, j in near
+            if score >= THRESHOLD
+        ]
+        out.sort(key=lambda e: (e.cost, -e.similarity))
+        edges.append(out)
+    return TransitionGraph(data, edges, time.perf_counter() - started)
+
+
+def transition_graph(runner: Runner, minter: Minter, state: str | None = None) -> TransitionGraph:
+    """The :class:`TransitionGraph` of the store, cached while its state stays the same."""
+    state = state or store_state(runner, minter)
+    data = career_data(runner, minter, state)
+    return cached(runner, "transition-graph", state, lambda: build_graph(data))
+
+
+# --------------------------------------------------------------------------- answers
+@dataclass
+class Step:
+    origin: int
+    target: int
+    similarity: float
+    cost: float
+    learn: list[Line]
+
+    def as_json(self, data: CareerData) -> dict[str, Any]:
+        return {
+            "from": data.occupation_json(self.origin),
+            "to": data.occupation_json(self.target),
+            "similarity": round(self.similarity, 4),
+            "cost": round(self.cost, 3),
+            "learn": [x.as_json(data.base) for x in self.learn],
+        }
+
+
+@dataclass
+class Path:
+    steps: list[Step]
+
+    @property
+    def cost(self) -> float:
+        return sum(s.cost for s in self.steps)
+
+    def occupations(self) -> list[int]:
+        return [self.steps[0].origin] + [s.target for s in self.steps]
+
+
+@dataclass
+class Reachable:
+    cluster: int
+    steps: int
+    cost: float
+    similarity: float | None  # to the target
+
+
+@dataclass
+class Pathways:
+    """The answer to "from A to B": the best paths, or the nearest occupations reachable."""
+
+    graph: TransitionGraph
+    origin: int
+    target: int
+    max_steps: int
+    paths: list[Path]
+    nearest_reachable: list[Reachable] = field(default_factory=list)
+
+    @property
+    def data(self) -> CareerData:
+        return self.graph.data
+
+    def message(self) -> str | None:
+        if self.paths:
+            return None
+        names = ", ".join(self.data.title(r.cluster) for r in self.nearest_reachable[:5])
+        return (
+            f"no path of at most {self.max_steps} step{'s' if self.max_steps != 1 else ''} "
+            f"from {self.data.title(self.origin)} to {self.data.title(self.target)}"
+            + (f"; the nearest reachable occupations are {names}" if names else "")
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.data
+        return {
+            "from": d.occupation_json(self.origin),
+            "to": d.occupation_json(self.target),
+            "max_steps": self.max_steps,
+            "threshold": self.graph.threshold,
+            "neighbours": self.graph.neighbours,
+            "rule": COST_RULE,
+            "paths": [
+                {
+                    "rank": k,
+                    "cost": round(p.cost, 3),
+                    "occupations": [d.occupation_json(i) for i in p.occupations()],
+                    "steps": [s.as_json(d) for s in p.steps],
+                }
+                for k, p in enumerate(self.paths, start=1)
+            ],
+            "message": self.message(),
+            "nearest_reachable": [
+                {
+                    **d.occupation_json(r.cluster),
+                    "steps": r.steps,
+                    "cost": round(r.cost, 3),
+                    "similarity_to_target": None
+                    if r.similarity is None
+                    else round(r.similarity, 4),
+                }
+                for r in self.nearest_reachable
+            ],
+            "queries": QUERIES,
+        }
+
+
+def _step(graph: TransitionGraph, a: int, e: Edge) -> Step:
+    return Step(a, e.target, e.similarity, e.cost, lines_to_learn(graph.data, a, e.target))
+
+
+def find_paths(
+    graph: TransitionGraph, a: int, b: int, max_steps: int = MAX_STEPS, k: int = PATHS
+) -> Pathways:
+    """The ``k`` cheapest simple paths from ``a`` to ``b`` of at most ``max_steps`` steps."""
+    if a == b:
+        raise BadInput("the two occupations are the same (or twins): nothing to cross")
+    if not 1 <= max_steps <= MAX_STEPS_LIMIT:
+        raise BadInput(f"--max-steps must be 1 to {MAX_STEPS_LIMIT}")
+    if not 1 <= k <= PATHS_LIMIT:
+        raise BadInput(f"--paths must be 1 to {PATHS_LIMIT}")
+    hops = _hops_to(graph, b, max_steps)
+    found: list[tuple[float, tuple[int, ...]]] = []
+    heap: list[tuple[float, int, tuple[int, ...]]] = [(0.0, 0, (a,))]
+    expanded: dict[tuple[int, int], int] = defaultdict(int)
+    while heap and len(found) < k:
+        cost, steps, path = heapq.heappop(heap)
+        node = path[-1]
+        if node == b:
+            found.append((cost, path))
+            continue
+        expanded[(node, steps)] += 1
+        if expanded[(node, steps)] > k:
+            continue
+        for e in graph.edges[node]:
+            if e.target in path or steps + 1 + hops.get(e.target, max_steps + 1) > max_steps:
+                continue
+            heapq.heappush(heap, (cost + e.cost, steps + 1, (*path, e.target)))
+    paths = []
+    for _, nodes in found:
+        steps_ = []
+        for x, y in itertools.pairwise(nodes):
+            edge = next(e for e in graph.edges[x] if e.target == y)
+            steps_.append(_step(graph, x, edge))
+        paths.append(Path(steps_))
+    out = Pathways(graph, a, b, max_steps, paths)
+    if not paths:
+        out.nearest_reachable = _nearest_reachable(graph, a, b, max_steps)
+    return out
+
+
+def _hops_to(graph: TransitionGraph, b: int, limit: int) -> dict[int, int]:
+    """How many steps each occupation is from ``b`` (up to ``limit``)."""
+    hops = {b: 0}
+    frontier = [b]
+    rev = graph.reverse()
+    for d in range(1, limit + 1):
+        nxt = []
+        for x in frontier:
+            for y in rev[x]:
+                if y not in hops:
+                    hops[y] = d
+                    nxt.append(y)
+        frontier = nxt
+    return hops
+
+
+def reachable(graph: TransitionGraph, a: int, max_steps: int) -> dict[int, tuple[float, int]]:
+    """Occupations reachable from ``a`` in at most ``max_steps`` steps: the cheapest cost of
+    getting there and its step count (Bellman-Ford, one round per step)."""
+    best: dict[int, tuple[float, int]] = {a: (0.0, 0)}
+    frontier = {a}
+    for step in range(1, max_steps + 1):
+        changed = set()
+        for x in frontier:
+            cx = best[x][0]
+            for e in graph.edges[x]:
+                c = cx + e.cost
+                if e.target not in best or c < best[e.target][0] - 1e-12:
+                    best[e.target] = (c, step)
+                    changed.add(e.target)
+        frontier = changed
+        if not frontier:
+            break
+    return best
+
+
+def _nearest_reachable(graph: TransitionGraph, a: int, b: int, max_steps: int) -> list[Reachable]:
+    clusters = graph.data.index.clusters
+    target = clusters[b].profile
+    out = []
+    for i, (cost, steps) in reachable(graph, a, max_steps).items():
+        if i == a:
+            continue
+        out.append(Reachable(i, steps, cost, similarity(clusters[i].profile, target).score))
+    out.sort(key=lambda r: (-(r.similarity or 0.0), r.cost))
+    return out[:5]
+
+
+@dataclass
+class Destinations:
+    """The answer to "where can I go from A"."""
+
+    graph: TransitionGraph
+    origin: int
+    steps: list[Step]
+    job_zone: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.graph.data
+        return {
+            "from": d.occupation_json(self.origin),
+            "job_zone": self.job_zone,
+            "threshold": self.graph.threshold,
+            "rule": COST_RULE,
+            "destinations": [{"rank": k, **s.as_json(d)} for k, s in enumerate(self.steps, 1)],
+            "queries": QUERIES,
+        }
+
+
+def destinations(
+    graph: TransitionGraph, a: int, job_zone: int | None = None, limit: int = 10
+) -> Destinations:
+    """The transitions from ``a``, cheapest first (only into ``job_zone`` if given)."""
+    zones = graph.data.job_zones
+    chosen = [e for e in graph.edges[a] if job_zone is None or zones[e.target] == job_zone]
+    return Destinations(graph, a, [_step(graph, a, e) for e in chosen[:limit]], job_zone)
+
+
+def resolve_cluster(runner: Runner, minter: Minter, graph: TransitionGraph, text: str) -> int:
+    """The occupation (cluster) named by a code, IRI or exact title."""
+    iri = resolve(runner, text, minter)
+    return graph.data.index.by_member[iri]
+
+
+# --------------------------------------------------------------------------- outputs
+def _f(x: float | None, digits: int = 2) -> str:
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+def _name(d: CareerData, i: int) -> str:
+    c = d.index.clusters[i]
+    return f"{c.title} ({c.code})" if c.code else c.title
+
+
+def _learn_text(learn: list[Line], most: int = 6) -> str:
+    bits = [f"{x.label} {_f(x.held, 1) or '0'}→{_f(x.needed, 1) or '?'}" for x in learn[:most]]
+    more = f" and {len(learn) - most} more" if len(learn) > most else ""
+    return ", ".join(bits) + more
+
+
+def pathways_text(p: Pathways) -> str:
+    d = p.data
+    out = io.StringIO()
+    w = out.write
+    w(f"From {_name(d, p.origin)} to {_name(d, p.target)}, at most {p.max_steps} steps\n")
+    w(f"{COST_RULE}\n\n")
+    if not p.paths:
+        w((p.message() or "") + "\n")
+        for r in p.nearest_reachable:
+            w(
+                f"  {_name(d, r.cluster)}: {r.steps} step(s), cost {_f(r.cost)}, similarity to "
+                f"the target {_f(r.similarity, 3)}\n"
+            )
+    for k, path in enumerate(p.paths, start=1):
+        names = " → ".join(d.title(i) for i in path.occupations())
+        w(f"Path {k}: cost {_f(path.cost)}, {len(path.steps)} step(s): {names}\n")
+        for s in path.steps:
+            w(
+                f"  → {_name(d, s.target)}: similarity {_f(s.similarity, 3)}, cost {_f(s.cost)}\n"
+                f"    learn: {_learn_text(s.learn) or 'nothing'}\n"
+            )
+        w("\n")
+    return out.getvalue()
+
+
+def destinations_text(ds: Destinations) -> str:
+    d = ds.graph.data
+    out = io.StringIO()
+    zone = f" (job zone {ds.job_zone})" if ds.job_zone else ""
+    out.write(f"Where {_name(d, ds.origin)} can go{zone}, cheapest first\n{COST_RULE}\n\n")
+    if not ds.steps:
+        out.write("No transition (no occupation similar enough).\n")
+    for k, s in enumerate(ds.steps, start=1):
+        z = d.job_zones[s.target]
+        out.write(
+            f"{k:>3}. {_name(d, s.target)}{f', job zone {z}' if z else ''}: cost {_f(s.cost)}, "
+            f"similarity {_f(s.similarity, 3)}\n     learn: {_learn_text(s.learn) or 'nothing'}\n"
+        )
+    return out.getvalue()
+
+
+PATH_CSV_COLUMNS = [
+    "path", "path_cost", "step", "from_code", "from_title", "to_code", "to_title",
+    "similarity", "step_cost", "competency", "competency_iri", "importance", "needed_level",
+    "held_level", "gap", "sources",
+]  # fmt: skip
+
+
+def _step_rows(label: object, total: str, k: int, s: Step, d: CareerData) -> list[list[object]]:
+    a, b = d.index.clusters[s.origin], d.index.clusters[s.target]
+    head = [label, total, k, a.code or a.iri, a.title, b.code or b.iri, b.title,
+            _f(s.similarity, 4), _f(s.cost, 3)]  # fmt: skip
+    if not s.learn:
+        return [[*head, "", "", "", "", "", "", ""]]
+    return [
+        [
+            *head,
+            x.label,
+            x.key,
+            _f(x.importance),
+            _f(x.needed),
+            _f(x.held),
+            _f(x.gap),
+            " ".join(x.graphs),
+        ]
+        for x in s.learn
+    ]
+
+
+def pathways_csv(p: Pathways) -> str:
+    """One row per path, step and competency to learn; formula cells neutralised."""
+    rows: list[list[object]] = [list(PATH_CSV_COLUMNS)]
+    for k, path in enumerate(p.paths, start=1):
+        for n_, s in enumerate(path.steps, start=1):
+            rows += _step_rows(k, _f(path.cost, 3), n_, s, p.data)
+    return csv_text(rows)
+
+
+def destinations_csv(ds: Destinations) -> str:
+    rows: list[list[object]] = [list(PATH_CSV_COLUMNS)]
+    for k, s in enumerate(ds.steps, start=1):
+        rows += _step_rows(f"destination {k}", _f(s.cost, 3), 1, s, ds.graph.data)
+    return csv_text(rows)
+
+
+def to_json(doc: Pathways | Destinations) -> str:
+    return json.dumps(doc.as_json(), ensure_ascii=False, indent=2)
+
+
+# --------------------------------------------------------------------------- RDF
+_TYPE = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_LABEL = n("http://www.w3.org/2000/01/rdf-schema#label")
+_COMMENT = n("http://www.w3.org/2000/01/rdf-schema#comment")
+_POSITION = n("https://schema.org/position")
+_DERIVED = n("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+def _step_triples(node: ox.NamedNode, s: Step, d: CareerData) -> list[ox.Triple]:
+    t = [
+        ox.Triple(node, _TYPE, n(CKG.PathwayStep)),
+        ox.Triple(node, n(CKG.fromOccupation), n(d.index.clusters[s.origin].iri)),
+        ox.Triple(node, n(CKG.toOccupation), n(d.index.clusters[s.target].iri)),
+        ox.Triple(node, n(CKG.similarity), dec(s.similarity)),
+        ox.Triple(node, n(CKG.learningCost), dec(s.cost, 3)),
+    ]
+    graphs = set()
+    for k, x in enumerate(s.learn, start=1):
+        item = n(f"{node.value}-learn-{k}")
+        t.append(ox.Triple(node, n(CKG.item), item))
+        t += line_triples(item, x, CKG.ToLearn)
+        graphs.update(x.graphs)
+    t += [ox.Triple(node, _DERIVED, n(g)) for g in sorted(graphs)]
+    return t
+
+
+def pathways_triples(p: Pathways, subject: str) -> list[ox.Triple]:
+    """The pathways as RDF about ``subject`` (the answer's own URL)."""
+    d = p.data
+    s = n(subject)
+    t = [
+        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
+        ox.Triple(
+            s,
+            _LABEL,
+            ox.Literal(
+                f"Career pathways from {d.title(p.origin)} to {d.title(p.target)}", language="en"
+            ),
+        ),
+        ox.Triple(s, _COMMENT, ox.Literal(p.message() or COST_RULE, language="en")),
+        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[p.origin].iri)),
+        ox.Triple(s, n(CKG.toOccupation), n(d.index.clusters[p.target].iri)),
+        ox.Triple(s, n(CKG.maxSteps), integer(p.max_steps)),
+    ]
+    for k, path in enumerate(p.paths, start=1):
+        node = n(f"{subject}#path-{k}")
+        t += [
+            ox.Triple(s, n(CKG.careerPath), node),
+            ox.Triple(node, _TYPE, n(CKG.CareerPath)),
+            ox.Triple(node, _POSITION, integer(k)),
+            ox.Triple(node, n(CKG.learningCost), dec(path.cost, 3)),
+        ]
+        for m, step in enumerate(path.steps, start=1):
+            sn = n(f"{subject}#path-{k}-step-{m}")
+            t += [ox.Triple(node, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(m))]
+            t += _step_triples(sn, step, d)
+    return t
+
+
+def destinations_triples(ds: Destinations, subject: str) -> list[ox.Triple]:
+    d = ds.graph.data
+    s = n(subject)
+    t = [
+        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
+        ox.Triple(s, _LABEL, ox.Literal(f"Where {d.title(ds.origin)} can go", language="en")),
+        ox.Triple(s, _COMMENT, ox.Literal(COST_RULE, language="en")),
+        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[ds.origin].iri)),
+    ]
+    for k, step in enumerate(ds.steps, start=1):
+        sn = n(f"{subject}#destination-{k}")
+        t += [ox.Triple(s, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(k))]
+        t += _step_triples(sn, step, d)
+    return t
