@@ -204,7 +204,8 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
 def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     """Occupations ranked by how well the given competencies fit them."""
     from competency_kg import matching as M
-    from competency_kg.compare import CompareError, StoreRunner
+    from competency_kg.compare.queries import StoreRunner
+    from competency_kg.compare.resolution import CompareError
 
     levels = args.level or []
     if levels and len(levels) != len(args.competency or []):
@@ -242,7 +243,8 @@ def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
 def cmd_pathway(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     """The cheapest paths from A to B, or (without B) where A can go."""
     from competency_kg import pathways as P
-    from competency_kg.compare import CompareError, StoreRunner
+    from competency_kg.compare.queries import StoreRunner
+    from competency_kg.compare.resolution import CompareError
 
     with _store(cfg, read_only=True) as store:
         runner = StoreRunner(store)

@@ -30,8 +30,11 @@ from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, SEEDS
 BASE = "https://w3id.org/competency-kg/"
 FRAMEWORK_GRAPH = BASE + "graph/000_78da1468efeafd76"
 OVERVIEW_GRAPH = BASE + "graph/004_151618e0f121074d"
+LINKS_GRAPH = BASE + "graph/links"
 OCCUPATION = BASE + "occupation/computer-user-support-specialists"
-BREAK_POINT = OCCUPATION + "/list/occupation-specific/most-common-break-point"
+#: The list the test correction (tests/fixtures/curation/break-point.trig) corrects: the source
+#: prints ranks 20-25 with no competency; the correction takes rank 20 off.
+OTHER_RELEVANT = OCCUPATION + "/list/occupation-specific/other-relevant"
 ONET_EXCEL = SEEDS / "onet-extract" / "excel-29.2"
 JSON = {"Accept": "application/json"}
 CKG_OCCUPATION = b"https://w3id.org/competency-kg/ontology#Occupation"
@@ -90,7 +93,7 @@ def test_page_groups_results_and_links_each_to_its_resource(client: FlaskClient)
     assert f'href="/{OCCUPATION[len(BASE) :]}"' in page
     assert ">Computer User Support Specialists</a>" in page
     # the source document, by the title it gives itself, and the place in it
-    assert OVERVIEW_TITLE in page and "line 233" in page
+    assert OVERVIEW_TITLE in page and "line 510" in page  # "Other Relevant …" heading
     # every source is validated here, the O*NET Excel release too (9,283 triples): no source
     # is left to its load-time summary below the bulk size (see the test after next)
     assert "load-time summary only" not in page and "O*NET 29.2 Database" in page
@@ -99,7 +102,7 @@ def test_page_groups_results_and_links_each_to_its_resource(client: FlaskClient)
     assert "corrections applied" in context and "other sources as context" in context
     assert 'href="#corrections"' in context and 'href="#check"' in context
     # corrections: who, when, why, what they retract; what they resolved; stale ones
-    assert "test curator" in page and "Test: the empty rank 2 is taken off the list." in page
+    assert "test curator" in page and "Test: the empty rank 20 is taken off the list." in page
     assert "ckg:emptyRank" in page and "resolved 1" in page
     assert "curation/test#stale" in page and "Stale corrections (1)" in page
     # the upload form
@@ -122,11 +125,11 @@ def test_seed_ambiguities_are_warnings_a_curator_can_act_on(client: FlaskClient)
     assert all(r["focus"] == OCCUPATION and r["value"] for r in unplaced)
     # a resolved warning is no longer in the report, and is credited to its correction
     assert not any(
-        r["focus"] == BREAK_POINT and r["value"] == "2" and "emptyRank" in r["source_shape"]
+        r["focus"] == OTHER_RELEVANT and r["value"] == "20" and "emptyRank" in r["source_shape"]
         for r in doc["results"]
     )
     [resolved] = doc["resolved"]
-    assert resolved["result"]["focus"] == BREAK_POINT
+    assert resolved["result"]["focus"] == OTHER_RELEVANT
     assert resolved["corrections"] == [BASE + "curation/test#break-point-rank-2"]
     [correction] = doc["corrections"]
     assert correction["creator"] == "test curator" and correction["file"] == "break-point.trig"
@@ -195,11 +198,12 @@ def test_filters_by_severity_shape_source_and_focus(client: FlaskClient) -> None
     about_overview = [r for r in whole["results"] if OVERVIEW_GRAPH in r["graph"].split()]
     assert len(overview["results"]) == len(about_overview) < len(whole["results"])
 
-    mine = _json(client, "?focus=" + BREAK_POINT)
-    assert mine["results"] and {r["focus"] for r in mine["results"]} == {BREAK_POINT}
+    mine = _json(client, "?focus=" + OTHER_RELEVANT)
+    assert mine["results"] and {r["focus"] for r in mine["results"]} == {OTHER_RELEVANT}
 
-    page = client.get("/validation?severity=Warning&focus=" + BREAK_POINT).get_data(as_text=True)
-    assert "Most Common Break Point Competencies" in page
+    page = client.get("/validation?severity=Warning&focus=" + OTHER_RELEVANT)
+    page = page.get_data(as_text=True)
+    assert "Other Relevant Occupation-Specific Competencies" in page
     assert f'data-iri="{OCCUPATION}"' not in page  # the occupation's own results are filtered out
 
     bad = client.get("/validation?severity=loud", headers=TEXT)
@@ -308,21 +312,21 @@ def test_download_links_give_each_format(client: FlaskClient) -> None:
 
 # --------------------------------------------------------------------------- focus badges
 def test_focus_badges_json_and_function(app: Flask, client: FlaskClient) -> None:
-    r = client.get("/validation/focus", query_string={"iri": BREAK_POINT})
+    r = client.get("/validation/focus", query_string={"iri": OTHER_RELEVANT})
     assert r.status_code == 200 and r.mimetype == "application/json"
     badges = r.get_json()
-    assert badges["iri"] == BREAK_POINT and badges["checked"] is True
+    assert badges["iri"] == OTHER_RELEVANT and badges["checked"] is True
     assert badges["violations"] == 0 and badges["warnings"] >= 1
     assert badges["total"] == badges["warnings"] + badges["violations"] + badges["infos"]
     assert badges["link"].startswith("/validation?focus=")
     listed = client.get(badges["link"], headers=JSON).get_json()
-    assert {x["focus"] for x in listed["results"]} == {BREAK_POINT}
+    assert {x["focus"] for x in listed["results"]} == {OTHER_RELEVANT}
     assert len(listed["results"]) == badges["total"]
 
     from competency_kg.web.validation import badges_for
 
     with app.test_request_context("/"):
-        assert badges_for(BREAK_POINT) == badges
+        assert badges_for(OTHER_RELEVANT) == badges
         clean = badges_for(BASE + "competency/active-listening")
         assert clean["warnings"] == 0 and clean["checked"] is True
         onet = badges_for(BASE + "onet/element/2.A.1.a")  # in the O*NET Excel source only
@@ -558,7 +562,10 @@ def test_reports_are_cached_per_graph_and_recomputed_only_after_a_load(tmp_path:
 
     def cached() -> dict[str, bool]:
         doc = _json(client)
-        return {s["graph"]: s["cached"] for s in doc["sources"]}
+        graphs = {s["graph"]: s["cached"] for s in doc["sources"]}
+        # the links graph is validated too, and recomputed at every load
+        assert LINKS_GRAPH in graphs, graphs
+        return {g: c for g, c in graphs.items() if g != LINKS_GRAPH}
 
     runs = lambda g: CACHE.computations[g]  # noqa: E731
     first = cached()
