@@ -756,3 +756,62 @@ def test_values_render_as_markup_once(browse_server: Server) -> None:
     assert "&lt;a href=" not in page and "&lt;span" not in page and "&lt;sup" not in page
     assert '<td><a href="/competency/active-listening"' in page
     assert '<sup class="cite"><a href="#source-' in page
+
+
+# ---------------------------------------------------------- counterparts in other sources
+@pytest.fixture(scope="module")
+def links_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The real server over documents and an O*NET release of the project's own making
+    (tests/fixtures/links; --force: the documents are partial on purpose)."""
+    from sparql_support import start_server, stop_server
+
+    from support import FIXTURES
+
+    own = FIXTURES / "links"
+    root = tmp_path_factory.mktemp("links-pages")
+    code, log = cli(
+        "load", "--force", "--corrections", str(own / "curation"),
+        str(own / "dispatch-handbook.ttl"), str(own / "fleet-notes.ttl"),
+        str(own / "onet-mini"), store=root / "store",
+    )  # fmt: skip
+    assert code == 0, log
+    server = start_server(LoadedStore(root / "store"), root, timeout=20)
+    yield server
+    stop_server(server)
+
+
+def linked_section(server: Server, path: str) -> tuple[str, set[str]]:
+    """The page's "In other sources" part: its text and the paths it links to."""
+    reply = get(server, path, "text/html")
+    assert reply.status == 200, path
+    page = reply.body.decode()
+    m = re.search(r'<section id="linked".*?(?=<section id="properties")', page, re.S)
+    assert m, f"{path} has no 'In other sources' part"
+    words = " ".join(re.sub(r"<[^>]+>", " ", m.group(0)).split())
+    return words, set(re.findall(r'href="(/[^"#]*)"', m.group(0)))
+
+
+def test_pages_show_counterparts_in_other_sources(links_server: Server) -> None:
+    """A certification: the other document's certification and the occupations naming either,
+    with their O*NET occupation; a tool: its O*NET technology, that technology's commodity and
+    the O*NET occupations using it; an activity: its O*NET task and the task's occupation; a
+    framework statement: what it is about. (Broken once: page_for no longer called
+    linked_profile — every page lost the part and this failed.)"""
+    words, hrefs = linked_section(links_server, "/certification/comptia-drone-plus")
+    assert {"/certification/drone-plus-certified", "/occupation/fleet-coordinators",
+            "/occupation/drone-fleet-dispatchers", "/occupation/53-9999.01"} <= hrefs  # fmt: skip
+    assert "credential name" in words and "Named by 2 occupations" in words
+    words, hrefs = linked_section(links_server, "/tool/service-desk-tools")
+    assert {"/onet/technology/help-desk-software", "/unspsc/43299901",
+            "/occupation/53-9999.01"} <= hrefs  # fmt: skip
+    assert "trade synonym (confidence 0.75)" in words
+    words, hrefs = linked_section(
+        links_server, "/occupation/drone-fleet-dispatchers/activities/1/1"
+    )
+    assert {"/occupation/53-9999.01/task/90001", "/occupation/53-9999.01"} <= hrefs
+    assert "word for word" in words
+    st = "/occupation/drone-fleet-dispatchers/framework/v1/emerging/1"
+    words, hrefs = linked_section(links_server, st)
+    assert {"/competency/beacon-calibration", "/tool/rotor-balancing"} <= hrefs
+    words, _ = linked_section(links_server, "/certification/cisco-certified-pilot")
+    assert "found no counterpart" in words and "link report" in words

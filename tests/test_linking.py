@@ -291,3 +291,24 @@ def test_report_per_kind_with_candidates_and_curators_decisions(own: GraphStore)
     assert own.ask(f"ASK {{ GRAPH <{LINKS}> {{ ?r <{CKG.unmatched}> <{telemetry}> }} }}")
     docks = one(own, "tool/charging-docks", "onet/technology/battery-charge-planner")
     assert docks[:2] == (SKOS.closeMatch, "confirmed by a curator")
+
+
+def test_the_worked_queries_use_the_links(own: GraphStore) -> None:
+    """The editor's examples on the links: a certification with the names it goes by in the
+    other document and the O*NET occupation naming it; a document's tool with its O*NET
+    technology and that technology's commodity. (Broken once: the certification query's
+    alternatives written as a UNION with BIND(?certification AS ?same), which binds nothing
+    there — every certification got every name, this failed.)"""
+    from competency_kg.examples import load_examples
+
+    examples = {e.id: e.text for e in load_examples()}
+    rows = {str(r["name"]): r for r in own.select(examples["certifications-and-who-names-them"])}
+    drone = rows["CompTIA Drone+"]
+    assert set(str(drone["names"]).split(" | ")) == {"CompTIA Drone+", "Drone + Certified"}
+    assert int(drone["documents"]) == 2 and str(drone["onetOccupations"]) == "53-9999.01"
+    assert str(rows["Cisco Certified Pilot"]["names"]) == "Cisco Certified Pilot"
+    tools = own.select(examples["document-tools-with-their-onet-technology"])
+    desk = [r for r in tools if str(r["name"]) == "Service Desk Tools"]
+    assert [(str(r["matchName"]), str(r["commodity"])) for r in desk] == [
+        ("Help desk software", "Dispatch or fleet tracking software")
+    ]

@@ -112,6 +112,7 @@ REWRITES = {"hoist": hoist_required_patterns, "lateral": optional_as_lateral}
 REWRITES["distinct"] = distinct_before_order
 EXAMPLES_REWRITTEN = {
     "competencies-by-level": {"distinct"},
+    "document-tools-with-their-onet-technology": {"distinct"},
     "occupation-requirements-with-levels": {"lateral", "distinct"},
     "prioritized-lists-in-rank-order": {"distinct"},
     "top-skills-of-an-occupation": {"hoist", "lateral", "distinct"},

@@ -22,7 +22,8 @@ Intermediate, Advanced → 1.17, 3.5, 5.83). The *gap* is the target's level min
 
     C = sum_c min(wA(c), wB(c)) / sum_c max(wA(c), wB(c))    weighted Jaccard of competencies
         w(c) = max((importance - 1) / 4 for O*NET's rating,  1/2 if a source requires c)
-    T = |TA ∩ TB| / |TA ∪ TB|    tools and technologies (exact matches across sources are one)
+    T = |TA ∩ TB| / |TA ∪ TB|    tools and technologies (a tool and its exact match, or its
+                                 close match of confidence 0.7 or more, are one: tool_keys)
     W = |DA ∩ DB| / |DA ∪ DB|    O*NET detailed work activities of the occupations' tasks
 
 The nearest occupations of one occupation are the others with the highest S. Scoring all

@@ -43,6 +43,7 @@ from competency_kg.compare.scoring import (
     similarity,
     version_key,
 )
+from competency_kg.compare.tool_keys import tool_keys
 from competency_kg.iris import Minter
 
 log = logging.getLogger(__name__)
@@ -295,15 +296,20 @@ def _ratings(items: Items, rows: list[Row], versions: dict[str, tuple[int, ...]]
 
 
 def _tools(minter: Minter, items: Items, rows: list[Row]) -> None:
-    """Tools and technologies, exact matches across sources merged, hot ones marked."""
+    """Tools and technologies, hot ones marked; a tool and what it is one with in another
+    source (:func:`~competency_kg.compare.tool_keys.tool_keys`) are one item."""
+    keys = tool_keys(rows)
     for r in rows:
-        f = _matched_fact(minter, items, "tool", r, "tool", "match")
+        key = keys.get(r["tool"], r["tool"])
+        f = _fact(items, "tool", key, r["side"])
+        f.iris.add(r["tool"])
+        f.graphs.add(r["g"])
+        if key != r["tool"]:
+            f.graphs.add(str(minter.links_graph()))
         if r.get("hot") in ("true", "1"):
             f.hot = True
-        if r.get("close"):
+        if r.get("close") and r["close"] != key:
             f.close.add(r["close"])
-    # a tool with several exact matches counts once, under the smallest (as in the index)
-    _merge_multi_matches(items["tool"], rows)
 
 
 def _certifications_and_activities(items: Items, answers: dict[str, list[Row]]) -> None:
@@ -355,30 +361,6 @@ def _nearest(
             for s in SIDES:
                 near[s] = nearest(index, profiles[s], sides[s].member_iris(), k)
     return near, notes
-
-
-def _merge_multi_matches(tools: dict[str, Item], rows: list[Row]) -> None:
-    """A source tool that is an exact match of several tools: keep it under the smallest."""
-    matches: dict[str, set[str]] = defaultdict(set)
-    for r in rows:
-        if r.get("match"):
-            matches[r["tool"]].add(r["match"])
-    for tool, targets in matches.items():
-        if len(targets) < 2:
-            continue
-        keep = min(targets)
-        for t in targets - {keep}:
-            item = tools.get(t)
-            if item is None:
-                continue
-            for side in SIDES:
-                f = getattr(item, side)
-                if f is not None and tool in f.iris:
-                    f.iris.discard(tool)
-                    if not f.iris:
-                        setattr(item, side, None)
-            if item.a is None and item.b is None:
-                del tools[t]
 
 
 def _fallback_label(item: Item, labels: dict[str, str]) -> str:

@@ -33,6 +33,7 @@ from competency_kg.compare.scoring import (
     rating_weight,
     version_key,
 )
+from competency_kg.compare.tool_keys import tool_keys
 from competency_kg.iris import Minter
 
 #: The queries that read every occupation's profile (for the nearest occupations).
@@ -299,7 +300,7 @@ def build_index(runner: Runner, minter: Minter, parallel: bool = True) -> Index:
     for (i, topic), (_, statement) in first_statement.items():
         key = topic_keys.get(topic) or statement
         weights[i][key] = max(weights[i].get(key, 0.0), REQUIREMENT_WEIGHT)
-    tool_match = _first_matches(rows["all-tool-matches"], "tool", "match")
+    tool_match = tool_keys(rows["all-tool-matches"])
     tools: list[set[str]] = [set() for _ in clusters]
     for r in rows["all-tools"]:
         i = by_member.get(r["occupation"])
@@ -335,16 +336,6 @@ def named_competencies(
         key = r.get("element") or r["competency"]
         if r["needle"] not in out or key < out[r["needle"]]:
             out[r["needle"]] = key
-    return out
-
-
-def _first_matches(rows: list[Row], key: str, value: str) -> dict[str, str]:
-    """Each ``key`` with the first (smallest) ``value`` it is an exact match of."""
-    out: dict[str, str] = {}
-    for r in rows:
-        k, v = r[key], r[value]
-        if k not in out or v < out[k]:
-            out[k] = v
     return out
 
 

@@ -130,3 +130,5 @@ class Page:
     part_of: Value | None = None  # the resource this one is minted under
     #: an occupation's records in other sources (``skos:exactMatch``, transitively)
     twins: list[dict[str, Any]] = field(default_factory=list)
+    #: a tool's, certification's, activity's or statement's counterparts (:mod:`.linked`)
+    linked: dict[str, Any] | None = None

@@ -9,6 +9,7 @@ from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.competency import competency_profile
 from competency_kg.web.pages.generic import build_page
 from competency_kg.web.pages.jsonld import jsonld
+from competency_kg.web.pages.linked import linked_kind, linked_profile
 from competency_kg.web.pages.model import Page
 from competency_kg.web.pages.occupation import occupation_profile
 from competency_kg.web.pages.site import Site
@@ -36,6 +37,8 @@ def page_for(reader: Reader, d: Description, site: Site, sources: dict[str, Sour
     elif d.has_type(str(CKG.Competency)) or d.has_type(str(CKG.ContentModelElement)):
         profile = competency_profile(reader, d, b)
         page.kind = "competency"
+    elif (kind := linked_kind(d)) is not None:
+        page.linked = linked_profile(reader, d, b, kind)
     page.profile = profile
     # every fact cited so far, then the graphs of the rest, so the list is complete
     b.cite(d.graphs)
