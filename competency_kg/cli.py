@@ -212,7 +212,7 @@ def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
         raise UsageError("give one --level per --competency, in the same order ('-' for none)")
     if not args.competency and not args.from_occupation:
         raise UsageError("give --competency NAME (repeatable) or --from-occupation CODE")
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         runner = StoreRunner(store)
         try:
             data = M.career_data(runner, cfg.minter)
@@ -246,7 +246,7 @@ def cmd_pathway(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
     from competency_kg.compare.queries import StoreRunner
     from competency_kg.compare.resolution import CompareError
 
-    with _store(cfg, read_only=True) as store:
+    with _store(cfg, err, read_only=True) as store:
         runner = StoreRunner(store)
         try:
             graph = P.transition_graph(runner, cfg.minter)

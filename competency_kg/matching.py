@@ -56,6 +56,7 @@ from competency_kg.compare.queries import (
 )
 from competency_kg.compare.resolution import BadInput, NotFound, resolve
 from competency_kg.compare.scoring import IMPORTANCE_THRESHOLD, LEVEL_MAX, common_level
+from competency_kg.compare.tool_keys import tool_keys
 from competency_kg.iris import Minter
 from competency_kg.namespaces import CEASN, CKG, PREFIXES
 from competency_kg.safe_text import csv_text
@@ -325,10 +326,8 @@ def build_career_data(runner: Runner, minter: Minter, state: str) -> CareerData:
         zone = _num(r.get("zone"))
         if i is not None and zone is not None and zones[i] is None:
             zones[i] = int(zone)
-    tool_key: dict[str, str] = {}
-    for r in rows["tool-matches"]:
-        if r["tool"] not in tool_key or r["match"] < tool_key[r["tool"]]:
-            tool_key[r["tool"]] = r["match"]
+    # one tool the way the comparison counts it (exact, or close with enough confidence)
+    tool_key = tool_keys(rows["tool-matches"])
     names: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = dict(statement_labels)
     kinds: dict[str, str] = {k: "competency" for k in statement_labels}
