@@ -56,6 +56,10 @@ SEED_PAGES = [
     "/describe?iri=http%3A%2F%2Fexample.org%2Felsewhere%2Fthing",
     "/occupation/no-such-occupation",  # 404
     "/compare?a=99-9999.00&b=15-1231.00",  # an unknown occupation
+    "/match",
+    "/match?competency=Active+Listening&competency=SQL",
+    "/pathway",
+    "/pathway?a=15-1232.00&b=15-1231.00",
 ]
 #: The same page types on a store with the O*NET extract alone.
 ONET_PAGES = [
