@@ -814,4 +814,4 @@ def test_pages_show_counterparts_in_other_sources(links_server: Server) -> None:
     words, hrefs = linked_section(links_server, st)
     assert {"/competency/beacon-calibration", "/tool/rotor-balancing"} <= hrefs
     words, _ = linked_section(links_server, "/certification/cisco-certified-pilot")
-    assert "found no counterpart" in words and "link report" in words
+    assert "found no counterpart" in words and "the report on links across sources" in words

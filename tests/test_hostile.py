@@ -891,7 +891,10 @@ REQUESTS: dict[str, Callable[[Watch], Reply | None]] = {
     "upload-filename-long": _post(
         "/validation?filename=" + "a" * 5000 + ".ttl", TTL, "text/turtle"
     ),
-    "upload-no-filename": _post("/validation", TTL, "text/turtle", Accept="text/plain"),
+    "upload-no-filename": _post(
+        "/validation", TTL, "application/octet-stream", Accept="text/plain"
+    ),
+    "upload-by-content-type": _post("/validation", TTL, "text/turtle", Accept="text/plain"),
     "upload-no-file-field": _post(
         "/validation", _multipart([("other", None, b"x")]), MULTIPART, Accept="text/plain"
     ),
