@@ -23,11 +23,13 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
@@ -77,6 +79,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     workdir = tmp_path_factory.mktemp("default-setup")
     env = {k: v for k, v in os.environ.items() if not k.startswith("COMPETENCY_KG_")}
     env["COMPETENCY_KG_WARM_PAGES"] = "0"  # no background page rendering on a shared machine
+    # (the validation report is computed in the background, as for a user: see the last test)
     port = free_port()
     s = Setup(f"http://127.0.0.1:{port}", workdir, env, workdir / "serve.log")
     s.kg("load", str(SEEDS))
@@ -266,3 +269,18 @@ def test_statements_agree_with_the_distinct_triples(setup: Setup) -> None:
         "VoID": int(g.value(URIRef(BASE), VOID.triples)),
         "competency-kg stats": in_stats,
     } == dict.fromkeys(("home page", "VoID", "competency-kg stats"), distinct)
+
+
+def test_the_validation_report_is_ready_before_a_curator_asks(setup: Setup) -> None:
+    """The server computes the store's validation report in the background once it starts
+    (and after every load), so the first visit of ``/validation`` is served from the cache.
+    Checked by turning the report warming off (``warm_report`` not called in
+    ``web/resources.py``): the log line never came and this failed."""
+    deadline = time.monotonic() + 240
+    while "validation report precomputed" not in setup.log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, setup.log.read_text(errors="replace")[-2000:]
+        time.sleep(1)
+    r = setup.get("/validation", "application/json")
+    assert r.status == 200, r.text
+    validated = [s for s in json.loads(r.body)["sources"] if s["mode"] == "validated"]
+    assert validated and all(s["cached"] for s in validated), validated

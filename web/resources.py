@@ -39,6 +39,7 @@ from flask.blueprints import BlueprintSetupState
 from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryPool
+from competency_kg.reporting import assemble
 from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
 from competency_kg.web.documents import (
@@ -391,12 +392,15 @@ def _start_warmer(setup: BlueprintSetupState) -> None:
         n = int(os.environ.get("COMPETENCY_KG_WARM_PAGES", WARM_PAGES))
     except ValueError:
         n = WARM_PAGES
+    report = os.environ.get("COMPETENCY_KG_WARM_REPORT", "1") != "0"
     in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
-    if n > 0 and in_server and isinstance(state(app).executor, QueryPool):
-        threading.Thread(target=_warmer, args=(app, n), name="page-warmer", daemon=True).start()
+    if (n > 0 or report) and in_server and isinstance(state(app).executor, QueryPool):
+        threading.Thread(
+            target=_warmer, args=(app, n, report), name="page-warmer", daemon=True
+        ).start()
 
 
-def _warmer(app: Flask, n: int) -> None:
+def _warmer(app: Flask, n: int, report: bool) -> None:
     executor = state(app).executor
     if not executor.wait_ready(120):
         return
@@ -407,10 +411,27 @@ def _warmer(app: Flask, n: int) -> None:
         if version is not None and version != last:
             last = version
             try:
-                warm(app, n)
+                if n > 0:
+                    warm(app, n)
+                if report:
+                    warm_report(app)
             except Exception as exc:  # a warmer never takes anything down
                 log.info("page warming stopped: %s", exc)
         time.sleep(WARM_CHECK_SECONDS)
+
+
+def warm_report(app: Flask) -> None:
+    """Compute the store's validation report into the report cache (one per process), so a
+    curator's first visit of ``/validation`` after a load does not wait for pySHACL (about
+    25 s for the seeds' two O*NET sources on a busy 2-core machine); a visit during the
+    computation waits for this same computation (the cache's per-graph lock)."""
+    started = time.monotonic()
+    with app.app_context():
+        report = assemble(state(app).get_store(), state(app).settings.minter)
+    log.info(
+        "validation report precomputed: %d result(s) in %.1f s",
+        len(report.report.results), time.monotonic() - started,
+    )  # fmt: skip
 
 
 def warm(app: Flask, n: int) -> int:

@@ -27,14 +27,13 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
@@ -141,25 +140,6 @@ def badges_for(iri: str) -> dict[str, Any]:
     (``/validation?focus=…``).
     """
     return focus_badges(report_store(), state().settings.minter, iri)
-
-
-def warm_up(app: Flask) -> threading.Thread:
-    """Compute the store's report in the background, so the first visit finds it cached.
-
-    For a server process (``competency-kg serve`` can call it once the app is built); a
-    failure (no store yet) is left for the first request to report.
-    """
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                assemble(report_store(), state().settings.minter)
-            except Exception as exc:  # the page reports it when asked
-                app.logger.info("validation report not precomputed: %s", exc)
-
-    thread = threading.Thread(target=run, name="validation-warm-up", daemon=True)
-    thread.start()
-    return thread
 
 
 # --------------------------------------------------------------------------- presentation
