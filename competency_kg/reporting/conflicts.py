@@ -33,6 +33,11 @@ def _place(where: str | None, key: str) -> str | None:
     return where
 
 
+#: What each occupation's single-valued facts are, by source: (occupation, property) → the
+#: value (case-folded) → its (graph, place) pairs.
+Values = dict[tuple[str, URIRef], dict[str, set[tuple[str, str | None]]]]
+
+
 def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> list[Result]:
     """One result per single-valued fact of this graph's occupations that another source
     (or the graph itself) gives a different value, naming each value with its source and
@@ -42,8 +47,21 @@ def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> l
     )
     if not occupations:
         return []
+    values, inferred = _stated_values(store, state, graph, own, occupations)
+    return [
+        _conflict(state, graph, own, occ, p, found, inferred)
+        for (occ, p), found in sorted(values.items())
+        if len(found) >= 2
+    ]
+
+
+def _stated_values(
+    store: GraphStore, state: StoreState, graph: str, own: Graph, occupations: list[str]
+) -> tuple[Values, set[str]]:
+    """The facts of :data:`CONFLICTS` about ``occupations`` in this graph and in every other
+    source, and the occupations a source says it inferred the job zone of."""
     exclude = {graph, state.metadata, *state.derived, state.curation_of.get(graph, "")}
-    values: dict[tuple[str, URIRef], dict[str, set[tuple[str, str | None]]]] = {}
+    values: Values = {}
     inferred: set[str] = set()  # occupations a source says it inferred the job zone of
 
     def note(s: str, p: URIRef, o: Node, source: str, where: str | None) -> None:
@@ -76,48 +94,54 @@ def conflicts(store: GraphStore, state: StoreState, graph: str, own: Graph) -> l
                 continue
             where = r.get("where")
             note(str(r["s"]), r["p"], r["o"], str(r["g"]), str(where) if where else None)  # type: ignore[arg-type]
-    out: list[Result] = []
-    for (occ, p), found in sorted(values.items()):
-        if len(found) < 2:
-            continue
-        rule, name, severity, _key = CONFLICTS[p]
-        if p == CKG.jobZone and occ in inferred:
-            severity = "Warning"
-        # the same message whichever source's report finds it: one result in the store report
-        parts = []
-        for v, places in sorted(found.items()):
-            original = next(
-                (str(o) for o in own.objects(URIRef(occ), p) if str(o).strip().casefold() == v),
-                v,
-            )
-            where = "; ".join(
-                f"{state.graphs[g].label if g in state.graphs else 'this document'}"
-                + (f" ({w})" if w else "")
-                for g, w in sorted(places)
-            )
-            parts.append(f"{original!r} in {where}")
-        message = (
-            f"Sources disagree on this occupation's {name}: " + ", but ".join(parts) + ". "
-            "Check which is right and correct the other with a correction "
-            "(seeds/curation/), or confirm that both name one occupation."
+    return values, inferred
+
+
+def _conflict(
+    state: StoreState,
+    graph: str,
+    own: Graph,
+    occ: str,
+    p: URIRef,
+    found: dict[str, set[tuple[str, str | None]]],
+    inferred: set[str],
+) -> Result:
+    """The result for one fact the sources disagree on, each value named with its places."""
+    rule, name, severity, _key = CONFLICTS[p]
+    if p == CKG.jobZone and occ in inferred:
+        severity = "Warning"
+    # the same message whichever source's report finds it: one result in the store report
+    parts = []
+    for v, places in sorted(found.items()):
+        original = next(
+            (str(o) for o in own.objects(URIRef(occ), p) if str(o).strip().casefold() == v),
+            v,
         )
-        own_where = own.value(URIRef(occ), CKG.sourceLocation)
-        out.append(
-            Result(
-                severity=severity,
-                shape=_SHAPES + "OccupationShape",
-                source_shape=_SHAPES + rule,
-                constraint="Conflict",
-                focus=occ,
-                focus_label=next((str(o) for o in own.objects(URIRef(occ), SKOS.prefLabel)), None),
-                path=str(p),
-                value=None,
-                message=message,
-                graph=graph,
-                location=_place(str(own_where) if own_where else None, _key),
-            )
+        where = "; ".join(
+            f"{state.graphs[g].label if g in state.graphs else 'this document'}"
+            + (f" ({w})" if w else "")
+            for g, w in sorted(places)
         )
-    return out
+        parts.append(f"{original!r} in {where}")
+    message = (
+        f"Sources disagree on this occupation's {name}: " + ", but ".join(parts) + ". "
+        "Check which is right and correct the other with a correction "
+        "(seeds/curation/), or confirm that both name one occupation."
+    )
+    own_where = own.value(URIRef(occ), CKG.sourceLocation)
+    return Result(
+        severity=severity,
+        shape=_SHAPES + "OccupationShape",
+        source_shape=_SHAPES + rule,
+        constraint="Conflict",
+        focus=occ,
+        focus_label=next((str(o) for o in own.objects(URIRef(occ), SKOS.prefLabel)), None),
+        path=str(p),
+        value=None,
+        message=message,
+        graph=graph,
+        location=_place(str(own_where) if own_where else None, _key),
+    )
 
 
 def version_drops(
