@@ -368,6 +368,8 @@ def _global_options(parser: argparse.ArgumentParser, *, inherit: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: long because it is the one table of every command and option, read
+    top to bottom like ``--help``; the commands' work is in the ``cmd_*`` functions."""
     p = argparse.ArgumentParser(
         prog="competency-kg",
         description="A linked-data knowledge graph of occupations and their competencies.",
