@@ -29,8 +29,7 @@ import urllib.request
 from pathlib import Path
 
 from bench import servers
-from competency_kg import matching as M
-from competency_kg import pathways as P
+from competency_kg import career
 from competency_kg.compare.index import occupation_index
 from competency_kg.compare.queries import StoreRunner, store_state
 from competency_kg.compare.scoring import similarity
@@ -83,12 +82,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     tracemalloc.start()
     t = time.perf_counter()
-    data = M.career_data(runner, minter, state)
+    data = career.career_data(runner, minter, state)
     t_data = time.perf_counter() - t
     _, peak_data = tracemalloc.get_traced_memory()
     tracemalloc.reset_peak()
     t = time.perf_counter()
-    graph = P.transition_graph(runner, minter, state)
+    graph = career.transition_graph(runner, minter, state)
     t_graph = time.perf_counter() - t
     current, peak_graph = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -134,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if sims:
         say(
             f"similarity of related pairs: median {statistics.median(sims):.3f}, p10 "
-            f"{pct(sims, 10):.3f}, p25 {pct(sims, 25):.3f}; share >= {P.THRESHOLD}: "
-            f"{sum(s >= P.THRESHOLD for s in sims) / len(sims):.3f}"
+            f"{pct(sims, 10):.3f}, p25 {pct(sims, 25):.3f}; share >= {career.THRESHOLD}: "
+            f"{sum(s >= career.THRESHOLD for s in sims) / len(sims):.3f}"
         )
         say(
             f"similarity of random pairs: median {statistics.median(rand_sims):.3f}, p90 "
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def http(store: Path, data: M.CareerData, requests: int, say: object) -> None:
+def http(store: Path, data: career.CareerData, requests: int, say: object) -> None:
     """p50/p95 of /match (10 competencies) and /pathway over HTTP, warm."""
     import tempfile
 

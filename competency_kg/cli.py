@@ -203,7 +203,7 @@ def cmd_compare(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextI
 
 def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     """Occupations ranked by how well the given competencies fit them."""
-    from competency_kg import matching as M
+    from competency_kg import career
     from competency_kg.compare.queries import StoreRunner
     from competency_kg.compare.resolution import CompareError
 
@@ -215,17 +215,17 @@ def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     with _store(cfg, err, read_only=True) as store:
         runner = StoreRunner(store)
         try:
-            data = M.career_data(runner, cfg.minter)
-            held, _ = M.resolve_names(
+            data = career.career_data(runner, cfg.minter)
+            held, _ = career.resolve_names(
                 data, list(zip(args.competency or [], levels or [None] * 999, strict=False))
             )
             origin = None
             if args.from_occupation:
-                more, origin = M.held_from_occupation(
+                more, origin = career.held_from_occupation(
                     data, runner, cfg.minter, args.from_occupation
                 )
                 held = list({h.key: h for h in [*more, *held]}.values())
-            result = M.match(
+            result = career.match(
                 data,
                 held,
                 limit=args.limit,
@@ -235,38 +235,48 @@ def cmd_match(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
             )
         except CompareError as exc:
             raise UsageError(str(exc)) from exc
-    writers = {"text": M.match_text, "json": lambda m: M.match_json(m) + "\n", "csv": M.match_csv}
+    writers = {
+        "text": career.match_text,
+        "json": lambda m: career.match_json(m) + "\n",
+        "csv": career.match_csv,
+    }
     (_for_people(out) if args.format == "text" else out).write(writers[args.format](result))
     return EXIT_OK
 
 
 def cmd_pathway(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     """The cheapest paths from A to B, or (without B) where A can go."""
-    from competency_kg import pathways as P
+    from competency_kg import career
     from competency_kg.compare.queries import StoreRunner
     from competency_kg.compare.resolution import CompareError
 
     with _store(cfg, err, read_only=True) as store:
         runner = StoreRunner(store)
         try:
-            graph = P.transition_graph(runner, cfg.minter)
-            a = P.resolve_cluster(runner, cfg.minter, graph, args.a)
+            graph = career.transition_graph(runner, cfg.minter)
+            a = career.resolve_cluster(runner, cfg.minter, graph, args.a)
             if args.b:
-                b = P.resolve_cluster(runner, cfg.minter, graph, args.b)
-                answer: P.Pathways | P.Destinations = P.find_paths(
+                b = career.resolve_cluster(runner, cfg.minter, graph, args.b)
+                answer: career.Pathways | career.Destinations = career.find_paths(
                     graph, a, b, args.max_steps, args.paths
                 )
             else:
-                answer = P.destinations(graph, a, args.job_zone, args.limit)
+                answer = career.destinations(graph, a, args.job_zone, args.limit)
         except CompareError as exc:
             raise UsageError(str(exc)) from exc
     if args.format == "json":
-        out.write(P.to_json(answer) + "\n")
-    elif isinstance(answer, P.Pathways):
-        text = P.pathways_text(answer) if args.format == "text" else P.pathways_csv(answer)
+        out.write(career.to_json(answer) + "\n")
+    elif isinstance(answer, career.Pathways):
+        text = (
+            career.pathways_text(answer) if args.format == "text" else career.pathways_csv(answer)
+        )
         (_for_people(out) if args.format == "text" else out).write(text)
     else:
-        text = P.destinations_text(answer) if args.format == "text" else P.destinations_csv(answer)
+        text = (
+            career.destinations_text(answer)
+            if args.format == "text"
+            else career.destinations_csv(answer)
+        )
         (_for_people(out) if args.format == "text" else out).write(text)
     return EXIT_OK
 
@@ -358,6 +368,8 @@ def _global_options(parser: argparse.ArgumentParser, *, inherit: bool) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: long because it is the one table of every command and option, read
+    top to bottom like ``--help``; the commands' work is in the ``cmd_*`` functions."""
     p = argparse.ArgumentParser(
         prog="competency-kg",
         description="A linked-data knowledge graph of occupations and their competencies.",

@@ -189,7 +189,7 @@ class CKG(DefinedNamespace):
     toOccupation: URIRef
     toolSimilarity: URIRef
     workActivitySimilarity: URIRef
-    # matching and career pathways (competency_kg/matching.py, competency_kg/pathways.py)
+    # matching and career pathways (competency_kg/career/)
     CareerPath: URIRef
     CareerPathways: URIRef
     MatchResult: URIRef

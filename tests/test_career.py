@@ -1,5 +1,5 @@
-"""Finding occupations by competencies and career pathways (competency_kg/matching.py,
-competency_kg/pathways.py, /match, /pathway, `competency-kg match`, `competency-kg pathway`).
+"""Finding occupations by competencies and career pathways (competency_kg/career/, /match,
+/pathway, `competency-kg match`, `competency-kg pathway`).
 
 The numbers are checked against the seeds (with their O*NET extract) by independent SPARQL and
 by hand; the commands run as a user runs them (the console script), the pages over HTTP against
@@ -19,9 +19,9 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import PROV, RDF
 from sparql_support import Server, cli, fetch
 
-from competency_kg import matching as M
-from competency_kg import pathways as P
+from competency_kg import career
 from competency_kg.compare.queries import StoreRunner
+from competency_kg.compare.resolution import BadInput
 from competency_kg.compare.scoring import similarity
 from competency_kg.iris import Minter
 from competency_kg.store import GraphStore, open_store
@@ -60,13 +60,13 @@ def store(store_path: Path) -> GraphStore:
 
 
 @pytest.fixture(scope="module")
-def data(store: GraphStore) -> M.CareerData:
-    return M.career_data(StoreRunner(store), MINTER)
+def data(store: GraphStore) -> career.CareerData:
+    return career.career_data(StoreRunner(store), MINTER)
 
 
 @pytest.fixture(scope="module")
-def graph(store: GraphStore) -> P.TransitionGraph:
-    return P.transition_graph(StoreRunner(store), MINTER)
+def graph(store: GraphStore) -> career.TransitionGraph:
+    return career.transition_graph(StoreRunner(store), MINTER)
 
 
 def _rows(store: GraphStore, query: str) -> list[dict[str, str]]:
@@ -91,7 +91,7 @@ def independent_ratings(store: GraphStore, occupation: str) -> dict[str, tuple[f
 
 
 # --------------------------------------------------------------------------- matching
-def test_the_fit_by_hand(store: GraphStore, data: M.CareerData) -> None:
+def test_the_fit_by_hand(store: GraphStore, data: career.CareerData) -> None:
     """Coverage, use and fit of one occupation recomputed from its ratings (held levels given
     below, at and above what it needs). Checked by breaking it: cov counted 1 for a lower held
     level (coverage went up, the test failed)."""
@@ -100,8 +100,8 @@ def test_the_fit_by_hand(store: GraphStore, data: M.CareerData) -> None:
     listening, thinking = ELEMENT + "2.A.1.b", ELEMENT + "2.A.2.a"
     assert listening in required and thinking in required
     given = [("Active Listening", "2"), ("Critical Thinking", "7"), ("SQL", None)]
-    held, _ = M.resolve_names(data, given)
-    fit = M.fit_of(data, data.index.by_member[ADMINS], {h.key: h for h in held})
+    held, _ = career.resolve_names(data, given)
+    fit = career.fit_of(data, data.index.by_member[ADMINS], {h.key: h for h in held})
     assert fit is not None
     weights = {e: (im - 1) / 4 for e, (im, _) in required.items()}
     got = weights[listening] * 2 / required[listening][1] + weights[thinking]
@@ -115,22 +115,22 @@ def test_the_fit_by_hand(store: GraphStore, data: M.CareerData) -> None:
     assert [x.label for x in fit.tools] == ["Structured query language SQL"]
 
 
-def test_held_back_competency_sets_find_their_occupation(data: M.CareerData) -> None:
+def test_held_back_competency_sets_find_their_occupation(data: career.CareerData) -> None:
     """Two thirds of an occupation's required competencies, at its levels, rank it first (for
     every occupation of the seeds). Checked by breaking it: results sorted by title instead of
     fit failed it. (Fit = coverage alone or use alone still passes: the held-back sets do not
     tell those apart; test_the_fit_by_hand guards the formula.)"""
     for i, cluster in enumerate(data.index.clusters):
         required = sorted(data.required(i).items())
-        kept = [M.Held(k, data.label(k), "competency", n.level) for x, (k, n) in
+        kept = [career.Held(k, data.label(k), "competency", n.level) for x, (k, n) in
                 enumerate(required) if x % 3]  # fmt: skip
-        m = M.match(data, kept, limit=3)
+        m = career.match(data, kept, limit=3)
         assert data.index.clusters[m.fits[0].cluster].iri == cluster.iri, cluster.title
 
 
-def test_unknown_names_name_the_closest(data: M.CareerData) -> None:
-    with pytest.raises(M.UnknownCompetencies) as exc:
-        M.resolve_names(data, [("Actve Listening", None), ("Active Learning", None)])
+def test_unknown_names_name_the_closest(data: career.CareerData) -> None:
+    with pytest.raises(career.UnknownCompetencies) as exc:
+        career.resolve_names(data, [("Actve Listening", None), ("Active Learning", None)])
     assert exc.value.unknown == {"Actve Listening": ["Active Listening", "Active Learning"]}
     assert exc.value.status == 400
 
@@ -139,17 +139,17 @@ def test_unknown_names_name_the_closest(data: M.CareerData) -> None:
     "text, level",
     [("4.5", 4.5), ("0", 0.0), ("2/3", 3.5), ("1 of 3", 7 * 0.5 / 3), ("", None), ("-", None)],
 )
-def test_levels(data: M.CareerData, text: str, level: float | None) -> None:
-    assert M.parse_level(data, text) == (pytest.approx(level) if level is not None else None)
+def test_levels(data: career.CareerData, text: str, level: float | None) -> None:
+    assert career.parse_level(data, text) == (pytest.approx(level) if level is not None else None)
 
 
 @pytest.mark.parametrize("text", ["8", "-1", "4/3", "expert-ish"])
-def test_bad_levels(data: M.CareerData, text: str) -> None:
-    with pytest.raises(M.BadInput):
-        M.parse_level(data, text)
+def test_bad_levels(data: career.CareerData, text: str) -> None:
+    with pytest.raises(BadInput):
+        career.parse_level(data, text)
 
 
-def test_a_level_by_its_name(data: M.CareerData) -> None:
+def test_a_level_by_its_name(data: career.CareerData) -> None:
     """The seeds' proficiency scales name their levels ("Advanced" …); a name maps to the
     middle of its band, as the comparison maps levels."""
     assert data.level_names and all(0 < v < 7 for v in data.level_names.values())
@@ -161,13 +161,13 @@ def test_a_document_names_its_competencies() -> None:
 
     src = read_source(FIXTURES / "ctdl" / "ONET Basic Skills Competency Framework 9-27-19.json",
                       MINTER)  # fmt: skip
-    names = dict(M.names_in_document(src.graph))
+    names = dict(career.names_in_document(src.graph))
     assert {"Active Listening", "Reading Comprehension", "Mathematics"} <= set(names)
     assert set(names.values()) == {None}
 
 
 # --------------------------------------------------------------------------- pathways
-def test_the_cost_of_a_step_by_hand(store: GraphStore, graph: P.TransitionGraph) -> None:
+def test_the_cost_of_a_step_by_hand(store: GraphStore, graph: career.TransitionGraph) -> None:
     """cost(A → B) = Σ over B's required competencies of w_B · max(0, level_B − level_A),
     recomputed from both occupations' ratings."""
     a, b = independent_ratings(store, CUSS), independent_ratings(store, ADMINS)
@@ -181,10 +181,10 @@ def test_the_cost_of_a_step_by_hand(store: GraphStore, graph: P.TransitionGraph)
     edge = next(e for e in graph.edges[ia] if e.target == ib)
     assert edge.cost == pytest.approx(cost, abs=1e-9)
     sim = similarity(d.index.clusters[ia].profile, d.index.clusters[ib].profile).score
-    assert edge.similarity == pytest.approx(sim) and sim >= P.THRESHOLD
+    assert edge.similarity == pytest.approx(sim) and sim >= career.THRESHOLD
 
 
-def test_transitions_need_the_threshold(graph: P.TransitionGraph) -> None:
+def test_transitions_need_the_threshold(graph: career.TransitionGraph) -> None:
     """Every transition scores at least the threshold, and every pair that does is one (the
     seeds have fewer occupations than NEIGHBOURS). Checked by breaking it: a threshold of 0.5
     in build_graph dropped 15-1232.00 → 15-1231.00 (0.447) and the test failed."""
@@ -195,13 +195,15 @@ def test_transitions_need_the_threshold(graph: P.TransitionGraph) -> None:
             if i == j:
                 continue
             s = similarity(ci.profile, cj.profile).score
-            assert (j in targets) == (s is not None and s >= P.THRESHOLD), (ci.title, cj.title)
+            assert (j in targets) == (s is not None and s >= career.THRESHOLD), (ci.title, cj.title)
 
 
-def test_paths_are_cheapest_first_and_every_step_a_transition(graph: P.TransitionGraph) -> None:
+def test_paths_are_cheapest_first_and_every_step_a_transition(
+    graph: career.TransitionGraph,
+) -> None:
     d = graph.data
     a, b = d.index.by_member[CUSS], d.index.by_member[ARCHITECTS]
-    p = P.find_paths(graph, a, b, max_steps=3, k=3)
+    p = career.find_paths(graph, a, b, max_steps=3, k=3)
     assert len(p.paths) == 3 and p.message() is None
     costs = [path.cost for path in p.paths]
     assert costs == sorted(costs)
@@ -210,28 +212,28 @@ def test_paths_are_cheapest_first_and_every_step_a_transition(graph: P.Transitio
         assert path.occupations()[0] == a and path.occupations()[-1] == b
         for s in path.steps:
             edge = next(e for e in graph.edges[s.origin] if e.target == s.target)
-            assert s.cost == pytest.approx(edge.cost) == pytest.approx(P.step_cost(s.learn))
-    one = P.find_paths(graph, a, b, max_steps=1, k=3)
+            assert s.cost == pytest.approx(edge.cost) == pytest.approx(career.step_cost(s.learn))
+    one = career.find_paths(graph, a, b, max_steps=1, k=3)
     assert [len(path.steps) for path in one.paths] == [1]
 
 
-def test_no_path_is_an_answer(graph: P.TransitionGraph) -> None:
+def test_no_path_is_an_answer(graph: career.TransitionGraph) -> None:
     """The framework seed's occupation has no O*NET ratings: nothing is similar enough."""
     d = graph.data
-    p = P.find_paths(graph, d.index.by_member[CUSS], d.index.by_member[ALL_OTHER], 3, 3)
+    p = career.find_paths(graph, d.index.by_member[CUSS], d.index.by_member[ALL_OTHER], 3, 3)
     assert p.paths == []
     msg = p.message()
     assert msg is not None and msg.startswith("no path of at most 3 steps from Computer User")
     assert "the nearest reachable occupations are" in msg and len(p.nearest_reachable) == 3
 
 
-def test_destinations_by_cost_and_job_zone(graph: P.TransitionGraph) -> None:
+def test_destinations_by_cost_and_job_zone(graph: career.TransitionGraph) -> None:
     d = graph.data
     a = d.index.by_member[CUSS]
-    ds = P.destinations(graph, a)
+    ds = career.destinations(graph, a)
     costs = [s.cost for s in ds.steps]
     assert costs == sorted(costs) and len(costs) == 3
-    assert P.destinations(graph, a, job_zone=3).steps == []
+    assert career.destinations(graph, a, job_zone=3).steps == []
 
 
 def test_the_graph_follows_the_store(tmp_path: Path) -> None:
@@ -240,12 +242,12 @@ def test_the_graph_follows_the_store(tmp_path: Path) -> None:
     assert cli("load", str(FRAMEWORK_SEED), store=path)[0] == 0
     with open_store(path, read_only=True) as s:
         r = StoreRunner(s, identity="career-cache-test")
-        assert len(P.transition_graph(r, MINTER).edges) == 1
+        assert len(career.transition_graph(r, MINTER).edges) == 1
     assert cli("load", str(FIXTURES / "framework" / "nurse-framework.json"), store=path)[0] == 0
     with open_store(path, read_only=True) as s:
         r = StoreRunner(s, identity="career-cache-test")
-        assert len(P.transition_graph(r, MINTER).edges) == 2
-        assert len(M.career_data(r, MINTER).index.clusters) == 2
+        assert len(career.transition_graph(r, MINTER).edges) == 2
+        assert len(career.career_data(r, MINTER).index.clusters) == 2
 
 
 # --------------------------------------------------------------------------- the CLI

@@ -144,10 +144,10 @@ def test_sources_over_the_bulk_size_are_summarised(
 ) -> None:
     """A graph over ``BULK_TRIPLES`` shows its load-time summary, and the page says so (the
     size alone decides: checked by lowering it below the Excel release's 9,283 triples)."""
-    from competency_kg import reporting
+    from competency_kg.reporting import state
     from competency_kg.web.validation import badges_for
 
-    monkeypatch.setattr(reporting, "BULK_TRIPLES", 5000)
+    monkeypatch.setattr(state, "BULK_TRIPLES", 5000)
     page = client.get("/validation", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "load-time summary only" in page and "Validated by row checks" in page
     modes = {s["graph"].rsplit("/", 1)[-1]: s["mode"] for s in _json(client)["sources"]}

@@ -2,13 +2,13 @@
 
 - ``GET /match?competency=…&level=…`` (repeatable, paired in order; ``from=CODE`` adds what an
   occupation requires, at its levels; ``limit``, ``job_zone``): occupations ranked by fit
-  (:mod:`competency_kg.matching`), each with what is covered and what is missing. ``POST
+  (:mod:`competency_kg.career.matching`), each with what is covered and what is missing. ``POST
   /match`` takes the same as JSON (``{"competencies": [{"name", "level"}…], "from_occupation",
   "limit", "job_zone"}``) or a competency document uploaded in the form field ``file`` (a
   framework JSON export, a CTDL-ASN framework): its competencies are the given ones.
 - ``GET /match/competencies?q=…``: the picker's search over competency and tool names.
 - ``GET /pathway?a=…&b=…`` (``max_steps``, ``paths``): the cheapest paths from A to B; without
-  ``b`` (``job_zone``, ``limit``), where A can go (:mod:`competency_kg.pathways`).
+  ``b`` (``job_zone``, ``limit``), where A can go (:mod:`competency_kg.career.pathways`).
 
 Each answer is HTML, JSON, CSV or RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by ``Accept`` or
 ``format=``, as ``/compare``. 400 names unknown competencies with the closest known names;
@@ -28,8 +28,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 
-from competency_kg import matching as M
-from competency_kg import pathways as P
+from competency_kg import career
 from competency_kg.compare.index import local_path
 from competency_kg.compare.resolution import CompareError
 from competency_kg.loaders import SourceError, read_source
@@ -97,7 +96,7 @@ def _error(template: str, exc: HttpError | CompareError, mime: str, **ctx: Any) 
         return _respond(page, mime, status)
     if mime == "application/json":
         body: dict[str, Any] = {"error": message}
-        if isinstance(exc, M.UnknownCompetencies):
+        if isinstance(exc, career.UnknownCompetencies):
             body["unknown"] = exc.unknown
         return _respond(json.dumps(body, ensure_ascii=False), mime, status)
     return _respond(message + "\n", "text/plain; charset=utf-8", status)
@@ -126,7 +125,7 @@ def _given_from_args() -> tuple[list[tuple[str, str | None]], str, int, int | No
     names = request.args.getlist("competency")
     levels = request.args.getlist("level")
     pairs = [(n, levels[i] if i < len(levels) else None) for i, n in enumerate(names)]
-    limit = _int("limit", M.MATCH_LIMIT, 1, 200) or M.MATCH_LIMIT
+    limit = _int("limit", career.MATCH_LIMIT, 1, 200) or career.MATCH_LIMIT
     return pairs, (request.args.get("from") or "").strip(), limit, _int("job_zone", None, 1, 5)
 
 
@@ -151,9 +150,9 @@ def _given_from_json() -> tuple[list[tuple[str, Any]], str, int, int | None]:
     origin = doc.get("from_occupation") or ""
     if not isinstance(origin, str):
         raise HttpError(400, "from_occupation is a code, IRI or title")
-    limit = _int("limit", M.MATCH_LIMIT, 1, 200, {k: doc.get(k) for k in ("limit",)})
+    limit = _int("limit", career.MATCH_LIMIT, 1, 200, {k: doc.get(k) for k in ("limit",)})
     zone = _int("job_zone", None, 1, 5, {"job_zone": doc.get("job_zone")})
-    return pairs, origin.strip(), limit or M.MATCH_LIMIT, zone
+    return pairs, origin.strip(), limit or career.MATCH_LIMIT, zone
 
 
 def _given_from_upload() -> tuple[list[tuple[str, Any]], str]:
@@ -175,13 +174,13 @@ def _given_from_upload() -> tuple[list[tuple[str, Any]], str]:
         if src.bulk is not None:
             src.bulk.close()
             raise HttpError(422, f"{name}: not a competency document (a framework or CTDL-ASN)")
-        pairs = M.names_in_document(src.graph)
+        pairs = career.names_in_document(src.graph)
     if not pairs:
         raise HttpError(422, f"{name}: names no competency")
     return pairs, name
 
 
-def _match_url(held: list[M.Held], origin: str, limit: int, zone: int | None) -> str:
+def _match_url(held: list[career.Held], origin: str, limit: int, zone: int | None) -> str:
     params: list[tuple[str, str]] = []
     for h in held if not origin else []:
         params += [
@@ -190,7 +189,7 @@ def _match_url(held: list[M.Held], origin: str, limit: int, zone: int | None) ->
         ]
     if origin:
         params.append(("from", origin))
-    if limit != M.MATCH_LIMIT:
+    if limit != career.MATCH_LIMIT:
         params.append(("limit", str(limit)))
     if zone:
         params.append(("job_zone", str(zone)))
@@ -208,7 +207,7 @@ def match_page() -> Response:
     try:
         if request.method == "POST" and request.mimetype == "multipart/form-data":
             pairs, document = _given_from_upload()
-            origin, limit = "", _int("limit", M.MATCH_LIMIT, 1, 200, request.form) or 20
+            origin, limit = "", _int("limit", career.MATCH_LIMIT, 1, 200, request.form) or 20
             zone = _int("job_zone", None, 1, 5, request.form)
         elif request.method == "POST":
             pairs, origin, limit, zone = _given_from_json()
@@ -222,8 +221,8 @@ def match_page() -> Response:
         started = time.perf_counter()
         r = runner()
         minter = state().settings.minter
-        data = M.career_data(r, minter)
-        held, ignored = M.resolve_names(data, pairs, lenient=document is not None)
+        data = career.career_data(r, minter)
+        held, ignored = career.resolve_names(data, pairs, lenient=document is not None)
         if document is not None and not held:
             raise HttpError(
                 422,
@@ -231,9 +230,9 @@ def match_page() -> Response:
             )
         origin_i = None
         if origin:
-            more, origin_i = M.held_from_occupation(data, r, minter, origin)
+            more, origin_i = career.held_from_occupation(data, r, minter, origin)
             held = list({h.key: h for h in [*more, *held]}.values())
-        m = M.match(
+        m = career.match(
             data,
             held,
             limit=limit,
@@ -252,14 +251,16 @@ def match_page() -> Response:
         doc["url"] = subject
         return _respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
     if mime == "text/csv":
-        return _respond(M.match_csv(m), mime, Server_Timing=timing)
-    if mime in M.RDF_FORMATS:
-        return _respond(M.serialize(M.match_triples(m, subject), mime), mime, Server_Timing=timing)
+        return _respond(career.match_csv(m), mime, Server_Timing=timing)
+    if mime in career.RDF_FORMATS:
+        return _respond(
+            career.serialize(career.match_triples(m, subject), mime), mime, Server_Timing=timing
+        )
     ctx.update(
         m=m,
         d=m.as_json(),
         document=document,
-        formula=M.FIT_FORMULA,
+        formula=career.FIT_FORMULA,
         formats=_formats(url),
         queries=_queries(m.queries()),
         rows=[(h.given or h.label, "" if h.level is None else f"{h.level:g}") for h in m.held]
@@ -277,7 +278,7 @@ def competencies() -> Response:
     q = " ".join((request.args.get("q") or "").casefold().split())[:200]
     results: list[dict[str, Any]] = []
     if q:
-        data = M.career_data(runner(), state().settings.minter)
+        data = career.career_data(runner(), state().settings.minter)
         hits: list[tuple[int, str, str]] = []
         for name, keys in data.names.items():
             if q in name:
@@ -311,7 +312,7 @@ def _pathway_url(a: str, b: str, **extra: Any) -> str:
     return "/pathway?" + urlencode(params)
 
 
-def _ident(data: M.CareerData, i: int) -> str:
+def _ident(data: career.CareerData, i: int) -> str:
     c = data.index.clusters[i]
     return c.code or local_path(c.iri, data.base) or c.iri
 
@@ -326,8 +327,8 @@ def pathway_page() -> Response:
     except HttpError as exc:
         return _respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
     try:
-        steps = _int("max_steps", P.MAX_STEPS, 1, P.MAX_STEPS_LIMIT) or P.MAX_STEPS
-        count = _int("paths", P.PATHS, 1, P.PATHS_LIMIT) or P.PATHS
+        steps = _int("max_steps", career.MAX_STEPS, 1, career.MAX_STEPS_LIMIT) or career.MAX_STEPS
+        count = _int("paths", career.PATHS, 1, career.PATHS_LIMIT) or career.PATHS
         zone = _int("job_zone", None, 1, 5)
         limit = _int("limit", 10, 1, 100) or 10
         ctx.update(max_steps=steps, paths=count, zone=zone, limit=limit)
@@ -338,20 +339,20 @@ def pathway_page() -> Response:
         started = time.perf_counter()
         r = runner()
         minter = state().settings.minter
-        graph = P.transition_graph(r, minter)
-        ia = P.resolve_cluster(r, minter, graph, a)
-        answer: P.Pathways | P.Destinations
+        graph = career.transition_graph(r, minter)
+        ia = career.resolve_cluster(r, minter, graph, a)
+        answer: career.Pathways | career.Destinations
         if b:
-            ib = P.resolve_cluster(r, minter, graph, b)
-            answer = P.find_paths(graph, ia, ib, steps, count)
+            ib = career.resolve_cluster(r, minter, graph, b)
+            answer = career.find_paths(graph, ia, ib, steps, count)
         else:
-            answer = P.destinations(graph, ia, zone, limit)
+            answer = career.destinations(graph, ia, zone, limit)
     except (HttpError, CompareError) as exc:
         return _error("pathway.html", exc, mime, **ctx)
     timing = f"pathway;dur={(time.perf_counter() - started) * 1000:.1f}"
     url = (
-        _pathway_url(a, b, max_steps=steps if steps != P.MAX_STEPS else None,
-                     paths=count if count != P.PATHS else None)
+        _pathway_url(a, b, max_steps=steps if steps != career.MAX_STEPS else None,
+                     paths=count if count != career.PATHS else None)
         if b
         else _pathway_url(a, "", job_zone=zone, limit=limit if limit != 10 else None)
     )  # fmt: skip
@@ -362,28 +363,30 @@ def pathway_page() -> Response:
         return _respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
     if mime == "text/csv":
         body = (
-            P.pathways_csv(answer) if isinstance(answer, P.Pathways) else P.destinations_csv(answer)
+            career.pathways_csv(answer)
+            if isinstance(answer, career.Pathways)
+            else career.destinations_csv(answer)
         )
         return _respond(body, mime, Server_Timing=timing)
-    if mime in M.RDF_FORMATS:
+    if mime in career.RDF_FORMATS:
         triples = (
-            P.pathways_triples(answer, subject)
-            if isinstance(answer, P.Pathways)
-            else P.destinations_triples(answer, subject)
+            career.pathways_triples(answer, subject)
+            if isinstance(answer, career.Pathways)
+            else career.destinations_triples(answer, subject)
         )
-        return _respond(M.serialize(triples, mime), mime, Server_Timing=timing)
+        return _respond(career.serialize(triples, mime), mime, Server_Timing=timing)
     data = graph.data
     pictures: list[Markup] = []
-    if isinstance(answer, P.Pathways):
+    if isinstance(answer, career.Pathways):
         pictures = [path_svg(data, k, path) for k, path in enumerate(answer.paths, start=1)]
     ctx.update(
-        p=answer if isinstance(answer, P.Pathways) else None,
-        dest=answer if isinstance(answer, P.Destinations) else None,
+        p=answer if isinstance(answer, career.Pathways) else None,
+        dest=answer if isinstance(answer, career.Destinations) else None,
         d=answer.as_json(),
         pictures=pictures,
-        rule=P.COST_RULE,
+        rule=career.COST_RULE,
         formats=_formats(url),
-        queries=_queries(M.QUERIES),
+        queries=_queries(career.QUERIES),
         ident=lambda i: _ident(data, i),
         pathway_url=_pathway_url,
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from competency_kg.matching import CareerData
-from competency_kg.pathways import Path
+from competency_kg.career.data import CareerData
+from competency_kg.career.pathways import Path
 
 WIDTH = 340
 BOX_H = 54

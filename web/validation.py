@@ -19,28 +19,29 @@
   anything and never expand XML entities (``loaders/rdf_file.py``).
 - ``GET /validation/focus?iri=…`` — a resource's own violations and warnings as JSON, for the
   badge on its page (:func:`badges_for`).
+
+The routes are here; how the page groups and shows a report is in
+:mod:`competency_kg.web.validation_view`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, render_template, request
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
 
 from competency_kg.curation import apply_corrections, curation_graph, stored_corrections
 from competency_kg.iris import safe_segment
 from competency_kg.loaders import SourceError, read_source
-from competency_kg.namespaces import CKG, DCTERMS, PREFIXES, SH
+from competency_kg.namespaces import CKG, DCTERMS, SH
 from competency_kg.reporting import (
     VALIDATION_LOCK,
     assemble,
@@ -51,19 +52,28 @@ from competency_kg.reporting import (
 from competency_kg.safe_text import escape_controls
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.validation import (
-    CorrectionInfo,
     Report,
-    ResolvedResult,
-    Result,
     SourceSummary,
     add_places,
     compact,
-    path_text,
-    shapes_graph,
     validate_graph,
 )
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.state import state
+from competency_kg.web.validation_view import (
+    PAGE_LIMIT,
+    SEVERITIES,
+    Scope,
+    corrections_view,
+    expand_name,
+    focus_label,
+    group_results,
+    limit_per_rule,
+    resource_href,
+    rule_totals,
+    shape_name,
+    show_term,
+)
 
 bp = Blueprint("validation", __name__)
 
@@ -102,7 +112,6 @@ EXTENSIONS = {
     "application/n-triples": "nt",
     "text/plain": "txt",
 }
-SEVERITIES = ("Violation", "Warning", "Info")
 #: A raw body's ``Content-Type`` → the extension that tells the loaders its format, as a
 #: file's name would (HTTP clients send a type, not a name).
 BODY_TYPES = {
@@ -142,139 +151,7 @@ def badges_for(iri: str) -> dict[str, Any]:
     return focus_badges(report_store(), state().settings.minter, iri)
 
 
-# --------------------------------------------------------------------------- presentation
-@dataclass
-class FocusGroup:
-    iri: str
-    label: str | None
-    href: str | None
-    results: list[Result]
-    sources: list[tuple[str, str, str]]  # (label, graph IRI, filter link)
-    location: str | None
-    anchor: str
-
-
-@dataclass
-class RuleGroup:
-    iri: str
-    name: str
-    compact: str
-    constraint: str
-    path: str | None
-    message: str | None  # when every result says the same
-    foci: list[FocusGroup] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(len(f.results) for f in self.foci)
-
-    @property
-    def has_values(self) -> bool:
-        return any(r.value for f in self.foci for r in f.results)
-
-
-@dataclass
-class ShapeGroup:
-    iri: str
-    label: str
-    compact: str
-    rules: list[RuleGroup] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(r.count for r in self.rules)
-
-
-@dataclass
-class SeverityGroup:
-    name: str
-    shapes: list[ShapeGroup] = field(default_factory=list)
-
-    @property
-    def css(self) -> str:
-        return self.name.lower()
-
-    @property
-    def count(self) -> int:
-        return sum(s.count for s in self.shapes)
-
-
-def _shape_name(iri: str) -> str | None:
-    g = shapes_graph()
-    node = URIRef(iri)
-    for p in (SH.name, RDFS.label):
-        v = g.value(node, p)
-        if v is not None:
-            return str(v)
-    return None
-
-
-def resource_href(iri: str | None) -> str | None:
-    """Where this server shows a data resource: its IRI's path after the base."""
-    if not iri:
-        return None
-    base = state().settings.minter.base
-    if iri.startswith(base) and len(iri) > len(base):
-        return "/" + iri[len(base) :]
-    return None
-
-
-def show_term(text: str) -> str:
-    """An N-Triples term, short: prefixed names, data IRIs relative to the base, literals
-    by their text."""
-    if text.startswith("<") and text.endswith(">"):
-        iri = text[1:-1]
-        short = compact(iri)
-        if short != iri:
-            return short
-        base = state().settings.minter.base
-        return "<" + iri[len(base) :] + ">" if iri.startswith(base) else text
-    m = re.match(r'^"(.*)"(?:@[\w-]+|\^\^<[^>]*>)?$', text, re.DOTALL)
-    if m:
-        return '"' + m.group(1).replace('\\"', '"').replace("\\n", " ") + '"'
-    return text
-
-
-@dataclass
-class Scope:
-    """The page's choices: which graph, which results."""
-
-    source: str | None = None
-    severity: str | None = None
-    shape: str | None = None
-    focus: str | None = None
-    limit: int | None = None  # results shown per rule (Stardog's --limit-per-shape)
-
-    def matches(self, r: Result) -> bool:
-        if self.severity and r.severity != self.severity:
-            return False
-        if self.shape and self.shape not in (r.shape, r.source_shape):
-            return False
-        return not (self.focus and r.focus != self.focus)
-
-    def link(self, **changes: str | None) -> str:
-        values = {
-            "source": self.source,
-            "severity": self.severity,
-            "shape": self.shape,
-            "focus": self.focus,
-            "limit": str(self.limit) if self.limit else None,
-            **changes,
-        }
-        params = {k: v for k, v in values.items() if v}
-        return "/validation" + ("?" + urlencode(params) if params else "")
-
-
-def _expand(name: str) -> str:
-    """A prefixed name (``ckgsh:OccupationShape``, ``ckg:…``) as an IRI; an IRI as itself."""
-    prefix, colon, local = name.partition(":")
-    if colon and prefix == "ckgsh":
-        return "https://w3id.org/competency-kg/shapes#" + local
-    if colon and prefix in PREFIXES and not local.startswith("//"):
-        return PREFIXES[prefix] + local
-    return name
-
-
+# --------------------------------------------------------------------------- the request
 def _scope_from_request() -> Scope:
     args = request.args
     severity = (args.get("severity") or "").strip()
@@ -293,81 +170,9 @@ def _scope_from_request() -> Scope:
         limit=int(raw_limit) if raw_limit else None,
         source=(args.get("source") or "").strip() or None,
         severity=severity_name,
-        shape=_expand(shape) if shape else None,
+        shape=expand_name(shape) if shape else None,
         focus=(args.get("focus") or "").strip() or None,
     )
-
-
-def group_results(
-    results: list[Result], scope: Scope, sources: dict[str, SourceSummary], link: bool = True
-) -> list[SeverityGroup]:
-    """severity → node shape → rule → focus node, each level in a stable order."""
-    rank = {s: i for i, s in enumerate(SEVERITIES)}
-    shapes = shapes_graph()
-    ordered = sorted(
-        results,
-        key=lambda r: (
-            rank.get(r.severity, 9),
-            _shape_name(r.shape) or r.shape,
-            _shape_name(r.source_shape) or r.source_shape,
-            (r.focus_label or r.focus).lower(),
-            r.focus,
-            r.value or "",
-        ),
-    )
-    groups: dict[str, SeverityGroup] = {}
-    shape_groups: dict[tuple[str, str], ShapeGroup] = {}
-    rule_groups: dict[tuple[str, str, str], RuleGroup] = {}
-    focus_groups: dict[tuple[str, str, str, str], FocusGroup] = {}
-    for r in ordered:
-        sev = groups.setdefault(r.severity, SeverityGroup(r.severity))
-        sk = (r.severity, r.shape)
-        if sk not in shape_groups:
-            shape_groups[sk] = ShapeGroup(
-                r.shape, _shape_name(r.shape) or compact(r.shape), compact(r.shape)
-            )
-            sev.shapes.append(shape_groups[sk])
-        rk = (r.severity, r.shape, r.source_shape)
-        if rk not in rule_groups:
-            path = r.path if r.path and r.path != "(path)" else None
-            shape_path = path_text(shapes.value(URIRef(r.source_shape), SH.path))
-            rule_groups[rk] = RuleGroup(
-                iri=r.source_shape,
-                name=_shape_name(r.source_shape) or compact(r.source_shape),
-                compact=compact(r.source_shape),
-                constraint=r.constraint.removesuffix("ConstraintComponent"),
-                path=shape_path or (compact(path) if path else None),
-                message=None,
-            )
-            shape_groups[sk].rules.append(rule_groups[rk])
-        fk = (*rk, r.focus)
-        if fk not in focus_groups:
-            graphs = (r.graph or "").split()
-            focus_groups[fk] = FocusGroup(
-                iri=r.focus,
-                label=r.focus_label,
-                href=resource_href(r.focus) if link else None,
-                results=[],
-                sources=[
-                    (
-                        sources[g].title if g in sources and sources[g].title else compact(g),
-                        g,
-                        scope.link(source=g),
-                    )
-                    for g in graphs
-                ],
-                location=r.location,
-                anchor="r-" + hashlib.sha1("|".join(fk).encode()).hexdigest()[:10],
-            )
-            rule_groups[rk].foci.append(focus_groups[fk])
-        focus_groups[fk].results.append(r)
-    for rule in rule_groups.values():
-        messages = {r.message for f in rule.foci for r in f.results}
-        if len(messages) == 1:
-            rule.message = messages.pop()
-    return [groups[s] for s in SEVERITIES if s in groups] + [
-        g for k, g in groups.items() if k not in SEVERITIES
-    ]
 
 
 # --------------------------------------------------------------------------- answers
@@ -444,7 +249,7 @@ def _page_context(
     for r in every:
         if scope.severity and r.severity != scope.severity:
             continue
-        option = shape_options.setdefault(r.shape, [_shape_name(r.shape) or compact(r.shape), 0])
+        option = shape_options.setdefault(r.shape, [shape_name(r.shape) or compact(r.shape), 0])
         option[1] += 1
     sep = "&" if "?" in scope.link() else "?"
     return {
@@ -458,13 +263,13 @@ def _page_context(
         "titles": {g: s.title for g, s in sources.items() if s.title},
         "shape_options": sorted(shape_options.items(), key=lambda kv: kv[1][0]),
         "severity_counts": {s: sum(1 for r in every if r.severity == s) for s in SEVERITIES},
-        "corrections": _corrections_view(report) if report else [],
+        "corrections": corrections_view(report) if report else [],
         "stale": report.stale if report else [],
         "upload_limit_mb": _upload_limit() / (1024 * 1024),
         "show_term": show_term,
         "resource_href": resource_href,
         "compact": compact,
-        "focus_label": _focus_label(every, scope.focus),
+        "focus_label": focus_label(every, scope.focus),
         "formats": [
             (label, scope.link() + sep + "format=" + fmt)
             for label, fmt in (
@@ -476,68 +281,6 @@ def _page_context(
             )
         ],
     }
-
-
-def _focus_label(results: list[Result], focus: str | None) -> str | None:
-    if not focus:
-        return None
-    for r in results:
-        if r.focus == focus and r.focus_label:
-            return r.focus_label
-    return None
-
-
-@dataclass
-class CorrectionView:
-    info: CorrectionInfo
-    resolved: list[ResolvedResult]
-
-
-def _corrections_view(report: Report) -> list[CorrectionView]:
-    return [
-        CorrectionView(c, [rr for rr in report.resolved if c.iri in rr.corrections])
-        for c in report.corrections
-    ]
-
-
-#: Results shown per rule on the page unless ``limit=`` says otherwise: the report of a big
-#: store stays one readable screen; each cut rule says "N of M" and links all of them.
-PAGE_LIMIT = 50
-
-
-def rule_totals(results: list[Result]) -> dict[str, int]:
-    """How many results each rule (source shape) has, before any limit."""
-    totals: dict[str, int] = {}
-    for r in results:
-        totals[r.source_shape] = totals.get(r.source_shape, 0) + 1
-    return totals
-
-
-def limit_per_rule(chosen: Any, limit: int) -> Any:
-    """The report with at most ``limit`` results per rule, in the report's order; every
-    count of the report (``summary``) still counts them all."""
-    seen: dict[str, int] = {}
-
-    def keep(r: Result) -> bool:
-        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
-        return seen[r.source_shape] <= limit
-
-    kept = [r for r in chosen.report.results if keep(r)]
-    report = replace(chosen.report, results=kept, summary=summary(chosen.report.results))
-    return type(chosen)(report, chosen.rdf, chosen.graphs)
-
-
-def summary(results: list[Result]) -> list[dict[str, Any]]:
-    """Counts per rule and per message: what a big report is, on one screen."""
-    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in results:
-        row = by_rule.setdefault(
-            (r.severity, r.source_shape),
-            {"severity": r.severity, "rule": r.source_shape, "total": 0, "messages": {}},
-        )
-        row["total"] += 1
-        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
-    return sorted(by_rule.values(), key=lambda x: (SEVERITIES.index(x["severity"]), -x["total"]))
 
 
 @bp.get("/validation")

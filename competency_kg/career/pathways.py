@@ -27,32 +27,25 @@ The graph is built once per store state (cached like the comparison's profiles).
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
-import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyoxigraph as ox
-
-from competency_kg.compare.queries import Runner, cached, store_state
-from competency_kg.compare.resolution import BadInput, resolve
-from competency_kg.compare.scoring import WEIGHTS, similarity
-from competency_kg.iris import Minter
-from competency_kg.matching import (
-    QUERIES,
-    CareerData,
-    Line,
-    career_data,
-    dec,
-    integer,
-    line_triples,
-    n,
+from competency_kg.career.data import QUERIES, CareerData, career_data
+from competency_kg.career.matching import Line
+from competency_kg.compare.queries import (
+    Runner,
+    cached,
+    store_state,
 )
-from competency_kg.namespaces import CKG
-from competency_kg.safe_text import csv_text
+from competency_kg.compare.resolution import BadInput, resolve
+from competency_kg.compare.scoring import (
+    WEIGHTS,
+    similarity,
+)
+from competency_kg.iris import Minter
 
 #: Least comparison similarity of a transition (see the module doc for why).
 THRESHOLD = 0.35
@@ -208,7 +201,6 @@ def transition_graph(runner: Runner, minter: Minter, state: str | None = None) -
     return cached(runner, "transition-graph", state, lambda: build_graph(data))
 
 
-# --------------------------------------------------------------------------- answers
 @dataclass
 class Step:
     origin: int
@@ -432,183 +424,3 @@ def resolve_cluster(runner: Runner, minter: Minter, graph: TransitionGraph, text
     """The occupation (cluster) named by a code, IRI or exact title."""
     iri = resolve(runner, text, minter)
     return graph.data.index.by_member[iri]
-
-
-# --------------------------------------------------------------------------- outputs
-def _f(x: float | None, digits: int = 2) -> str:
-    return "" if x is None else f"{x:.{digits}f}"
-
-
-def _name(d: CareerData, i: int) -> str:
-    c = d.index.clusters[i]
-    return f"{c.title} ({c.code})" if c.code else c.title
-
-
-def _learn_text(learn: list[Line], most: int = 6) -> str:
-    bits = [f"{x.label} {_f(x.held, 1) or '0'}→{_f(x.needed, 1) or '?'}" for x in learn[:most]]
-    more = f" and {len(learn) - most} more" if len(learn) > most else ""
-    return ", ".join(bits) + more
-
-
-def pathways_text(p: Pathways) -> str:
-    d = p.data
-    out = io.StringIO()
-    w = out.write
-    w(f"From {_name(d, p.origin)} to {_name(d, p.target)}, at most {p.max_steps} steps\n")
-    w(f"{COST_RULE}\n\n")
-    if not p.paths:
-        w((p.message() or "") + "\n")
-        for r in p.nearest_reachable:
-            w(
-                f"  {_name(d, r.cluster)}: {r.steps} step(s), cost {_f(r.cost)}, similarity to "
-                f"the target {_f(r.similarity, 3)}\n"
-            )
-    for k, path in enumerate(p.paths, start=1):
-        names = " → ".join(d.title(i) for i in path.occupations())
-        w(f"Path {k}: cost {_f(path.cost)}, {len(path.steps)} step(s): {names}\n")
-        for s in path.steps:
-            w(
-                f"  → {_name(d, s.target)}: similarity {_f(s.similarity, 3)}, cost {_f(s.cost)}\n"
-                f"    learn: {_learn_text(s.learn) or 'nothing'}\n"
-            )
-        w("\n")
-    return out.getvalue()
-
-
-def destinations_text(ds: Destinations) -> str:
-    d = ds.graph.data
-    out = io.StringIO()
-    zone = f" (job zone {ds.job_zone})" if ds.job_zone else ""
-    out.write(f"Where {_name(d, ds.origin)} can go{zone}, cheapest first\n{COST_RULE}\n\n")
-    if not ds.steps:
-        out.write("No transition (no occupation similar enough).\n")
-    for k, s in enumerate(ds.steps, start=1):
-        z = d.job_zones[s.target]
-        out.write(
-            f"{k:>3}. {_name(d, s.target)}{f', job zone {z}' if z else ''}: cost {_f(s.cost)}, "
-            f"similarity {_f(s.similarity, 3)}\n     learn: {_learn_text(s.learn) or 'nothing'}\n"
-        )
-    return out.getvalue()
-
-
-PATH_CSV_COLUMNS = [
-    "path", "path_cost", "step", "from_code", "from_title", "to_code", "to_title",
-    "similarity", "step_cost", "competency", "competency_iri", "importance", "needed_level",
-    "held_level", "gap", "sources",
-]  # fmt: skip
-
-
-def _step_rows(label: object, total: str, k: int, s: Step, d: CareerData) -> list[list[object]]:
-    a, b = d.index.clusters[s.origin], d.index.clusters[s.target]
-    head = [label, total, k, a.code or a.iri, a.title, b.code or b.iri, b.title,
-            _f(s.similarity, 4), _f(s.cost, 3)]  # fmt: skip
-    if not s.learn:
-        return [[*head, "", "", "", "", "", "", ""]]
-    return [
-        [
-            *head,
-            x.label,
-            x.key,
-            _f(x.importance),
-            _f(x.needed),
-            _f(x.held),
-            _f(x.gap),
-            " ".join(x.graphs),
-        ]
-        for x in s.learn
-    ]
-
-
-def pathways_csv(p: Pathways) -> str:
-    """One row per path, step and competency to learn; formula cells neutralised."""
-    rows: list[list[object]] = [list(PATH_CSV_COLUMNS)]
-    for k, path in enumerate(p.paths, start=1):
-        for n_, s in enumerate(path.steps, start=1):
-            rows += _step_rows(k, _f(path.cost, 3), n_, s, p.data)
-    return csv_text(rows)
-
-
-def destinations_csv(ds: Destinations) -> str:
-    rows: list[list[object]] = [list(PATH_CSV_COLUMNS)]
-    for k, s in enumerate(ds.steps, start=1):
-        rows += _step_rows(f"destination {k}", _f(s.cost, 3), 1, s, ds.graph.data)
-    return csv_text(rows)
-
-
-def to_json(doc: Pathways | Destinations) -> str:
-    return json.dumps(doc.as_json(), ensure_ascii=False, indent=2)
-
-
-# --------------------------------------------------------------------------- RDF
-_TYPE = n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_LABEL = n("http://www.w3.org/2000/01/rdf-schema#label")
-_COMMENT = n("http://www.w3.org/2000/01/rdf-schema#comment")
-_POSITION = n("https://schema.org/position")
-_DERIVED = n("http://www.w3.org/ns/prov#wasDerivedFrom")
-
-
-def _step_triples(node: ox.NamedNode, s: Step, d: CareerData) -> list[ox.Triple]:
-    t = [
-        ox.Triple(node, _TYPE, n(CKG.PathwayStep)),
-        ox.Triple(node, n(CKG.fromOccupation), n(d.index.clusters[s.origin].iri)),
-        ox.Triple(node, n(CKG.toOccupation), n(d.index.clusters[s.target].iri)),
-        ox.Triple(node, n(CKG.similarity), dec(s.similarity)),
-        ox.Triple(node, n(CKG.learningCost), dec(s.cost, 3)),
-    ]
-    graphs = set()
-    for k, x in enumerate(s.learn, start=1):
-        item = n(f"{node.value}-learn-{k}")
-        t.append(ox.Triple(node, n(CKG.item), item))
-        t += line_triples(item, x, CKG.ToLearn)
-        graphs.update(x.graphs)
-    t += [ox.Triple(node, _DERIVED, n(g)) for g in sorted(graphs)]
-    return t
-
-
-def pathways_triples(p: Pathways, subject: str) -> list[ox.Triple]:
-    """The pathways as RDF about ``subject`` (the answer's own URL)."""
-    d = p.data
-    s = n(subject)
-    t = [
-        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
-        ox.Triple(
-            s,
-            _LABEL,
-            ox.Literal(
-                f"Career pathways from {d.title(p.origin)} to {d.title(p.target)}", language="en"
-            ),
-        ),
-        ox.Triple(s, _COMMENT, ox.Literal(p.message() or COST_RULE, language="en")),
-        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[p.origin].iri)),
-        ox.Triple(s, n(CKG.toOccupation), n(d.index.clusters[p.target].iri)),
-        ox.Triple(s, n(CKG.maxSteps), integer(p.max_steps)),
-    ]
-    for k, path in enumerate(p.paths, start=1):
-        node = n(f"{subject}#path-{k}")
-        t += [
-            ox.Triple(s, n(CKG.careerPath), node),
-            ox.Triple(node, _TYPE, n(CKG.CareerPath)),
-            ox.Triple(node, _POSITION, integer(k)),
-            ox.Triple(node, n(CKG.learningCost), dec(path.cost, 3)),
-        ]
-        for m, step in enumerate(path.steps, start=1):
-            sn = n(f"{subject}#path-{k}-step-{m}")
-            t += [ox.Triple(node, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(m))]
-            t += _step_triples(sn, step, d)
-    return t
-
-
-def destinations_triples(ds: Destinations, subject: str) -> list[ox.Triple]:
-    d = ds.graph.data
-    s = n(subject)
-    t = [
-        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
-        ox.Triple(s, _LABEL, ox.Literal(f"Where {d.title(ds.origin)} can go", language="en")),
-        ox.Triple(s, _COMMENT, ox.Literal(COST_RULE, language="en")),
-        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[ds.origin].iri)),
-    ]
-    for k, step in enumerate(ds.steps, start=1):
-        sn = n(f"{subject}#destination-{k}")
-        t += [ox.Triple(s, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(k))]
-        t += _step_triples(sn, step, d)
-    return t

@@ -1,0 +1,163 @@
+"""One graph's report (with its curation graph and context) and the cache that keeps it
+per graph fingerprint, so an unchanged graph keeps its report across loads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, URIRef
+
+from competency_kg.iris import Minter
+from competency_kg.reporting.checks import validate_subjects
+from competency_kg.reporting.conflicts import conflicts, version_drops, with_conflicts
+from competency_kg.reporting.context import Context, fetch_context, iris_of
+from competency_kg.reporting.corrections import resolved_by_corrections, split_curation
+from competency_kg.reporting.results import ResultKey, Triple
+from competency_kg.reporting.state import StoreState, read_state, store_id
+from competency_kg.store import GraphStore
+from competency_kg.validation import CorrectionInfo, ResolvedResult, Result
+
+
+@dataclass
+class GraphReport:
+    """The cached report of one named graph (with its curation graph)."""
+
+    graph: str
+    own_key: tuple[object, ...]
+    world: dict[str, tuple[object, ...]]
+    nodes: tuple[str, ...]  # IRIs of the graph's resources: where its context starts
+    subjects: frozenset[str]
+    context_digest: str
+    results: list[Result]
+    rdf: dict[ResultKey, list[Triple]]
+    corrections: list[CorrectionInfo]
+    resolved: list[ResolvedResult]
+    seconds: float
+    computed_at: float = field(default_factory=time.time)
+    truncated: bool = False
+
+
+def compute_graph_report(
+    store: GraphStore,
+    state: StoreState,
+    graph: str,
+    context: Context | None = None,
+    own: Graph | None = None,
+    curation: Graph | None = None,
+) -> GraphReport:
+    """Validate one named graph (with its curation graph and cross-graph context).
+
+    ``own`` and ``curation``, when given, stand for what the store holds under ``graph``: the
+    report of a document as a load would store it (the upload check), with the same context.
+    """
+    start = time.perf_counter()
+    curation_name = state.curation_of.get(graph)
+    given = own is not None
+    if own is None:
+        own = store.graph(URIRef(graph))
+        curation = store.graph(URIRef(curation_name)) if curation_name else Graph()
+    cur = split_curation(curation if curation is not None else Graph())
+    data = own + (curation if curation is not None else Graph())
+    subjects = {str(s) for s in data.subjects() if not isinstance(s, BNode)}
+    subjects |= {str(s) for s in own.subjects()}
+    nodes = iris_of(own) | iris_of(cur.additions) | iris_of(cur.retracted)
+    if context is None:
+        context = fetch_context(store, state, graph, nodes)
+    results, rdf = validate_subjects(data + context.graph, subjects, context.graphs_of, graph)
+    resolved = resolved_by_corrections(own, cur, results, context, graph) if cur.infos else []
+    stated = own + Graph()
+    for t in cur.additions:
+        stated.add(t)
+    results = with_conflicts(results, conflicts(store, state, graph, stated))
+    # a document not stored yet replaces what its graph holds: compare with that version too
+    results += version_drops(store, state, graph, stated, replacing=given)
+    own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
+    world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
+    return GraphReport(
+        graph=graph,
+        own_key=own_key,
+        world=world,
+        nodes=tuple(sorted(nodes)),
+        subjects=frozenset(subjects),
+        context_digest=context.digest,
+        results=results,
+        rdf=rdf,
+        corrections=cur.infos,
+        resolved=resolved,
+        seconds=time.perf_counter() - start,
+        truncated=context.truncated,
+    )
+
+
+def document_report(
+    store: GraphStore, minter: Minter, graph: str, own: Graph, curation: Graph
+) -> tuple[GraphReport, StoreState]:
+    """The report ``graph`` would have in the store holding ``own`` (corrected) and its
+    ``curation`` graph in place of what it holds now: what ``validate`` shows after the load."""
+    state = read_state(store, minter)
+    return compute_graph_report(store, state, graph, None, own, curation), state
+
+
+class ReportCache:
+    """Per-graph reports in process memory, most recently used kept (see the module doc).
+
+    ``computations`` counts the validations run per graph (tests and the page read it);
+    ``hits`` counts reports served from the cache.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[str, str], GraphReport] = OrderedDict()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.computations: Counter[str] = Counter()
+        self.hits = 0
+
+    def _lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get(self, store: GraphStore, state: StoreState, graph: str) -> tuple[GraphReport, bool]:
+        """The report of ``graph``, and whether it came from the cache."""
+        key = (store_id(store), graph)
+        curation_name = state.curation_of.get(graph)
+        own_key = (state.fingerprints.get(graph), state.fingerprints.get(curation_name or ""))
+        world = {g: fp for g, fp in state.fingerprints.items() if g not in (graph, curation_name)}
+        with self._lock(key):
+            entry = self._entries.get(key)
+            context = None
+            if entry is not None and entry.own_key == own_key:
+                if entry.world == world:
+                    return self._hit(key, entry)
+                # another graph changed: does this graph's context differ?
+                context = fetch_context(store, state, graph, entry.nodes)
+                if context.digest == entry.context_digest:
+                    entry.world = world
+                    return self._hit(key, entry)
+            entry = compute_graph_report(store, state, graph, context)
+            with self._guard:
+                self.computations[graph] += 1
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+            return entry, False
+
+    def _hit(self, key: tuple[str, str], entry: GraphReport) -> tuple[GraphReport, bool]:
+        with self._guard:
+            self.hits += 1
+            self._entries.move_to_end(key)
+        return entry, True
+
+    def clear(self) -> None:
+        with self._guard:
+            self._entries.clear()
+            self.computations.clear()
+            self.hits = 0
+
+
+#: The cache every report of this process shares.
+CACHE = ReportCache()

@@ -1,0 +1,207 @@
+"""The store's state: its named graphs, what the metadata graph says of them, and their
+fingerprints (what the cache keys on); a source graph named by any name a page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import URIRef
+from rdflib.namespace import DCTERMS, PROV, VOID
+from rdflib.term import Node
+
+from competency_kg.iris import Minter
+from competency_kg.namespaces import CKG
+from competency_kg.store import GraphStore, StoreError
+from competency_kg.store.versions import store_of
+
+#: A graph with more triples than this is summarised, not re-validated.
+BULK_TRIPLES = 200_000
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    """What the metadata graph says about one named graph."""
+
+    iri: str
+    kind: str  # "source" (described as a ckg:SourceGraph), "links", or "other"
+    loader: str | None = None
+    triples: int | None = None
+    loaded: str | None = None
+    checksum: str | None = None
+    document: str | None = None
+    title: str | None = None  # the document's own title (its file name when it gives none)
+    description: str | None = None
+    file: str | None = None  # the file (or release folder) it was loaded from
+
+    @property
+    def names(self) -> list[str]:
+        """Every name a page or report shows for it: each one picks it out for ``--source``."""
+        local = self.iri.rstrip("/").rsplit("/", 1)[-1]
+        return list(dict.fromkeys(n for n in (self.title, self.file, self.iri, local) if n))
+
+    @property
+    def bulk(self) -> bool:
+        """Too big for pySHACL here: only its size counts (an O*NET extract is validated)."""
+        return (self.triples or 0) > BULK_TRIPLES
+
+    @property
+    def label(self) -> str:
+        if self.title:
+            return self.title
+        if self.kind == "links":
+            return "Links across sources"
+        return self.iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass
+class StoreState:
+    """The named graphs of the store and their fingerprints, read for each report."""
+
+    metadata: str
+    graphs: dict[str, GraphInfo]  # every graph to check: not metadata, not curation
+    curation_of: dict[str, str]  # source graph → its curation graph
+    fingerprints: dict[str, tuple[object, ...]]  # every named graph but the metadata graph
+    last_load: str | None = None
+    #: graphs neither checked nor read as context (the entailed graph)
+    derived: frozenset[str] = frozenset()
+
+
+def store_id(store: GraphStore) -> str:
+    """A name for the store the cache can key on: its folder (the same for all its published
+    versions) or its URL."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return str(store_of(Path(path)))
+    location = getattr(store, "location", None)
+    return str(location) if location else f"memory:{id(store)}"
+
+
+#: Where the metadata graph's description of a source graph, and of its document, goes.
+_SOURCE_KEYS = {
+    str(CKG.loader): "loader",
+    str(VOID.triples): "triples",
+    str(PROV.generatedAtTime): "time",
+    str(DCTERMS.description): "desc",
+    str(DCTERMS.source): "doc",
+    str(DCTERMS.title): "title",
+}
+_DOCUMENT_KEYS = {
+    str(DCTERMS.title): "doc_title",
+    str(CKG.fileName): "file",
+    str(CKG.checksum): "checksum",
+}
+
+
+def read_state(store: GraphStore, minter: Minter) -> StoreState:
+    """The graphs in the store, what the metadata graph says of them, their fingerprints."""
+    meta = str(minter.metadata_graph())
+    derived = frozenset({str(minter.entailed_graph())})
+    names = [str(n) for n in store.graph_names() if str(n) != meta and str(n) not in derived]
+    # Two flat queries rather than one with nested OPTIONALs, which Virtuoso's cost estimator
+    # refuses ("estimated execution time -165675008 sec exceeds the limit").
+    sources = f"?g a ?type . FILTER (?type IN (<{CKG.SourceGraph}>, <{VOID.Linkset}>))"
+    own = store.select(f"SELECT ?g ?type ?p ?o WHERE {{ GRAPH <{meta}> {{ {sources} ?g ?p ?o }} }}")
+    docs = store.select(
+        f"""SELECT ?g ?p ?o WHERE {{ GRAPH <{meta}> {{
+          {sources} ?g <{DCTERMS.source}> ?doc . ?doc ?p ?o }} }}"""
+    )
+    described: dict[str, dict[str, Node]] = {}
+    for rows, keys in ((own, _SOURCE_KEYS), (docs, _DOCUMENT_KEYS)):
+        for row in rows:
+            seen = described.setdefault(str(row["g"]), {})
+            if "type" in row:
+                seen.setdefault("type", row["type"])
+            key = keys.get(str(row["p"]))
+            if key is not None:
+                seen.setdefault(key, row["o"])
+    curation_rows = store.select(
+        f"SELECT DISTINCT ?cg ?g WHERE {{ GRAPH ?cg {{ ?c <{CKG.appliedTo}> ?g }} }}"
+    )
+    curation_of = {str(r["g"]): str(r["cg"]) for r in curation_rows if str(r["cg"]) in names}
+    curation_prefix = str(minter.curation_graph("x"))[:-1]
+    curation = set(curation_of.values()) | {n for n in names if n.startswith(curation_prefix)}
+    last_load = max((str(d["time"]) for d in described.values() if "time" in d), default=None)
+
+    graphs: dict[str, GraphInfo] = {}
+    fingerprints: dict[str, tuple[object, ...]] = {}
+    for name in names:
+        d = described.get(name)
+        if name in curation:
+            fingerprints[name] = ("curation", _bounded_count(store, name))
+            continue
+        if d is not None and (d.get("type") == CKG.SourceGraph or "loader" in d):
+            info = GraphInfo(
+                iri=name,
+                kind="source",
+                loader=node_text(d.get("loader")),
+                triples=_int(d.get("triples")),
+                loaded=node_text(d.get("time")),
+                checksum=node_text(d.get("checksum")),
+                document=node_text(d.get("doc")),
+                title=node_text(d.get("title") or d.get("doc_title")),
+                description=node_text(d.get("desc")),
+                # a store loaded before titles existed has the file name as the document title
+                file=node_text(d.get("file") or d.get("doc_title")),
+            )
+            fingerprints[name] = (info.triples, info.loaded, info.checksum)
+        elif d is not None:  # the links graph: recomputed at every load
+            info = GraphInfo(iri=name, kind="links", triples=_int(d.get("triples")))
+            fingerprints[name] = (info.triples, last_load)
+        else:
+            n = _bounded_count(store, name)
+            info = GraphInfo(iri=name, kind="other", triples=n)
+            fingerprints[name] = (n,)
+        graphs[name] = info
+    return StoreState(meta, graphs, curation_of, fingerprints, last_load, derived)
+
+
+def _bounded_count(store: GraphStore, name: str) -> int:
+    """Triples in a graph, counted up to just over :data:`BULK_TRIPLES`."""
+    rows = store.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT ?s WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }} "
+        f"LIMIT {BULK_TRIPLES + 1} }}"
+    )
+    return int(rows[0]["n"]) if rows else 0
+
+
+def node_text(node: Node | None) -> str | None:
+    return None if node is None else str(node)
+
+
+def _int(node: Node | None) -> int | None:
+    try:
+        return None if node is None else int(node)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+
+
+def resolve_source(
+    store: GraphStore, minter: Minter, source: str, state: StoreState | None = None
+) -> URIRef:
+    """A source graph named by any name a page shows for it: its title, its file name, its
+    graph IRI or the graph's local name (the source id); also its document's IRI.
+
+    Raises :class:`StoreError` listing the accepted names when none matches.
+    """
+    state = state or read_state(store, minter)
+    names = {str(g) for g in store.graph_names() if g != minter.metadata_graph()}
+    wanted = source.strip()
+    for candidate in (wanted, str(minter.source_graph(wanted))):  # strings: a title is no IRI
+        if candidate in names:
+            return URIRef(candidate)
+    for exact in (True, False):  # names as given first, then ignoring case
+        for info in state.graphs.values():
+            if any(
+                n == wanted if exact else n.casefold() == wanted.casefold()
+                for n in (*info.names, info.document or "")
+            ):
+                return URIRef(info.iri)
+    accepted = [
+        " | ".join(repr(n) for n in info.names)
+        for info in sorted(state.graphs.values(), key=lambda i: (i.kind != "source", i.iri))
+    ]
+    raise StoreError(
+        f"no source graph {source!r} in the store; name one by its title, file name, graph "
+        f"IRI or graph name: {'; '.join(accepted) or 'none (the store holds no sources)'}"
+    )
