@@ -12,16 +12,18 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from competency_kg.linking.model import MATCH_PROPERTIES, Link, LinkReport, Sources
+from competency_kg.linking.model import MATCH_PROPERTIES, Link, LinkReport, Sources, in_order
 from competency_kg.namespaces import CKG
 
 
 def apply_decisions(src: Sources, report: LinkReport) -> None:
     prefix = str(src.minter.links_graph()).rsplit("/", 1)[0] + "/curation/"
     props = " ".join(f"<{p}>" for p in (*MATCH_PROPERTIES, CKG.rejectedMatch))
-    rows = src.store.select(
-        f"SELECT DISTINCT ?s ?p ?o ?g WHERE {{ VALUES ?p {{ {props} }} GRAPH ?g {{ ?s ?p ?o }} "
-        f'FILTER(STRSTARTS(STR(?g), "{prefix}") && isIRI(?o)) }}'
+    rows = in_order(
+        src.store.select(
+            f"SELECT DISTINCT ?s ?p ?o ?g WHERE {{ VALUES ?p {{ {props} }} GRAPH ?g {{ ?s ?p ?o }} "
+            f'FILTER(STRSTARTS(STR(?g), "{prefix}") && isIRI(?o)) }}'
+        )
     )
     rejected = {(r["s"], r["o"]) for r in rows if r["p"] == CKG.rejectedMatch}
     confirmed = {(r["s"], r["p"], r["o"]): r["g"] for r in rows if r["p"] != CKG.rejectedMatch}

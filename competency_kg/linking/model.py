@@ -145,11 +145,24 @@ class Sources:
         """``SELECT DISTINCT *`` of ``pattern`` inside any of ``graphs`` (bound to ``?g``)."""
         if not graphs:
             return []
-        return self.store.select(
-            sparql_prefixes()
-            + f"SELECT DISTINCT * WHERE {{ {values(graphs)} GRAPH ?g {{ {pattern} }} }}",
-            bindings or {},
+        return in_order(
+            self.store.select(
+                sparql_prefixes()
+                + f"SELECT DISTINCT * WHERE {{ {values(graphs)} GRAPH ?g {{ {pattern} }} }}",
+                bindings or {},
+            )
         )
+
+
+def in_order(rows: list[dict]) -> list[dict]:
+    """``rows`` in one order whatever the store: which name of a resource the report keeps and
+    which label of a target wins a tie follow the order rows come in, and Oxigraph and a remote
+    SPARQL server (Virtuoso) return them in different orders; the links must not differ.
+
+    >>> [r["a"] for r in in_order([{"a": "b"}, {"a": "a", "z": "1"}, {"a": "a"}])]
+    ['a', 'a', 'b']
+    """
+    return sorted(rows, key=lambda r: sorted((k, str(v)) for k, v in r.items()))
 
 
 def values(graphs: Iterable[URIRef]) -> str:

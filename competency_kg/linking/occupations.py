@@ -8,7 +8,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
 from competency_kg.linking.index import Index, Target
-from competency_kg.linking.model import Link, LinkReport, Sources, values
+from competency_kg.linking.model import Link, LinkReport, Sources, in_order, values
 from competency_kg.linking.text import key
 from competency_kg.namespaces import sparql_prefixes
 
@@ -69,12 +69,14 @@ def link_occupations(src: Sources, report: LinkReport) -> None:
             )
             continue
         alternates = (
-            src.store.select(
-                sparql_prefixes()
-                + f"SELECT DISTINCT ?occ ?code ?l WHERE {{ {values(src.onet)} GRAPH ?g {{ "
-                "?occ ckg:alternateTitle ?jt ; skos:notation ?code . ?jt skos:prefLabel ?l . "
-                "FILTER(LCASE(STR(?l)) = ?needle) } }",
-                {"needle": Literal(title.lower())},
+            in_order(
+                src.store.select(
+                    sparql_prefixes()
+                    + f"SELECT DISTINCT ?occ ?code ?l WHERE {{ {values(src.onet)} GRAPH ?g {{ "
+                    "?occ ckg:alternateTitle ?jt ; skos:notation ?code . ?jt skos:prefLabel ?l . "
+                    "FILTER(LCASE(STR(?l)) = ?needle) } }",
+                    {"needle": Literal(title.lower())},
+                )
             )
             if title
             else []
