@@ -82,14 +82,16 @@ def test_full_disk_is_a_clear_error_and_keeps_the_data(tiny_fs: Path) -> None:
 
 
 def _fill(mount: Path) -> Path:
-    """Fill the disk to the last byte."""
+    """Fill the disk to the last byte. Unbuffered, then byte by byte at the end: a buffered
+    file would keep the bytes that did not fit and fail again when closed (ENOSPC from
+    ``close``, which broke this helper whenever the free space was not a multiple of the
+    buffer: it depended on how big the store had grown)."""
     filler = mount / "filler"
-    with filler.open("wb") as f:
-        try:
-            while True:
-                f.write(b"\0" * 65536)
-        except OSError:
-            pass
+    with filler.open("wb", buffering=0) as f:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while f.write(b"\0" * chunk):
+                    pass
     return filler
 
 
