@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID
 
+from competency_kg.names import local_name
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import Term, solution_rows
@@ -165,19 +166,10 @@ def _iris(facts: Facts, prop: object) -> list[str]:
 def _cited(node: Term, f: Facts) -> Cited:
     return Cited(
         _key(node),
-        _one(f, DCTERMS.title) or _local_name(node.value),
+        _one(f, DCTERMS.title) or local_name(node.value),
         _iris(f, DCTERMS.license),
         _one(f, SCHEMA.url),
     )
-
-
-def _local_name(iri: str) -> str:
-    for sep in ("#", "/"):
-        if sep in iri.rstrip(sep):
-            tail = iri.rstrip(sep).rsplit(sep, 1)[1]
-            if tail:
-                return tail
-    return iri
 
 
 def _is_source_graph(f: Facts) -> bool:

@@ -60,3 +60,17 @@ def slugify(text: str) -> str:
 def competency_slug(name: str) -> str:
     """The IRI slug of a competency: its key, hyphenated."""
     return slugify(competency_key(name)) if competency_key(name) else slugify(name)
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``), or the IRI when it has none.
+
+    >>> local_name("https://w3id.org/competency-kg/ontology#Occupation")
+    'Occupation'
+    """
+    for sep in ("#", "/"):
+        if sep in iri.rstrip(sep):
+            tail = iri.rstrip(sep).rsplit(sep, 1)[1]
+            if tail:
+                return tail
+    return iri

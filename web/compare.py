@@ -131,8 +131,10 @@ def runner() -> Runner:
     return ExecutorRunner(executor, identity=identity)
 
 
-def _wanted() -> str:
-    fmt = request.args.get("format")
+def wanted(what: str = "the comparison") -> str:
+    """The media type asked for: ``?format=`` (or a form's ``format``), else ``Accept``;
+    ``what`` names the answer in a 406. Shared with :mod:`competency_kg.web.match`."""
+    fmt = request.args.get("format") or (request.form.get("format") if request.form else None)
     if fmt:
         mime = FORMAT_NAMES.get(fmt.strip().lower())
         if mime is None:
@@ -140,11 +142,11 @@ def _wanted() -> str:
         return mime
     mime = negotiate(request.headers.get("Accept"), OFFERS)
     if mime is None:
-        raise HttpError(406, f"the comparison is available as {', '.join(OFFERS)}")
+        raise HttpError(406, f"{what} is available as {', '.join(OFFERS)}")
     return mime
 
 
-def _respond(body: bytes | str, mime: str, status: int = 200, **headers: str) -> Response:
+def respond(body: bytes | str, mime: str, status: int = 200, **headers: str) -> Response:
     resp = Response(body, status=status, content_type=CONTENT_TYPES.get(mime, mime))
     resp.headers["Vary"] = "Accept"
     if not mime.startswith("text/html"):  # data for any site's scripts, as from /sparql
@@ -156,12 +158,12 @@ def _respond(body: bytes | str, mime: str, status: int = 200, **headers: str) ->
 
 def _error(status: int, message: str, mime: str, a: str = "", b: str = "") -> Response:
     if mime == "text/html":
-        return _respond(
+        return respond(
             render_template("compare.html", error=message, a=a, b=b, c=None), mime, status
         )
     if mime == "application/json":
-        return _respond(json.dumps({"error": message}), mime, status)
-    return _respond(message + "\n", "text/plain; charset=utf-8", status)
+        return respond(json.dumps({"error": message}), mime, status)
+    return respond(message + "\n", "text/plain; charset=utf-8", status)
 
 
 def comparison_url(a: str, b: str, **extra: str) -> str:
@@ -181,14 +183,14 @@ def _ident(side: dict[str, Any]) -> str:
 @bp.get("/compare")
 def page() -> Response:
     try:
-        mime = _wanted()
+        mime = wanted()
     except HttpError as exc:
-        return _respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
+        return respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
     a = (request.args.get("a") or "").strip()
     b = (request.args.get("b") or "").strip()
     if not a and not b and mime == "text/html":
         warm_up()
-        return _respond(render_template("compare.html", a="", b="", c=None, error=None), mime)
+        return respond(render_template("compare.html", a="", b="", c=None, error=None), mime)
     if not a or not b:
         missing = " and ".join(k for k, v in (("a", a), ("b", b)) if not v)
         return _error(
@@ -211,13 +213,13 @@ def page() -> Response:
     if mime == "application/json":
         doc = c.as_json()
         doc["url"] = subject
-        return _respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=elapsed)
+        return respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=elapsed)
     if mime == "text/csv":
-        return _respond(to_csv(c), mime, Server_Timing=elapsed)
+        return respond(to_csv(c), mime, Server_Timing=elapsed)
     if mime in RDF_FORMATS:
-        return _respond(serialize(c, subject, mime), mime, Server_Timing=elapsed)
+        return respond(serialize(c, subject, mime), mime, Server_Timing=elapsed)
     html = render_template("compare.html", **page_context(c, a, b))
-    return _respond(html, mime, Server_Timing=elapsed)
+    return respond(html, mime, Server_Timing=elapsed)
 
 
 def page_context(c: Comparison, a: str, b: str) -> dict[str, Any]:
@@ -307,7 +309,7 @@ def occupations() -> Response:
         for c in hits[:limit]
     ]
     body = {"query": q, "count": len(results), "more": len(hits) > limit, "results": results}
-    return _respond(json.dumps(body, ensure_ascii=False), "application/json")
+    return respond(json.dumps(body, ensure_ascii=False), "application/json")
 
 
 @bp.get("/compare/gaps.svg")
@@ -315,13 +317,13 @@ def gaps_svg() -> Response:
     a = (request.args.get("a") or "").strip()
     b = (request.args.get("b") or "").strip()
     if not a or not b:
-        return _respond("give two occupations: ?a=…&b=…\n", "text/plain; charset=utf-8", 400)
+        return respond("give two occupations: ?a=…&b=…\n", "text/plain; charset=utf-8", 400)
     try:
         c = compare(runner(), a, b, state().settings.minter, nearest_k=0)
     except CompareError as exc:
-        return _respond(str(exc) + "\n", "text/plain; charset=utf-8", exc.status)
+        return respond(str(exc) + "\n", "text/plain; charset=utf-8", exc.status)
     svg = str(gap_chart(c)) or (
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" role="img">'
         "<title>No competency has levels on both sides</title></svg>"
     )
-    return _respond('<?xml version="1.0" encoding="utf-8"?>\n' + svg, "image/svg+xml")
+    return respond('<?xml version="1.0" encoding="utf-8"?>\n' + svg, "image/svg+xml")

@@ -33,9 +33,8 @@ from competency_kg.compare.index import local_path
 from competency_kg.compare.resolution import CompareError
 from competency_kg.loaders import SourceError, read_source
 from competency_kg.safe_text import escape_controls
-from competency_kg.web.compare import CONTENT_TYPES, FORMAT_NAMES, OFFERS, editor_link, runner
+from competency_kg.web.compare import editor_link, respond, runner, wanted
 from competency_kg.web.match_svg import path_svg
-from competency_kg.web.negotiation import negotiate
 from competency_kg.web.state import state
 
 bp = Blueprint("match", __name__)
@@ -50,29 +49,6 @@ class HttpError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
-
-
-def _wanted() -> str:
-    fmt = request.args.get("format") or (request.form.get("format") if request.form else None)
-    if fmt:
-        mime = FORMAT_NAMES.get(fmt.strip().lower())
-        if mime is None:
-            raise HttpError(400, f"unknown format {fmt!r}; use one of {', '.join(FORMAT_NAMES)}")
-        return mime
-    mime = negotiate(request.headers.get("Accept"), OFFERS)
-    if mime is None:
-        raise HttpError(406, f"available as {', '.join(OFFERS)}")
-    return mime
-
-
-def _respond(body: bytes | str, mime: str, status: int = 200, **headers: str) -> Response:
-    resp = Response(body, status=status, content_type=CONTENT_TYPES.get(mime, mime))
-    resp.headers["Vary"] = "Accept"
-    if not mime.startswith("text/html"):
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-    for k, v in headers.items():
-        resp.headers[k.replace("_", "-")] = v
-    return resp
 
 
 def _int(name: str, default: int | None, low: int, high: int, source: Any = None) -> int | None:
@@ -93,13 +69,13 @@ def _error(template: str, exc: HttpError | CompareError, mime: str, **ctx: Any) 
     message = exc.message if isinstance(exc, HttpError) else str(exc)
     if mime == "text/html":
         page = render_template(template, error=message, **ctx)
-        return _respond(page, mime, status)
+        return respond(page, mime, status)
     if mime == "application/json":
         body: dict[str, Any] = {"error": message}
         if isinstance(exc, career.UnknownCompetencies):
             body["unknown"] = exc.unknown
-        return _respond(json.dumps(body, ensure_ascii=False), mime, status)
-    return _respond(message + "\n", "text/plain; charset=utf-8", status)
+        return respond(json.dumps(body, ensure_ascii=False), mime, status)
+    return respond(message + "\n", "text/plain; charset=utf-8", status)
 
 
 def _formats(url: str) -> dict[str, str]:
@@ -200,9 +176,9 @@ def _match_url(held: list[career.Held], origin: str, limit: int, zone: int | Non
 def match_page() -> Response:
     ctx: dict[str, Any] = {"rows": [], "origin": "", "m": None, "blank": BLANK_ROWS}
     try:
-        mime = _wanted()
+        mime = wanted("this answer")
     except HttpError as exc:
-        return _respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
+        return respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
     document = None
     try:
         if request.method == "POST" and request.mimetype == "multipart/form-data":
@@ -216,7 +192,7 @@ def match_page() -> Response:
         ctx.update(rows=[(n, lv or "") for n, lv in pairs if n.strip()], origin=origin, zone=zone)
         if not any(n.strip() for n, _ in pairs) and not origin:
             if mime == "text/html":
-                return _respond(render_template("match.html", error=None, **ctx), mime)
+                return respond(render_template("match.html", error=None, **ctx), mime)
             raise HttpError(400, "give competencies (?competency=…&level=…) or ?from=CODE")
         started = time.perf_counter()
         r = runner()
@@ -249,11 +225,11 @@ def match_page() -> Response:
     if mime == "application/json":
         doc = m.as_json()
         doc["url"] = subject
-        return _respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
+        return respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
     if mime == "text/csv":
-        return _respond(career.match_csv(m), mime, Server_Timing=timing)
+        return respond(career.match_csv(m), mime, Server_Timing=timing)
     if mime in career.RDF_FORMATS:
-        return _respond(
+        return respond(
             career.serialize(career.match_triples(m, subject), mime), mime, Server_Timing=timing
         )
     ctx.update(
@@ -268,7 +244,7 @@ def match_page() -> Response:
         else ctx["rows"],
         origin_ident=origin,
     )
-    return _respond(render_template("match.html", error=None, **ctx), mime, Server_Timing=timing)
+    return respond(render_template("match.html", error=None, **ctx), mime, Server_Timing=timing)
 
 
 @bp.get("/match/competencies")
@@ -303,7 +279,7 @@ def competencies() -> Response:
             if len(results) >= 20:
                 break
     body = {"query": q, "count": len(results), "results": results}
-    return _respond(json.dumps(body, ensure_ascii=False), "application/json")
+    return respond(json.dumps(body, ensure_ascii=False), "application/json")
 
 
 # --------------------------------------------------------------------------- /pathway
@@ -323,9 +299,9 @@ def pathway_page() -> Response:
     b = (request.args.get("b") or "").strip()
     ctx: dict[str, Any] = {"a": a, "b": b, "p": None, "dest": None}
     try:
-        mime = _wanted()
+        mime = wanted("this answer")
     except HttpError as exc:
-        return _respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
+        return respond(exc.message + "\n", "text/plain; charset=utf-8", exc.status)
     try:
         steps = _int("max_steps", career.MAX_STEPS, 1, career.MAX_STEPS_LIMIT) or career.MAX_STEPS
         count = _int("paths", career.PATHS, 1, career.PATHS_LIMIT) or career.PATHS
@@ -334,7 +310,7 @@ def pathway_page() -> Response:
         ctx.update(max_steps=steps, paths=count, zone=zone, limit=limit)
         if not a:
             if mime == "text/html" and not b:
-                return _respond(render_template("pathway.html", error=None, **ctx), mime)
+                return respond(render_template("pathway.html", error=None, **ctx), mime)
             raise HttpError(400, "give the occupation to start from: ?a=CODE (and ?b=CODE)")
         started = time.perf_counter()
         r = runner()
@@ -360,21 +336,21 @@ def pathway_page() -> Response:
     if mime == "application/json":
         doc = answer.as_json()
         doc["url"] = subject
-        return _respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
+        return respond(json.dumps(doc, ensure_ascii=False), mime, Server_Timing=timing)
     if mime == "text/csv":
         body = (
             career.pathways_csv(answer)
             if isinstance(answer, career.Pathways)
             else career.destinations_csv(answer)
         )
-        return _respond(body, mime, Server_Timing=timing)
+        return respond(body, mime, Server_Timing=timing)
     if mime in career.RDF_FORMATS:
         triples = (
             career.pathways_triples(answer, subject)
             if isinstance(answer, career.Pathways)
             else career.destinations_triples(answer, subject)
         )
-        return _respond(career.serialize(triples, mime), mime, Server_Timing=timing)
+        return respond(career.serialize(triples, mime), mime, Server_Timing=timing)
     data = graph.data
     pictures: list[Markup] = []
     if isinstance(answer, career.Pathways):
@@ -390,4 +366,4 @@ def pathway_page() -> Response:
         ident=lambda i: _ident(data, i),
         pathway_url=_pathway_url,
     )
-    return _respond(render_template("pathway.html", error=None, **ctx), mime, Server_Timing=timing)
+    return respond(render_template("pathway.html", error=None, **ctx), mime, Server_Timing=timing)

@@ -180,15 +180,6 @@ def compact(iri: str) -> str:
 _SORTED_PREFIXES = sorted(DOC_PREFIXES.items(), key=lambda kv: -len(kv[1]))
 
 
-def local_name(iri: str) -> str:
-    for sep in ("#", "/"):
-        if sep in iri.rstrip(sep):
-            tail = iri.rstrip(sep).rsplit(sep, 1)[1]
-            if tail:
-                return tail
-    return iri
-
-
 def humanize(name: str) -> str:
     """``hasTopConcept`` → ``has top concept`` (acronyms kept: ``SVP range``)."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).replace("_", " ").replace("-", " ")

@@ -14,8 +14,9 @@ from functools import lru_cache
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, VOID
 
+from competency_kg.names import local_name
 from competency_kg.namespaces import CC, CEASN, CETERMS, CKG, HYDRA, ONTOLOGY_IRI, SCHEMA
-from competency_kg.web.terms import compact, humanize, local_name
+from competency_kg.web.terms import compact, humanize
 
 #: Short names (and, for some, the name of the inverse link) of reused terms.
 BUILTIN: dict[str, tuple[str, str | None]] = {

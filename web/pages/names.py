@@ -9,6 +9,7 @@ from typing import Any
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from competency_kg.labels import rule_label
+from competency_kg.names import local_name
 from competency_kg.namespaces import CEASN, CKG, SHAPES_IRI
 from competency_kg.web.describe import Description
 from competency_kg.web.sources import licence_name
@@ -19,7 +20,6 @@ from competency_kg.web.terms import (
     is_iri,
     is_literal,
     literal,
-    local_name,
     number,
     text,
 )

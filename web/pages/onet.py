@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from competency_kg.names import local_name
 from competency_kg.web.describe import Description
 from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.charts import RATINGS_CHARTED, rating_chart
 from competency_kg.web.pages.names import ckg, display_label, first_text, skos
-from competency_kg.web.terms import NOTATION, iri_value, local_name, number, text
+from competency_kg.web.terms import NOTATION, iri_value, number, text
 
 #: Content Model branches shown as the occupation's top skills and knowledge.
 RATING_BRANCHES = (
