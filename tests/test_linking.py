@@ -110,7 +110,7 @@ def test_unmatched_items_are_reported(kg: GraphStore) -> None:
         f"?r a <{CKG.LinkReport}> ; <{CKG.unmatched}> ?x }} }}"
     )
     unmatched = {r["x"] for r in rows}
-    assert URIRef(BASE + "competency/tech-support") in unmatched
+    assert URIRef(BASE + "competency/purchasing") in unmatched
     assert URIRef(BASE + "tool/tcp-ip") in unmatched
     assert ACTIVE_LISTENING not in unmatched
     report = compute_links(kg, Minter())
@@ -206,6 +206,26 @@ def test_near_miss_names(own: GraphStore) -> None:
     assert (p, method) == (SKOS.closeMatch, "near-miss name") and "0.9" in evidence
     p, method, _ = one(own, "competency/payload-balancing", "competency/payloads-balancing")
     assert (p, method) == (SKOS.exactMatch, "same name in another document")
+
+
+def test_competencies_to_categories_work_activities_and_knowledge_areas(own: GraphStore) -> None:
+    """A qualifier and the generic words ending both names aside (close); a category "X and
+    their Y" (broader); every word in a work activity, only the broadest activity kept
+    (narrower); a knowledge area's domain, not when the other word names technology (broader).
+    Broken once each: ``unqualified`` returning its argument; ``WITH_THEIR`` misspelt;
+    ``verb_stem`` returning its argument; ``_above`` returning False (the DWA under the IWA came
+    too); the technology-word guard dropped (Fleet Logistics linked) — each failed here."""
+    close = one(own, "competency/core-cartography-systems", "unspsc/43299903")
+    assert close[:2] == (SKOS.closeMatch, "named after a technology")
+    machines = one(own, "competency/hangar-machines", "unspsc/27110000")
+    assert machines[:2] == (SKOS.broadMatch, "category and their parts")
+    swarm = one(own, "competency/swarm-routing", "onet/element/4.A.9.I02.D01")
+    assert swarm[:2] == (SKOS.narrowMatch, "named in a work activity")
+    charting = links(own, URIRef(BASE + "competency/charting"))
+    assert set(charting) == {URIRef(BASE + "onet/element/4.A.9.I01")}
+    parcel = one(own, "competency/parcel-logistics", "onet/element/2.C.4")
+    assert parcel[:2] == (SKOS.broadMatch, "within a knowledge area")
+    assert not links(own, URIRef(BASE + "competency/fleet-logistics"))
 
 
 def test_tools_to_technologies_and_commodities(own: GraphStore) -> None:

@@ -68,6 +68,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "info": ("information",),
     "sw": ("software",),
     "hw": ("hardware",),
+    "tech": ("technical",),
 }
 #: Abbreviations spelled out only when written in capitals ("IT", not "it").
 CAPITAL_ABBREVIATIONS: dict[str, tuple[str, ...]] = {"IT": ("information", "technology")}
@@ -79,6 +80,9 @@ COMPOUNDS: dict[tuple[str, str], str] = {
     ("web", "site"): "website",
     ("work", "station"): "workstation",
 }
+#: Words before a name that say how much of it, not what ("General Database", "Core Operating
+#: Systems"): set aside when a competency's name is compared.
+QUALIFIERS: frozenset[str] = frozenset({"general", "core", "basic", "fundamental"})
 _NOT_PLURAL = ("ss", "is", "us", "ics")
 
 
@@ -121,6 +125,28 @@ def words(text: str) -> tuple[str, ...]:
             continue
         out.append(w)
     return tuple(out)
+
+
+def unqualified(label: str) -> str:
+    """The name without the qualifiers before it (:data:`QUALIFIERS`).
+
+    >>> unqualified("Core Operating Systems"), unqualified("General")
+    ('Operating Systems', 'General')
+    """
+    head, _, rest = label.strip().partition(" ")
+    return unqualified(rest) if head.lower() in QUALIFIERS and rest else label
+
+
+def verb_stem(word: str) -> str:
+    """A normalised word without "-ing" and a final "e", so a verbal noun meets its verb
+    ("testing"/"test", "training"/"train", "purchasing"/"purchase").
+
+    >>> [verb_stem(w) for w in ("testing", "test", "provide", "support", "thing")]
+    ['test', 'test', 'provid', 'support', 'thing']
+    """
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
 def content(text: str) -> list[str]:
