@@ -8,8 +8,9 @@ named graph ``{base}graph/links``. What is linked, by kind (one module each):
 - **competencies** (:mod:`.competencies`): the normalised name of an O*NET Content Model element
   or CTDL-ASN competency (exact; shared by several, or a knowledge area named like a skill the
   source defines: close), near misses (close), the same name minted apart in another document
-  (exact), a name that is an O*NET technology's (close); O*NET and CTDL-ASN elements with the
-  same code (exact);
+  (exact), a name that is an O*NET technology's or a UNSPSC category's (close; "X and their Y":
+  broader), O*NET work activities stating every word of it (narrower), a knowledge area naming
+  one of its words (broader); O*NET and CTDL-ASN elements with the same code (exact);
 - **tools** (:mod:`.tools`): O*NET technology and tool examples by name, acronym, generic words
   and the trade's synonyms, and the UNSPSC commodities they are filed under (broader);
 - **certifications** (:mod:`.certifications`): other documents' certifications and CTDL-ASN
