@@ -275,7 +275,7 @@ def test_the_validation_report_is_ready_before_a_curator_asks(setup: Setup) -> N
     """The server computes the store's validation report in the background once it starts
     (and after every load), so the first visit of ``/validation`` is served from the cache.
     Checked by turning the report warming off (``warm_report`` not called in
-    ``web/resources.py``): the log line never came and this failed."""
+    ``web/warming.py``): the log line never came and this failed."""
     deadline = time.monotonic() + 240
     while "validation report precomputed" not in setup.log.read_text(errors="replace"):
         assert time.monotonic() < deadline, setup.log.read_text(errors="replace")[-2000:]

@@ -34,6 +34,7 @@ from competency_kg.web import (
     sparql,
     validation,
     void,
+    warming,
 )
 from competency_kg.web.security import init_security
 from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
@@ -49,6 +50,7 @@ BLUEPRINTS: list[Blueprint] = [
     search.bp,
     void.bp,
     resources.bp,
+    warming.bp,
 ]
 
 #: The site's main navigation, as (label, path); pages add theirs here.

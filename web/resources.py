@@ -25,21 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import sys
-import threading
-import time
 from collections.abc import Callable
 from importlib.resources import files
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG
-from competency_kg.query_pool import QueryPool
-from competency_kg.reporting import assemble
 from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
 from competency_kg.web.documents import (
@@ -372,94 +365,6 @@ def _send(body: bytes, mime: str, s: Site, location: Callable[[str], str]) -> Re
 
 def _content_type(mime: str) -> str:
     return "text/html; charset=utf-8" if mime == HTML else CONTENT_TYPES[mime]
-
-
-# --------------------------------------------------------------------------- warming
-#: After each load, a server renders the pages of this many occupations (HTML and Turtle)
-#: ahead, in the background: they are the biggest descriptions, and the first visitor should
-#: not wait for them. ``COMPETENCY_KG_WARM_PAGES`` changes the number (0: no warming).
-WARM_PAGES = 24
-#: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
-WARM_CHECK_SECONDS = 10.0
-WARM_DELAY_SECONDS = 5.0
-
-
-@bp.record_once
-def _start_warmer(setup: BlueprintSetupState) -> None:
-    """Only in a server's worker process (gunicorn), never in tests' own applications."""
-    app = setup.app
-    try:
-        n = int(os.environ.get("COMPETENCY_KG_WARM_PAGES", WARM_PAGES))
-    except ValueError:
-        n = WARM_PAGES
-    report = os.environ.get("COMPETENCY_KG_WARM_REPORT", "1") != "0"
-    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
-    if (n > 0 or report) and in_server and isinstance(state(app).executor, QueryPool):
-        threading.Thread(
-            target=_warmer, args=(app, n, report), name="page-warmer", daemon=True
-        ).start()
-
-
-def _warmer(app: Flask, n: int, report: bool) -> None:
-    executor = state(app).executor
-    if not executor.wait_ready(120):
-        return
-    time.sleep(WARM_DELAY_SECONDS)  # a server stopped at once (tests) never warms
-    last: str | None = None
-    while not _closing(executor):
-        version = versioned_cache.store_version(state(app).settings.store)
-        if version is not None and version != last:
-            last = version
-            try:
-                if n > 0:
-                    warm(app, n)
-                if report:
-                    warm_report(app)
-            except Exception as exc:  # a warmer never takes anything down
-                log.info("page warming stopped: %s", exc)
-        time.sleep(WARM_CHECK_SECONDS)
-
-
-def warm_report(app: Flask) -> None:
-    """Compute the store's validation report into the report cache (one per process), so a
-    curator's first visit of ``/validation`` after a load does not wait for pySHACL (about
-    25 s for the seeds' two O*NET sources on a busy 2-core machine); a visit during the
-    computation waits for this same computation (the cache's per-graph lock)."""
-    started = time.monotonic()
-    with app.app_context():
-        report = assemble(state(app).get_store(), state(app).settings.minter)
-    log.info(
-        "validation report precomputed: %d result(s) in %.1f s",
-        len(report.report.results), time.monotonic() - started,
-    )  # fmt: skip
-
-
-def warm(app: Flask, n: int) -> int:
-    """Render the pages of up to ``n`` occupations into the cache; how many were rendered."""
-    from competency_kg.web.terms import iri_value
-
-    with app.app_context():
-        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG.Occupation}> }}")
-    base = state(app).settings.minter.base
-    done = 0
-    for row in rows[:n]:
-        if _closing(state(app).executor):
-            break
-        iri = iri_value(row["s"])
-        path = Site(base, "").path_for(iri)
-        if path is None or "#" in path or path == "/":
-            continue
-        for accept in (HTML, "text/turtle"):
-            with app.test_request_context(path, headers={"Accept": accept}):
-                answer(iri, path)
-            done += 1
-            time.sleep(0.02)  # let visitors' requests through first
-    return done
-
-
-def _closing(executor: object) -> bool:
-    """Whether the query pool is shutting down (then nothing more is sent to it)."""
-    return bool(getattr(executor, "_closed", False))
 
 
 # --------------------------------------------------------------------------- vocabularies
