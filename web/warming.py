@@ -74,9 +74,7 @@ def _start_warmer(setup: BlueprintSetupState) -> None:
     steps = [step for step in STEPS if step.is_on()]
     in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
     if steps and in_server and isinstance(state(app).executor, QueryPool):
-        threading.Thread(
-            target=_warmer, args=(app, steps), name="page-warmer", daemon=True
-        ).start()
+        threading.Thread(target=_warmer, args=(app, steps), name="page-warmer", daemon=True).start()
 
 
 bp.record_once(_start_warmer)
