@@ -33,6 +33,7 @@ from competency_kg.web import (
     search,
     sparql,
     validation,
+    vocabulary_pages,
     void,
     warming,
 )
@@ -49,6 +50,7 @@ BLUEPRINTS: list[Blueprint] = [
     home.bp,
     search.bp,
     void.bp,
+    vocabulary_pages.bp,
     resources.bp,
     warming.bp,
 ]

@@ -28,7 +28,6 @@ from competency_kg.web.resources import (
     HTML,
     BadFormat,
     choose,
-    class_slug,
     finish,
     not_found,
     page_number,
@@ -42,6 +41,7 @@ from competency_kg.web.sources import read_sources
 from competency_kg.web.terms import DOC_PREFIXES, best_text, compact, iri_term, iri_value, is_iri
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
+from competency_kg.web.vocabulary_pages import class_slug
 
 bp = Blueprint("home", __name__)
 

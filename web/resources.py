@@ -15,7 +15,7 @@ clients alike (W3C "Cool URIs for the Semantic Web", "Best Practice Recipes").
 - ``GET /describe?iri=…`` does the same for IRIs outside the base that the store holds data
   about; an IRI under the base is redirected to its own path.
 - ``/ontology`` (with its hash terms) and ``/shapes``: the ontology and the SHACL shapes, as a
-  readable page or RDF by the same negotiation.
+  readable page or RDF by the same negotiation (:mod:`competency_kg.web.vocabulary_pages`).
 
 The server's own address may differ from the base of the data IRIs: links in pages stay on
 this server, while the RDF keeps the canonical IRIs.
@@ -32,7 +32,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
-from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
 from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
 from competency_kg.web.documents import (
@@ -43,12 +42,13 @@ from competency_kg.web.documents import (
     serialize,
 )
 from competency_kg.web.negotiation import negotiate
+from competency_kg.web.pages.model import cite_html
 from competency_kg.web.pages.names import MEASUREMENT
 from competency_kg.web.pages.page import page_for
-from competency_kg.web.pages.site import Site
+from competency_kg.web.pages.site import Site, safe_href
 from competency_kg.web.reading import LRUCache, Reader, memo
 from competency_kg.web.security import RETRY, log_query_error, retryable
-from competency_kg.web.sources import read_sources
+from competency_kg.web.sources import licence_name, read_sources
 from competency_kg.web.state import state
 
 log = logging.getLogger(__name__)
@@ -118,10 +118,6 @@ def site() -> Site:
 
 def render(template: str, **context: object) -> str:
     """A browsing template, with the helpers every one of them may use."""
-    from competency_kg.web.pages.model import cite_html
-    from competency_kg.web.pages.site import safe_href
-    from competency_kg.web.sources import licence_name
-
     context.setdefault("site", site())
     return render_template(
         template, licence_name=licence_name, cite_html=cite_html, safe_href=safe_href, **context
@@ -359,190 +355,12 @@ _TOKEN = SERVER_TOKEN.encode()
 def _send(body: bytes, mime: str, s: Site, location: Callable[[str], str]) -> Response:
     if mime != HTML:
         body = body.replace(_TOKEN, s.server.encode())
-    resp = Response(body, status=200, content_type=_content_type(mime))
+    resp = Response(body, status=200, content_type=content_type(mime))
     return finish(with_document_headers(resp, mime, location))
 
 
-def _content_type(mime: str) -> str:
+def content_type(mime: str) -> str:
     return "text/html; charset=utf-8" if mime == HTML else CONTENT_TYPES[mime]
-
-
-# --------------------------------------------------------------------------- vocabularies
-@bp.route("/ontology", methods=["GET", "HEAD"])
-def ontology() -> Response:
-    """The ontology at its own IRI: a readable page, or the RDF (Turtle is the file itself)."""
-    from competency_kg.web.vocabulary import ontology_graph, ontology_text
-
-    return _vocabulary_document(
-        "/ontology",
-        turtle=ontology_text,
-        page=lambda: render("ontology.html", o=ontology_view(ontology_graph())),
-    )
-
-
-@bp.route("/shapes", methods=["GET", "HEAD"])
-def shapes() -> Response:
-    """The SHACL shapes the loader checks every source against, as a page or as RDF."""
-    from competency_kg.web.vocabulary import shapes_graph, shapes_text
-
-    return _vocabulary_document(
-        "/shapes",
-        turtle=lambda: "\n".join(shapes_text().values()),
-        page=lambda: render("shapes.html", shapes=shapes_view(shapes_graph())),
-    )
-
-
-def _vocabulary_document(path: str, turtle: Callable[[], str], page: Callable[[], str]) -> Response:
-    try:
-        mime = choose()
-    except BadFormat as exc:
-        return plain(400, str(exc))
-    if mime is None:
-        return plain(406, "available as " + ", ".join(OFFERS))
-    s = site()
-
-    def location(short: str) -> str:
-        return s.url(f"{path}?format={short}")
-
-    key = ("vocabulary", path, mime, s.server)
-    body = CACHE.get(key)
-    if body is None:
-        if mime == HTML:
-            body = page().encode("utf-8")
-        elif mime == "text/turtle":
-            body = turtle().encode("utf-8")
-        else:
-            body = _convert_turtle(turtle(), mime)
-        CACHE.put(key, body, len(body))
-    resp = Response(body, status=200, content_type=_content_type(mime))
-    return finish(with_document_headers(resp, mime, location))
-
-
-def _convert_turtle(text: str, mime: str) -> bytes:
-    import pyoxigraph as ox
-
-    from competency_kg.web.terms import DOC_PREFIXES
-
-    fmt, with_graphs = RDF_FORMATS[mime]
-    triples = [q.triple for q in ox.parse(text.encode("utf-8"), ox.RdfFormat.TURTLE)]
-    if with_graphs:
-        data = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        return ox.serialize(data, format=fmt, prefixes=DOC_PREFIXES) or b""
-    prefixes = DOC_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
-
-
-def ontology_view(g: object) -> dict[str, object]:
-    """The ontology's terms by kind, each with label, comment, domain, range, parents."""
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import OWL, RDF
-
-    from competency_kg.namespaces import ONTOLOGY_IRI
-    from competency_kg.web.sources import licence_name
-    from competency_kg.web.terms import compact
-    from competency_kg.web.vocabulary import vocabulary
-
-    assert isinstance(g, Graph)
-    v = vocabulary()
-    onto = URIRef(ONTOLOGY_IRI)
-    sections: dict[str, list[dict[str, object]]] = {
-        "Classes": [],
-        "Object properties": [],
-        "Datatype properties": [],
-        "Individuals": [],
-    }
-    kinds = {
-        "class": "Classes",
-        "object": "Object properties",
-        "datatype": "Datatype properties",
-        "individual": "Individuals",
-    }
-    s = site()
-
-    def ref(iri: str) -> dict[str, str]:
-        return {"label": compact(iri), "href": s.href(iri, known=False), "title": v.label(iri)}
-
-    for iri, term in sorted(v.terms.items(), key=lambda kv: kv[0].lower()):
-        if not iri.startswith(str(CKG)) or term.kind not in kinds:
-            continue
-        types = [str(t) for t in g.objects(URIRef(iri), RDF.type) if t != OWL.NamedIndividual]
-        sections[kinds[term.kind]].append(
-            {
-                "id": iri[len(str(CKG)) :],
-                "iri": iri,
-                "curie": compact(iri),
-                "label": term.label,
-                "comment": term.comment,
-                "domain": [ref(x) for x in term.domain],
-                "range": [ref(x) for x in term.range],
-                "parents": [ref(x) for x in term.parents],
-                "types": [ref(x) for x in types if x.startswith(str(CKG))],
-                "listing": f"/class/{class_slug(iri)}" if term.kind == "class" else None,
-            }
-        )
-    licences = [str(x) for x in g.objects(onto, URIRef("http://purl.org/dc/terms/license"))]
-    return {
-        "iri": ONTOLOGY_IRI,
-        "title": str(g.value(onto, URIRef("http://purl.org/dc/terms/title")) or "Ontology"),
-        "comment": str(g.value(onto, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) or ""),
-        "version": str(g.value(onto, OWL.versionInfo) or ""),
-        "licences": [(licence_name(x), x) for x in licences],
-        "sections": [(name, items) for name, items in sections.items() if items],
-        "triples": len(g),
-    }
-
-
-def class_slug(iri: str) -> str:
-    """``ckg:ContentModelElement`` → ``content-model-element``; other classes by CURIE."""
-    import re
-
-    from competency_kg.web.terms import compact
-
-    if iri.startswith(str(CKG)):
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", iri[len(str(CKG)) :]).lower()
-    return compact(iri)
-
-
-def shapes_view(g: object) -> list[dict[str, object]]:
-    """Node shapes with their property shapes: what each checks, how severe, what it says."""
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import RDF
-
-    from competency_kg.web.terms import compact
-
-    assert isinstance(g, Graph)
-    sh = "http://www.w3.org/ns/shacl#"
-    out = []
-    s = site()
-    for shape in sorted(g.subjects(RDF.type, URIRef(sh + "NodeShape")), key=str):
-        if not isinstance(shape, URIRef):
-            continue
-        props = []
-        for ps in sorted(g.objects(shape, URIRef(sh + "property")), key=str):
-            path = g.value(ps, URIRef(sh + "path"))
-            severity = g.value(ps, URIRef(sh + "severity"))
-            props.append(
-                {
-                    "id": compact(str(ps)),
-                    "name": str(g.value(ps, URIRef(sh + "name")) or ""),
-                    "path": compact(str(path)) if isinstance(path, URIRef) else "(a path)",
-                    "severity": compact(str(severity)).split(":")[-1] if severity else "Violation",
-                    "message": str(g.value(ps, URIRef(sh + "message")) or ""),
-                }
-            )
-        target = g.value(shape, URIRef(sh + "targetClass"))
-        out.append(
-            {
-                "id": str(shape).rsplit("#", 1)[-1],
-                "curie": compact(str(shape)),
-                "name": str(g.value(shape, URIRef(sh + "name")) or compact(str(shape))),
-                "message": str(g.value(shape, URIRef(sh + "message")) or ""),
-                "target": compact(str(target)) if target else None,
-                "target_href": s.href(str(target), known=False) if target else None,
-                "properties": props,
-            }
-        )
-    return out
 
 
 __all__ = ["INVERSE_PAGE_SIZE", "bp"]
