@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.resources import files
 from urllib.parse import quote
 
@@ -33,7 +34,13 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
 from competency_kg.sparql.errors import QueryError
-from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
+from competency_kg.web.describe import (
+    INVERSE_PAGE_SIZE,
+    Description,
+    NotFound,
+    describe,
+    hash_documents,
+)
 from competency_kg.web.documents import (
     CONTENT_TYPES,
     RDF_FORMATS,
@@ -48,7 +55,7 @@ from competency_kg.web.pages.page import page_for
 from competency_kg.web.pages.site import Site, safe_href
 from competency_kg.web.reading import LRUCache, Reader, memo
 from competency_kg.web.security import RETRY, log_query_error, retryable
-from competency_kg.web.sources import licence_name, read_sources
+from competency_kg.web.sources import Source, licence_name, read_sources
 from competency_kg.web.state import state
 
 log = logging.getLogger(__name__)
@@ -259,7 +266,8 @@ def _preflight() -> Response:
 
 
 def answer(iri: str, doc_path: str) -> Response:
-    """The description of ``iri`` in the negotiated format (``doc_path``: where it lives)."""
+    """The description of ``iri`` in the negotiated format (``doc_path``: where it lives):
+    negotiated, read from the cache or described and written, then sent."""
     try:
         mime = choose()
         page = page_number()
@@ -271,40 +279,52 @@ def answer(iri: str, doc_path: str) -> Response:
             "no format the Accept header allows; this resource is available as "
             + ", ".join(OFFERS),
         )
-    html = mime == HTML
     s = site()
-    sep = "&" if "?" in doc_path else "?"
-
-    def location(short: str) -> str:
-        return s.url(relative(short))
-
-    def relative(short: str) -> str:
-        return doc_path + f"{sep}format={short}" + (f"&page={page}" if page > 1 else "")
-
+    doc = _Document(doc_path, page, s)
     version = store_version()
     # Cached bodies do not depend on the address the server is reached by: pages link by
     # path, and RDF documents name this server by a token replaced as they are sent.
     key = (version, s.base, iri, page, mime)
     hit = CACHE.get(key) if version else None
     if hit is not None:
-        return _send(hit, mime, s, location)
+        return _send(hit, mime, s, doc.location)
+    written = _write(iri, mime, doc, version)
+    if isinstance(written, Response):
+        return written
+    if version:
+        CACHE.put(key, written, len(written))
+    return _send(written, mime, s, doc.location)
+
+
+@dataclass(frozen=True)
+class _Document:
+    """Where a description lives: its path, its page of inverse links, the site."""
+
+    path: str
+    page: int
+    site: Site
+
+    @property
+    def sep(self) -> str:
+        return "&" if "?" in self.path else "?"
+
+    def relative(self, short: str) -> str:
+        """This page of the description in the format named ``short``, by path."""
+        page = f"&page={self.page}" if self.page > 1 else ""
+        return self.path + f"{self.sep}format={short}" + page
+
+    def location(self, short: str) -> str:
+        return self.site.url(self.relative(short))
+
+
+def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | Response:
+    """The description of ``iri`` written as ``mime``, or the error response to send."""
+    html = mime == HTML
+    s = doc.site
     reader = Reader(version=version)
     try:
         sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
-        members = []
-        if "#" not in iri:
-            docs = memo(
-                "hash-docs", version, s.base, lambda: hash_documents(reader, s.base, sources)
-            )
-            members = docs.get(iri, [])
-        d = describe(
-            reader,
-            iri,
-            page=page,
-            skip_predicates=(MEASUREMENT,) if html else (),
-            owners=html,
-            members=members,
-        )
+        d = _describe(reader, iri, doc.page, html, s.base, sources, version)
     except NotFound:
         resp = not_found(f"nothing is known about <{iri}> here", html)
         resp.headers["Access-Control-Allow-Origin"] = "*"
@@ -313,28 +333,14 @@ def answer(iri: str, doc_path: str) -> Response:
         return not_found(f"not an IRI: {iri}", html)
     except QueryError as exc:
         return unavailable(exc, html)
-    if page > d.pages:
-        return not_found(f"<{iri}> has {d.pages} page(s) of links; there is no page {page}", html)
+    if doc.page > d.pages:
+        return not_found(
+            f"<{iri}> has {d.pages} page(s) of links; there is no page {doc.page}", html
+        )
     try:
         if html:
-            p = page_for(reader, d, s, sources)
-            body = render(
-                "resource.html",
-                page=p,
-                site=s,
-                formats=[(FORMAT_LABELS[m], relative(SHORT[m]), m) for m in RDF_FORMATS],
-                page_href=lambda n: doc_path + (f"{sep}page={n}" if n > 1 else ""),
-            ).encode("utf-8")
-        else:
-            token = Site(base=s.base, server=SERVER_TOKEN)
-            quads = description_quads(
-                d,
-                doc_url=lambda n: token.url(doc_path + f"{sep}page={n}"),
-                collection=token.url(doc_path + "#inverse-links"),
-                sources=sources,
-                metadata_graph=s.base + "graph/metadata",
-            )
-            body = serialize(quads, mime)
+            return _html_page(reader, d, doc, sources)
+        return _rdf_document(d, mime, doc, sources)
     except QueryError as exc:
         return unavailable(exc, html)
     except NotWritable as exc:
@@ -342,9 +348,54 @@ def answer(iri: str, doc_path: str) -> Response:
     except (ValueError, OSError) as exc:
         log.warning("cannot write <%s> as %s: %s", iri, mime, exc)
         return plain(500, f"cannot write this description as {mime}: {exc}")
-    if version:
-        CACHE.put(key, body, len(body))
-    return _send(body, mime, s, location)
+
+
+def _describe(
+    reader: Reader,
+    iri: str,
+    page: int,
+    html: bool,
+    base: str,
+    sources: dict[str, Source],
+    version: str | None,
+) -> Description:
+    """What the store says of ``iri`` (a page adds its owners and hides measurements)."""
+    members = []
+    if "#" not in iri:
+        docs = memo("hash-docs", version, base, lambda: hash_documents(reader, base, sources))
+        members = docs.get(iri, [])
+    return describe(
+        reader,
+        iri,
+        page=page,
+        skip_predicates=(MEASUREMENT,) if html else (),
+        owners=html,
+        members=members,
+    )
+
+
+def _html_page(reader: Reader, d: Description, doc: _Document, sources: dict[str, Source]) -> bytes:
+    p = page_for(reader, d, doc.site, sources)
+    return render(
+        "resource.html",
+        page=p,
+        site=doc.site,
+        formats=[(FORMAT_LABELS[m], doc.relative(SHORT[m]), m) for m in RDF_FORMATS],
+        page_href=lambda n: doc.path + (f"{doc.sep}page={n}" if n > 1 else ""),
+    ).encode("utf-8")
+
+
+def _rdf_document(d: Description, mime: str, doc: _Document, sources: dict[str, Source]) -> bytes:
+    """The description as RDF, naming this server by :data:`SERVER_TOKEN` (see :func:`_send`)."""
+    token = Site(base=doc.site.base, server=SERVER_TOKEN)
+    quads = description_quads(
+        d,
+        doc_url=lambda n: token.url(doc.path + f"{doc.sep}page={n}"),
+        collection=token.url(doc.path + "#inverse-links"),
+        sources=sources,
+        metadata_graph=doc.site.base + "graph/metadata",
+    )
+    return serialize(quads, mime)
 
 
 #: Stands for this server's own address in cached RDF documents (``.invalid`` never resolves).
