@@ -333,9 +333,6 @@ FUNCTION_IMPORTS: dict[str, str] = {
     "competency_kg/store/__init__.py:open_store:competency_kg.store.remote": (
         "SPARQLWrapper only for a remote store"
     ),
-    "web/pages/page.py:page_for:competency_kg.web.twins": (
-        "a circle: web.twins builds on the page modules"
-    ),
     "loaders/__init__.py:is_source_folder:competency_kg.loaders.onet.files": DISPATCH,
     "loaders/__init__.py:_refuse_deep_json:competency_kg.loaders.rdf_file": DISPATCH,
     "loaders/__init__.py:read_source:competency_kg.loaders.rdf_file": DISPATCH,
