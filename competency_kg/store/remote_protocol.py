@@ -49,7 +49,8 @@ class Endpoints:
 
 
 def parse_store_url(location: str, environ: Mapping[str, str] | None = None) -> Endpoints:
-    """Resolve ``--store URL`` into endpoints and credentials (see the module docstring)."""
+    """Resolve ``--store URL`` into endpoints and credentials (the table in
+    :mod:`competency_kg.store.remote`)."""
     env = os.environ if environ is None else environ
     parts = urllib.parse.urlsplit(location)
     if parts.scheme not in ("http", "https") or not parts.hostname:
