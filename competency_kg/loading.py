@@ -26,10 +26,13 @@ from competency_kg.curation import (
     curation_graph,
     read_corrections,
 )
+from competency_kg.entailment import refresh_entailed
 from competency_kg.iris import Minter
+from competency_kg.linking import refresh_links
 from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
 from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
+from competency_kg.reporting import ReportCache, assemble, read_state, version_drops
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
 from competency_kg.validation import Report, Result, validate_graph
@@ -108,8 +111,6 @@ def _dropped_since_loaded(
 ) -> list[Result]:
     """Levels or statements the version this load replaces (or another version) had: warnings
     only the store can tell, before the write replaces it (see ``reporting.version_drops``)."""
-    from competency_kg.reporting import read_state, version_drops
-
     if not any(True for _ in src.graph.subjects(CKG.proficiencyScale, None)):
         return []
     state = read_state(store, minter)
@@ -258,34 +259,68 @@ def load_paths(
         raise SourceError(", ".join(str(p) for p in paths), None, "no source files found")
     if graph_iri and len(files) != 1:
         raise SourceError(", ".join(map(str, files)), None, "--graph takes exactly one file")
-    outcomes: list[LoadOutcome] = []
-    for n, f in enumerate(files, start=1):
-        say(f"[{n}/{len(files)}] reading {f}")
-        src = read_source(f, minter, graph_iri=graph_iri, progress=say)
-        if src.bulk is not None:  # a big source: checks that scale (loaders/onet/), streamed
-            report = src.bulk.validate()
-            say(
-                f"[{n}/{len(files)}] {src.loader}: {src.bulk.triples:,} triples → "
-                f"<{src.graph_iri}>; load-time checks (every row, SHACL over a sample): "
-                f"{report.violations} violation(s), {report.warnings} warning(s)"
-            )
-            if report.violations and not force:
-                raise ValidationFailed(src, report)
-            outcomes.append(LoadOutcome(src, report, src.bulk.triples))
-            continue
-        src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
-        curated = curation_graph(applied)
-        report, _ = validate_graph(src.graph + curated, {})
-        report.results += _dropped_since_loaded(store, minter, src, curated)
-        fixed = f", {len(applied.corrections)} correction(s)" if applied.corrections else ""
+    outcomes = [
+        _read_and_check(store, f, f"[{n}/{len(files)}]", minter, graph_iri, fixes, force, say)
+        for n, f in enumerate(files, start=1)
+    ]
+    _store_sources(store, minter, outcomes, fixes, say)
+    refresh_links(store, minter, say)
+    stop_point("links-stored")
+    refresh_entailed(store, minter, say)  # after the links: it reads them too
+    stop_point("entailed-stored")
+    if in_store:
+        _report_in_store(store, minter, outcomes, force, say)
+    store.optimize()
+    return outcomes
+
+
+def _read_and_check(
+    store: GraphStore,
+    f: Path,
+    step: str,
+    minter: Minter,
+    graph_iri: str | None,
+    fixes: list[Correction],
+    force: bool,
+    say: Progress,
+) -> LoadOutcome:
+    """One source read, corrected and checked alone (:class:`ValidationFailed` on a violation
+    unless ``force``); a big source is checked as it streams (``loaders/onet/``)."""
+    say(f"{step} reading {f}")
+    src = read_source(f, minter, graph_iri=graph_iri, progress=say)
+    if src.bulk is not None:  # a big source: checks that scale (loaders/onet/), streamed
+        report = src.bulk.validate()
         say(
-            f"[{n}/{len(files)}] {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>"
-            f"{fixed}; {ALONE}: {report.violations} violation(s), {report.warnings} warning(s)"
+            f"{step} {src.loader}: {src.bulk.triples:,} triples → "
+            f"<{src.graph_iri}>; load-time checks (every row, SHACL over a sample): "
+            f"{report.violations} violation(s), {report.warnings} warning(s)"
         )
         if report.violations and not force:
             raise ValidationFailed(src, report)
-        outcomes.append(LoadOutcome(src, report, len(src.graph), applied, curated))
+        return LoadOutcome(src, report, src.bulk.triples)
+    src.graph, applied = apply_corrections(src.graph, src.graph_iri, fixes)
+    curated = curation_graph(applied)
+    report, _ = validate_graph(src.graph + curated, {})
+    report.results += _dropped_since_loaded(store, minter, src, curated)
+    fixed = f", {len(applied.corrections)} correction(s)" if applied.corrections else ""
+    say(
+        f"{step} {src.loader}: {len(src.graph)} triples → <{src.graph_iri}>"
+        f"{fixed}; {ALONE}: {report.violations} violation(s), {report.warnings} warning(s)"
+    )
+    if report.violations and not force:
+        raise ValidationFailed(src, report)
+    return LoadOutcome(src, report, len(src.graph), applied, curated)
 
+
+def _store_sources(
+    store: GraphStore,
+    minter: Minter,
+    outcomes: list[LoadOutcome],
+    fixes: list[Correction],
+    say: Progress,
+) -> None:
+    """Big sources streamed in first, one at a time (the store's journal spans them all),
+    then the others, their curation graphs and every description in one replacement."""
     when = datetime.now(UTC).replace(microsecond=0)
     streamed = 0
     for o in outcomes:  # big sources first, each streamed in (the store's journal spans them all)
@@ -316,24 +351,12 @@ def load_paths(
     store.replace_graphs(replacements, descriptions)
     stop_point("sources-stored")
     say(f"stored {sum(o.triples for o in outcomes)} triples from {len(outcomes)} source(s)")
-    from competency_kg.entailment import refresh_entailed
-    from competency_kg.linking import refresh_links
-
-    refresh_links(store, minter, say)
-    stop_point("links-stored")
-    refresh_entailed(store, minter, say)  # after the links: it reads them too
-    stop_point("entailed-stored")
-    if in_store:
-        _report_in_store(store, minter, outcomes, force, say)
-    store.optimize()
-    return outcomes
 
 
 def _report_in_store(
     store: GraphStore, minter: Minter, outcomes: list[LoadOutcome], force: bool, say: Progress
 ) -> None:
     """Each loaded source's report in the store (what ``validate --source`` prints)."""
-    from competency_kg.reporting import ReportCache, assemble
 
     cache = ReportCache()
     for o in outcomes:

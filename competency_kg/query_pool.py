@@ -27,70 +27,70 @@ so even a query that slipped past the check cannot reach the network.
 The pool is HTTP-agnostic: the web endpoint, the CLI and other pages can all use it. Without
 a store folder (an in-memory store in tests), :class:`InlineExecutor` runs queries in the
 calling thread with the same checks and result handling, but cannot stop them.
+
+The pool is three parts, each a class the next extends: its workers and lanes
+(:mod:`competency_kg.query_workers`), the damage probe (:mod:`competency_kg.query_probe`) and,
+here, admission and answering a query. :class:`InlineExecutor` is
+:mod:`competency_kg.query_inline`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
-import os
 import queue
 import signal
-import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from competency_kg.query_sandbox import default_memory_limit, resident_bytes, worker_main
+from competency_kg.query_inline import InlineExecutor
+from competency_kg.query_probe import EARLY_PROBE_AFTER, DamageProbe
+from competency_kg.query_sandbox import default_memory_limit, resident_bytes
+from competency_kg.query_workers import (
+    DEFAULT_MAX_RESULT_BYTES,
+    DEFAULT_TIMEOUT,
+    PAGES,
+    WRITTEN,
+    WRITTEN_NICENESS,
+    Worker,
+    default_size,
+)
 from competency_kg.sparql.errors import (
-    CANNOT_OPEN,
-    UNREACHABLE,
-    BadRequest,
     ClientBusy,
-    NotAcceptable,
     PoolBusy,
     QueryError,
     QueryFailed,
     QueryMemoryExceeded,
-    QuerySyntaxError,
     QueryTimeout,
-    ResultTooLarge,
-    StoreUnavailable,
-    UpstreamError,
     damage,
     human_bytes,
 )
-from competency_kg.sparql.execute import PROBE_SECONDS, QueryJob, make_job, outcome
+from competency_kg.sparql.execute import QueryJob, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
 from competency_kg.sparql.text import QueryInfo
-from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
-from competency_kg.store.dataset import UnsupportedDataset, answer
-from competency_kg.store.versions import state_token
+
+__all__ = [
+    "DEFAULT_MAX_RESULT_BYTES",
+    "DEFAULT_TIMEOUT",
+    "EARLY_PROBE_AFTER",
+    "PAGES",
+    "QUEUE_WAIT",
+    "WRITTEN",
+    "WRITTEN_NICENESS",
+    "InlineExecutor",
+    "QueryPool",
+]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 30.0
-DEFAULT_MAX_RESULT_BYTES = 50 * 1024 * 1024
-
-_STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
 #: Seconds a query may wait for a free worker before the answer is "busy" (503), at least:
 #: waiting is not running, so the query timeout alone is too short a bound when it is short.
 #: Under a bounded load with clients resubmitting runaway queries (two of four workers held
 #: for the whole 2 s timeout, the killed ones being replaced), a simple query waited just over
 #: 2 s on a busy machine and got a 503; it is answered a moment later instead.
 QUEUE_WAIT = 10.0
-_RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
-
-#: Lanes of the pool: the site's own pages (their queries are the site's, bounded), and
-#: queries a caller wrote (``/sparql``), which may run until the timeout. Written queries may
-#: hold at most ``size - reserved`` workers at once, so pages always find one; and one client
-#: at most ``per_client`` of those (in flight, waiting included), so no client takes them all.
-PAGES, WRITTEN = "pages", "written"
 
 #: Seconds between two looks at a running worker's resident memory. Measured with the greediest
 #: query known (a sorted three-way cartesian product, ~320 MB/s): the worker was stopped within
@@ -107,36 +107,7 @@ def _signal_name(code: int | None) -> str:
         return f"signal {-code}"
 
 
-#: CPU priority (nice value) of the workers that answer written queries when workers are kept
-#: for pages: under Linux's fair scheduler a nice-10 process weighs 110 against 1024 for nice 0,
-#: so runaway queries on every SPARQL worker leave the page workers (and the web process) most of
-#: the CPU they need, while an idle machine still gives a query all of it.
-WRITTEN_NICENESS = 10
-#: Seconds a query runs before the pool checks (once per store version, in an idle worker) that
-#: the store can be read: an aggregate over a damaged block would otherwise run to the timeout.
-EARLY_PROBE_AFTER = 2.0
-
-
-@dataclass(eq=False)
-class _Worker:
-    process: Any
-    conn: Any
-    network_guarded: bool
-    lane: str = PAGES  #: :data:`PAGES` workers serve pages only; :data:`WRITTEN` ones both
-
-
-def _default_size() -> int:
-    """Twice the cores, at least four: queries are CPU-bound, but with only one worker per core
-    two slow queries would leave every quick one waiting behind them; the kernel shares the
-    cores between the extra workers instead."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(4, 2 * cores)
-
-
-class QueryPool:
+class QueryPool(DamageProbe):
     """A pool of worker processes answering queries on the store at ``store_path``.
 
     ``size`` workers (default: the number of cores) are started on first use or by
@@ -158,7 +129,7 @@ class QueryPool:
         request_threads: int | None = None,
     ) -> None:
         self.store_path = str(store_path)
-        self.size = size or _default_size()
+        self.size = size or default_size()
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
         self.memory_limit = memory_limit or default_memory_limit(self.size)
@@ -184,8 +155,8 @@ class QueryPool:
         self.guard_network = guard_network
         #: Idle workers by lane: the ``reserved`` page workers, and the others (at
         #: :data:`WRITTEN_NICENESS` when there are page workers), which pages may borrow.
-        self._idle: dict[str, queue.Queue[_Worker]] = {PAGES: queue.Queue(), WRITTEN: queue.Queue()}
-        self._live: set[_Worker] = set()
+        self._idle: dict[str, queue.Queue[Worker]] = {PAGES: queue.Queue(), WRITTEN: queue.Queue()}
+        self._live: set[Worker] = set()
         self._lock = threading.Lock()
         self._spawn_lock = threading.Lock()
         self._started = False
@@ -197,199 +168,6 @@ class QueryPool:
         #: detail) damaged; ``_probing`` while one runs.
         self._probed: tuple[str | None, str | None] | None = None
         self._probing = False
-
-    # -- lifecycle
-    def _context(self) -> Any:
-        ctx = multiprocessing.get_context(self.start_method)
-        if self.start_method == "forkserver":
-            # Import what a worker needs once, in the fork server; children start in
-            # milliseconds. The main module is preloaded too, so that children do not each
-            # re-import it (for a console script that would mean rdflib and the whole CLI).
-            preload = ["__main__", worker_main.__module__]
-            main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-            if main_spec is not None and main_spec.name not in preload:
-                preload.append(main_spec.name)
-            ctx.set_forkserver_preload(preload)
-        return ctx
-
-    def start(self) -> None:
-        """Start the workers (in the background; :meth:`wait_ready` waits for them)."""
-        with self._lock:
-            if self._started or self._closed:
-                return
-            self._started = True
-            self._pending += self.size
-        for i in range(self.size):
-            self._spawn_async(PAGES if i < self.reserved else WRITTEN)
-
-    def wait_ready(self, timeout: float = _STARTUP_TIMEOUT) -> bool:
-        """Wait until every worker is up (True) or ``timeout`` passes (False)."""
-        self.start()
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            with self._lock:
-                if len(self._live) >= self.size and self._pending == 0:
-                    return True
-                if self._open_error and not self._live:
-                    return False
-            time.sleep(0.02)
-        return False
-
-    @property
-    def network_guarded(self) -> bool:
-        """True when every live worker runs under the network guard."""
-        with self._lock:
-            return bool(self._live) and all(w.network_guarded for w in self._live)
-
-    def close(self) -> None:
-        """Stop every worker."""
-        with self._lock:
-            self._closed = True
-            workers = list(self._live)
-            self._live.clear()
-        for w in workers:
-            with contextlib.suppress(OSError):
-                w.conn.send(None)
-        end = time.monotonic() + 1.0
-        for w in workers:
-            w.process.join(max(0.0, end - time.monotonic()))
-            if w.process.is_alive():
-                w.process.kill()
-                w.process.join(1.0)
-            w.conn.close()
-
-    def __enter__(self) -> QueryPool:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    # -- workers
-    def _spawn_async(self, lane: str) -> None:
-        threading.Thread(
-            target=self._spawn, args=(lane,), name="query-worker-start", daemon=True
-        ).start()
-
-    def _spawn(self, lane: str) -> None:
-        """Start one worker; retry while the store cannot be opened, until the pool closes."""
-        while not self._closed:
-            worker, error = self._start_worker(lane)
-            with self._lock:
-                if worker is not None and not self._closed:
-                    self._pending -= 1
-                    self._live.add(worker)
-                    self._open_error = None
-                    self._idle[lane].put(worker)
-                    return
-                if worker is None:
-                    self._open_error = error
-            if worker is not None:  # the pool closed while it started
-                self._stop(worker)
-                break
-            if self._closed or sys.is_finalizing():
-                break
-            log.warning("a query worker could not start: %s; retrying", error)
-            time.sleep(_RETRY_DELAY)
-        with self._lock:
-            self._pending -= 1
-
-    def _start_worker(self, lane: str) -> tuple[_Worker | None, str | None]:
-        ctx = self._context()
-        parent, child = ctx.Pipe(duplex=True)
-        memory = self.memory_limit
-        nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
-        proc = ctx.Process(
-            target=worker_main,
-            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory, nice),
-            name="competency-kg-query-worker",
-            daemon=True,
-        )
-        with self._spawn_lock:
-            proc.start()
-        child.close()
-        try:
-            if not parent.poll(_STARTUP_TIMEOUT):
-                raise EOFError("the worker did not start in time")
-            hello = parent.recv()
-        except (EOFError, OSError) as exc:
-            proc.kill()
-            proc.join(1.0)
-            parent.close()
-            return None, f"the query worker failed to start ({exc or type(exc).__name__})"
-        if hello[0] != "ready":
-            proc.join(1.0)
-            parent.close()
-            return None, str(hello[1])
-        return _Worker(proc, parent, bool(hello[2]), lane), None
-
-    def _stop(self, w: _Worker) -> None:
-        with contextlib.suppress(OSError):
-            w.conn.send(None)
-        w.process.join(1.0)
-        if w.process.is_alive():
-            w.process.kill()
-            w.process.join(1.0)
-        w.conn.close()
-
-    def _retire(self, w: _Worker, *, kill: bool) -> None:
-        """Take a worker out of service (killing it first if asked) and start a replacement."""
-        if kill:
-            with contextlib.suppress(ProcessLookupError, TypeError):
-                os.kill(w.process.pid, signal.SIGKILL)
-        with self._lock:
-            self._live.discard(w)
-            replace = not self._closed
-            if replace:
-                self._pending += 1
-
-        def reap() -> None:
-            w.process.join(5.0)
-            w.conn.close()
-
-        threading.Thread(target=reap, name="query-worker-reap", daemon=True).start()
-        if replace:
-            self._spawn_async(w.lane)
-
-    def _take_idle(self, lane: str, timeout: float) -> _Worker:
-        """An idle worker for ``lane``: a page takes a page worker, else borrows an idle
-        SPARQL worker; a written query takes only SPARQL workers. :class:`queue.Empty` after
-        ``timeout`` seconds."""
-        if lane == WRITTEN:
-            return self._idle[WRITTEN].get(timeout=timeout)
-        end = time.monotonic() + timeout
-        while True:
-            for q in (self._idle[PAGES], self._idle[WRITTEN]):
-                with contextlib.suppress(queue.Empty):
-                    return q.get_nowait()
-            left = end - time.monotonic()
-            if left <= 0:
-                raise queue.Empty
-            # Page workers come back within a page's time; poll both lanes often.
-            with contextlib.suppress(queue.Empty):
-                return self._idle[PAGES].get(timeout=min(0.01, left))
-
-    def _acquire(self, wait: float, lane: str = PAGES) -> _Worker:
-        self.start()
-        end = time.monotonic() + wait
-        while True:
-            with self._lock:
-                if self._closed:
-                    raise QueryFailed("the server is shutting down")
-                if self._open_error and not self._live:
-                    raise StoreUnavailable(CANNOT_OPEN) from RuntimeError(self._open_error)
-            try:
-                w = self._take_idle(lane, min(0.25, max(0.0, end - time.monotonic())))
-            except queue.Empty:
-                if time.monotonic() >= end:
-                    raise PoolBusy(
-                        f"all {self.size} query workers stayed busy for {wait:g} s; "
-                        "try again shortly"
-                    ) from None
-                continue
-            if w.process.is_alive():
-                return w
-            self._retire(w, kill=False)
 
     # -- queries
     def run(
@@ -496,7 +274,7 @@ class QueryPool:
         self._idle[w.lane].put(w)
         return outcome(reply, data)
 
-    def _await_reply(self, w: _Worker, limit: float) -> None:
+    def _await_reply(self, w: Worker, limit: float) -> None:
         """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident
         memory every :data:`_MEMORY_POLL` s; kill it at the time or memory limit."""
         end = time.monotonic() + limit
@@ -526,7 +304,7 @@ class QueryPool:
                 self._raise_if_damaged(f"the query was cancelled after {limit:g} s, and ")
                 raise QueryTimeout(limit)
 
-    def _died(self, w: _Worker) -> QueryError:
+    def _died(self, w: Worker) -> QueryError:
         """What to tell the caller when ``w`` died while answering: the memory limit when
         the engine aborted (an allocation refused under the address-space backstop), otherwise
         the signal or exit status. The worker is replaced."""
@@ -544,139 +322,3 @@ class QueryPool:
             f"the query crashed the worker process answering it ({how}){hint}; "
             "the worker has been replaced"
         )
-
-    def _known_damage(self) -> str | None:
-        """The engine's words if the store's current version is known to be damaged; starts
-        the one early probe of that version (in the background, in an idle worker) when none
-        has run, so a query that keeps going is checked once, not every store read."""
-        token = state_token(Path(self.store_path))
-        with self._lock:
-            probed = self._probed
-            if probed is not None and probed[0] == token:
-                return probed[1]
-            if self._probing:
-                return None
-            self._probing = True
-
-        def check() -> None:
-            finding: tuple[str | None, str | None] | None = None
-            w = None
-            for q in (self._idle[WRITTEN], self._idle[PAGES]):  # pages' worker last
-                with contextlib.suppress(queue.Empty):
-                    w = w or q.get_nowait()
-            # No idle worker: every worker busy; the next long query tries again.
-            if w is not None:
-                reply = self._probe_in(w)
-                if reply is not None:
-                    finding = (token, reply[1] if reply[0] == "damaged" else None)
-            with self._lock:
-                self._probing = False
-                if finding is not None:
-                    self._probed = finding
-
-        threading.Thread(target=check, name="query-store-probe", daemon=True).start()
-        return None
-
-    def _probe_in(self, w: _Worker) -> tuple[str, ...] | None:
-        """Probe the store in idle worker ``w`` and give it back; None if ``w`` failed."""
-        try:
-            w.conn.send("probe")
-            if not w.conn.poll(PROBE_SECONDS + 5.0):
-                self._retire(w, kill=True)
-                return None
-            reply = w.conn.recv()
-        except (EOFError, OSError):
-            self._retire(w, kill=True)
-            return None
-        self._idle[w.lane].put(w)
-        return reply
-
-    def _raise_if_damaged(self, after: str) -> None:
-        """Probe the store in an idle worker (:func:`probe`, at most :data:`PROBE_SECONDS`)
-        and raise :class:`StoreDamaged` if it cannot be read; no idle worker: no probe."""
-        try:
-            w = self._take_idle(PAGES, 0.0)
-        except queue.Empty:
-            return
-        reply = self._probe_in(w)
-        if reply is not None and reply[0] == "damaged":
-            raise damage(reply[1], after)
-
-
-class InlineExecutor:
-    """Answers queries in the calling thread, without a timeout of its own: for in-memory
-    stores (tests) and remote stores (a SPARQL server, which enforces its own limits).
-
-    Same checks, dataset handling and result formats as :class:`QueryPool`.
-    """
-
-    def __init__(
-        self,
-        store: GraphStore,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_result_bytes: int = DEFAULT_MAX_RESULT_BYTES,
-    ) -> None:
-        self.store = store
-        self.timeout = timeout
-        self.max_result_bytes = max_result_bytes
-        self.size = 1
-        self.killed = 0
-        self.network_guarded = False
-
-    def start(self) -> None:
-        pass
-
-    def wait_ready(self, timeout: float = 0.0) -> bool:
-        return True
-
-    def close(self) -> None:
-        pass
-
-    def run(
-        self,
-        query: str,
-        *,
-        results_mime: str | None = RESULTS_JSON,
-        graph_mime: str | None = "text/turtle",
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-        timeout: float | None = None,
-        info: QueryInfo | None = None,
-        lane: str = PAGES,
-        client: str | None = None,
-    ) -> RawResult:
-        job = make_job(
-            query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
-        )  # fmt: skip
-        ox_store = getattr(self.store, "oxigraph", None)
-        if ox_store is not None:
-            reply, data = answer(ox_store, job, self.max_result_bytes)
-            return outcome(reply, data)
-        return self._run_remote(job)
-
-    def _run_remote(self, job: QueryJob) -> RawResult:
-        protocol = job.default_graphs is not None or job.named_graphs is not None
-        try:
-            result = self.store.query_raw(
-                job.query,
-                results_mime=job.results_mime or RESULTS_JSON,
-                graph_mime=job.graph_mime or "text/turtle",
-                default_graphs=list(job.default_graphs or ()) if protocol else None,
-                named_graphs=list(job.named_graphs or ()) if protocol else None,
-            )
-        except SyntaxError as exc:  # the server's own parser refused it (HTTP 400)
-            raise QuerySyntaxError(f"SPARQL syntax error: {exc}") from exc
-        except UnsupportedDataset as exc:
-            raise BadRequest(str(exc)) from exc
-        except StoreUnreachable as exc:
-            raise StoreUnavailable(UNREACHABLE) from exc
-        except StoreError as exc:
-            raise UpstreamError(f"the store's SPARQL server failed the query: {exc}") from exc
-        wanted = job.graph_mime if result.kind == "graph" else job.results_mime
-        if wanted is None:
-            raise NotAcceptable(result.kind)
-        if len(result.data) > self.max_result_bytes:
-            raise ResultTooLarge(self.max_result_bytes)
-        return result

@@ -1,11 +1,17 @@
-"""What tests share besides fixtures: the project's paths and a way to run the CLI."""
+"""What tests share besides fixtures: the project's paths, a way to run the CLI and one to
+serve as a user does."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+from bench.servers import wait_until_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -29,3 +35,27 @@ def run_cli(
         input=stdin,
         timeout=300,
     )
+
+
+@contextmanager
+def serving(
+    command: Sequence[str | Path], *, cwd: Path, env: dict[str, str], log: Path, url: str
+) -> Iterator[None]:
+    """``competency-kg serve …`` started as a user starts it, its output in ``log``: entered
+    once it answers a query at ``url``, stopped on leaving (SIGTERM, then SIGKILL)."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(a) for a in command], cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        problem = wait_until_answers(proc, f"{url}/sparql?query=ASK%7B%7D", 120)
+        assert problem is None, f"competency-kg serve {problem}:\n{log.read_text()}"
+        yield
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)

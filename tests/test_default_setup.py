@@ -26,7 +26,6 @@ import hashlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -43,11 +42,11 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCAT, VOID
 from sparql_support import Reply, fetch
 
-from support import ROOT, SEEDS
+from support import ROOT, SEEDS, serving
 
 sys.path.insert(0, str(ROOT))  # the bench package lives at the project root, beside tests/
 
-from bench.servers import free_port, wait_until_answers
+from bench.servers import free_port
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 BASE = "https://w3id.org/competency-kg/"
@@ -84,24 +83,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     s = Setup(f"http://127.0.0.1:{port}", workdir, env, workdir / "serve.log")
     s.kg("load", str(SEEDS))
     assert (workdir / "var" / "store").is_dir(), "the default store is var/store, here"
-    with s.log.open("wb") as log:
-        # scripts/run: `competency-kg serve` plus the options it is given
-        proc = subprocess.Popen(
-            [EXE, "serve", "--port", str(port), "--query-workers", "2"],
-            cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    try:
-        problem = wait_until_answers(proc, f"{s.url}/sparql?query=ASK%7B%7D", 120)
-        assert problem is None, f"competency-kg serve {problem}:\n{s.log.read_text()}"
+    # scripts/run: `competency-kg serve` plus the options it is given
+    serve = [EXE, "serve", "--port", str(port), "--query-workers", "2"]
+    with serving(serve, cwd=workdir, env=env, log=s.log, url=s.url):
         yield s
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 # --------------------------------------------------------------------------- reading
@@ -275,7 +260,7 @@ def test_the_validation_report_is_ready_before_a_curator_asks(setup: Setup) -> N
     """The server computes the store's validation report in the background once it starts
     (and after every load), so the first visit of ``/validation`` is served from the cache.
     Checked by turning the report warming off (``warm_report`` not called in
-    ``web/resources.py``): the log line never came and this failed."""
+    ``web/warming.py``): the log line never came and this failed."""
     deadline = time.monotonic() + 240
     while "validation report precomputed" not in setup.log.read_text(errors="replace"):
         assert time.monotonic() < deadline, setup.log.read_text(errors="replace")[-2000:]

@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -41,11 +40,11 @@ from urllib.parse import quote
 import pytest
 from sparql_support import Reply, fetch
 
-from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, ROOT
+from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, ROOT, serving
 
 sys.path.insert(0, str(ROOT))  # the bench package lives at the project root, beside tests/
 
-from bench.servers import free_port, wait_until_answers
+from bench.servers import free_port
 
 YASGUI_NPM = ROOT / "node_modules" / "@zazuko" / "yasgui"
 
@@ -113,22 +112,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     _run(kg, "load", FRAMEWORK_SEED, OVERVIEW_SEED, ctdl, "--store", "store", cwd=workdir, env=env)
     port = free_port()
     s = Installed(venv, workdir, f"http://127.0.0.1:{port}", workdir / "serve.log")
-    with s.log.open("wb") as log:
-        proc = subprocess.Popen(
-            [str(kg), "serve", "--store", "store", "--port", str(port), "--query-workers", "2"],
-            cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    try:
-        problem = wait_until_answers(proc, f"{s.url}/sparql?query=ASK%7B%7D", 120)
-        assert problem is None, f"competency-kg serve {problem}:\n{s.log.read_text()}"
+    serve = [kg, "serve", "--store", "store", "--port", str(port), "--query-workers", "2"]
+    with serving(serve, cwd=workdir, env=env, log=s.log, url=s.url):
         yield s
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
 
 
 def test_the_package_comes_from_the_wheel(installed: Installed) -> None:

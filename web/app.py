@@ -33,7 +33,9 @@ from competency_kg.web import (
     search,
     sparql,
     validation,
+    vocabulary_pages,
     void,
+    warming,
 )
 from competency_kg.web.security import init_security
 from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
@@ -48,7 +50,9 @@ BLUEPRINTS: list[Blueprint] = [
     home.bp,
     search.bp,
     void.bp,
+    vocabulary_pages.bp,
     resources.bp,
+    warming.bp,
 ]
 
 #: The site's main navigation, as (label, path); pages add theirs here.

@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 from typing import BinaryIO
 
+from competency_kg.store import open_store
+
 log = logging.getLogger(__name__)
 
 _PART = ".part"
@@ -78,8 +80,6 @@ def write_dump(store: str, folder: Path, name: str, mime: str) -> Path:
     """Stream the store (a folder, read-only, or a SPARQL server's URL) as ``mime`` into the
     gzip file ``folder/name`` and its ``.sha256``; nothing is left under a temporary name
     if this fails or is interrupted."""
-    from competency_kg.store import open_store
-
     folder.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(folder)
     target = folder / name

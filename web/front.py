@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, ThreadWorker
+from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
 from competency_kg.web.state import MAX_REQUEST_BYTES
 
@@ -159,8 +159,6 @@ class BufferingWorker(ThreadWorker):
         return None
 
     def _conn(self, sock: Any, addr: Any, server: Any) -> Any:
-        from gunicorn.workers.gthread import TConn
-
         return TConn(self.cfg, sock, addr, server)
 
     def on_client_socket_readable(self, conn: Any, client: Any) -> None:

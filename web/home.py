@@ -28,7 +28,6 @@ from competency_kg.web.resources import (
     HTML,
     BadFormat,
     choose,
-    class_slug,
     finish,
     not_found,
     page_number,
@@ -42,6 +41,8 @@ from competency_kg.web.sources import read_sources
 from competency_kg.web.terms import DOC_PREFIXES, best_text, compact, iri_term, iri_value, is_iri
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
+from competency_kg.web.vocabulary_pages import class_slug
+from competency_kg.web.void import void
 
 bp = Blueprint("home", __name__)
 
@@ -75,8 +76,6 @@ def home() -> Response:
         return plain(400, str(exc))
     if mime is not None and mime != HTML:
         # The dataset itself: its description is the VoID document.
-        from competency_kg.web.void import void
-
         return void()
     reader = Reader()
     s = site()

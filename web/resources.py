@@ -15,7 +15,7 @@ clients alike (W3C "Cool URIs for the Semantic Web", "Best Practice Recipes").
 - ``GET /describe?iri=…`` does the same for IRIs outside the base that the store holds data
   about; an IRI under the base is redirected to its own path.
 - ``/ontology`` (with its hash terms) and ``/shapes``: the ontology and the SHACL shapes, as a
-  readable page or RDF by the same negotiation.
+  readable page or RDF by the same negotiation (:mod:`competency_kg.web.vocabulary_pages`).
 
 The server's own address may differ from the base of the data IRIs: links in pages stay on
 this server, while the RDF keeps the canonical IRIs.
@@ -25,23 +25,22 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import sys
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.resources import files
 from urllib.parse import quote
 
-from flask import Blueprint, Flask, Response, redirect, render_template, request
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
-from competency_kg.namespaces import CKG
-from competency_kg.query_pool import QueryPool
-from competency_kg.reporting import assemble
 from competency_kg.sparql.errors import QueryError
-from competency_kg.web.describe import INVERSE_PAGE_SIZE, NotFound, describe, hash_documents
+from competency_kg.web.describe import (
+    INVERSE_PAGE_SIZE,
+    Description,
+    NotFound,
+    describe,
+    hash_documents,
+)
 from competency_kg.web.documents import (
     CONTENT_TYPES,
     RDF_FORMATS,
@@ -50,12 +49,13 @@ from competency_kg.web.documents import (
     serialize,
 )
 from competency_kg.web.negotiation import negotiate
+from competency_kg.web.pages.model import cite_html
 from competency_kg.web.pages.names import MEASUREMENT
 from competency_kg.web.pages.page import page_for
-from competency_kg.web.pages.site import Site
+from competency_kg.web.pages.site import Site, safe_href
 from competency_kg.web.reading import LRUCache, Reader, memo
 from competency_kg.web.security import RETRY, log_query_error, retryable
-from competency_kg.web.sources import read_sources
+from competency_kg.web.sources import Source, licence_name, read_sources
 from competency_kg.web.state import state
 
 log = logging.getLogger(__name__)
@@ -125,10 +125,6 @@ def site() -> Site:
 
 def render(template: str, **context: object) -> str:
     """A browsing template, with the helpers every one of them may use."""
-    from competency_kg.web.pages.model import cite_html
-    from competency_kg.web.pages.site import safe_href
-    from competency_kg.web.sources import licence_name
-
     context.setdefault("site", site())
     return render_template(
         template, licence_name=licence_name, cite_html=cite_html, safe_href=safe_href, **context
@@ -270,7 +266,8 @@ def _preflight() -> Response:
 
 
 def answer(iri: str, doc_path: str) -> Response:
-    """The description of ``iri`` in the negotiated format (``doc_path``: where it lives)."""
+    """The description of ``iri`` in the negotiated format (``doc_path``: where it lives):
+    negotiated, read from the cache or described and written, then sent."""
     try:
         mime = choose()
         page = page_number()
@@ -282,40 +279,52 @@ def answer(iri: str, doc_path: str) -> Response:
             "no format the Accept header allows; this resource is available as "
             + ", ".join(OFFERS),
         )
-    html = mime == HTML
     s = site()
-    sep = "&" if "?" in doc_path else "?"
-
-    def location(short: str) -> str:
-        return s.url(relative(short))
-
-    def relative(short: str) -> str:
-        return doc_path + f"{sep}format={short}" + (f"&page={page}" if page > 1 else "")
-
+    doc = _Document(doc_path, page, s)
     version = store_version()
     # Cached bodies do not depend on the address the server is reached by: pages link by
     # path, and RDF documents name this server by a token replaced as they are sent.
     key = (version, s.base, iri, page, mime)
     hit = CACHE.get(key) if version else None
     if hit is not None:
-        return _send(hit, mime, s, location)
+        return _send(hit, mime, s, doc.location)
+    written = _write(iri, mime, doc, version)
+    if isinstance(written, Response):
+        return written
+    if version:
+        CACHE.put(key, written, len(written))
+    return _send(written, mime, s, doc.location)
+
+
+@dataclass(frozen=True)
+class _Document:
+    """Where a description lives: its path, its page of inverse links, the site."""
+
+    path: str
+    page: int
+    site: Site
+
+    @property
+    def sep(self) -> str:
+        return "&" if "?" in self.path else "?"
+
+    def relative(self, short: str) -> str:
+        """This page of the description in the format named ``short``, by path."""
+        page = f"&page={self.page}" if self.page > 1 else ""
+        return self.path + f"{self.sep}format={short}" + page
+
+    def location(self, short: str) -> str:
+        return self.site.url(self.relative(short))
+
+
+def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | Response:
+    """The description of ``iri`` written as ``mime``, or the error response to send."""
+    html = mime == HTML
+    s = doc.site
     reader = Reader(version=version)
     try:
         sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
-        members = []
-        if "#" not in iri:
-            docs = memo(
-                "hash-docs", version, s.base, lambda: hash_documents(reader, s.base, sources)
-            )
-            members = docs.get(iri, [])
-        d = describe(
-            reader,
-            iri,
-            page=page,
-            skip_predicates=(MEASUREMENT,) if html else (),
-            owners=html,
-            members=members,
-        )
+        d = _describe(reader, iri, doc.page, html, s.base, sources, version)
     except NotFound:
         resp = not_found(f"nothing is known about <{iri}> here", html)
         resp.headers["Access-Control-Allow-Origin"] = "*"
@@ -324,28 +333,14 @@ def answer(iri: str, doc_path: str) -> Response:
         return not_found(f"not an IRI: {iri}", html)
     except QueryError as exc:
         return unavailable(exc, html)
-    if page > d.pages:
-        return not_found(f"<{iri}> has {d.pages} page(s) of links; there is no page {page}", html)
+    if doc.page > d.pages:
+        return not_found(
+            f"<{iri}> has {d.pages} page(s) of links; there is no page {doc.page}", html
+        )
     try:
         if html:
-            p = page_for(reader, d, s, sources)
-            body = render(
-                "resource.html",
-                page=p,
-                site=s,
-                formats=[(FORMAT_LABELS[m], relative(SHORT[m]), m) for m in RDF_FORMATS],
-                page_href=lambda n: doc_path + (f"{sep}page={n}" if n > 1 else ""),
-            ).encode("utf-8")
-        else:
-            token = Site(base=s.base, server=SERVER_TOKEN)
-            quads = description_quads(
-                d,
-                doc_url=lambda n: token.url(doc_path + f"{sep}page={n}"),
-                collection=token.url(doc_path + "#inverse-links"),
-                sources=sources,
-                metadata_graph=s.base + "graph/metadata",
-            )
-            body = serialize(quads, mime)
+            return _html_page(reader, d, doc, sources)
+        return _rdf_document(d, mime, doc, sources)
     except QueryError as exc:
         return unavailable(exc, html)
     except NotWritable as exc:
@@ -353,9 +348,54 @@ def answer(iri: str, doc_path: str) -> Response:
     except (ValueError, OSError) as exc:
         log.warning("cannot write <%s> as %s: %s", iri, mime, exc)
         return plain(500, f"cannot write this description as {mime}: {exc}")
-    if version:
-        CACHE.put(key, body, len(body))
-    return _send(body, mime, s, location)
+
+
+def _describe(
+    reader: Reader,
+    iri: str,
+    page: int,
+    html: bool,
+    base: str,
+    sources: dict[str, Source],
+    version: str | None,
+) -> Description:
+    """What the store says of ``iri`` (a page adds its owners and hides measurements)."""
+    members = []
+    if "#" not in iri:
+        docs = memo("hash-docs", version, base, lambda: hash_documents(reader, base, sources))
+        members = docs.get(iri, [])
+    return describe(
+        reader,
+        iri,
+        page=page,
+        skip_predicates=(MEASUREMENT,) if html else (),
+        owners=html,
+        members=members,
+    )
+
+
+def _html_page(reader: Reader, d: Description, doc: _Document, sources: dict[str, Source]) -> bytes:
+    p = page_for(reader, d, doc.site, sources)
+    return render(
+        "resource.html",
+        page=p,
+        site=doc.site,
+        formats=[(FORMAT_LABELS[m], doc.relative(SHORT[m]), m) for m in RDF_FORMATS],
+        page_href=lambda n: doc.path + (f"{doc.sep}page={n}" if n > 1 else ""),
+    ).encode("utf-8")
+
+
+def _rdf_document(d: Description, mime: str, doc: _Document, sources: dict[str, Source]) -> bytes:
+    """The description as RDF, naming this server by :data:`SERVER_TOKEN` (see :func:`_send`)."""
+    token = Site(base=doc.site.base, server=SERVER_TOKEN)
+    quads = description_quads(
+        d,
+        doc_url=lambda n: token.url(doc.path + f"{doc.sep}page={n}"),
+        collection=token.url(doc.path + "#inverse-links"),
+        sources=sources,
+        metadata_graph=doc.site.base + "graph/metadata",
+    )
+    return serialize(quads, mime)
 
 
 #: Stands for this server's own address in cached RDF documents (``.invalid`` never resolves).
@@ -366,278 +406,12 @@ _TOKEN = SERVER_TOKEN.encode()
 def _send(body: bytes, mime: str, s: Site, location: Callable[[str], str]) -> Response:
     if mime != HTML:
         body = body.replace(_TOKEN, s.server.encode())
-    resp = Response(body, status=200, content_type=_content_type(mime))
+    resp = Response(body, status=200, content_type=content_type(mime))
     return finish(with_document_headers(resp, mime, location))
 
 
-def _content_type(mime: str) -> str:
+def content_type(mime: str) -> str:
     return "text/html; charset=utf-8" if mime == HTML else CONTENT_TYPES[mime]
-
-
-# --------------------------------------------------------------------------- warming
-#: After each load, a server renders the pages of this many occupations (HTML and Turtle)
-#: ahead, in the background: they are the biggest descriptions, and the first visitor should
-#: not wait for them. ``COMPETENCY_KG_WARM_PAGES`` changes the number (0: no warming).
-WARM_PAGES = 24
-#: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
-WARM_CHECK_SECONDS = 10.0
-WARM_DELAY_SECONDS = 5.0
-
-
-@bp.record_once
-def _start_warmer(setup: BlueprintSetupState) -> None:
-    """Only in a server's worker process (gunicorn), never in tests' own applications."""
-    app = setup.app
-    try:
-        n = int(os.environ.get("COMPETENCY_KG_WARM_PAGES", WARM_PAGES))
-    except ValueError:
-        n = WARM_PAGES
-    report = os.environ.get("COMPETENCY_KG_WARM_REPORT", "1") != "0"
-    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
-    if (n > 0 or report) and in_server and isinstance(state(app).executor, QueryPool):
-        threading.Thread(
-            target=_warmer, args=(app, n, report), name="page-warmer", daemon=True
-        ).start()
-
-
-def _warmer(app: Flask, n: int, report: bool) -> None:
-    executor = state(app).executor
-    if not executor.wait_ready(120):
-        return
-    time.sleep(WARM_DELAY_SECONDS)  # a server stopped at once (tests) never warms
-    last: str | None = None
-    while not _closing(executor):
-        version = versioned_cache.store_version(state(app).settings.store)
-        if version is not None and version != last:
-            last = version
-            try:
-                if n > 0:
-                    warm(app, n)
-                if report:
-                    warm_report(app)
-            except Exception as exc:  # a warmer never takes anything down
-                log.info("page warming stopped: %s", exc)
-        time.sleep(WARM_CHECK_SECONDS)
-
-
-def warm_report(app: Flask) -> None:
-    """Compute the store's validation report into the report cache (one per process), so a
-    curator's first visit of ``/validation`` after a load does not wait for pySHACL (about
-    25 s for the seeds' two O*NET sources on a busy 2-core machine); a visit during the
-    computation waits for this same computation (the cache's per-graph lock)."""
-    started = time.monotonic()
-    with app.app_context():
-        report = assemble(state(app).get_store(), state(app).settings.minter)
-    log.info(
-        "validation report precomputed: %d result(s) in %.1f s",
-        len(report.report.results), time.monotonic() - started,
-    )  # fmt: skip
-
-
-def warm(app: Flask, n: int) -> int:
-    """Render the pages of up to ``n`` occupations into the cache; how many were rendered."""
-    from competency_kg.web.terms import iri_value
-
-    with app.app_context():
-        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG.Occupation}> }}")
-    base = state(app).settings.minter.base
-    done = 0
-    for row in rows[:n]:
-        if _closing(state(app).executor):
-            break
-        iri = iri_value(row["s"])
-        path = Site(base, "").path_for(iri)
-        if path is None or "#" in path or path == "/":
-            continue
-        for accept in (HTML, "text/turtle"):
-            with app.test_request_context(path, headers={"Accept": accept}):
-                answer(iri, path)
-            done += 1
-            time.sleep(0.02)  # let visitors' requests through first
-    return done
-
-
-def _closing(executor: object) -> bool:
-    """Whether the query pool is shutting down (then nothing more is sent to it)."""
-    return bool(getattr(executor, "_closed", False))
-
-
-# --------------------------------------------------------------------------- vocabularies
-@bp.route("/ontology", methods=["GET", "HEAD"])
-def ontology() -> Response:
-    """The ontology at its own IRI: a readable page, or the RDF (Turtle is the file itself)."""
-    from competency_kg.web.vocabulary import ontology_graph, ontology_text
-
-    return _vocabulary_document(
-        "/ontology",
-        turtle=ontology_text,
-        page=lambda: render("ontology.html", o=ontology_view(ontology_graph())),
-    )
-
-
-@bp.route("/shapes", methods=["GET", "HEAD"])
-def shapes() -> Response:
-    """The SHACL shapes the loader checks every source against, as a page or as RDF."""
-    from competency_kg.web.vocabulary import shapes_graph, shapes_text
-
-    return _vocabulary_document(
-        "/shapes",
-        turtle=lambda: "\n".join(shapes_text().values()),
-        page=lambda: render("shapes.html", shapes=shapes_view(shapes_graph())),
-    )
-
-
-def _vocabulary_document(path: str, turtle: Callable[[], str], page: Callable[[], str]) -> Response:
-    try:
-        mime = choose()
-    except BadFormat as exc:
-        return plain(400, str(exc))
-    if mime is None:
-        return plain(406, "available as " + ", ".join(OFFERS))
-    s = site()
-
-    def location(short: str) -> str:
-        return s.url(f"{path}?format={short}")
-
-    key = ("vocabulary", path, mime, s.server)
-    body = CACHE.get(key)
-    if body is None:
-        if mime == HTML:
-            body = page().encode("utf-8")
-        elif mime == "text/turtle":
-            body = turtle().encode("utf-8")
-        else:
-            body = _convert_turtle(turtle(), mime)
-        CACHE.put(key, body, len(body))
-    resp = Response(body, status=200, content_type=_content_type(mime))
-    return finish(with_document_headers(resp, mime, location))
-
-
-def _convert_turtle(text: str, mime: str) -> bytes:
-    import pyoxigraph as ox
-
-    from competency_kg.web.terms import DOC_PREFIXES
-
-    fmt, with_graphs = RDF_FORMATS[mime]
-    triples = [q.triple for q in ox.parse(text.encode("utf-8"), ox.RdfFormat.TURTLE)]
-    if with_graphs:
-        data = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        return ox.serialize(data, format=fmt, prefixes=DOC_PREFIXES) or b""
-    prefixes = DOC_PREFIXES if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
-    return ox.serialize(triples, format=fmt, prefixes=prefixes) or b""
-
-
-def ontology_view(g: object) -> dict[str, object]:
-    """The ontology's terms by kind, each with label, comment, domain, range, parents."""
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import OWL, RDF
-
-    from competency_kg.namespaces import ONTOLOGY_IRI
-    from competency_kg.web.sources import licence_name
-    from competency_kg.web.terms import compact
-    from competency_kg.web.vocabulary import vocabulary
-
-    assert isinstance(g, Graph)
-    v = vocabulary()
-    onto = URIRef(ONTOLOGY_IRI)
-    sections: dict[str, list[dict[str, object]]] = {
-        "Classes": [],
-        "Object properties": [],
-        "Datatype properties": [],
-        "Individuals": [],
-    }
-    kinds = {
-        "class": "Classes",
-        "object": "Object properties",
-        "datatype": "Datatype properties",
-        "individual": "Individuals",
-    }
-    s = site()
-
-    def ref(iri: str) -> dict[str, str]:
-        return {"label": compact(iri), "href": s.href(iri, known=False), "title": v.label(iri)}
-
-    for iri, term in sorted(v.terms.items(), key=lambda kv: kv[0].lower()):
-        if not iri.startswith(str(CKG)) or term.kind not in kinds:
-            continue
-        types = [str(t) for t in g.objects(URIRef(iri), RDF.type) if t != OWL.NamedIndividual]
-        sections[kinds[term.kind]].append(
-            {
-                "id": iri[len(str(CKG)) :],
-                "iri": iri,
-                "curie": compact(iri),
-                "label": term.label,
-                "comment": term.comment,
-                "domain": [ref(x) for x in term.domain],
-                "range": [ref(x) for x in term.range],
-                "parents": [ref(x) for x in term.parents],
-                "types": [ref(x) for x in types if x.startswith(str(CKG))],
-                "listing": f"/class/{class_slug(iri)}" if term.kind == "class" else None,
-            }
-        )
-    licences = [str(x) for x in g.objects(onto, URIRef("http://purl.org/dc/terms/license"))]
-    return {
-        "iri": ONTOLOGY_IRI,
-        "title": str(g.value(onto, URIRef("http://purl.org/dc/terms/title")) or "Ontology"),
-        "comment": str(g.value(onto, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")) or ""),
-        "version": str(g.value(onto, OWL.versionInfo) or ""),
-        "licences": [(licence_name(x), x) for x in licences],
-        "sections": [(name, items) for name, items in sections.items() if items],
-        "triples": len(g),
-    }
-
-
-def class_slug(iri: str) -> str:
-    """``ckg:ContentModelElement`` → ``content-model-element``; other classes by CURIE."""
-    import re
-
-    from competency_kg.web.terms import compact
-
-    if iri.startswith(str(CKG)):
-        return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", iri[len(str(CKG)) :]).lower()
-    return compact(iri)
-
-
-def shapes_view(g: object) -> list[dict[str, object]]:
-    """Node shapes with their property shapes: what each checks, how severe, what it says."""
-    from rdflib import Graph, URIRef
-    from rdflib.namespace import RDF
-
-    from competency_kg.web.terms import compact
-
-    assert isinstance(g, Graph)
-    sh = "http://www.w3.org/ns/shacl#"
-    out = []
-    s = site()
-    for shape in sorted(g.subjects(RDF.type, URIRef(sh + "NodeShape")), key=str):
-        if not isinstance(shape, URIRef):
-            continue
-        props = []
-        for ps in sorted(g.objects(shape, URIRef(sh + "property")), key=str):
-            path = g.value(ps, URIRef(sh + "path"))
-            severity = g.value(ps, URIRef(sh + "severity"))
-            props.append(
-                {
-                    "id": compact(str(ps)),
-                    "name": str(g.value(ps, URIRef(sh + "name")) or ""),
-                    "path": compact(str(path)) if isinstance(path, URIRef) else "(a path)",
-                    "severity": compact(str(severity)).split(":")[-1] if severity else "Violation",
-                    "message": str(g.value(ps, URIRef(sh + "message")) or ""),
-                }
-            )
-        target = g.value(shape, URIRef(sh + "targetClass"))
-        out.append(
-            {
-                "id": str(shape).rsplit("#", 1)[-1],
-                "curie": compact(str(shape)),
-                "name": str(g.value(shape, URIRef(sh + "name")) or compact(str(shape))),
-                "message": str(g.value(shape, URIRef(sh + "message")) or ""),
-                "target": compact(str(target)) if target else None,
-                "target_href": s.href(str(target), known=False) if target else None,
-                "properties": props,
-            }
-        )
-    return out
 
 
 __all__ = ["INVERSE_PAGE_SIZE", "bp"]

@@ -25,6 +25,7 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Response, request
@@ -33,7 +34,7 @@ from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.reading import Reader, chunks, values
+from competency_kg.web.reading import Reader, Row, chunks, values
 from competency_kg.web.resources import (
     BadFormat,
     finish,
@@ -174,17 +175,39 @@ def search(
     if index is not None:
         rows, more = index.rows(ws, cls), False
     else:
-        names = [f"?w{i}" for i in range(len(ws))]
-        bound = f"VALUES ({' '.join(names)}) {{ ({' '.join(literal_term(w) for w in ws)}) }}"
-        tests = " && ".join(f"CONTAINS(?l, {n})" for n in names)
-        restrict = f"?s a {iri_term(cls)} ." if cls else ""
-        rows = reader.select(
-            f"SELECT ?s ?p ?label WHERE {{ {bound} {values('p', SEARCHED)} "
-            f"?s ?p ?label . FILTER(isLiteral(?label)) BIND(LCASE(STR(?label)) AS ?l) "
-            f"FILTER({tests}) {restrict} }} LIMIT {MAX_ROWS + 1}"
-        )
-        more = len(rows) > MAX_ROWS
-        rows = rows[:MAX_ROWS]
+        rows, more = _matching_rows(reader, ws, cls)
+    found = _best_matches(rows, ws)
+    if not found:
+        return [], more
+    # names, codes and types of the best candidates
+    best = sorted(found, key=lambda s: (found[s]["score"], len(found[s]["matched"])))[:300]
+    facts = _facts(reader, best)
+    out = [_result(s, found[s], facts.get(s, {})) for s in best]
+    out.sort(key=lambda x: x["_rank"])
+    for x in out:
+        del x["_rank"]
+    if any(x["type"] == OCCUPATION for x in out):
+        out = _one_per_occupation(out, reader)
+    return out, more or len(found) > len(best)
+
+
+def _matching_rows(reader: Reader, ws: list[str], cls: str | None) -> tuple[list[Row], bool]:
+    """Labels that contain every word, read from the store (at most :data:`MAX_ROWS`), and
+    whether there were more."""
+    names = [f"?w{i}" for i in range(len(ws))]
+    bound = f"VALUES ({' '.join(names)}) {{ ({' '.join(literal_term(w) for w in ws)}) }}"
+    tests = " && ".join(f"CONTAINS(?l, {n})" for n in names)
+    restrict = f"?s a {iri_term(cls)} ." if cls else ""
+    rows = reader.select(
+        f"SELECT ?s ?p ?label WHERE {{ {bound} {values('p', SEARCHED)} "
+        f"?s ?p ?label . FILTER(isLiteral(?label)) BIND(LCASE(STR(?label)) AS ?l) "
+        f"FILTER({tests}) {restrict} }} LIMIT {MAX_ROWS + 1}"
+    )
+    return rows[:MAX_ROWS], len(rows) > MAX_ROWS
+
+
+def _best_matches(rows: Iterable[Row], ws: list[str]) -> dict[str, dict[str, Any]]:
+    """Each resource's best-scoring label (its preferred label wins a tie)."""
     phrase = " ".join(ws)
     found: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -197,10 +220,11 @@ def search(
         hit = found.get(s)
         if hit is None or (score, pref) < (hit["score"], hit["pref"]):
             found[s] = {"score": score, "pref": pref, "matched": text, "prop": r["p"]}
-    if not found:
-        return [], more
-    # names, codes and types of the best candidates
-    best = sorted(found, key=lambda s: (found[s]["score"], len(found[s]["matched"])))[:300]
+    return found
+
+
+def _facts(reader: Reader, best: list[str]) -> dict[str, dict[str, list[str]]]:
+    """The types, preferred labels and codes of ``best``, by resource and property."""
     facts: dict[str, dict[str, list[str]]] = {}
     props = ", ".join((TYPE, f"<{SKOS}prefLabel>", f"<{SKOS}notation>"))
     for part in chunks(best):
@@ -208,44 +232,36 @@ def search(
             f"SELECT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v FILTER(?p IN ({props})) }}"
         ):
             facts.setdefault(r["x"], {}).setdefault(r["p"], []).append(r["v"])
-    vocab = vocabulary()
-    s_ = site()
-    out = []
-    for s in best:
-        f = facts.get(s, {})
-        types = sorted(
-            {iri_value(t) for t in f.get(TYPE, []) if is_iri(t)},
-            key=lambda t: (CLASS_RANK.get(t, 99), t),
-        )
-        label = found[s]["matched"]
-        if found[s]["prop"] != SEARCHED[0] and f.get(f"<{SKOS}prefLabel>"):
-            label = literal(f[f"<{SKOS}prefLabel>"][0]).value
-        code = f.get(f"<{SKOS}notation>")
-        iri = iri_value(s)
-        out.append(
-            {
-                "iri": iri,
-                "href": s_.href(iri),
-                "label": label,
-                "matched": found[s]["matched"] if found[s]["matched"] != label else None,
-                "type": types[0] if types else None,
-                "typeLabel": vocab.label(types[0]) if types else None,
-                "code": literal(code[0]).value if code else None,
-                "_rank": (
-                    TIERS[found[s]["score"]],
-                    CLASS_RANK.get(types[0], 99) if types else 100,
-                    found[s]["score"],
-                    len(label),
-                    label.casefold(),
-                ),
-            }
-        )
-    out.sort(key=lambda x: x["_rank"])
-    for x in out:
-        del x["_rank"]
-    if any(x["type"] == OCCUPATION for x in out):
-        out = _one_per_occupation(out, reader)
-    return out, more or len(found) > len(best)
+    return facts
+
+
+def _result(s: str, match: dict[str, Any], f: dict[str, list[str]]) -> dict[str, Any]:
+    """One result as shown and sent, with the ``_rank`` it is sorted by."""
+    types = sorted(
+        {iri_value(t) for t in f.get(TYPE, []) if is_iri(t)},
+        key=lambda t: (CLASS_RANK.get(t, 99), t),
+    )
+    label = match["matched"]
+    if match["prop"] != SEARCHED[0] and f.get(f"<{SKOS}prefLabel>"):
+        label = literal(f[f"<{SKOS}prefLabel>"][0]).value
+    code = f.get(f"<{SKOS}notation>")
+    iri = iri_value(s)
+    return {
+        "iri": iri,
+        "href": site().href(iri),
+        "label": label,
+        "matched": match["matched"] if match["matched"] != label else None,
+        "type": types[0] if types else None,
+        "typeLabel": vocabulary().label(types[0]) if types else None,
+        "code": literal(code[0]).value if code else None,
+        "_rank": (
+            TIERS[match["score"]],
+            CLASS_RANK.get(types[0], 99) if types else 100,
+            match["score"],
+            len(label),
+            label.casefold(),
+        ),
+    }
 
 
 def _one_per_occupation(results: list[dict[str, Any]], reader: Reader) -> list[dict[str, Any]]:

@@ -120,58 +120,39 @@ def _url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
-def serve(
+def _refusal(
     cfg: Settings,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    threads: int = 16,
-    query_timeout: float = DEFAULT_TIMEOUT,
-    *,
-    query_workers: int | None = None,
-    max_result_bytes: int | None = None,
-    query_memory: int | None = None,
-) -> int:
-    """Serve the web application until SIGTERM/SIGINT; the exit code (0 ok, 2 error)."""
+    threads: int,
+    query_timeout: float,
+    query_workers: int | None,
+    max_result_bytes: int | None,
+    query_memory: int | None,
+) -> str | None:
+    """Why the server cannot start with these settings, in one line; ``None`` if it can."""
     remote = cfg.store.startswith(("http://", "https://"))
     store = Path(cfg.store)
     if not remote and not store.is_dir():
-        print(
-            f"error: no store at {cfg.store}: run 'competency-kg load' first "
-            "(or point --store / COMPETENCY_KG_STORE at one)",
-            file=sys.stderr,
+        return (
+            f"no store at {cfg.store}: run 'competency-kg load' first "
+            "(or point --store / COMPETENCY_KG_STORE at one)"
         )
-        return EXIT_ERROR
     # Fail now, with one clear line, rather than in every query worker later. The store is
     # not opened here: RocksDB state must never be inherited by the forked gunicorn worker.
     if not remote and not (store / "CURRENT").is_file():
-        print(
-            f"error: {cfg.store} is not a competency-kg store: run 'competency-kg load' first",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
+        return f"{cfg.store} is not a competency-kg store: run 'competency-kg load' first"
     if threads < 1 or query_timeout <= 0:
-        print("error: --threads must be at least 1 and --query-timeout positive", file=sys.stderr)
-        return EXIT_ERROR
+        return "--threads must be at least 1 and --query-timeout positive"
     if query_workers is not None and query_workers < 1:
-        print("error: --query-workers must be at least 1", file=sys.stderr)
-        return EXIT_ERROR
+        return "--query-workers must be at least 1"
     if max_result_bytes is not None and max_result_bytes < 1:
-        print("error: --max-result-bytes must be at least 1", file=sys.stderr)
-        return EXIT_ERROR
+        return "--max-result-bytes must be at least 1"
     if query_memory is not None and query_memory < 64 << 20:
-        print("error: --query-memory must be at least 64M", file=sys.stderr)
-        return EXIT_ERROR
+        return "--query-memory must be at least 64M"
+    return None
 
-    def factory() -> Any:
-        return create_app(
-            cfg,
-            query_timeout=query_timeout,
-            query_workers=query_workers,
-            max_result_bytes=max_result_bytes,
-            query_memory=query_memory,
-            request_threads=threads,
-        )
 
+def _options(host: str, port: int, threads: int, query_timeout: float) -> dict[str, Any]:
+    """gunicorn's settings: one worker process, its request threads, limits and logging."""
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options: dict[str, Any] = {
         "bind": [bind],
@@ -198,6 +179,37 @@ def serve(
         "post_worker_init": _post_worker_init,
         "control_socket_disable": True,  # gunicorn >= 25.1 would create one under $HOME
     }
+    return options
+
+
+def serve(
+    cfg: Settings,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    threads: int = 16,
+    query_timeout: float = DEFAULT_TIMEOUT,
+    *,
+    query_workers: int | None = None,
+    max_result_bytes: int | None = None,
+    query_memory: int | None = None,
+) -> int:
+    """Serve the web application until SIGTERM/SIGINT; the exit code (0 ok, 2 error)."""
+    problem = _refusal(cfg, threads, query_timeout, query_workers, max_result_bytes, query_memory)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return EXIT_ERROR
+
+    def factory() -> Any:
+        return create_app(
+            cfg,
+            query_timeout=query_timeout,
+            query_workers=query_workers,
+            max_result_bytes=max_result_bytes,
+            query_memory=query_memory,
+            request_threads=threads,
+        )
+
+    options = _options(host, port, threads, query_timeout)
     url = _url(host, port)
     print(f"competency-kg: serving on {url} (SPARQL endpoint: {url}sparql)", flush=True)
     try:

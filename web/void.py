@@ -41,6 +41,7 @@ from competency_kg.sparql.errors import QueryError
 from competency_kg.stats import graph_counts, statement_count
 from competency_kg.web.describe import class_counts
 from competency_kg.web.documents import RDF_FORMATS
+from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader, memo
 from competency_kg.web.resources import (
     CONTENT_TYPES,
@@ -263,7 +264,8 @@ def void() -> Response:
 
 # --------------------------------------------------------------------------- the description
 def void_graph(reader: Reader) -> Graph:
-    """The VoID description of the whole dataset, as served at ``/.well-known/void``."""
+    """The VoID description of the whole dataset, as served at ``/.well-known/void``
+    (`VoID <https://www.w3.org/TR/void/>`_ §3 subsets, §4 class partitions, §6 dumps)."""
     s = site()
     base = s.base
     version = store_version()
@@ -281,6 +283,29 @@ def void_graph(reader: Reader) -> Graph:
     g.bind("spdx", SPDX)
     g.bind("foaf", FOAF)
     ds = URIRef(base)
+    _describe_dataset(g, ds, s, sources, classes, statements, examples)
+    for iri, src in sorted(sources.items()):
+        _describe_subset(g, ds, iri, src, sources, quads.get(iri, 0), classes)
+    for cls, n in sorted(memo("class-counts", version, None, lambda: class_counts(reader))):
+        part = BNode()
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(cls)))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    _describe_dumps(g, ds, s, key)
+    return g
+
+
+def _describe_dataset(
+    g: Graph,
+    ds: URIRef,
+    s: Site,
+    sources: dict[str, Source],
+    classes: dict[tuple[str, str], int],
+    statements: int,
+    examples: list[str],
+) -> None:
+    """The dataset as a whole: its description document, endpoint, vocabularies, examples,
+    size, and the licence every source states."""
     doc = URIRef(s.url("/.well-known/void"))
     g.add((doc, RDF.type, VOID.DatasetDescription))
     g.add((doc, DCTERMS.title, Literal("VoID description of competency-kg", lang="en")))
@@ -302,7 +327,7 @@ def void_graph(reader: Reader) -> Graph:
     )
     g.add((ds, FOAF.homepage, URIRef(s.url("/"))))
     g.add((ds, VOID.sparqlEndpoint, URIRef(s.url("/sparql"))))
-    g.add((ds, VOID.uriSpace, Literal(base)))
+    g.add((ds, VOID.uriSpace, Literal(s.base)))
     for ns in ("ckg", "skos", "dcterms", "prov", "schema", "ceasn", "ceterms", "void", "cc"):
         g.add((ds, VOID.vocabulary, URIRef(PREFIXES[ns])))
     for ex in examples:
@@ -318,58 +343,67 @@ def void_graph(reader: Reader) -> Graph:
     for lic in sorted(set.intersection(*stated) if stated else set()):
         g.add((ds, DCTERMS.license, URIRef(lic)))
 
-    for iri, src in sorted(sources.items()):
-        sub = URIRef(iri)
-        g.add((ds, VOID.subset, sub))
-        g.add((sub, RDF.type, VOID.Linkset if src.kind == "links" else VOID.Dataset))
-        if src.title:
-            g.add((sub, DCTERMS.title, Literal(src.title)))
-        if src.description:
-            g.add((sub, DCTERMS.description, Literal(src.description)))
-        g.add((sub, VOID.triples, Literal(quads.get(iri, 0), datatype=XSD.integer)))
-        for lic in src.licences:
-            g.add((sub, DCTERMS.license, URIRef(lic)))
-        if src.attribution:
-            g.add((sub, CC.attributionName, Literal(src.attribution)))
-        if src.publisher:
-            g.add((sub, DCTERMS.publisher, Literal(src.publisher)))
-        if src.document:
-            doc = URIRef(src.document)
-            g.add((sub, DCTERMS.source, doc))
-            if src.title:
-                g.add((doc, DCTERMS.title, Literal(src.title)))
-            if src.file:
-                g.add((doc, CKG.fileName, Literal(src.file)))
-            for cited in src.cites:  # what the document states of the sources it names
-                node = URIRef(cited.iri)
-                g.add((doc, DCTERMS.source, node))
-                g.add((node, DCTERMS.title, Literal(cited.title)))
-                for lic in cited.licences:
-                    g.add((node, DCTERMS.license, URIRef(lic)))
-        if src.checksum:
-            g.add((sub, CKG.checksum, Literal(src.checksum)))
-        if src.generated:
-            g.add((sub, PROV.generatedAtTime, Literal(src.generated, datatype=XSD.dateTime)))
-        if src.kind == "entailed":  # derived from the sources by the ontology's axioms
-            g.add((sub, PROV.wasDerivedFrom, URIRef(ONTOLOGY_IRI)))
-            for other, o in sorted(sources.items()):
-                if o.kind in ("source", "curation", "links"):
-                    g.add((sub, PROV.wasDerivedFrom, URIRef(other)))
-        if src.kind == "links":
-            g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "exactMatch")))
-            g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "closeMatch")))
-        for (graph_iri, cls), n in sorted(classes.items()):
-            if graph_iri == iri:
-                part = BNode()
-                g.add((sub, VOID.classPartition, part))
-                g.add((part, VOID["class"], URIRef(cls)))
-                g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for cls, n in sorted(memo("class-counts", version, None, lambda: class_counts(reader))):
-        part = BNode()
-        g.add((ds, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(cls)))
-        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
 
+def _describe_subset(
+    g: Graph,
+    ds: URIRef,
+    iri: str,
+    src: Source,
+    sources: dict[str, Source],
+    triples: int,
+    classes: dict[tuple[str, str], int],
+) -> None:
+    """One named graph as a subset (a linkset for the links): its metadata, where it came
+    from, what it was derived from, and its class partitions."""
+    sub = URIRef(iri)
+    g.add((ds, VOID.subset, sub))
+    g.add((sub, RDF.type, VOID.Linkset if src.kind == "links" else VOID.Dataset))
+    if src.title:
+        g.add((sub, DCTERMS.title, Literal(src.title)))
+    if src.description:
+        g.add((sub, DCTERMS.description, Literal(src.description)))
+    g.add((sub, VOID.triples, Literal(triples, datatype=XSD.integer)))
+    for lic in src.licences:
+        g.add((sub, DCTERMS.license, URIRef(lic)))
+    if src.attribution:
+        g.add((sub, CC.attributionName, Literal(src.attribution)))
+    if src.publisher:
+        g.add((sub, DCTERMS.publisher, Literal(src.publisher)))
+    if src.document:
+        doc = URIRef(src.document)
+        g.add((sub, DCTERMS.source, doc))
+        if src.title:
+            g.add((doc, DCTERMS.title, Literal(src.title)))
+        if src.file:
+            g.add((doc, CKG.fileName, Literal(src.file)))
+        for cited in src.cites:  # what the document states of the sources it names
+            node = URIRef(cited.iri)
+            g.add((doc, DCTERMS.source, node))
+            g.add((node, DCTERMS.title, Literal(cited.title)))
+            for lic in cited.licences:
+                g.add((node, DCTERMS.license, URIRef(lic)))
+    if src.checksum:
+        g.add((sub, CKG.checksum, Literal(src.checksum)))
+    if src.generated:
+        g.add((sub, PROV.generatedAtTime, Literal(src.generated, datatype=XSD.dateTime)))
+    if src.kind == "entailed":  # derived from the sources by the ontology's axioms
+        g.add((sub, PROV.wasDerivedFrom, URIRef(ONTOLOGY_IRI)))
+        for other, o in sorted(sources.items()):
+            if o.kind in ("source", "curation", "links"):
+                g.add((sub, PROV.wasDerivedFrom, URIRef(other)))
+    if src.kind == "links":
+        g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "exactMatch")))
+        g.add((sub, VOID.linkPredicate, URIRef(PREFIXES["skos"] + "closeMatch")))
+    for (graph_iri, cls), n in sorted(classes.items()):
+        if graph_iri == iri:
+            part = BNode()
+            g.add((sub, VOID.classPartition, part))
+            g.add((part, VOID["class"], URIRef(cls)))
+            g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+
+
+def _describe_dumps(g: Graph, ds: URIRef, s: Site, key: str) -> None:
+    """The dumps as DCAT distributions, with size and SHA-256 once written."""
     for name, (media, _) in DUMPS.items():
         url = URIRef(s.url(f"/dumps/{name}"))
         g.add((ds, VOID.dataDump, url))
@@ -396,7 +430,6 @@ def void_graph(reader: Reader) -> Graph:
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
         g.add((checksum, SPDX.checksumValue, Literal(found.sha256, datatype=XSD.hexBinary)))
-    return g
 
 
 def _graph_classes(reader: Reader) -> dict[tuple[str, str], int]:

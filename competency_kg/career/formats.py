@@ -13,7 +13,9 @@ from rdflib.namespace import RDF
 from competency_kg.career.data import CareerData
 from competency_kg.career.matching import FIT_FORMULA, Line, Match
 from competency_kg.career.pathways import COST_RULE, Destinations, Pathways, Step
-from competency_kg.namespaces import CKG, PREFIXES
+from competency_kg.compare.formats import RDF_FORMATS as RDF_FORMATS  # the careers' offers too
+from competency_kg.compare.formats import decimal, named_node, serialize_triples
+from competency_kg.namespaces import CKG
 from competency_kg.safe_text import csv_text
 
 
@@ -92,90 +94,77 @@ _TYPE = ox.NamedNode(str(RDF.type))
 _LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 _COMMENT = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
 _POSITION = ox.NamedNode("https://schema.org/position")
-RDF_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-
-
-def n(iri: str | URIRef) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))
-
-
-def dec(x: float, digits: int = 4) -> ox.Literal:
-    text = f"{round(x, digits):.{digits}f}".rstrip("0")
-    return ox.Literal(text + "0" if text.endswith(".") else text, datatype=n(_XSD + "decimal"))
 
 
 def integer(x: int) -> ox.Literal:
-    return ox.Literal(str(x), datatype=n(_XSD + "integer"))
+    return ox.Literal(str(x), datatype=named_node(_XSD + "integer"))
 
 
 def line_triples(node: ox.NamedNode, line: Line, status: URIRef) -> list[ox.Triple]:
     """A competency line as a ckg:ComparisonItem (the comparison's vocabulary)."""
     out = [
-        ox.Triple(node, _TYPE, n(CKG.ComparisonItem)),
-        ox.Triple(node, n(CKG.comparedResource), n(line.key)),
-        ox.Triple(node, n(CKG.comparisonStatus), n(status)),
+        ox.Triple(node, _TYPE, named_node(CKG.ComparisonItem)),
+        ox.Triple(node, named_node(CKG.comparedResource), named_node(line.key)),
+        ox.Triple(node, named_node(CKG.comparisonStatus), named_node(status)),
         ox.Triple(node, _LABEL, ox.Literal(line.label)),
     ]
     if line.importance is not None:
-        out.append(ox.Triple(node, n(CKG.toImportance), dec(line.importance, 2)))
+        out.append(ox.Triple(node, named_node(CKG.toImportance), decimal(line.importance, 2)))
     if line.needed is not None:
-        out.append(ox.Triple(node, n(CKG.toLevel), dec(line.needed, 2)))
+        out.append(ox.Triple(node, named_node(CKG.toLevel), decimal(line.needed, 2)))
     if line.held is not None:
-        out.append(ox.Triple(node, n(CKG.fromLevel), dec(line.held, 2)))
+        out.append(ox.Triple(node, named_node(CKG.fromLevel), decimal(line.held, 2)))
     if line.gap is not None:
-        out.append(ox.Triple(node, n(CKG.levelGap), dec(line.gap, 2)))
-    out += [ox.Triple(node, _PROV_DERIVED, n(g)) for g in line.graphs]
+        out.append(ox.Triple(node, named_node(CKG.levelGap), decimal(line.gap, 2)))
+    out += [ox.Triple(node, _PROV_DERIVED, named_node(g)) for g in line.graphs]
     return out
 
 
 def match_triples(m: Match, subject: str) -> list[ox.Triple]:
     """The match as RDF about ``subject`` (the match's own URL)."""
-    s = n(subject)
+    s = named_node(subject)
     given = ", ".join(h.label for h in m.held)
     t: list[ox.Triple] = [
-        ox.Triple(s, _TYPE, n(CKG.OccupationMatch)),
+        ox.Triple(s, _TYPE, named_node(CKG.OccupationMatch)),
         ox.Triple(s, _LABEL, ox.Literal("Occupations matching " + given, language="en")),
         ox.Triple(s, _COMMENT, ox.Literal(FIT_FORMULA, language="en")),
     ]
     if m.origin is not None:
-        t.append(ox.Triple(s, n(CKG.fromOccupation), n(m.data.index.clusters[m.origin].iri)))
+        t.append(
+            ox.Triple(
+                s, named_node(CKG.fromOccupation), named_node(m.data.index.clusters[m.origin].iri)
+            )
+        )
     for h in m.held:
-        t.append(ox.Triple(s, n(CKG.givenResource), n(h.key)))
+        t.append(ox.Triple(s, named_node(CKG.givenResource), named_node(h.key)))
     graphs: set[str] = set()
     for rank, f in enumerate(m.fits, start=1):
-        node = n(f"{subject}#result-{rank}")
+        node = named_node(f"{subject}#result-{rank}")
         t += [
-            ox.Triple(s, n(CKG.matchResult), node),
-            ox.Triple(node, _TYPE, n(CKG.MatchResult)),
-            ox.Triple(node, n(CKG.toOccupation), n(m.data.index.clusters[f.cluster].iri)),
+            ox.Triple(s, named_node(CKG.matchResult), node),
+            ox.Triple(node, _TYPE, named_node(CKG.MatchResult)),
+            ox.Triple(
+                node, named_node(CKG.toOccupation), named_node(m.data.index.clusters[f.cluster].iri)
+            ),
             ox.Triple(node, _POSITION, integer(rank)),
-            ox.Triple(node, n(CKG.fitScore), dec(f.score)),
-            ox.Triple(node, n(CKG.matchCoverage), dec(f.coverage)),
-            ox.Triple(node, n(CKG.matchUse), dec(f.use)),
+            ox.Triple(node, named_node(CKG.fitScore), decimal(f.score)),
+            ox.Triple(node, named_node(CKG.matchCoverage), decimal(f.coverage)),
+            ox.Triple(node, named_node(CKG.matchUse), decimal(f.use)),
         ]
         for g in f.sources():
-            t.append(ox.Triple(node, _PROV_DERIVED, n(g)))
+            t.append(ox.Triple(node, _PROV_DERIVED, named_node(g)))
             graphs.add(g)
         for k, x in enumerate(f.covered, start=1):
-            item = n(f"{subject}#result-{rank}-has-{k}")
-            t.append(ox.Triple(node, n(CKG.item), item))
+            item = named_node(f"{subject}#result-{rank}-has-{k}")
+            t.append(ox.Triple(node, named_node(CKG.item), item))
             t += line_triples(item, x, CKG.Shared)
         for k, x in enumerate(f.missing, start=1):
-            item = n(f"{subject}#result-{rank}-needs-{k}")
-            t.append(ox.Triple(node, n(CKG.item), item))
+            item = named_node(f"{subject}#result-{rank}-needs-{k}")
+            t.append(ox.Triple(node, named_node(CKG.item), item))
             t += line_triples(item, x, CKG.ToLearn)
     for g in sorted(graphs):
-        t.append(ox.Triple(s, _PROV_DERIVED, n(g)))
+        t.append(ox.Triple(s, _PROV_DERIVED, named_node(g)))
     return t
-
-
-def serialize(triples: list[ox.Triple], mime: str) -> bytes:
-    return ox.serialize(triples, format=RDF_FORMATS[mime], prefixes=PREFIXES)
 
 
 def _f(x: float | None, digits: int = 2) -> str:
@@ -284,28 +273,28 @@ def to_json(doc: Pathways | Destinations) -> str:
 
 def _step_triples(node: ox.NamedNode, s: Step, d: CareerData) -> list[ox.Triple]:
     t = [
-        ox.Triple(node, _TYPE, n(CKG.PathwayStep)),
-        ox.Triple(node, n(CKG.fromOccupation), n(d.index.clusters[s.origin].iri)),
-        ox.Triple(node, n(CKG.toOccupation), n(d.index.clusters[s.target].iri)),
-        ox.Triple(node, n(CKG.similarity), dec(s.similarity)),
-        ox.Triple(node, n(CKG.learningCost), dec(s.cost, 3)),
+        ox.Triple(node, _TYPE, named_node(CKG.PathwayStep)),
+        ox.Triple(node, named_node(CKG.fromOccupation), named_node(d.index.clusters[s.origin].iri)),
+        ox.Triple(node, named_node(CKG.toOccupation), named_node(d.index.clusters[s.target].iri)),
+        ox.Triple(node, named_node(CKG.similarity), decimal(s.similarity)),
+        ox.Triple(node, named_node(CKG.learningCost), decimal(s.cost, 3)),
     ]
     graphs = set()
     for k, x in enumerate(s.learn, start=1):
-        item = n(f"{node.value}-learn-{k}")
-        t.append(ox.Triple(node, n(CKG.item), item))
+        item = named_node(f"{node.value}-learn-{k}")
+        t.append(ox.Triple(node, named_node(CKG.item), item))
         t += line_triples(item, x, CKG.ToLearn)
         graphs.update(x.graphs)
-    t += [ox.Triple(node, _PROV_DERIVED, n(g)) for g in sorted(graphs)]
+    t += [ox.Triple(node, _PROV_DERIVED, named_node(g)) for g in sorted(graphs)]
     return t
 
 
 def pathways_triples(p: Pathways, subject: str) -> list[ox.Triple]:
     """The pathways as RDF about ``subject`` (the answer's own URL)."""
     d = p.data
-    s = n(subject)
+    s = named_node(subject)
     t = [
-        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
+        ox.Triple(s, _TYPE, named_node(CKG.CareerPathways)),
         ox.Triple(
             s,
             _LABEL,
@@ -314,36 +303,43 @@ def pathways_triples(p: Pathways, subject: str) -> list[ox.Triple]:
             ),
         ),
         ox.Triple(s, _COMMENT, ox.Literal(p.message() or COST_RULE, language="en")),
-        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[p.origin].iri)),
-        ox.Triple(s, n(CKG.toOccupation), n(d.index.clusters[p.target].iri)),
-        ox.Triple(s, n(CKG.maxSteps), integer(p.max_steps)),
+        ox.Triple(s, named_node(CKG.fromOccupation), named_node(d.index.clusters[p.origin].iri)),
+        ox.Triple(s, named_node(CKG.toOccupation), named_node(d.index.clusters[p.target].iri)),
+        ox.Triple(s, named_node(CKG.maxSteps), integer(p.max_steps)),
     ]
     for k, path in enumerate(p.paths, start=1):
-        node = n(f"{subject}#path-{k}")
+        node = named_node(f"{subject}#path-{k}")
         t += [
-            ox.Triple(s, n(CKG.careerPath), node),
-            ox.Triple(node, _TYPE, n(CKG.CareerPath)),
+            ox.Triple(s, named_node(CKG.careerPath), node),
+            ox.Triple(node, _TYPE, named_node(CKG.CareerPath)),
             ox.Triple(node, _POSITION, integer(k)),
-            ox.Triple(node, n(CKG.learningCost), dec(path.cost, 3)),
+            ox.Triple(node, named_node(CKG.learningCost), decimal(path.cost, 3)),
         ]
         for m, step in enumerate(path.steps, start=1):
-            sn = n(f"{subject}#path-{k}-step-{m}")
-            t += [ox.Triple(node, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(m))]
+            sn = named_node(f"{subject}#path-{k}-step-{m}")
+            t += [
+                ox.Triple(node, named_node(CKG.hasStep), sn),
+                ox.Triple(sn, _POSITION, integer(m)),
+            ]
             t += _step_triples(sn, step, d)
     return t
 
 
 def destinations_triples(ds: Destinations, subject: str) -> list[ox.Triple]:
     d = ds.graph.data
-    s = n(subject)
+    s = named_node(subject)
     t = [
-        ox.Triple(s, _TYPE, n(CKG.CareerPathways)),
+        ox.Triple(s, _TYPE, named_node(CKG.CareerPathways)),
         ox.Triple(s, _LABEL, ox.Literal(f"Where {d.title(ds.origin)} can go", language="en")),
         ox.Triple(s, _COMMENT, ox.Literal(COST_RULE, language="en")),
-        ox.Triple(s, n(CKG.fromOccupation), n(d.index.clusters[ds.origin].iri)),
+        ox.Triple(s, named_node(CKG.fromOccupation), named_node(d.index.clusters[ds.origin].iri)),
     ]
     for k, step in enumerate(ds.steps, start=1):
-        sn = n(f"{subject}#destination-{k}")
-        t += [ox.Triple(s, n(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(k))]
+        sn = named_node(f"{subject}#destination-{k}")
+        t += [ox.Triple(s, named_node(CKG.hasStep), sn), ox.Triple(sn, _POSITION, integer(k))]
         t += _step_triples(sn, step, d)
     return t
+
+
+#: The careers' RDF is written as the comparison's is (one media type table, one writer).
+serialize = serialize_triples

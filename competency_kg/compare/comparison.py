@@ -45,6 +45,7 @@ from competency_kg.compare.scoring import (
 )
 from competency_kg.compare.tool_keys import tool_keys
 from competency_kg.iris import Minter
+from competency_kg.loaders.mapping import KIND_TERMS, LIST_TERMS
 
 log = logging.getLogger(__name__)
 
@@ -406,8 +407,6 @@ def _profile(items: dict[str, dict[str, Item]], side: str) -> Profile:
 
 def _list_vocabulary() -> tuple[dict[str, tuple[str, int]], dict[str, str]]:
     """List types (label, order) and competency kinds (label), as the loaders name them."""
-    from competency_kg.loaders.mapping import KIND_TERMS, LIST_TERMS
-
     types = {
         str(iri): (key.replace("-", " ").capitalize() + " competencies", n)
         for n, (key, iri) in enumerate(LIST_TERMS.items(), start=1)

@@ -216,52 +216,56 @@ RDF_FORMATS = {
 }
 
 
-def _n(iri: str | URIRef) -> ox.NamedNode:
+def named_node(iri: str | URIRef) -> ox.NamedNode:
+    """An IRI as a pyoxigraph term (rdflib's ``URIRef`` or a string)."""
     return ox.NamedNode(str(iri))
 
 
-def _dec(x: float, digits: int = 4) -> ox.Literal:
+def decimal(x: float, digits: int = 4) -> ox.Literal:
+    """``x`` as an ``xsd:decimal`` of at most ``digits`` decimals, without trailing zeros."""
     text = f"{round(x, digits):.{digits}f}".rstrip("0")
-    return ox.Literal(text + "0" if text.endswith(".") else text, datatype=_n(_XSD + "decimal"))
+    return ox.Literal(
+        text + "0" if text.endswith(".") else text, datatype=named_node(_XSD + "decimal")
+    )
 
 
 def to_triples(c: Comparison, subject: str) -> list[ox.Triple]:
     """The comparison as RDF about ``subject`` (the comparison's own URL)."""
-    s = _n(subject)
+    s = named_node(subject)
     head: list[ox.Triple] = []  # about the comparison, then about each node, for grouping
     body: list[ox.Triple] = []
 
     def add(a: ox.NamedNode, b: ox.NamedNode, o: Any) -> None:
         (head if a == s else body).append(ox.Triple(a, b, o))
 
-    add(s, _RDF_TYPE, _n(CKG.OccupationComparison))
+    add(s, _RDF_TYPE, named_node(CKG.OccupationComparison))
     add(
         s,
         _RDFS_LABEL,
         ox.Literal(f"{c.a.title} compared with {c.b.title}", language="en"),
     )
     add(s, _RDFS_COMMENT, ox.Literal(f"{FORMULA} {REQUIRED_RULE} {LEVEL_RULE}", language="en"))
-    add(s, _n(CKG.fromOccupation), _n(c.a.representative.iri))
-    add(s, _n(CKG.toOccupation), _n(c.b.representative.iri))
+    add(s, named_node(CKG.fromOccupation), named_node(c.a.representative.iri))
+    add(s, named_node(CKG.toOccupation), named_node(c.b.representative.iri))
     if c.similarity.score is not None:
-        add(s, _n(CKG.similarity), _dec(c.similarity.score))
+        add(s, named_node(CKG.similarity), decimal(c.similarity.score))
     for part, prop in (
         ("competencies", CKG.competencySimilarity),
         ("tools", CKG.toolSimilarity),
         ("work_activities", CKG.workActivitySimilarity),
     ):
         if part in c.similarity.parts:
-            add(s, _n(prop), _dec(c.similarity.parts[part]))
+            add(s, named_node(prop), decimal(c.similarity.parts[part]))
     n = 0
     for kind in ("competency", "tool", "certification", "work_activity"):
         for status in STATUS_LABELS:
             for item in c.section(kind, status):
                 n += 1
-                node = _n(f"{subject}#item-{n}")
-                add(s, _n(CKG.item), node)
-                add(node, _RDF_TYPE, _n(CKG.ComparisonItem))
-                add(node, _n(CKG.comparedResource), _n(item.key))
-                add(node, _n(CKG.comparisonStatus), _n(STATUS_TERMS[status]))
+                node = named_node(f"{subject}#item-{n}")
+                add(s, named_node(CKG.item), node)
+                add(node, _RDF_TYPE, named_node(CKG.ComparisonItem))
+                add(node, named_node(CKG.comparedResource), named_node(item.key))
+                add(node, named_node(CKG.comparisonStatus), named_node(STATUS_TERMS[status]))
                 add(node, _RDFS_LABEL, ox.Literal(item.label))
                 for f, imp, lvl in (
                     (item.a, CKG.fromImportance, CKG.fromLevel),
@@ -270,37 +274,45 @@ def to_triples(c: Comparison, subject: str) -> list[ox.Triple]:
                     if f is None or kind != "competency":
                         continue
                     if f.importance is not None:
-                        add(node, _n(imp), _dec(f.importance, 2))
+                        add(node, named_node(imp), decimal(f.importance, 2))
                     if f.level is not None:
-                        add(node, _n(lvl), _dec(f.level, 2))
+                        add(node, named_node(lvl), decimal(f.level, 2))
                 if kind == "competency" and item.gap is not None:
-                    add(node, _n(CKG.levelGap), _dec(item.gap, 2))
+                    add(node, named_node(CKG.levelGap), decimal(item.gap, 2))
                 for g in item.sources():
-                    add(node, _n(_PROV + "wasDerivedFrom"), _n(g))
+                    add(node, named_node(_PROV + "wasDerivedFrom"), named_node(g))
     for side in SIDES:
         occ = c.side(side).representative.iri
         for rank, nb in enumerate(c.nearest.get(side, []), start=1):
-            node = _n(f"{subject}#nearest-{side}-{rank}")
-            add(s, _n(CKG.similarOccupation), node)
-            add(node, _RDF_TYPE, _n(CKG.SimilarOccupation))
-            add(node, _n(CKG.forOccupation), _n(occ))
-            add(node, _n(CKG.relatedOccupation), _n(nb.iri))
+            node = named_node(f"{subject}#nearest-{side}-{rank}")
+            add(s, named_node(CKG.similarOccupation), node)
+            add(node, _RDF_TYPE, named_node(CKG.SimilarOccupation))
+            add(node, named_node(CKG.forOccupation), named_node(occ))
+            add(node, named_node(CKG.relatedOccupation), named_node(nb.iri))
             if nb.similarity.score is not None:
-                add(node, _n(CKG.similarity), _dec(nb.similarity.score))
-            add(node, _SCHEMA_POSITION, ox.Literal(str(rank), datatype=_n(_XSD + "integer")))
+                add(node, named_node(CKG.similarity), decimal(nb.similarity.score))
+            add(
+                node, _SCHEMA_POSITION, ox.Literal(str(rank), datatype=named_node(_XSD + "integer"))
+            )
     for g, info in c.sources.items():
-        add(s, _n(_PROV + "wasDerivedFrom"), _n(g))
+        add(s, named_node(_PROV + "wasDerivedFrom"), named_node(g))
         title = info.get("title") or info.get("label") or info.get("file")
         if title:
-            add(_n(g), _n(_DCT + "title"), ox.Literal(title))
+            add(named_node(g), named_node(_DCT + "title"), ox.Literal(title))
         if info.get("licence"):
             try:
-                add(_n(g), _n(_DCT + "license"), _n(info["licence"]))
+                add(named_node(g), named_node(_DCT + "license"), named_node(info["licence"]))
             except ValueError:
-                add(_n(g), _n(_DCT + "license"), ox.Literal(info["licence"]))
+                add(named_node(g), named_node(_DCT + "license"), ox.Literal(info["licence"]))
     return head + body
 
 
 def serialize(c: Comparison, subject: str, mime: str) -> bytes:
     """The comparison's RDF in ``mime`` (one of :data:`RDF_FORMATS`)."""
-    return ox.serialize(to_triples(c, subject), format=RDF_FORMATS[mime], prefixes=PREFIXES)
+    return serialize_triples(to_triples(c, subject), mime)
+
+
+def serialize_triples(triples: list[ox.Triple], mime: str) -> bytes:
+    """Triples in ``mime`` (one of :data:`RDF_FORMATS`), with the project's prefixes: the
+    comparison's and the careers' (:mod:`competency_kg.career.formats`) RDF alike."""
+    return ox.serialize(triples, format=RDF_FORMATS[mime], prefixes=PREFIXES)

@@ -22,6 +22,7 @@ __all__ = ["DescriptionReplacement", "GraphReplacement", "GraphStore", "StoreErr
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
+        # on first use (PEP 562): the query workers import store.journal, never rdflib
         from competency_kg.store import base
 
         return getattr(base, name)
@@ -36,10 +37,11 @@ def open_store(
 
     ``previous`` (embedded, read-only): while a bulk load is unfinished, read the data as
     before it instead of refusing (what a server keeps serving during a reload)."""
+    # here, not at the top: importing the package loads neither rdflib nor SPARQLWrapper
     from competency_kg.store.embedded import EmbeddedStore
 
     if isinstance(location, str) and location.startswith(("http://", "https://")):
-        from competency_kg.store.remote import RemoteStore
+        from competency_kg.store.remote import RemoteStore  # only for a SPARQL server
 
         return RemoteStore(location)
     return EmbeddedStore(location, read_only=read_only, previous=previous)

@@ -15,6 +15,7 @@ from competency_kg.web.pages.occupation import occupation_profile
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.sources import Source
+from competency_kg.web.twins import occupation_groups
 
 
 def page_for(reader: Reader, d: Description, site: Site, sources: dict[str, Source]) -> Page:
@@ -30,8 +31,6 @@ def page_for(reader: Reader, d: Description, site: Site, sources: dict[str, Sour
     if d.has_type(str(CKG.Occupation)):
         profile = occupation_profile(reader, d, b)
         page.kind = "occupation"
-        from competency_kg.web.twins import occupation_groups  # it builds on this module
-
         group = occupation_groups(reader, site.base, reader.version).by_member.get(d.iri)
         page.twins = [t.view(site) for t in group.others(d.iri)] if group else []
     elif d.has_type(str(CKG.Competency)) or d.has_type(str(CKG.ContentModelElement)):

@@ -1,0 +1,275 @@
+"""The query pool's workers: starting and stopping them, and its two lanes (the site's pages,
+and queries a caller wrote) that idle workers wait in. See :mod:`competency_kg.query_pool`
+for why queries run in processes; :mod:`competency_kg.query_sandbox` is what runs inside one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from competency_kg.query_sandbox import worker_main
+from competency_kg.sparql.errors import CANNOT_OPEN, PoolBusy, QueryFailed, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_RESULT_BYTES = 50 * 1024 * 1024
+
+STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+_RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
+
+#: Lanes of the pool: the site's own pages (their queries are the site's, bounded), and
+#: queries a caller wrote (``/sparql``), which may run until the timeout. Written queries may
+#: hold at most ``size - reserved`` workers at once, so pages always find one; and one client
+#: at most ``per_client`` of those (in flight, waiting included), so no client takes them all.
+PAGES, WRITTEN = "pages", "written"
+
+#: CPU priority (nice value) of the workers that answer written queries when workers are kept
+#: for pages: under Linux's fair scheduler a nice-10 process weighs 110 against 1024 for nice 0,
+#: so runaway queries on every SPARQL worker leave the page workers (and the web process) most of
+#: the CPU they need, while an idle machine still gives a query all of it.
+WRITTEN_NICENESS = 10
+
+
+@dataclass(eq=False)
+class Worker:
+    """One worker process and the parent's end of its pipe."""
+
+    process: Any
+    conn: Any
+    network_guarded: bool
+    lane: str = PAGES  #: :data:`PAGES` workers serve pages only; :data:`WRITTEN` ones both
+
+
+def default_size() -> int:
+    """Twice the cores, at least four: queries are CPU-bound, but with only one worker per core
+    two slow queries would leave every quick one waiting behind them; the kernel shares the
+    cores between the extra workers instead."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(4, 2 * cores)
+
+
+class WorkerLifecycle:
+    """Starting, handing out, retiring and stopping the workers (the first part of the pool)."""
+
+    store_path: str
+    size: int
+    memory_limit: int
+    reserved: int
+    max_result_bytes: int
+    start_method: str
+    guard_network: bool
+    _idle: dict[str, queue.Queue[Worker]]
+    _live: set[Worker]
+    _lock: threading.Lock
+    _spawn_lock: threading.Lock
+    _started: bool
+    _closed: bool
+    _pending: int
+    _open_error: str | None
+
+    # -- lifecycle
+    def _context(self) -> Any:
+        ctx = multiprocessing.get_context(self.start_method)
+        if self.start_method == "forkserver":
+            # Import what a worker needs once, in the fork server; children start in
+            # milliseconds. The main module is preloaded too, so that children do not each
+            # re-import it (for a console script that would mean rdflib and the whole CLI).
+            preload = ["__main__", worker_main.__module__]
+            main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+            if main_spec is not None and main_spec.name not in preload:
+                preload.append(main_spec.name)
+            ctx.set_forkserver_preload(preload)
+        return ctx
+
+    def start(self) -> None:
+        """Start the workers (in the background; :meth:`wait_ready` waits for them)."""
+        with self._lock:
+            if self._started or self._closed:
+                return
+            self._started = True
+            self._pending += self.size
+        for i in range(self.size):
+            self._spawn_async(PAGES if i < self.reserved else WRITTEN)
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Wait until every worker is up (True) or ``timeout`` passes (False)."""
+        self.start()
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            with self._lock:
+                if len(self._live) >= self.size and self._pending == 0:
+                    return True
+                if self._open_error and not self._live:
+                    return False
+            time.sleep(0.02)
+        return False
+
+    @property
+    def network_guarded(self) -> bool:
+        """True when every live worker runs under the network guard."""
+        with self._lock:
+            return bool(self._live) and all(w.network_guarded for w in self._live)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._live)
+            self._live.clear()
+        for w in workers:
+            with contextlib.suppress(OSError):
+                w.conn.send(None)
+        end = time.monotonic() + 1.0
+        for w in workers:
+            w.process.join(max(0.0, end - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(1.0)
+            w.conn.close()
+
+    def __enter__(self) -> WorkerLifecycle:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- workers
+    def _spawn_async(self, lane: str) -> None:
+        threading.Thread(
+            target=self._spawn, args=(lane,), name="query-worker-start", daemon=True
+        ).start()
+
+    def _spawn(self, lane: str) -> None:
+        """Start one worker; retry while the store cannot be opened, until the pool closes."""
+        while not self._closed:
+            worker, error = self._start_worker(lane)
+            with self._lock:
+                if worker is not None and not self._closed:
+                    self._pending -= 1
+                    self._live.add(worker)
+                    self._open_error = None
+                    self._idle[lane].put(worker)
+                    return
+                if worker is None:
+                    self._open_error = error
+            if worker is not None:  # the pool closed while it started
+                self._stop(worker)
+                break
+            if self._closed or sys.is_finalizing():
+                break
+            log.warning("a query worker could not start: %s; retrying", error)
+            time.sleep(_RETRY_DELAY)
+        with self._lock:
+            self._pending -= 1
+
+    def _start_worker(self, lane: str) -> tuple[Worker | None, str | None]:
+        ctx = self._context()
+        parent, child = ctx.Pipe(duplex=True)
+        memory = self.memory_limit
+        nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
+        proc = ctx.Process(
+            target=worker_main,
+            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory, nice),
+            name="competency-kg-query-worker",
+            daemon=True,
+        )
+        with self._spawn_lock:
+            proc.start()
+        child.close()
+        try:
+            if not parent.poll(STARTUP_TIMEOUT):
+                raise EOFError("the worker did not start in time")
+            hello = parent.recv()
+        except (EOFError, OSError) as exc:
+            proc.kill()
+            proc.join(1.0)
+            parent.close()
+            return None, f"the query worker failed to start ({exc or type(exc).__name__})"
+        if hello[0] != "ready":
+            proc.join(1.0)
+            parent.close()
+            return None, str(hello[1])
+        return Worker(proc, parent, bool(hello[2]), lane), None
+
+    def _stop(self, w: Worker) -> None:
+        with contextlib.suppress(OSError):
+            w.conn.send(None)
+        w.process.join(1.0)
+        if w.process.is_alive():
+            w.process.kill()
+            w.process.join(1.0)
+        w.conn.close()
+
+    def _retire(self, w: Worker, *, kill: bool) -> None:
+        """Take a worker out of service (killing it first if asked) and start a replacement."""
+        if kill:
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.kill(w.process.pid, signal.SIGKILL)
+        with self._lock:
+            self._live.discard(w)
+            replace = not self._closed
+            if replace:
+                self._pending += 1
+
+        def reap() -> None:
+            w.process.join(5.0)
+            w.conn.close()
+
+        threading.Thread(target=reap, name="query-worker-reap", daemon=True).start()
+        if replace:
+            self._spawn_async(w.lane)
+
+    def _take_idle(self, lane: str, timeout: float) -> Worker:
+        """An idle worker for ``lane``: a page takes a page worker, else borrows an idle
+        SPARQL worker; a written query takes only SPARQL workers. :class:`queue.Empty` after
+        ``timeout`` seconds."""
+        if lane == WRITTEN:
+            return self._idle[WRITTEN].get(timeout=timeout)
+        end = time.monotonic() + timeout
+        while True:
+            for q in (self._idle[PAGES], self._idle[WRITTEN]):
+                with contextlib.suppress(queue.Empty):
+                    return q.get_nowait()
+            left = end - time.monotonic()
+            if left <= 0:
+                raise queue.Empty
+            # Page workers come back within a page's time; poll both lanes often.
+            with contextlib.suppress(queue.Empty):
+                return self._idle[PAGES].get(timeout=min(0.01, left))
+
+    def _acquire(self, wait: float, lane: str = PAGES) -> Worker:
+        self.start()
+        end = time.monotonic() + wait
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise QueryFailed("the server is shutting down")
+                if self._open_error and not self._live:
+                    raise StoreUnavailable(CANNOT_OPEN) from RuntimeError(self._open_error)
+            try:
+                w = self._take_idle(lane, min(0.25, max(0.0, end - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= end:
+                    raise PoolBusy(
+                        f"all {self.size} query workers stayed busy for {wait:g} s; "
+                        "try again shortly"
+                    ) from None
+                continue
+            if w.process.is_alive():
+                return w
+            self._retire(w, kill=False)

@@ -1,0 +1,153 @@
+"""The warmer: after each load, a server's worker does ahead, in the background, what would
+otherwise make the first visitor wait.
+
+It runs :data:`STEPS` in order, once per published store version. A step is a name, a switch
+(an environment variable read when the server starts: ``0`` turns the step off) and what it
+does; another module adds one with ``STEPS.append(WarmStep(...))`` before the application is
+built. A step that fails is logged and the next one still runs: a warmer never takes anything
+down. Only a server's worker process (gunicorn) warms, never a test's own application, and
+only over the query pool (a remote store keeps its own caches).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask
+from flask.blueprints import BlueprintSetupState
+
+from competency_kg import versioned_cache
+from competency_kg.namespaces import CKG
+from competency_kg.query_pool import QueryPool
+from competency_kg.reporting import assemble
+from competency_kg.web.pages.site import Site
+from competency_kg.web.reading import Reader
+from competency_kg.web.resources import HTML, answer
+from competency_kg.web.state import state
+from competency_kg.web.terms import iri_value
+
+log = logging.getLogger(__name__)
+
+#: No routes: registering it starts the warmer (see :func:`_start_warmer`).
+bp = Blueprint("warming", __name__)
+
+#: After each load, a server renders the pages of this many occupations (HTML and Turtle)
+#: ahead, in the background: they are the biggest descriptions, and the first visitor should
+#: not wait for them. ``COMPETENCY_KG_WARM_PAGES`` changes the number (0: no warming).
+WARM_PAGES = 24
+#: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
+WARM_CHECK_SECONDS = 10.0
+WARM_DELAY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class WarmStep:
+    """One thing done after each load: ``run(app)`` unless ``$switch`` is ``0``."""
+
+    name: str
+    switch: str
+    run: Callable[[Flask], object]
+    #: Whether the step is on, from its switch's value (``None`` when unset).
+    enabled: Callable[[str | None], bool] = lambda value: value != "0"
+
+    def is_on(self) -> bool:
+        return self.enabled(os.environ.get(self.switch))
+
+
+def warm_pages_count() -> int:
+    """``$COMPETENCY_KG_WARM_PAGES``, or :data:`WARM_PAGES` when unset or not a number."""
+    try:
+        return int(os.environ.get("COMPETENCY_KG_WARM_PAGES", WARM_PAGES))
+    except ValueError:
+        return WARM_PAGES
+
+
+def _start_warmer(setup: BlueprintSetupState) -> None:
+    """Only in a server's worker process (gunicorn), never in tests' own applications."""
+    app = setup.app
+    steps = [step for step in STEPS if step.is_on()]
+    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
+    if steps and in_server and isinstance(state(app).executor, QueryPool):
+        threading.Thread(target=_warmer, args=(app, steps), name="page-warmer", daemon=True).start()
+
+
+bp.record_once(_start_warmer)
+
+
+def _warmer(app: Flask, steps: list[WarmStep]) -> None:
+    executor = state(app).executor
+    if not executor.wait_ready(120):
+        return
+    time.sleep(WARM_DELAY_SECONDS)  # a server stopped at once (tests) never warms
+    last: str | None = None
+    while not _closing(executor):
+        version = versioned_cache.store_version(state(app).settings.store)
+        if version is not None and version != last:
+            last = version
+            for step in steps:
+                if _closing(executor):
+                    break
+                try:
+                    step.run(app)
+                except Exception as exc:  # a warmer never takes anything down
+                    log.info("warming (%s) stopped: %s", step.name, exc)
+        time.sleep(WARM_CHECK_SECONDS)
+
+
+def warm_report(app: Flask) -> None:
+    """Compute the store's validation report into the report cache (one per process), so a
+    curator's first visit of ``/validation`` after a load does not wait for pySHACL (about
+    25 s for the seeds' two O*NET sources on a busy 2-core machine); a visit during the
+    computation waits for this same computation (the cache's per-graph lock)."""
+    started = time.monotonic()
+    with app.app_context():
+        report = assemble(state(app).get_store(), state(app).settings.minter)
+    log.info(
+        "validation report precomputed: %d result(s) in %.1f s",
+        len(report.report.results), time.monotonic() - started,
+    )  # fmt: skip
+
+
+def warm(app: Flask, n: int) -> int:
+    """Render the pages of up to ``n`` occupations into the cache; how many were rendered."""
+    with app.app_context():
+        rows = Reader().select(f"SELECT DISTINCT ?s WHERE {{ ?s a <{CKG.Occupation}> }}")
+    base = state(app).settings.minter.base
+    done = 0
+    for row in rows[:n]:
+        if _closing(state(app).executor):
+            break
+        iri = iri_value(row["s"])
+        path = Site(base, "").path_for(iri)
+        if path is None or "#" in path or path == "/":
+            continue
+        for accept in (HTML, "text/turtle"):
+            with app.test_request_context(path, headers={"Accept": accept}):
+                answer(iri, path)
+            done += 1
+            time.sleep(0.02)  # let visitors' requests through first
+    return done
+
+
+def _closing(executor: object) -> bool:
+    """Whether the query pool is shutting down (then nothing more is sent to it)."""
+    return bool(getattr(executor, "_closed", False))
+
+
+#: What the warmer does after each load, in order: the occupations' pages, then the
+#: validation report. Append a step here to warm something more.
+STEPS: list[WarmStep] = [
+    WarmStep(
+        "pages",
+        "COMPETENCY_KG_WARM_PAGES",
+        lambda app: warm(app, warm_pages_count()),
+        enabled=lambda value: warm_pages_count() > 0,
+    ),
+    WarmStep("report", "COMPETENCY_KG_WARM_REPORT", warm_report),
+]
