@@ -124,6 +124,8 @@ class _List:
     empty: set[int] = field(default_factory=set)  # ranks printed with no entry, certainly
     open: set[int] = field(default_factory=set)  # ranks whose entry is still to be read
     mixed: bool = False
+    # R10: how its certain rows print, "before" (number, then entry) or "after", and where
+    orientation: tuple[str, list[_Token]] | None = None
 
     @property
     def label(self) -> str:
@@ -195,6 +197,28 @@ def _mark_ranks(stream: list[_Token]) -> list[tuple[str, dict[int, _Token]]]:
     return [(rule, r) for rule, r in readings if {t.rank for t in r.values()} == wanted]
 
 
+def _one_orientation(
+    readings: list[dict[int, int]],
+) -> tuple[list[dict[int, int]], str | None]:
+    """R10: the R2 readings (item index -> number index) whose rows all print one way, and
+    that way ("before": the number before its entry); every reading when none does."""
+    ways = [{"before" if j < i else "after" for i, j in r.items()} for r in readings]
+    kept = [r for r, w in zip(readings, ways, strict=True) if len(w) == 1]
+    if not kept:
+        return readings, None
+    found = {w.pop() for r, w in zip(readings, ways, strict=True) if len(w) == 1}
+    return kept, (found.pop() if len(found) == 1 else None)
+
+
+def _orientation_why(orientation: tuple[str, list[_Token]], number: _Token, item: _Token) -> str:
+    way, rows = orientation
+    return (
+        f"R10 one orientation: the list prints its rank numbers {way} their entries "
+        f"({_where(*rows)}), so the entry at {_where(item)} takes rank {number.rank}, printed "
+        f"{way} it at {_where(number)}"
+    )
+
+
 def _where(*tokens: _Token) -> str:
     lines = sorted({t.line for t in tokens})
     return ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines))
@@ -209,6 +233,8 @@ class _SectionReading:
         self.loose: list[_Loose] = []
         self.unplaced_slots: dict[int, set[Slot | None]] = {}  # by id of a _Loose
         self.interleaved: list[_List] = []  # lists whose columns mix with another's (R3, R4)
+        # R10: each mixed list's tokens left after R5, with the slot of each rank number
+        self.streams: list[list[tuple[_Token, Slot | None]]] = []
         evolving = [x for x in lists if list_type_of(x.heading) == "most-evolving"]
         self.evolving = evolving[-1] if evolving else None
         self.uses_marks = self.evolving is not None and any(
@@ -297,12 +323,18 @@ class _SectionReading:
             return
         rule, readings = found
         numbers = [i for i, t in enumerate(tokens) if t.is_number]
-        taken = [{j for j in r.values()} for r in readings]
-        for j in numbers:
+        could = {j for r in readings for j in r.values()}  # before R10: what stays open
+        readings, one_way = _one_orientation(readings)
+        if one_way is not None:  # R10: cite the rows every reading pairs alike
+            sure = [i for i in readings[0] if len({r[i] for r in found[1]}) == 1] or list(
+                readings[0]
+            )
+            lst.orientation = (one_way, [tokens[k] for i in sure for k in (i, readings[0][i])])
+        for j in numbers:  # taken by every reading; open to another entry; certainly empty
             rank = cast(int, tokens[j].rank)
-            if all(j in t for t in taken):
+            if all(j in r.values() for r in readings):
                 continue
-            (lst.open if any(j in t for t in taken) else lst.empty).add(rank)
+            (lst.open if j in could else lst.empty).add(rank)
         for i, item in enumerate(tokens):
             if item.is_number:
                 continue
@@ -310,10 +342,10 @@ class _SectionReading:
             if len(options) == 1:
                 number = tokens[options.pop()]
                 rank = cast(int, number.rank)
-                lst.placed[rank] = (
-                    item,
-                    [f"{rule}: rank {rank} printed at {_where(number)}, entry at {_where(item)}"],
-                )
+                why = [f"{rule}: rank {rank} printed at {_where(number)}, entry at {_where(item)}"]
+                if len({r[i] for r in found[1]}) > 1 and lst.orientation:
+                    why.append(_orientation_why(lst.orientation, number, item))
+                lst.placed[rank] = (item, why)
             else:
                 ranks = sorted(cast(int, tokens[j].rank) for j in options)
                 why = (
@@ -329,20 +361,7 @@ class _SectionReading:
         group = [lst]  # R5: headings printed back to back, each with nothing under it
         while group[0].index > 0 and self._bare(self.lists[group[0].index - 1]):
             group.insert(0, self.lists[group[0].index - 1])
-        numbers = [t for t in lst.tokens if t.is_number]
-        own: set[int] = set()
-        for number in numbers:
-            rank = cast(int, number.rank)
-            if rank not in own and rank not in lst.ranks():
-                own.add(rank)
-                continue
-            home = self._continues(lst, rank)
-            if home is None:
-                self.note(f"line {number.line}", f"rank {rank} printed again; no list to take it")
-            else:
-                home.open.add(rank)
-                self.interleaved.append(home)
-        lst.open |= own
+        homes = self._number_homes(lst)
         tokens = list(lst.tokens)
         for column in group:  # R5: rank 1 beside the first entry, column by column
             if len(tokens) < 2 or 1 not in column.open:
@@ -354,6 +373,7 @@ class _SectionReading:
             if number.rank != 1 or item.key in column.names():
                 break
             column.open.discard(1)
+            column.orientation = ("before" if a.is_number else "after", [a, b])  # R10
             side = f"; side-by-side headings at {_where(*[_Token(g.heading.line) for g in group])}"
             column.placed[1] = (
                 item,
@@ -366,7 +386,34 @@ class _SectionReading:
         for t in tokens:
             if not t.is_number:
                 self.loose.append(_Loose(t, lst.index))
+        self.streams.append([(t, homes.get(id(t))) for t in tokens])
         lst.tokens = []
+
+    def _number_homes(self, lst: _List) -> dict[int, Slot]:
+        """R4: the list each rank number of a mixed list belongs to (by id of the number).
+        Of the same rank printed more than once, the first printed is the earliest list's:
+        side-by-side columns print in column order (R5; 161/163, 248-254)."""
+        by_rank: dict[int, list[_Token]] = {}
+        for t in lst.tokens:
+            if t.is_number:
+                by_rank.setdefault(cast(int, t.rank), []).append(t)
+        homes: dict[int, Slot] = {}
+        for rank, printed in sorted(by_rank.items()):
+            lists = [] if rank in lst.ranks() else [lst]
+            lst.open |= {rank} if lists else set()
+            for number in printed[len(lists) :]:
+                home = self._continues(lst, rank)
+                if home is None:
+                    self.note(
+                        f"line {number.line}", f"rank {rank} printed again; no list to take it"
+                    )
+                    continue
+                home.open.add(rank)
+                self.interleaved.append(home)
+                lists.append(home)
+            lists.sort(key=lambda x: x.index)
+            homes.update((id(t), (x.index, rank)) for t, x in zip(printed, lists, strict=False))
+        return homes
 
     @staticmethod
     def _bare(lst: _List) -> bool:
@@ -399,7 +446,10 @@ class _SectionReading:
         return allowed
 
     def _joint(self) -> None:
-        if not self.loose:
+        if not self.loose:  # a rank left open with no entry to take it prints none
+            for x in self.lists:
+                x.empty |= x.open
+                x.open = set()
             return
         slots = [(x.index, r) for x in self.lists for r in sorted(x.open)]
         options = [self._allowed(loose, slots) for loose in self.loose]
@@ -408,7 +458,7 @@ class _SectionReading:
         if readings is None:  # too many to enumerate: each entry's own options
             seen = [{*o, None} for o in options]
         else:
-            readings = self._first_mentions(readings)
+            readings = self._one_orientation(self._first_mentions(readings))
             for reading in readings:
                 for n, slot in enumerate(reading):
                     seen[n].add(slot)
@@ -538,6 +588,59 @@ class _SectionReading:
         else:  # narrowed only because the entries R9 ties take ranks it could have had
             told = "the entries whose definitions come before their repeats leave it fewer ranks"
         return f"R9 first mention: {told}; {kept} of {total} readings keep to that"
+
+    # R10 -------------------------------------------------------------------------------
+    def _orientation_pairs(self) -> list[tuple[int, Slot, _Token]]:
+        """(loose entry, slot, number): each rank number of a mixed list whose list prints
+        its numbers on one side of their entries, with the entry on that side of it (the
+        tokens R3 and R5 took, and the headings between, set aside)."""
+        loose_at = {id(x.item): n for n, x in enumerate(self.loose)}
+        pairs = []
+        for stream in self.streams:
+            for k, (number, slot) in enumerate(stream):
+                way = self.lists[slot[0]].orientation if slot else None
+                if slot is None or way is None:
+                    continue
+                j = k + 1 if way[0] == "before" else k - 1
+                if 0 <= j < len(stream) and id(stream[j][0]) in loose_at:
+                    pairs.append((loose_at[id(stream[j][0])], slot, number))
+        return pairs
+
+    def _one_orientation(self, readings: list[list[Slot | None]]) -> list[list[Slot | None]]:
+        """R10: the readings that give each entry printed beside a rank number, on the side its
+        list prints them, that number's rank; each entry they narrow says so."""
+        pairs = self._orientation_pairs()
+        kept = [r for r in readings if all(r[n] == slot for n, slot, _ in pairs)]
+        if not pairs or len(kept) == len(readings):
+            return readings
+        if not kept:
+            self.note(
+                _where(self.loose[0].item),
+                "R10 one orientation: no reading gives every entry the rank number printed "
+                "beside it on its list's side; the section is read without it",
+            )
+            return readings
+        beside = {n: (slot, number) for n, slot, number in pairs}
+        for n, loose in enumerate(self.loose):
+            if {r[n] for r in kept} == {r[n] for r in readings}:
+                continue
+            if n in beside:
+                (index, rank), number = beside[n]
+                target = self.lists[index]
+                way, rows = cast(tuple[str, list[_Token]], target.orientation)
+                told = (
+                    f"{target.label} prints its rank numbers {way} their entries "
+                    f"({_where(*rows)}), and its rank {rank} ({_where(number)}) prints {way} "
+                    f"this entry ({_where(loose.item)})"
+                )
+            else:
+                told = "the entries printed beside their lists' rank numbers take those ranks (" + (
+                    ", ".join(_where(self.loose[m].item) for m in sorted(beside)) + ")"
+                )
+            loose.why.append(
+                f"R10 one orientation: {told}; {len(kept)} of {len(readings)} readings keep to that"
+            )
+        return kept
 
     def _describe(self, found: set[Slot | None]) -> str:
         by_list: dict[int, list[int]] = {}

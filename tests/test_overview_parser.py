@@ -130,7 +130,11 @@ def test_sample_foundational_ranked_lists(sample: OverviewDocument) -> None:
         2: "Judgment and Decision Making",
         3: "Service Orientation",
     }
-    assert ranks(sample, "foundational", "most-preferred") == {1: "Critical Thinking"}
+    assert ranks(sample, "foundational", "most-preferred") == {
+        1: "Critical Thinking",
+        2: "Service Orientation",
+        3: "Coordination",
+    }
     required = ranked(sample, "foundational", "most-common-required")
     assert required.heading == "Most Common Required Competencies"
     assert required.where == "line 107"
@@ -149,9 +153,12 @@ def test_sample_occupation_specific_ranked_lists(sample: OverviewDocument) -> No
     }
     break_point = ranked(sample, "occupation-specific", "most-common-break-point")
     # "NTC: See previous." 1 2 "Basic Tech Support: See previous." 3 (lines 234-242): the
-    # entry between 2 and 3 fits either rank (R2), so neither rank is read as empty.
+    # entry between 2 and 3 fits either rank (R2); the list prints its first rank after its
+    # entry, so the second does too (R10): rank 3. Rank 2 stays open to an entry printed
+    # under a later heading (R7), so it is not read as empty.
     assert {e.rank: e.wording for e in break_point.entries} == {
         1: "Intermediate Networking Tools & Concepts",
+        3: "Basic Tech Support",
     }
     assert break_point.empty_ranks == []
 
@@ -173,19 +180,32 @@ def test_sample_lists_read_from_the_layout(sample: OverviewDocument) -> None:
     """No corrections: each list the layout decides, list by list, with the rule that read it.
 
     Checked by breaking the code once: with R3 (the evolution mark) disabled both evolving
-    lists came out empty; with R5 disabled the Hard-to-Find rank 1 entries went unplaced.
+    lists came out empty; with R5 disabled the Hard-to-Find rank 1 entries went unplaced;
+    with R10 (one orientation) off, Preferred and Hard-to-Find kept only their rank 1.
     """
     f, o = "foundational", "occupation-specific"
-    assert ranks(sample, f, "most-preferred") == {1: "Critical Thinking"}
-    assert ranks(sample, f, "most-hard-to-find") == {1: "Service Orientation"}
+    assert ranks(sample, f, "most-preferred") == {
+        1: "Critical Thinking",
+        2: "Service Orientation",
+        3: "Coordination",
+    }
+    assert ranks(sample, f, "most-hard-to-find") == {
+        1: "Service Orientation",
+        2: "Active Listening",
+        3: "Writing",
+    }
     assert ranks(sample, f, "most-evolving") == {
         1: "Systems Analysis",
         2: "Writing",
         3: "Service Orientation",
     }
-    assert ranks(sample, o, "most-preferred") == {1: "Intermediate Networking Tools and Concepts"}
+    assert ranks(sample, o, "most-preferred") == {
+        1: "Intermediate Networking Tools and Concepts",
+        2: "Basic IT/Hardware",
+    }
     assert ranks(sample, o, "most-hard-to-find") == {
-        1: "Intermediate Networking Tools and Concepts"
+        1: "Intermediate Networking Tools and Concepts",
+        3: "Basic Core Operating Systems",
     }
     assert ranks(sample, o, "most-evolving") == {
         1: "Intermediate Information Security",
@@ -201,50 +221,69 @@ def test_sample_lists_read_from_the_layout(sample: OverviewDocument) -> None:
     assert ranked(sample, o, "most-evolving").entries[0].evidence[1] == (
         "R1 rank column: rank 1 printed at line 271"
     )
-    (htf,) = ranked(sample, f, "most-hard-to-find").entries
-    assert htf.where == "line 159" and htf.evidence[0].startswith("R5 first rank")
+    htf = ranked(sample, f, "most-hard-to-find").entries
+    assert htf[0].where == "line 159" and htf[0].evidence[0].startswith("R5 first rank")
     for lst in sample.ranked_lists:
         assert all(e.evidence for e in lst.entries if lst.list_type != "other-relevant")
 
 
-def test_sample_unplaced_foundational(sample: OverviewDocument) -> None:
-    """What the layout leaves open names every reading (R6 keeps Service Orientation, line
-    195, out of the Hard-to-Find list that holds it at line 159; without R6 it listed both)."""
-    found = {
-        (u.entry.wording, u.entry.where): u.readings
-        for u in sample.unplaced
-        if u.kind == "foundational"
-    }
-    both = [(lt, r) for lt in ("most-preferred", "most-hard-to-find") for r in (2, 3)]
-    assert found == {
-        ("Active Listening", "line 165"): both,
-        ("Coordination", "line 190"): both,
-        ("Service Orientation", "line 195"): both[:2],
-        ("Writing", "line 201"): both,
-    }
-    for u in (u for u in sample.unplaced if u.kind == "foundational"):
-        assert u.entry.rank is None
-        assert u.entry.evidence[-1].startswith("R8 readings the layout allows: ")
+def test_sample_foundational_preferred_read_by_orientation(sample: OverviewDocument) -> None:
+    """Lines 144-201: both columns print rank 1 before its entry (146/148, 157/159), so every
+    row does (R10): Active Listening takes the 2 before it (163), Coordination the 3 before it
+    once the evolving entries are set aside (167), Writing the 3 before the Evolving heading
+    (197); Service Orientation, already Hard-to-Find 1 (R6), takes the 2 left (161), which
+    makes the first of the two 2s the Preferred column's, and so the first 3 (R4 column
+    order). Broken once each: with ``_one_orientation`` returning every reading the four
+    entries stayed warnings with 12 readings; with the column order reversed in
+    ``_number_homes`` no reading kept to R10 and the four stayed warnings."""
+    assert [u for u in sample.unplaced if u.kind == "foundational"] == []
+    preferred = ranked(sample, "foundational", "most-preferred").entries
+    assert [(e.rank, e.where) for e in preferred] == [
+        (1, "line 148"),
+        (2, "line 195"),
+        (3, "line 190"),
+    ]
+    assert preferred[2].evidence[0] == (
+        "R10 one orientation: 'Most Preferred Competencies' (line 144) prints its rank numbers "
+        "before their entries (lines 146, 148), and its rank 3 (line 167) prints before this "
+        "entry (line 190); 1 of 12 readings keep to that"
+    )
+    assert (
+        preferred[1]
+        .evidence[0]
+        .startswith(
+            "R10 one orientation: the entries printed beside their lists' rank numbers take those "
+            "ranks (line 165, line 190, line 201)"
+        )
+    )
+    assert preferred[2].evidence[-1].startswith("R8 only reading: each of the 1 readings")
+    assert not any("R10 one orientation: no reading" in n for n in sample.notes)
 
 
 def test_sample_unplaced_occupation_specific(sample: OverviewDocument) -> None:
+    """Lines 233-306: R10 reads Basic Tech Support as break-point 3 (its list prints numbers
+    after entries, 234/236), Basic IT/Hardware as Preferred 2 (256/258) and Basic Core
+    Operating Systems as Hard-to-Find 3 (277/299, the evolving entries set aside). Three
+    entries print their own definitions with no rank number on their lists' side (264, 301,
+    306) for three open ranks: every one of the 3! readings stands, so each warning names
+    all three. Broken once (R10 off in the joint reading): Basic IT/Hardware and Basic Core
+    Operating Systems stayed warnings too and this failed."""
     entries = [u for u in sample.unplaced if u.kind == "occupation-specific"]
     assert [(u.entry.wording, u.entry.where) for u in entries] == [
-        ("Basic Tech Support", "line 240"),
-        ("Basic IT/Hardware", "line 256"),
         ("Intermediate Microsoft Office", "line 264"),
-        ("Basic Core Operating Systems", "line 277"),
         ("Basic Telecommunications", "line 301"),
         ("Intermediate Information Security", "line 306"),
     ]
-    assert entries[0].readings == [("most-common-break-point", 2), ("most-common-break-point", 3)]
-    for u in entries[1:]:  # printed under later headings without the mark: R7, never evolving
-        assert u.candidate_lists == [
-            "most-common-break-point",
-            "most-preferred",
-            "most-hard-to-find",
+    for u in entries:
+        assert u.readings == [
+            ("most-common-break-point", 2),
+            ("most-preferred", 3),
+            ("most-hard-to-find", 2),
         ]
-        assert len(u.readings) == 6
+        assert u.entry.evidence[-1] == (
+            "R8 readings the layout allows: Most Common Break Point Competencies rank 2; "
+            "Most Preferred Competencies rank 3; Most Hard-to-Find Competencies rank 2"
+        )
 
 
 def test_sample_scenarios(sample: OverviewDocument) -> None:
@@ -351,16 +390,19 @@ def test_nurse_clean_ranked_lists(nurse: OverviewDocument) -> None:
         2: "Intermediate Medication Administration",
         3: "Intermediate Infection Control",
     }
-    # 1, entry, 2, 3, entry: the first entry fits rank 1 or 2 (R2), a warning with both
-    assert ranks(nurse, o, "most-common-break-point") == {3: "Advanced Wound Care"}
-    assert ranked(nurse, o, "most-common-break-point").empty_ranks == []
+    # 1, entry, 2, 3, entry: the first entry fits rank 1 or 2 (R2); the second prints after
+    # its number, so the first does too (R10): rank 1, and nothing is left for rank 2.
+    assert ranks(nurse, o, "most-common-break-point") == {
+        1: "Intermediate Medication Administration",
+        3: "Advanced Wound Care",
+    }
+    assert ranked(nurse, o, "most-common-break-point").empty_ranks == [2]
     assert ranks(nurse, o, "most-hard-to-find") == {
         1: "Advanced Wound Care",
         2: "Intermediate Infection Control",
     }
     assert ranks(nurse, o, "most-evolving") == {1: "Basic Electronic Health Records"}
-    (loose,) = nurse.unplaced
-    assert loose.readings == [("most-common-break-point", 1), ("most-common-break-point", 2)]
+    assert nurse.unplaced == []
 
 
 def test_nurse_scenarios(nurse: OverviewDocument) -> None:
@@ -421,19 +463,25 @@ def test_welder_interleaved_lists(welder: OverviewDocument) -> None:
     }
     # An unranked list after a clean one keeps its entries, with no rank.
     assert ranks(welder, f, "most-evolving") == {None: "Active Learning"}
-    # Back-to-back headings (lines 53, 55) are side-by-side columns: R5 reads their rank 1s.
-    assert ranks(welder, f, "most-common-break-point") == {1: "Quality Control Analysis"}
+    # Back-to-back headings (lines 53, 55) are side-by-side columns: R5 reads their rank 1s,
+    # each printed before its entry; the two 2s print in column order (R4), the first is the
+    # break-point column's and the entry after it is its rank 2 (R10): the Preferred column's
+    # rank 2 (line 70) has no entry.
+    assert ranks(welder, f, "most-common-break-point") == {
+        1: "Quality Control Analysis",
+        2: "Active Learning",
+    }
     assert ranks(welder, f, "most-preferred") == {1: "Equipment Selection"}
-    ((loose, readings),) = [
-        (w, u.readings) for u in welder.unplaced if u.kind == f for w in [u.entry.wording]
-    ]
-    assert (loose, readings) == (
-        "Active Learning",
-        [("most-common-break-point", 2), ("most-preferred", 2)],
-    )
-    assert ranks(welder, o, "most-common-required") == {3: "Basic Blueprint Reading"}
+    assert ranked(welder, f, "most-preferred").empty_ranks == [2]
+    assert [u for u in welder.unplaced if u.kind == f] == []
+    # 1, entry, 2, 3, entry (lines 89-98): the second entry prints after its number, so the
+    # first does too (R10); rank 2 stays open to the entries printed under later headings.
+    assert ranks(welder, o, "most-common-required") == {
+        1: "Intermediate Arc Welding",
+        3: "Basic Blueprint Reading",
+    }
     specific = [u for u in welder.unplaced if u.kind == o]
-    assert len(specific) == 7
+    assert len(specific) == 6
     (marked,) = [u for u in specific if u.entry.where == "line 118"]
     assert marked.readings == [("most-evolving", 1), ("most-evolving", 2)]
     assert [r.list_type for r in welder.ranked_lists if r.kind == o] == [
@@ -706,17 +754,15 @@ def test_scrambled_lists_read_by_layout_rules(tmp_path: Path) -> None:
     f = "foundational"
     assert ranks(doc, f, "most-common-required") == {1: "Listening", 2: "Writing"}
     assert ranks(doc, f, "most-evolving") == {1: "Writing", 2: "Listening"}
-    assert ranks(doc, f, "most-preferred") == {1: "Listening"}
     evolving = ranked(doc, f, "most-evolving").entries
     assert [e.where for e in evolving] == ["line 29", "line 33"]
     assert all(e.evidence[0].startswith("R3 mark") for e in evolving)
     readings = {u.entry.wording: u.readings for u in doc.unplaced}
-    # Sorting prints under the evolving heading without the mark: an earlier list (R3, R7);
-    # Writing "See previous." may be Preferred 2 too, so neither is placed.
-    assert readings == {
-        "Writing": [("most-preferred", 2)],
-        "Sorting": [("most-preferred", 2)],
-    }
+    # Sorting prints under the evolving heading without the mark: an earlier list (R3, R7),
+    # right after the Preferred list's 2, which its list prints before its entries (R10);
+    # "Writing: See previous." has no number on that side and no rank left.
+    assert ranks(doc, f, "most-preferred") == {1: "Listening", 2: "Sorting"}
+    assert readings == {"Writing": []}
     assert all(u.entry.evidence[-1].startswith("R8 readings") for u in doc.unplaced)
 
 
@@ -797,12 +843,14 @@ def test_first_mention_says_nothing_when_the_document_breaks_it(tmp_path: Path) 
     so the section is read without it and every reading R6/R7 allow stays a candidate. Broken
     once (the section kept R9's empty set of readings): both entries lost their readings and
     this test failed, as did the nurse's, whose break-point list defines a competency that its
-    required list calls "See previous." (lines 107, 119)."""
+    required list calls "See previous." (lines 107, 119). The Hard-to-Find column prints its
+    rank 1 after its entry and the Preferred column before, so no entry stands on its list's
+    side of a 2 and R10 decides nothing either."""
     text = minimal(
         "Prioritized Foundational Competencies: Clerks",
         "Most Common Required Competencies\n\n1\n\nListening: Hearing people out.\n",
         "Most Preferred Competencies\n\n1\n\nSorting: Arranging mail by route.\n",
-        "Most Hard-to-Find Competencies\n\n1\n\nListening: See previous.\n",
+        "Most Hard-to-Find Competencies\n\nListening: See previous.\n\n1\n",
         "2\n\n2\n\nFiling: Keeping records.\n\nFiling: Keeping records in order.\n",
     )
     doc = parse_overview(write(tmp_path, text))
