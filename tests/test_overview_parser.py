@@ -887,3 +887,89 @@ def test_first_mention_evidence_reaches_the_graph(tmp_path: Path) -> None:
     assert [name for name, _ in rows] == ["Budgeting", "Budgeting"]
     assert rows[0][1].startswith("R8 only reading: each of the 1 readings")
     assert rows[1][1].startswith("R9 first mention: it prints its own definition (line 73)")
+
+
+# --------------------------------------------------------------------------- one orientation
+# dental_assistant.txt is a document of our own that scrambles its Preferred and Hard-to-Find
+# columns the ways the seed does (lines 144-306 there), with other names: two 2s printed
+# together, evolving entries inside the Hard-to-Find block, a repeat printed away from its
+# number, a definition under the Evolving heading; three entries no number stands beside.
+@pytest.fixture(scope="module")
+def dental() -> OverviewDocument:
+    return parse_overview(FIXTURES / "dental_assistant.txt")
+
+
+def test_one_orientation_reads_interleaved_columns(dental: OverviewDocument) -> None:
+    """Both columns print rank 1 before its entry (lines 48/50, 55/57), so every row does
+    (R10): Patient Care takes the 2 before it, Teamwork the first 3 once the evolving entries
+    are set aside, Scheduling's definition the 3 before the Evolving heading; Infection
+    Control, already Hard-to-Find 1 (R6), takes the 2 left: Preferred 2. Broken once
+    (``_one_orientation`` returning every reading): the four stayed warnings."""
+    f = "foundational"
+    assert ranks(dental, f, "most-preferred") == {
+        1: "Record Keeping",
+        2: "Infection Control",
+        3: "Teamwork",
+    }
+    assert ranks(dental, f, "most-hard-to-find") == {
+        1: "Infection Control",
+        2: "Patient Care",
+        3: "Scheduling",
+    }
+    assert ranks(dental, f, "most-evolving") == {1: "Scheduling", 2: "Record Keeping"}
+    assert unplaced(dental, f) == []
+    teamwork = ranked(dental, f, "most-preferred").entries[2]
+    assert teamwork.evidence[0].startswith(
+        "R10 one orientation: 'Most Preferred Competencies' (line 46) prints its rank numbers "
+        "before their entries (lines 48, 50), and its rank 3 (line 65) prints before this "
+        "entry (line 77)"
+    )
+
+
+def test_one_orientation_leaves_what_no_number_decides(dental: OverviewDocument) -> None:
+    """Occupation-specific, numbers after entries (lines 107/109, 119-125): Basic Impressions
+    is break-point 3, Chairside Assisting Preferred 2, Practice Software Hard-to-Find 3 (R10).
+    Three definitions print with no number on their lists' side (137, 160, 163) for three
+    open ranks: each warning names every reading. Broken once (R10 off in the joint
+    reading): Chairside Assisting and Practice Software stayed warnings too."""
+    o = "occupation-specific"
+    assert ranks(dental, o, "most-common-break-point") == {
+        1: "Basic Radiography",
+        3: "Basic Impressions",
+    }
+    assert ranks(dental, o, "most-preferred") == {
+        1: "Basic Radiography",
+        2: "Intermediate Chairside Assisting",
+    }
+    assert ranks(dental, o, "most-hard-to-find") == {
+        1: "Basic Radiography",
+        3: "Basic Practice Software",
+    }
+    three = [
+        ("most-common-break-point", 2),
+        ("most-preferred", 3),
+        ("most-hard-to-find", 2),
+    ]
+    assert {(u.entry.wording, u.entry.where): u.readings for u in dental.unplaced} == {
+        ("Intermediate Sterilisation Equipment", "line 137"): three,
+        ("Basic Patient Education", "line 160"): three,
+        ("Intermediate Digital Imaging", "line 163"): three,
+    }
+
+
+def test_one_orientation_after_entries_in_column_order(tmp_path: Path) -> None:
+    """Side-by-side columns that print each number after its entry: of the two 2s the first
+    is the Preferred column's (R4 column order), so the entry before it is Preferred 2 and
+    the definition left over Hard-to-Find 2. Broken once (column order reversed in
+    ``_number_homes``): Listening came out Hard-to-Find 2 and Sorting Preferred 2."""
+    text = minimal(
+        "Prioritized Foundational Competencies: Clerks",
+        "Most Common Required Competencies\n\nWriting: Putting things on paper.\n\n1\n",
+        "Most Preferred Competencies\n\nFiling: Keeping records.\n\n1\n",
+        "Most Hard-to-Find Competencies\n\nWriting: See previous.\n\n1\n",
+        "Listening: Hearing people out.\n\n2\n\n2\n\nSorting: Arranging mail by route.\n",
+    )
+    doc = parse_overview(write(tmp_path, text))
+    assert ranks(doc, "foundational", "most-preferred") == {1: "Filing", 2: "Listening"}
+    assert ranks(doc, "foundational", "most-hard-to-find") == {1: "Writing", 2: "Sorting"}
+    assert doc.unplaced == []
