@@ -439,6 +439,13 @@ def _entry(
         b.g.add((node, SCHEMA.position, Literal(e.rank)))
     if e.text:
         b.g.add((node, CKG.entryText, Literal(e.text, lang="en")))
-    for why in e.evidence:  # which layout rule read it so, from which lines
-        b.g.add((node, CKG.readingEvidence, Literal(why, lang="en")))
+    if e.evidence:  # which layout rules read it so, from which lines: one text, in order
+        b.g.add((node, CKG.readingEvidence, Literal(reading_evidence(e.evidence), lang="en")))
     return node
+
+
+def reading_evidence(sentences: list[str]) -> str:
+    """One text of the rules that read an entry, in the order they applied: a single value,
+    so the unplaced-entry warning can quote it the same on every SPARQL engine (the order of
+    ``GROUP_CONCAT`` is the engine's)."""
+    return " ".join(s if s.endswith(".") else f"{s}." for s in sentences)

@@ -235,6 +235,7 @@ class _SectionReading:
         self.interleaved: list[_List] = []  # lists whose columns mix with another's (R3, R4)
         # R10: each mixed list's tokens left after R5, with the slot of each rank number
         self.streams: list[list[tuple[_Token, Slot | None]]] = []
+        self.printed_under: dict[int, _List] = {}  # R3: tokens read with an earlier list
         evolving = [x for x in lists if list_type_of(x.heading) == "most-evolving"]
         self.evolving = evolving[-1] if evolving else None
         self.uses_marks = self.evolving is not None and any(
@@ -301,6 +302,7 @@ class _SectionReading:
             ev.tokens = []
             before = self.lists[ev.index - 1]
             before.tokens.extend(spilled)
+            self.printed_under.update((id(t), ev) for t in spilled)
             before.mixed = True
             self.note(
                 f"line {spilled[0].line}",
@@ -385,7 +387,11 @@ class _SectionReading:
             tokens = tokens[2:]
         for t in tokens:
             if not t.is_number:
-                self.loose.append(_Loose(t, lst.index))
+                under = self.printed_under.get(id(t), lst)
+                why = f"R7 heading order: printed under {under.heading.text!r} at {_where(t)}"
+                if under is not lst:
+                    why += " without the evolution mark (R3)"
+                self.loose.append(_Loose(t, lst.index, why=[why + ": that list or an earlier one"]))
         self.streams.append([(t, homes.get(id(t))) for t in tokens])
         lst.tokens = []
 

@@ -244,13 +244,17 @@ def test_sample_foundational_preferred_read_by_orientation(sample: OverviewDocum
         (3, "line 190"),
     ]
     assert preferred[2].evidence[0] == (
+        "R7 heading order: printed under 'Most Hard-to-Find Competencies' at line 190: that "
+        "list or an earlier one"
+    )
+    assert preferred[2].evidence[1] == (
         "R10 one orientation: 'Most Preferred Competencies' (line 144) prints its rank numbers "
         "before their entries (lines 146, 148), and its rank 3 (line 167) prints before this "
         "entry (line 190); 1 of 12 readings keep to that"
     )
     assert (
         preferred[1]
-        .evidence[0]
+        .evidence[1]
         .startswith(
             "R10 one orientation: the entries printed beside their lists' rank numbers take those "
             "ranks (line 165, line 190, line 201)"
@@ -797,6 +801,8 @@ def test_first_mention_reads_interleaved_columns(pastry: OverviewDocument) -> No
         "Keeping the cost of ingredients within what an order pays.",
     )
     assert preferred.evidence == [
+        "R7 heading order: printed under 'Most Hard-to-Find Competencies' at line 73: that "
+        "list or an earlier one",
         "R9 first mention: it prints its own definition (line 73), so its list comes before "
         "those of the other mentions (line 61); 1 of 2 readings keep to that",
         "R8 only reading: each of the 1 readings the rules allow puts line 73 at rank 2 of "
@@ -804,7 +810,7 @@ def test_first_mention_reads_interleaved_columns(pastry: OverviewDocument) -> No
     ]
     repeat = ranked(pastry, f, "most-hard-to-find").entries[1]
     assert (repeat.where, repeat.text) == ("line 61", "See previous.")
-    assert repeat.evidence[0] == (
+    assert repeat.evidence[1] == (
         "R9 first mention: the competency's own definition prints at line 73, so this repeat "
         "(line 61) is in a later list; 1 of 2 readings keep to that"
     )
@@ -829,7 +835,7 @@ def test_first_mention_places_a_definition_under_a_later_heading(pastry: Overvie
     assert ranks(pastry, o, "most-evolving") == {1: "Advanced Chocolate Tempering"}
     sugar = ranked(pastry, o, "most-common-required").entries[1]
     assert sugar.where == "line 98"
-    assert sugar.evidence[0].startswith("R9 first mention: it prints its own definition (line 98)")
+    assert sugar.evidence[1].startswith("R9 first mention: it prints its own definition (line 98)")
     both = [("most-preferred", 1), ("most-preferred", 2)]
     left = {(u.entry.wording, u.entry.where): u.readings for u in pastry.unplaced}
     assert left == {
@@ -862,9 +868,12 @@ def test_first_mention_says_nothing_when_the_document_breaks_it(tmp_path: Path) 
     assert any("R9 first mention: no reading" in n for n in doc.notes)
 
 
-def test_first_mention_evidence_reaches_the_graph(tmp_path: Path) -> None:
-    """As a user loads it (no corrections) and queries it: Budgeting's definition is Preferred
-    2, with the rules that read it so. Broken once (R9 off): the query found no rank 2."""
+def test_first_mention_evidence_reaches_the_graph_and_the_warning(tmp_path: Path) -> None:
+    """As a user loads it (no corrections), queries and validates it: Budgeting's definition
+    is Preferred 2, with the rules that read it so, in order, as one text; an entry left
+    unplaced is a warning whose message quotes its evidence (rule, lines). Broken once each:
+    with R9 off the query found no rank 2; with ``{?evidence}`` taken out of the shape's
+    message the warning named no rule and this failed."""
     store, empty = tmp_path / "store", tmp_path / "no-corrections"
     empty.mkdir()
     loaded = run_cli(
@@ -884,9 +893,26 @@ def test_first_mention_evidence_reaches_the_graph(tmp_path: Path) -> None:
         (b["name"]["value"], b["why"]["value"])
         for b in json.loads(found.stdout)["results"]["bindings"]
     ]
-    assert [name for name, _ in rows] == ["Budgeting", "Budgeting"]
-    assert rows[0][1].startswith("R8 only reading: each of the 1 readings")
-    assert rows[1][1].startswith("R9 first mention: it prints its own definition (line 73)")
+    assert [name for name, _ in rows] == ["Budgeting"]
+    why = rows[0][1]
+    assert why.startswith("R7 heading order: printed under 'Most Hard-to-Find Competencies'")
+    assert ". R9 first mention: it prints its own definition (line 73)" in why
+    assert why.index("R9 first mention") < why.index("R8 only reading: each of the 1 readings")
+    report = run_cli("validate", "--format", "json", store=store)
+    messages = [
+        r["message"]
+        for r in json.loads(report.stdout)["results"]
+        if r["message"].startswith("'Basic Food Safety' is one of")
+    ]
+    assert messages == [
+        "'Basic Food Safety' is one of this occupation's prioritized competencies, but the "
+        "source layout does not show which list it belongs to. It may belong to: Most "
+        "Preferred Competencies (occupation-specific). How the loader read it: R7 heading "
+        "order: printed under 'Most Preferred Competencies' at line 108: that list or an "
+        "earlier one. R8 readings the layout allows: Most Preferred Competencies rank 1 or 2. "
+        "Check the source document, then link the entry from the right list with ckg:entry "
+        "(and its rank as schema:position) and remove this ckg:unplacedEntry link."
+    ]
 
 
 # --------------------------------------------------------------------------- one orientation
@@ -919,7 +945,7 @@ def test_one_orientation_reads_interleaved_columns(dental: OverviewDocument) -> 
     assert ranks(dental, f, "most-evolving") == {1: "Scheduling", 2: "Record Keeping"}
     assert unplaced(dental, f) == []
     teamwork = ranked(dental, f, "most-preferred").entries[2]
-    assert teamwork.evidence[0].startswith(
+    assert teamwork.evidence[1].startswith(
         "R10 one orientation: 'Most Preferred Competencies' (line 46) prints its rank numbers "
         "before their entries (lines 48, 50), and its rank 3 (line 65) prints before this "
         "entry (line 77)"
