@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from competency_kg.loaders import overview, overview_lists, overview_text
+from competency_kg.loaders import (
+    overview,
+    overview_joint,
+    overview_lists,
+    overview_scenarios,
+    overview_text,
+    overview_tokens,
+)
 from competency_kg.loaders.documents import OverviewDocument, RankedList
 from competency_kg.loaders.errors import SourceError
 from competency_kg.loaders.overview import looks_like_overview, parse_overview
@@ -646,7 +653,8 @@ def test_looks_like_overview() -> None:
 
 
 def test_parser_holds_no_sample_content() -> None:
-    for module in (overview, overview_lists, overview_text):
+    modules = (overview, overview_lists, overview_joint, overview_tokens, overview_scenarios)
+    for module in (*modules, overview_text):
         source = Path(module.__file__).read_text(encoding="utf-8")
         for word in ("Computer User Support", "Active Listening", "Basic Tech Support", "Durell"):
             assert word not in source, module.__name__
