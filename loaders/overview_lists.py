@@ -89,7 +89,7 @@ __all__ = ["read_prioritized_section"]
 
 
 class _SectionReading(JointReading):
-    """The reading of one prioritized section's lists (rules R1-R9 above)."""
+    """The reading of one prioritized section's lists (rules R1-R10 above)."""
 
     def __init__(self, lists: list[ListState], note: Note) -> None:
         self.lists = lists
