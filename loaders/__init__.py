@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,8 +73,6 @@ def read_source(
 
     Raises :class:`SourceError` (naming the file and the place) for anything unreadable.
     """
-    from competency_kg.loaders.rdf_file import parse_rdf_file, rdf_format_for
-
     p = Path(path)
     if p.is_dir() and is_source_folder(p):
         if graph_iri:
@@ -86,72 +85,74 @@ def read_source(
     sid = source_id_for(p)
     doc_iri = minter.source_document(sid)
     target = URIRef(graph_iri) if graph_iri else minter.source_graph(sid)
-    checksum = _checksum(p)
+    file = _File(p, sid, doc_iri, target, _checksum(p))
+    rdf = _read_rdf(file, minter)
+    if rdf is not None:
+        return rdf
+    if graph_iri:
+        raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
+    return _read_document(file, minter)
 
+
+@dataclass(frozen=True)
+class _File:
+    """A source file and what every loader records of it."""
+
+    path: Path
+    sid: str
+    doc_iri: URIRef
+    target: URIRef
+    checksum: str
+
+
+def _read_rdf(file: _File, minter: Minter) -> LoadedSource | None:
+    """An RDF file by its extension (a CTDL JSON-LD file by its content); None otherwise."""
+    from competency_kg.loaders.rdf_file import parse_rdf_file, rdf_format_for, self_description
+
+    p = file.path
     if p.suffix.lower() in (".jsonld", ".json-ld"):
         from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
 
         _refuse_deep_json(p)
         text = read_text(p)
         if looks_like_ctdl(text):  # its remote CTDL context is replaced by the local copy
-            return read_ctdl(p, text, minter, target, doc_iri, checksum)
-    if rdf_format_for(p) is not None:
-        from competency_kg.loaders.rdf_file import self_description
+            return read_ctdl(p, text, minter, file.target, file.doc_iri, file.checksum)
+    if rdf_format_for(p) is None:
+        return None
+    g = parse_rdf_file(p, base_iri=str(file.doc_iri))
+    title, licences, attribution = self_description(g)
+    return LoadedSource(
+        p,
+        file.sid,
+        "rdf",
+        g,
+        file.target,
+        file.doc_iri,
+        file.checksum,
+        licences,
+        attribution,
+        title=title,
+    )
 
-        g = parse_rdf_file(p, base_iri=str(doc_iri))
-        title, licences, attribution = self_description(g)
-        return LoadedSource(
-            p, sid, "rdf", g, target, doc_iri, checksum, licences, attribution, title=title
-        )
-    if graph_iri:
-        raise SourceError(p, None, "--graph applies to RDF files only (by extension)")
 
+def _read_document(file: _File, minter: Minter) -> LoadedSource:
+    """A document format recognised by its content: framework export, CTDL, overview."""
+    from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
+    from competency_kg.loaders.framework_json import looks_like_framework
+    from competency_kg.loaders.overview import looks_like_overview
+
+    p = file.path
     with p.open("rb") as f:  # JSON is checked for depth before it is read whole
         head = f.read(4096).removeprefix(b"\xef\xbb\xbf").lstrip()
     if head.startswith((b"{", b"[")):
         _refuse_deep_json(p)
     text = read_text(p)
-    from competency_kg.loaders.framework_json import looks_like_framework, parse_framework
-    from competency_kg.loaders.mapping import (
-        cited_sources,
-        framework_title,
-        framework_to_graph,
-        overview_to_graph,
-    )
-    from competency_kg.loaders.overview import looks_like_overview, parse_overview
-
     if looks_like_framework(text):
-        doc = parse_framework(p)
-        # The export states no licence for itself: its sources' licences stay theirs.
-        return LoadedSource(
-            p,
-            sid,
-            "framework-json",
-            framework_to_graph(doc, minter, doc_iri),
-            target,
-            doc_iri,
-            checksum,
-            [],
-            doc.attribution,
-            title=framework_title(doc),
-            cites=cited_sources(doc),
-        )
-    from competency_kg.loaders.ctdl import looks_like_ctdl, read_ctdl
-
+        return _framework_source(file, minter)
     if looks_like_ctdl(text):
-        return read_ctdl(p, text, minter, target, doc_iri, checksum)
+        return read_ctdl(p, text, minter, file.target, file.doc_iri, file.checksum)
     if looks_like_overview(text):
-        overview = parse_overview(p)
-        return LoadedSource(
-            p,
-            sid,
-            "overview-text",
-            overview_to_graph(overview, minter, doc_iri),
-            target,
-            doc_iri,
-            checksum,
-            title=overview.heading,
-        )
+        return _overview_source(file, minter)
     if text.lstrip().startswith(("{", "[")):
         raise SourceError(
             p,
@@ -165,4 +166,42 @@ def read_source(
         "line 1",
         f"unrecognised document format (starts with {first!r}); expected a "
         "framework JSON export, an occupation-overview text, or an RDF file by extension",
+    )
+
+
+def _framework_source(file: _File, minter: Minter) -> LoadedSource:
+    from competency_kg.loaders.framework_json import parse_framework
+    from competency_kg.loaders.mapping import cited_sources, framework_title, framework_to_graph
+
+    doc = parse_framework(file.path)
+    # The export states no licence for itself: its sources' licences stay theirs.
+    return LoadedSource(
+        file.path,
+        file.sid,
+        "framework-json",
+        framework_to_graph(doc, minter, file.doc_iri),
+        file.target,
+        file.doc_iri,
+        file.checksum,
+        [],
+        doc.attribution,
+        title=framework_title(doc),
+        cites=cited_sources(doc),
+    )
+
+
+def _overview_source(file: _File, minter: Minter) -> LoadedSource:
+    from competency_kg.loaders.mapping import overview_to_graph
+    from competency_kg.loaders.overview import parse_overview
+
+    overview = parse_overview(file.path)
+    return LoadedSource(
+        file.path,
+        file.sid,
+        "overview-text",
+        overview_to_graph(overview, minter, file.doc_iri),
+        file.target,
+        file.doc_iri,
+        file.checksum,
+        title=overview.heading,
     )

@@ -36,11 +36,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, SKOS, XSD
 
 from competency_kg.loaders.errors import SourceError, parse_json
+from competency_kg.loaders.source import LoadedSource, source_id_for
 from competency_kg.namespaces import CEASN, CETERMS, CKG, PREFIXES
 
 if TYPE_CHECKING:
     from competency_kg.iris import Minter
-    from competency_kg.loaders.source import LoadedSource
 
 #: Remote contexts this project has a local copy of (never fetched).
 KNOWN_CONTEXTS = re.compile(
@@ -222,7 +222,6 @@ def read_ctdl(
     path: Path, text: str, minter: Minter, target: URIRef, doc_iri: URIRef, checksum: str
 ) -> LoadedSource:
     """Read a CTDL-ASN (or CTDL/SKOS) JSON-LD file into a graph; see the module doc."""
-    from competency_kg.loaders.source import LoadedSource, source_id_for
 
     parsed, where = parse_ctdl(path, text, str(doc_iri))
     g = Graph()

@@ -139,82 +139,29 @@ def _kind(value: Any) -> str:
 
 
 def parse_framework(path: str | Path) -> FrameworkDocument:
-    """Parse a framework export, or raise :class:`SourceError` naming the file and JSON path."""
+    """Parse a framework export, or raise :class:`SourceError` naming the file and JSON path.
+
+    The parts are read in the export's order, so the first problem is the one reported."""
     p = Path(path)
     text = read_text(p)
     data = parse_json(p, text, "a framework export")
     r = _Reader(p)
     root = r.obj(data, "$")
-
-    schema_version = r.get(root, "schemaVersion", "$", (str, int, float))
-    schema_version = str(schema_version)
-    if schema_version.split(".")[0] != SUPPORTED_MAJOR:
-        raise r.fail(
-            "$.schemaVersion",
-            f"unsupported schema version {schema_version!r}; this loader reads {SUPPORTED_MAJOR}.x",
-        )
+    schema_version = _schema_version(r, root)
     exported_at = r.get(root, "exportedAt", "$", (str,), required=False)
-
     occ = r.obj(r.get(root, "occupation", "$", (dict,)), "$.occupation")
-    soc = r.get(occ, "soc", "$.occupation", (str,), required=False)
-    if soc is not None and not re.fullmatch(r"\d{2}-\d{4}\.\d{2}", soc.strip()):
-        raise r.fail("$.occupation.soc", f"O*NET-SOC code {soc!r} is not of the form NN-NNNN.NN")
-    title = r.get(occ, "title", "$.occupation", (str,)).strip()
-    if not title:
-        raise r.fail("$.occupation.title", "occupation title is empty")
-    job_zone = r.get(occ, "jobZone", "$.occupation", (int,), required=False)
-    if job_zone is not None and not 1 <= job_zone <= 5:
-        raise r.fail("$.occupation.jobZone", f"job zone {job_zone} is outside 1–5")
-    sector = r.get(occ, "sector", "$.occupation", (str, int), required=False)
-
+    soc, title, job_zone, sector = _occupation(r, occ)
     fw = r.obj(r.get(root, "framework", "$", (dict,)), "$.framework")
-    levels_obj = r.obj(r.get(fw, "levels", "$.framework", (dict,)), "$.framework.levels")
-    if not levels_obj:
-        raise r.fail("$.framework.levels", "the framework defines no levels")
-    levels: list[FrameworkLevel] = []
-    given = root.get("sources")
-    generator = given.get("generator") if isinstance(given, dict) else None
-    places = level_positions(list(levels_obj), generator if isinstance(generator, str) else None)
-    for key, raw in levels_obj.items():
-        position = places[key]
-        where = f"$.framework.levels.{key}"
-        level = r.obj(raw, where)
-        label = r.get(level, "label", where, (str,)).strip() or key
-        raw_statements = r.get(level, "statements", where, (list,))
-        statements: list[Statement] = []
-        for n, s in enumerate(raw_statements):
-            s_where = f"{where}.statements[{n}]"
-            if not isinstance(s, str):
-                raise r.fail(s_where, f"expected a string, found {_kind(s)}")
-            if not s.strip():
-                raise r.fail(s_where, "statement is empty")
-            topic, action = split_statement(s)
-            statements.append(Statement(s.strip(), topic, action, n + 1, s_where))
-        levels.append(FrameworkLevel(key, label, position, statements, where))
-
-    sources_obj = r.get(root, "sources", "$", (dict,), required=False) or {}
-    sources = []
-    for key, value in sources_obj.items():
-        if not isinstance(value, str):
-            raise r.fail(f"$.sources.{key}", f"expected a string, found {_kind(value)}")
-        sources.append(SourceReference(key, value.strip(), f"$.sources.{key}"))
-
+    levels = _levels(r, root, fw)
+    sources = _sources(r, root)
     description = r.get(fw, "description", "$.framework", (str,), required=False)
     context = r.get(fw, "contextCovered", "$.framework", (str,), required=False)
     version = r.get(fw, "version", "$.framework", (str, int, float), required=False)
-    own_title = next(
-        (
-            t.strip()
-            for parent, where in ((root, "$"), (fw, "$.framework"))
-            for key in ("title", "name")
-            if isinstance(t := r.get(parent, key, where, (str,), required=False), str) and t.strip()
-        ),
-        None,
-    )
+    own_title = _own_title(r, root, fw)
     return FrameworkDocument(
         schema_version=schema_version,
         exported_at=exported_at,
-        soc_code=soc.strip() if soc else None,
+        soc_code=soc,
         title=title,
         group=r.get(occ, "group", "$.occupation", (str,), required=False),
         sector=str(sector) if sector is not None else None,
@@ -227,4 +174,82 @@ def parse_framework(path: str | Path) -> FrameworkDocument:
         sources=sources,
         attribution=r.get(root, "attribution", "$", (str,), required=False),
         document_title=own_title,
+    )
+
+
+def _schema_version(r: _Reader, root: dict[str, Any]) -> str:
+    schema_version = str(r.get(root, "schemaVersion", "$", (str, int, float)))
+    if schema_version.split(".")[0] != SUPPORTED_MAJOR:
+        raise r.fail(
+            "$.schemaVersion",
+            f"unsupported schema version {schema_version!r}; this loader reads {SUPPORTED_MAJOR}.x",
+        )
+    return schema_version
+
+
+def _occupation(
+    r: _Reader, occ: dict[str, Any]
+) -> tuple[str | None, str, int | None, str | int | None]:
+    """The occupation's O*NET-SOC code, title, job zone and sector, checked."""
+    soc = r.get(occ, "soc", "$.occupation", (str,), required=False)
+    if soc is not None and not re.fullmatch(r"\d{2}-\d{4}\.\d{2}", soc.strip()):
+        raise r.fail("$.occupation.soc", f"O*NET-SOC code {soc!r} is not of the form NN-NNNN.NN")
+    title = r.get(occ, "title", "$.occupation", (str,)).strip()
+    if not title:
+        raise r.fail("$.occupation.title", "occupation title is empty")
+    job_zone = r.get(occ, "jobZone", "$.occupation", (int,), required=False)
+    if job_zone is not None and not 1 <= job_zone <= 5:
+        raise r.fail("$.occupation.jobZone", f"job zone {job_zone} is outside 1–5")
+    sector = r.get(occ, "sector", "$.occupation", (str, int), required=False)
+    return (soc.strip() if soc else None), title, job_zone, sector
+
+
+def _levels(r: _Reader, root: dict[str, Any], fw: dict[str, Any]) -> list[FrameworkLevel]:
+    """The framework's levels in their order (``level_positions``), each with its statements."""
+    levels_obj = r.obj(r.get(fw, "levels", "$.framework", (dict,)), "$.framework.levels")
+    if not levels_obj:
+        raise r.fail("$.framework.levels", "the framework defines no levels")
+    given = root.get("sources")
+    generator = given.get("generator") if isinstance(given, dict) else None
+    places = level_positions(list(levels_obj), generator if isinstance(generator, str) else None)
+    return [_level(r, key, raw, places[key]) for key, raw in levels_obj.items()]
+
+
+def _level(r: _Reader, key: str, raw: object, position: int) -> FrameworkLevel:
+    where = f"$.framework.levels.{key}"
+    level = r.obj(raw, where)
+    label = r.get(level, "label", where, (str,)).strip() or key
+    raw_statements = r.get(level, "statements", where, (list,))
+    statements: list[Statement] = []
+    for n, s in enumerate(raw_statements):
+        s_where = f"{where}.statements[{n}]"
+        if not isinstance(s, str):
+            raise r.fail(s_where, f"expected a string, found {_kind(s)}")
+        if not s.strip():
+            raise r.fail(s_where, "statement is empty")
+        topic, action = split_statement(s)
+        statements.append(Statement(s.strip(), topic, action, n + 1, s_where))
+    return FrameworkLevel(key, label, position, statements, where)
+
+
+def _sources(r: _Reader, root: dict[str, Any]) -> list[SourceReference]:
+    sources_obj = r.get(root, "sources", "$", (dict,), required=False) or {}
+    sources = []
+    for key, value in sources_obj.items():
+        if not isinstance(value, str):
+            raise r.fail(f"$.sources.{key}", f"expected a string, found {_kind(value)}")
+        sources.append(SourceReference(key, value.strip(), f"$.sources.{key}"))
+    return sources
+
+
+def _own_title(r: _Reader, root: dict[str, Any], fw: dict[str, Any]) -> str | None:
+    """A title or name the export gives itself, at its top or its framework's."""
+    return next(
+        (
+            t.strip()
+            for parent, where in ((root, "$"), (fw, "$.framework"))
+            for key in ("title", "name")
+            if isinstance(t := r.get(parent, key, where, (str,), required=False), str) and t.strip()
+        ),
+        None,
     )

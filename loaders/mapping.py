@@ -26,7 +26,7 @@ from competency_kg.loaders.documents import (
     SourceReference,
 )
 from competency_kg.loaders.source import CitedSource
-from competency_kg.names import LEVEL_PREFIXES, competency_key, slugify, split_level
+from competency_kg.names import LEVEL_PREFIXES, slugify, split_level
 from competency_kg.namespaces import CC, CEASN, CETERMS, CKG, PREFIXES, SCHEMA
 
 #: The scale of the overview's "Basic …" level prefixes (framework exports define their own).
@@ -298,125 +298,152 @@ def _source_reference(b: _Builder, fw: URIRef, ref: SourceReference) -> None:
 # --------------------------------------------------------------------------- overview text
 def overview_to_graph(doc: OverviewDocument, minter: Minter, source: URIRef) -> Graph:
     """The graph of an occupation overview: competencies, requirements, lists, scenarios …"""
-    b = _Builder(minter, source)
-    g = b.g
-    occ = b.occupation(None, doc.title, doc.where)
-    b.text(occ, CKG.jobDescription, doc.job_description)
-    # The "Basic …"/"Intermediate …" prefixes are the format's own scale, shared by every overview.
-    levels = b.scale(
-        minter.scale(OVERVIEW_SCALE), "Skill levels", [(k, k.title()) for k in LEVEL_PREFIXES]
-    )
+    ov = _OverviewMapping(_Builder(minter, source), doc)
+    ov.requirements()
+    lists = ov.ranked_lists()
+    ov.unplaced(lists)
+    ov.activities()
+    ov.scenarios()
+    ov.named_items()
+    return ov.b.g
 
-    known: dict[str, URIRef] = {}
-    for d in doc.competencies:
-        comp, level = b.competency(d.wording)
-        b.name_competency(comp, d.wording)
-        g.add((comp, SKOS.definition, Literal(d.definition, lang="en")))
-        g.add((comp, CKG.competencyKind, KIND_TERMS[d.kind]))
-        known[competency_key(split_level(d.wording)[1])] = comp
-        req = b.resource(
-            minter.under(occ, "requirement", comp.rsplit("/", 1)[1]),
-            CKG.CompetencyRequirement,
-            where=d.where,
+
+class _OverviewMapping:
+    """One overview into its graph, part by part (``overview_to_graph``)."""
+
+    def __init__(self, b: _Builder, doc: OverviewDocument) -> None:
+        self.b, self.g, self.m, self.doc = b, b.g, b.m, doc
+        self.occ = b.occupation(None, doc.title, doc.where)
+        b.text(self.occ, CKG.jobDescription, doc.job_description)
+        # The "Basic …"/"Intermediate …" prefixes are the format's own scale, shared by every
+        # overview.
+        self.levels = b.scale(
+            self.m.scale(OVERVIEW_SCALE), "Skill levels", [(k, k.title()) for k in LEVEL_PREFIXES]
         )
-        g.add((occ, CKG.requires, req))
-        g.add((req, CKG.forOccupation, occ))
-        g.add((req, CKG.competency, comp))
-        g.add((req, CKG.sourceWording, Literal(d.wording)))
-        if level:
-            g.add((req, CKG.requiredLevel, levels[level]))
-        name = split_level(d.wording)[1]
-        label = requirement_label(doc.title, name, level.title() if level else None)
-        g.add((req, RDFS.label, Literal(label, lang="en")))
 
-    def mention(s: URIRef, wording: str) -> URIRef:
+    def requirements(self) -> None:
+        """Each defined competency, and the occupation's requirement of it."""
+        b, g, occ = self.b, self.g, self.occ
+        for d in self.doc.competencies:
+            comp, level = b.competency(d.wording)
+            b.name_competency(comp, d.wording)
+            g.add((comp, SKOS.definition, Literal(d.definition, lang="en")))
+            g.add((comp, CKG.competencyKind, KIND_TERMS[d.kind]))
+            req = b.resource(
+                self.m.under(occ, "requirement", comp.rsplit("/", 1)[1]),
+                CKG.CompetencyRequirement,
+                where=d.where,
+            )
+            g.add((occ, CKG.requires, req))
+            g.add((req, CKG.forOccupation, occ))
+            g.add((req, CKG.competency, comp))
+            g.add((req, CKG.sourceWording, Literal(d.wording)))
+            if level:
+                g.add((req, CKG.requiredLevel, self.levels[level]))
+            name = split_level(d.wording)[1]
+            label = requirement_label(self.doc.title, name, level.title() if level else None)
+            g.add((req, RDFS.label, Literal(label, lang="en")))
+
+    def mention(self, s: URIRef, wording: str) -> URIRef:
         """A competency named outside the definitions: its kind stays on the list naming it."""
-        comp, level = b.competency(wording)
-        b.name_competency(comp, wording)
-        g.add((s, CKG.competency, comp))
-        g.add((s, CKG.sourceWording, Literal(wording)))
+        comp, level = self.b.competency(wording)
+        self.b.name_competency(comp, wording)
+        self.g.add((s, CKG.competency, comp))
+        self.g.add((s, CKG.sourceWording, Literal(wording)))
         if level:
-            g.add((s, CKG.statedLevel, levels[level]))
+            self.g.add((s, CKG.statedLevel, self.levels[level]))
         return comp
 
-    lists: dict[tuple[Kind, ListType], URIRef] = {}
-    for rl in doc.ranked_lists:
-        lst = b.resource(
-            minter.under(occ, "list", slugify(rl.kind), rl.list_type),
-            CKG.PrioritizedList,
-            where=rl.where,
-        )
-        lists[(rl.kind, rl.list_type)] = lst
-        g.add((occ, CKG.prioritizedList, lst))
-        g.add((lst, CKG.forOccupation, occ))
-        g.add((lst, CKG.listType, LIST_TERMS[rl.list_type]))
-        g.add((lst, CKG.competencyKind, KIND_TERMS[rl.kind]))
-        list_name = f"{rl.heading} ({rl.kind})"
-        g.add((lst, RDFS.label, Literal(list_name, lang="en")))
-        for rank in rl.empty_ranks:
-            g.add((lst, CKG.emptyRank, Literal(rank, datatype=XSD.integer)))
-        seen: dict[str, int] = {}
-        for e in rl.entries:
-            node = _entry(b, lst, e, seen, mention)
-            g.add((lst, CKG.entry, node))
-            # placed entries only: an unplaced one may be placed by a correction later, so
-            # its label comes from the data as it then is (competency_kg.labels)
-            label = entry_label(split_level(e.wording)[1], e.rank, list_name)
-            g.add((node, RDFS.label, Literal(label, lang="en")))
-
-    for n, u in enumerate(doc.unplaced, start=1):
-        parent = minter.under(occ, "list", slugify(u.kind), "unplaced")
-        node = _entry(b, parent, u.entry, {}, mention, suffix=str(n))
-        g.add((occ, CKG.unplacedEntry, node))
-        g.add((node, CKG.competencyKind, KIND_TERMS[u.kind]))
-        for lt in u.candidate_lists:
-            cand = lists.get((u.kind, lt))
-            if cand is not None:
-                g.add((node, CKG.candidateList, cand))
-
-    for i, activities in enumerate(doc.activity_lists, start=1):
-        al = b.resource(minter.under(occ, "activities", str(i)), CKG.ActivityList)
-        g.add((occ, CKG.activityList, al))
-        g.add((al, CKG.forOccupation, occ))
-        g.add((al, RDFS.label, Literal(f"Example activities, list {i}", lang="en")))
-        for a in activities:
-            act = b.resource(minter.under(al, str(a.position)), CKG.Activity, where=a.where)
-            g.add((al, CKG.activity, act))
-            g.add((act, SKOS.prefLabel, Literal(a.text, lang="en")))
-            g.add((act, SCHEMA.position, Literal(a.position)))
-
-    for sc in doc.scenarios:
-        s = b.resource(
-            minter.under(occ, "scenario", slugify(sc.title)), CKG.WorkScenario, where=sc.where
-        )
-        g.add((occ, CKG.scenario, s))
-        g.add((s, CKG.forOccupation, occ))
-        g.add((s, SKOS.prefLabel, Literal(sc.title, lang="en")))
-        g.add((s, CKG.narrative, Literal(sc.narrative, lang="en")))
-        g.add((s, SCHEMA.position, Literal(sc.position)))
-        for c in sc.competencies:
-            ex = b.resource(
-                minter.under(s, "competency", str(c.position)),
-                CKG.ScenarioCompetency,
-                where=c.where,
+    def ranked_lists(self) -> dict[tuple[Kind, ListType], URIRef]:
+        """The prioritized and other-relevant lists with their placed entries and empty ranks."""
+        b, g, occ = self.b, self.g, self.occ
+        lists: dict[tuple[Kind, ListType], URIRef] = {}
+        for rl in self.doc.ranked_lists:
+            lst = b.resource(
+                self.m.under(occ, "list", slugify(rl.kind), rl.list_type),
+                CKG.PrioritizedList,
+                where=rl.where,
             )
-            g.add((s, CKG.exercise, ex))
-            g.add((ex, SCHEMA.position, Literal(c.position)))
-            comp = mention(ex, c.wording)
-            g.add((s, CKG.exercises, comp))
-            label = exercise_label(sc.title, split_level(c.wording)[1])
-            g.add((ex, RDFS.label, Literal(label, lang="en")))
+            lists[(rl.kind, rl.list_type)] = lst
+            g.add((occ, CKG.prioritizedList, lst))
+            g.add((lst, CKG.forOccupation, occ))
+            g.add((lst, CKG.listType, LIST_TERMS[rl.list_type]))
+            g.add((lst, CKG.competencyKind, KIND_TERMS[rl.kind]))
+            list_name = f"{rl.heading} ({rl.kind})"
+            g.add((lst, RDFS.label, Literal(list_name, lang="en")))
+            for rank in rl.empty_ranks:
+                g.add((lst, CKG.emptyRank, Literal(rank, datatype=XSD.integer)))
+            seen: dict[str, int] = {}
+            for e in rl.entries:
+                node = _entry(b, lst, e, seen, self.mention)
+                g.add((lst, CKG.entry, node))
+                # placed entries only: an unplaced one may be placed by a correction later, so
+                # its label comes from the data as it then is (competency_kg.labels)
+                label = entry_label(split_level(e.wording)[1], e.rank, list_name)
+                g.add((node, RDFS.label, Literal(label, lang="en")))
+        return lists
 
-    for items, make, prop, cls in (
-        (doc.job_titles, minter.job_title, CKG.jobTitle, CKG.JobTitle),
-        (doc.certifications, minter.certification, CKG.preferredCertification, CKG.Certification),
-        (doc.tools, minter.tool, CKG.usesTool, CKG.Tool),
-    ):
-        for item in items:
-            r = b.resource(make(item.name), cls, where=item.where)
-            g.add((r, SKOS.prefLabel, Literal(item.name, lang="en")))
-            g.add((occ, prop, r))
-    return g
+    def unplaced(self, lists: dict[tuple[Kind, ListType], URIRef]) -> None:
+        """Entries the layout leaves open, each with the lists it may belong to."""
+        for n, u in enumerate(self.doc.unplaced, start=1):
+            parent = self.m.under(self.occ, "list", slugify(u.kind), "unplaced")
+            node = _entry(self.b, parent, u.entry, {}, self.mention, suffix=str(n))
+            self.g.add((self.occ, CKG.unplacedEntry, node))
+            self.g.add((node, CKG.competencyKind, KIND_TERMS[u.kind]))
+            for lt in u.candidate_lists:
+                cand = lists.get((u.kind, lt))
+                if cand is not None:
+                    self.g.add((node, CKG.candidateList, cand))
+
+    def activities(self) -> None:
+        b, g, occ = self.b, self.g, self.occ
+        for i, activities in enumerate(self.doc.activity_lists, start=1):
+            al = b.resource(self.m.under(occ, "activities", str(i)), CKG.ActivityList)
+            g.add((occ, CKG.activityList, al))
+            g.add((al, CKG.forOccupation, occ))
+            g.add((al, RDFS.label, Literal(f"Example activities, list {i}", lang="en")))
+            for a in activities:
+                act = b.resource(self.m.under(al, str(a.position)), CKG.Activity, where=a.where)
+                g.add((al, CKG.activity, act))
+                g.add((act, SKOS.prefLabel, Literal(a.text, lang="en")))
+                g.add((act, SCHEMA.position, Literal(a.position)))
+
+    def scenarios(self) -> None:
+        b, g, occ = self.b, self.g, self.occ
+        for sc in self.doc.scenarios:
+            s = b.resource(
+                self.m.under(occ, "scenario", slugify(sc.title)), CKG.WorkScenario, where=sc.where
+            )
+            g.add((occ, CKG.scenario, s))
+            g.add((s, CKG.forOccupation, occ))
+            g.add((s, SKOS.prefLabel, Literal(sc.title, lang="en")))
+            g.add((s, CKG.narrative, Literal(sc.narrative, lang="en")))
+            g.add((s, SCHEMA.position, Literal(sc.position)))
+            for c in sc.competencies:
+                ex = b.resource(
+                    self.m.under(s, "competency", str(c.position)),
+                    CKG.ScenarioCompetency,
+                    where=c.where,
+                )
+                g.add((s, CKG.exercise, ex))
+                g.add((ex, SCHEMA.position, Literal(c.position)))
+                comp = self.mention(ex, c.wording)
+                g.add((s, CKG.exercises, comp))
+                label = exercise_label(sc.title, split_level(c.wording)[1])
+                g.add((ex, RDFS.label, Literal(label, lang="en")))
+
+    def named_items(self) -> None:
+        """Job titles, certifications and tools of the deep dive."""
+        doc, m = self.doc, self.m
+        for items, make, prop, cls in (
+            (doc.job_titles, m.job_title, CKG.jobTitle, CKG.JobTitle),
+            (doc.certifications, m.certification, CKG.preferredCertification, CKG.Certification),
+            (doc.tools, m.tool, CKG.usesTool, CKG.Tool),
+        ):
+            for item in items:
+                r = self.b.resource(make(item.name), cls, where=item.where)
+                self.g.add((r, SKOS.prefLabel, Literal(item.name, lang="en")))
+                self.g.add((self.occ, prop, r))
 
 
 def _entry(
@@ -439,6 +466,13 @@ def _entry(
         b.g.add((node, SCHEMA.position, Literal(e.rank)))
     if e.text:
         b.g.add((node, CKG.entryText, Literal(e.text, lang="en")))
-    for why in e.evidence:  # which layout rule read it so, from which lines
-        b.g.add((node, CKG.readingEvidence, Literal(why, lang="en")))
+    if e.evidence:  # which layout rules read it so, from which lines: one text, in order
+        b.g.add((node, CKG.readingEvidence, Literal(reading_evidence(e.evidence), lang="en")))
     return node
+
+
+def reading_evidence(sentences: list[str]) -> str:
+    """One text of the rules that read an entry, in the order they applied: a single value,
+    so the unplaced-entry warning can quote it the same on every SPARQL engine (the order of
+    ``GROUP_CONCAT`` is the engine's)."""
+    return " ".join(s if s.endswith(".") else f"{s}." for s in sentences)

@@ -7,16 +7,14 @@ or counts, so any occupation's overview parses the same way. It records only wha
 structure supports: when columns interleave too much to tell which list or rank an entry
 belongs to, it says so (``unplaced``, ``notes``) instead of guessing.
 
-The prioritized lists are read by ``overview_lists`` (the layout rules); the format's
-vocabulary and text primitives are in ``overview_text``.
+The prioritized lists are read by ``overview_lists`` (the layout rules, with
+``overview_tokens`` and ``overview_joint``), the work scenarios and the deep dive by
+``overview_scenarios``; the format's vocabulary and text primitives are in ``overview_text``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,18 +22,16 @@ from competency_kg.loaders.documents import (
     Activity,
     CompetencyDefinition,
     Kind,
-    NamedItem,
     OverviewDocument,
-    RankedEntry,
     RankedList,
-    Scenario,
-    ScenarioCompetency,
     UnplacedEntry,
 )
 from competency_kg.loaders.errors import SourceError, read_text
 from competency_kg.loaders.overview_lists import read_prioritized_section
+from competency_kg.loaders.overview_scenarios import LaterSections
 from competency_kg.loaders.overview_text import (
     TOP_HEADINGS,
+    Bullet,
     Heading,
     Line,
     Region,
@@ -43,9 +39,10 @@ from competency_kg.loaders.overview_text import (
     bullet_text,
     clean,
     ends_sentence,
-    is_name,
     join_lines,
     kind_of,
+    paragraphs,
+    parse_bullets,
     same_title,
     scan,
     split_item,
@@ -65,7 +62,6 @@ _OPTIONAL = {
     ("deep-dive", "tools"): "Tools Used",
 }
 _KINDS: tuple[Kind, ...] = ("foundational", "occupation-specific")
-_RANKED_NAME_RE = re.compile(r"(?P<rank>\d{1,3})(?:\s+(?P<name>\S.*))?")
 
 
 # --------------------------------------------------------------------------- public API
@@ -84,18 +80,6 @@ def parse_overview(path: str | Path) -> OverviewDocument:
     return _Parser(Path(path), split_lines(text)).parse()
 
 
-@dataclass
-class _Bullet:
-    """A bullet and its wrapped lines; a bare ``•`` has no parts."""
-
-    line: int
-    parts: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return join_lines(self.parts)
-
-
 # --------------------------------------------------------------------------- the parser
 @dataclass
 class _OverviewState:
@@ -111,15 +95,7 @@ class _OverviewState:
     competencies: list[CompetencyDefinition] = field(default_factory=list)
 
 
-@dataclass
-class _ScenarioDraft:
-    heading: Heading
-    narrative: list[str] = field(default_factory=list)
-    list_heading: Heading | None = None
-    bullets: list[_Bullet] | None = None
-
-
-class _Parser:
+class _Parser(LaterSections):
     """One parse of one file; collects ``notes`` as it goes."""
 
     def __init__(self, path: Path, lines: list[Line]) -> None:
@@ -149,7 +125,7 @@ class _Parser:
             title=self.title,
             where=f"line {title_line.no}",
             competencies=state.competencies,
-            job_description=_paragraphs(state.job_description),
+            job_description=paragraphs(state.job_description),
             activity_lists=state.activity_lists,
             ranked_lists=[*ranked, *self._other_relevant(deep)],
             unplaced=unplaced,
@@ -265,13 +241,13 @@ class _Parser:
         kind = self._next_column(state)
         state.competencies.extend(self._competency(b, kind) for b in bullets)
 
-    def _bullets_only(self, block: list[Line]) -> list[_Bullet]:
-        bullets, plain = _parse_bullets(block)
+    def _bullets_only(self, block: list[Line]) -> list[Bullet]:
+        bullets, plain = parse_bullets(block)
         for lines in plain:
             self.note(f"line {lines[0].no}", f"text after a bare bullet ignored: {lines[0].text!r}")
         return bullets
 
-    def _competency(self, bullet: _Bullet, kind: Kind) -> CompetencyDefinition:
+    def _competency(self, bullet: Bullet, kind: Kind) -> CompetencyDefinition:
         split = split_item(bullet.text)
         if split is None:
             self.fail(
@@ -294,7 +270,7 @@ class _Parser:
                 self._competency(b, last.kind) for b in self._bullets_only(rest)
             )
 
-    def _activities(self, bullets: list[_Bullet], state: _OverviewState) -> None:
+    def _activities(self, bullets: list[Bullet], state: _OverviewState) -> None:
         if state.activities_heading is None:
             self.note(f"line {bullets[0].line}", "bullets with no 'Activities' heading ignored")
             return
@@ -346,188 +322,6 @@ class _Parser:
                 unplaced.extend(loose)
         return lists, unplaced
 
-    # ------------------------------------------------------------------ work scenarios
-    def _scenarios(self, sections: list[Section]) -> list[Scenario]:
-        drafts: list[_ScenarioDraft] = []
-        name_blocks: list[list[Line]] = []
-        for section in sections:
-            for region in section.regions:
-                self._scenario_region(region, drafts, name_blocks)
-        if sections and not drafts:
-            self.note(sections[0].top.heading.where, "no 'Scenario:' headings")
-        members = self._pair_scenario_names(drafts, name_blocks)
-        return [
-            Scenario(
-                title=d.heading.arg or "",
-                narrative=_paragraphs(d.narrative) or "",
-                position=position,
-                competencies=members.get(id(d), []),
-                where=d.heading.where,
-            )
-            for position, d in enumerate(drafts, start=1)
-        ]
-
-    def _scenario_region(
-        self, region: Region, drafts: list[_ScenarioDraft], name_blocks: list[list[Line]]
-    ) -> None:
-        heading = region.heading
-        if heading.kind == "scenario":
-            drafts.append(_ScenarioDraft(heading))
-        elif heading.kind == "scenario-list":
-            if drafts:
-                drafts[-1].list_heading = heading
-            else:
-                self.note(heading.where, "'List of Competencies' before any scenario")
-        for index, block in enumerate(region.blocks):
-            draft = drafts[-1] if drafts else None
-            if bullet_text(block[0].text) is not None:
-                bullets, plain = _parse_bullets(block)
-                name_blocks.extend(plain)
-                self._scenario_bullets(draft, bullets)
-            elif heading.kind == "scenario" and index == 0 and draft is not None:
-                draft.narrative.append(join_lines([line.text for line in block]))
-            elif all(is_name(line.text) for line in block):
-                name_blocks.append(block)
-            elif draft is not None and draft.list_heading is None:
-                draft.narrative.append(join_lines([line.text for line in block]))
-            else:
-                self.note(f"line {block[0].no}", f"text ignored: {block[0].text!r}")
-
-    def _scenario_bullets(self, draft: _ScenarioDraft | None, bullets: list[_Bullet]) -> None:
-        if draft is None or draft.list_heading is None or draft.bullets is not None:
-            self.note(f"line {bullets[0].line}", "bullets not under a 'List of Competencies'")
-            return
-        draft.bullets = bullets
-
-    def _pair_scenario_names(
-        self, drafts: list[_ScenarioDraft], name_blocks: list[list[Line]]
-    ) -> dict[int, list[ScenarioCompetency]]:
-        """Tie the k-th block of names to the k-th scenario with bare bullets, if sizes agree."""
-        members: dict[int, list[ScenarioCompetency]] = {}
-        bare_drafts = [d for d in drafts if any(not b.parts for b in d.bullets or [])]
-        needs_names = {id(d) for d in bare_drafts}
-        sizes = [sum(1 for b in d.bullets or [] if not b.parts) for d in bare_drafts]
-        fits = len(name_blocks) == len(bare_drafts) and sizes == [len(b) for b in name_blocks]
-        if bare_drafts and not fits:
-            self.note(
-                bare_drafts[0].heading.where,
-                f"{len(name_blocks)} blocks of competency names (sizes "
-                f"{[len(b) for b in name_blocks]}) do not match {len(bare_drafts)} scenario lists "
-                f"of bare bullets (sizes {sizes}); scenario competencies left empty",
-            )
-        elif not bare_drafts and name_blocks:
-            self.note(f"line {name_blocks[0][0].no}", "names with no bare bullets to fill ignored")
-        blocks = iter(name_blocks)
-        for draft in drafts:
-            if draft.bullets is None:
-                self.note(draft.heading.where, "scenario prints no list of competencies")
-                continue
-            if id(draft) in needs_names and not fits:
-                continue
-            names = iter(next(blocks) if id(draft) in needs_names else ())
-            members[id(draft)] = [
-                _scenario_member(b, names, position)
-                for position, b in enumerate(draft.bullets, start=1)
-            ]
-        return members
-
-    # ------------------------------------------------------------------ deep dive
-    def _named_items(self, sections: list[Section], kind: str) -> list[NamedItem]:
-        """Bulleted names; bare bullets take their names from a later block of plain lines."""
-        bullets: list[_Bullet] = []
-        name_lines: list[Line] = []
-        for region in (r for s in sections for r in s.of(kind)):
-            for block in region.blocks:
-                found, plain = _parse_bullets(block)
-                bullets.extend(found)
-                for lines in plain:
-                    self._name_block(lines, name_lines)
-        bare = [b for b in bullets if not b.parts]
-        if len(bare) != len(name_lines):
-            first = bare[0].line if bare else name_lines[0].no
-            self.note(
-                f"line {first}",
-                f"{len(bare)} bare bullets but {len(name_lines)} names printed apart from "
-                "bullets; neither recorded",
-            )
-            bullets = [b for b in bullets if b.parts]
-        else:
-            for bullet, line in zip(bare, name_lines, strict=True):
-                bullet.line, bullet.parts = line.no, [line.text]
-        return [
-            NamedItem(b.text, position, f"line {b.line}")
-            for position, b in enumerate(bullets, start=1)
-        ]
-
-    def _name_block(self, lines: list[Line], name_lines: list[Line]) -> None:
-        if all(is_name(line.text) for line in lines):
-            name_lines.extend(lines)
-        else:
-            self.note(f"line {lines[0].no}", f"text ignored: {lines[0].text!r}")
-
-    def _other_relevant(self, sections: list[Section]) -> list[RankedList]:
-        """The other-relevant lists; back-to-back headings share one run of rank/name pairs."""
-        lists: list[RankedList] = []
-        pending: list[Heading] = []
-        regions = [r for s in sections for r in s.of("other")]
-        if not regions:
-            self.note("section 'Other Relevant Competencies'", "section missing")
-        for region in regions:
-            pending.append(region.heading)
-            if any(line.text for line in region.lines):
-                lists.extend(self._other_columns(pending, region))
-                pending = []
-        for heading in pending:
-            self.note(heading.where, f"list {heading.text!r} has no entries")
-            lists.append(_other_list(heading))
-        return lists
-
-    def _other_columns(self, headings: list[Heading], region: Region) -> list[RankedList]:
-        """Each rank is printed once per column, left column first."""
-        lists = [_other_list(h) for h in headings]
-        pairs = self._rank_name_pairs(region)
-        for rank, group in groupby(pairs, key=lambda p: p[0]):
-            printed = list(group)
-            if len(printed) != len(lists):
-                self.note(
-                    f"line {printed[0][2]}",
-                    f"rank {rank} printed {len(printed)} times for {len(lists)} columns; "
-                    "not assigned",
-                )
-                continue
-            for ranked, (_, name, line) in zip(lists, printed, strict=True):
-                if name:
-                    ranked.entries.append(RankedEntry(name, None, rank, f"line {line}"))
-                else:
-                    ranked.empty_ranks.append(rank)
-        return lists
-
-    def _rank_name_pairs(self, region: Region) -> list[tuple[int, str | None, int]]:
-        """(rank, name or None, line of the name): ``1`` then ``Name``, or ``1 Name``."""
-        pairs: list[tuple[int, str | None, int]] = []
-        pending: Line | None = None
-        for block in region.blocks:
-            for index, line in enumerate(block):
-                m = _RANKED_NAME_RE.fullmatch(line.text)
-                if m and pending:
-                    pairs.append((int(pending.text), None, pending.no))
-                if m and m["name"]:
-                    pairs.append((int(m["rank"]), m["name"], line.no))
-                    pending = None
-                elif m:
-                    pending = line
-                elif pending:
-                    pairs.append((int(pending.text), line.text, line.no))
-                    pending = None
-                elif index and pairs and pairs[-1][1]:  # a long name wrapped in its block
-                    rank, name, where = pairs[-1]
-                    pairs[-1] = (rank, join_lines([name or "", line.text]), where)
-                else:
-                    self.note(f"line {line.no}", f"name with no rank ignored: {line.text!r}")
-        if pending:
-            pairs.append((int(pending.text), None, pending.no))
-        return pairs
-
     # ------------------------------------------------------------------ cross-checks
     def _check_names(self, doc: OverviewDocument) -> None:
         """Note names that match no defined competency, or match one at another level."""
@@ -560,43 +354,3 @@ def _until_bullet(block: list[Line]) -> list[Line]:
             break
         lead.append(line)
     return lead
-
-
-def _parse_bullets(block: list[Line]) -> tuple[list[_Bullet], list[list[Line]]]:
-    """Bullets of a block, and runs of plain lines that are not a bullet's wrapped text.
-
-    A line after a bullet with text wraps that bullet; plain lines after a bare ``•`` (or
-    before any bullet) are names printed apart from their bullets.
-    """
-    bullets: list[_Bullet] = []
-    plain: list[list[Line]] = []
-    run: list[Line] = []
-    for line in block:
-        text = bullet_text(line.text)
-        if text is not None:
-            if run:
-                plain.append(run)
-                run = []
-            bullets.append(_Bullet(line.no, [text] if text else []))
-        elif bullets and bullets[-1].parts and not run:
-            bullets[-1].parts.append(line.text)
-        else:
-            run.append(line)
-    if run:
-        plain.append(run)
-    return bullets, plain
-
-
-def _scenario_member(bullet: _Bullet, names: Iterator[Line], position: int) -> ScenarioCompetency:
-    if bullet.parts:
-        return ScenarioCompetency(bullet.text, position, f"line {bullet.line}")
-    line = next(names)
-    return ScenarioCompetency(line.text, position, f"line {line.no}")
-
-
-def _other_list(heading: Heading) -> RankedList:
-    return RankedList(kind_of(heading), "other-relevant", heading.text, [], [], heading.where)
-
-
-def _paragraphs(paragraphs: list[str]) -> str | None:
-    return "\n\n".join(paragraphs) or None

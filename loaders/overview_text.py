@@ -247,3 +247,45 @@ def scan(lines: list[Line]) -> list[Section]:
         else:
             sections[-1].children.append(Region(heading))
     return sections
+
+
+# --------------------------------------------------------------------------- bullets
+@dataclass
+class Bullet:
+    """A bullet and its wrapped lines; a bare ``•`` has no parts."""
+
+    line: int
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return join_lines(self.parts)
+
+
+def parse_bullets(block: list[Line]) -> tuple[list[Bullet], list[list[Line]]]:
+    """Bullets of a block, and runs of plain lines that are not a bullet's wrapped text.
+
+    A line after a bullet with text wraps that bullet; plain lines after a bare ``•`` (or
+    before any bullet) are names printed apart from their bullets.
+    """
+    bullets: list[Bullet] = []
+    plain: list[list[Line]] = []
+    run: list[Line] = []
+    for line in block:
+        text = bullet_text(line.text)
+        if text is not None:
+            if run:
+                plain.append(run)
+                run = []
+            bullets.append(Bullet(line.no, [text] if text else []))
+        elif bullets and bullets[-1].parts and not run:
+            bullets[-1].parts.append(line.text)
+        else:
+            run.append(line)
+    if run:
+        plain.append(run)
+    return bullets, plain
+
+
+def paragraphs(paragraphs: list[str]) -> str | None:
+    return "\n\n".join(paragraphs) or None

@@ -222,11 +222,6 @@ SIZE_MARKER = re.compile(r"^\s*# size: \S")
 #: them); each entry goes when its file is split or states its reason.
 PENDING_SIZES: dict[str, str] = {
     "competency_kg/career/data.py:build_career_data": "career (issue 22)",
-    "loaders/__init__.py:read_source": "overview (issue 20)",
-    "loaders/framework_json.py:parse_framework": "overview (issue 20)",
-    "loaders/mapping.py:overview_to_graph": "overview (issue 20)",
-    "loaders/overview.py": "overview (issue 20)",
-    "loaders/overview_lists.py": "overview (issue 20)",
 }
 
 
@@ -333,18 +328,16 @@ FUNCTION_IMPORTS: dict[str, str] = {
     ),
     "loaders/__init__.py:is_source_folder:competency_kg.loaders.onet.files": DISPATCH,
     "loaders/__init__.py:_refuse_deep_json:competency_kg.loaders.rdf_file": DISPATCH,
-    "loaders/__init__.py:read_source:competency_kg.loaders.rdf_file": DISPATCH,
-    "loaders/__init__.py:read_source:competency_kg.loaders.framework_json": DISPATCH,
-    "loaders/__init__.py:read_source:competency_kg.loaders.mapping": DISPATCH,
-    "loaders/__init__.py:read_source:competency_kg.loaders.overview": DISPATCH,
-    "loaders/__init__.py:read_source:competency_kg.loaders.ctdl": DISPATCH,
     "loaders/__init__.py:read_source:competency_kg.loaders.onet.release": DISPATCH,
-    "loaders/ctdl.py:read_ctdl:competency_kg.loaders.source": (
-        "a circle once (loaders/__init__ <-> ctdl); the overview engineer owns loaders/"
-    ),
-    "loaders/onet/release.py:read_onet_release:competency_kg.loaders.source": (
-        "a circle once (loaders/__init__ <-> onet); the overview engineer owns loaders/"
-    ),
+    "loaders/__init__.py:_framework_source:competency_kg.loaders.framework_json": DISPATCH,
+    "loaders/__init__.py:_framework_source:competency_kg.loaders.mapping": DISPATCH,
+    "loaders/__init__.py:_overview_source:competency_kg.loaders.mapping": DISPATCH,
+    "loaders/__init__.py:_overview_source:competency_kg.loaders.overview": DISPATCH,
+    "loaders/__init__.py:_read_document:competency_kg.loaders.ctdl": DISPATCH,
+    "loaders/__init__.py:_read_document:competency_kg.loaders.framework_json": DISPATCH,
+    "loaders/__init__.py:_read_document:competency_kg.loaders.overview": DISPATCH,
+    "loaders/__init__.py:_read_rdf:competency_kg.loaders.ctdl": DISPATCH,
+    "loaders/__init__.py:_read_rdf:competency_kg.loaders.rdf_file": DISPATCH,
     "loaders/onet/release.py:validate:competency_kg.validation": (
         "pySHACL only when a release is validated"
     ),

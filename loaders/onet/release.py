@@ -26,11 +26,11 @@ from competency_kg.loaders.onet.files import (
 from competency_kg.loaders.onet.occupations import OccupationFiles
 from competency_kg.loaders.onet.ratings import RatingFiles
 from competency_kg.loaders.onet.sink import REFERENCE_SAMPLE_EVERY, Sink
+from competency_kg.loaders.source import BulkGraph, LoadedSource
 from competency_kg.namespaces import SCHEMA
 
 if TYPE_CHECKING:
     from competency_kg.iris import Minter
-    from competency_kg.loaders.source import LoadedSource
     from competency_kg.validation import Report
 
 Progress = Callable[[str], None]
@@ -189,7 +189,6 @@ def read_onet_release(
     sample_size: int = SAMPLE_OCCUPATIONS,
 ) -> LoadedSource:
     """Read an O*NET release folder into an N-Triples file; see the module doc."""
-    from competency_kg.loaders.source import BulkGraph, LoadedSource
 
     say = progress or (lambda _m: None)
     info = read_release_info(folder)
