@@ -190,6 +190,15 @@ def test_the_cost_of_a_step_by_hand(store: GraphStore, graph: career.TransitionG
     assert edge.similarity == pytest.approx(sim) and sim >= career.THRESHOLD
 
 
+def test_the_graph_costs_are_the_steps_costs(graph: career.TransitionGraph) -> None:
+    """The graph costs its transitions without building their lines: the same number, to the
+    bit, as the lines a page shows. Checked by breaking it: the terms summed smallest first
+    failed here."""
+    for i, out in enumerate(graph.edges):
+        for e in out:
+            assert e.cost == career.step_cost(pathways.lines_to_learn(graph.data, i, e.target))
+
+
 def test_transitions_need_the_threshold(graph: career.TransitionGraph) -> None:
     """Every transition scores at least the threshold, and every pair that does is one (the
     seeds have fewer occupations than NEIGHBOURS). Checked by breaking it: a threshold of 0.5
