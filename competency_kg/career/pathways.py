@@ -21,7 +21,9 @@ when *A* has it). A path's cost is the sum of its steps': what is learned at eac
 are the cheapest simple paths of at most ``max_steps`` steps (best-first search, each
 (occupation, step count) expanded at most ``paths`` times).
 
-The graph is built once per store state (cached like the comparison's profiles).
+The graph is built once per store state (cached like the comparison's profiles), every
+occupation's candidates scored all pairs at once (:mod:`competency_kg.career.nearest`); a
+server builds it in the background after each load (``web.match.warm_transitions``).
 """
 
 from __future__ import annotations
