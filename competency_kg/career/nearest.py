@@ -3,8 +3,9 @@
 The score is the comparison's similarity (:func:`competency_kg.compare.scoring.similarity`):
 a weighted Jaccard index of the competency weights, the Jaccard indexes of the tools and of
 the detailed work activities. On the whole O*NET release that is 516,000 pairs, and scoring
-them one at a time in Python (``sum(map(min, a, b))`` over 114 competencies) took about 30 s
-on a busy machine. Here it is done without numpy (not a dependency) in two passes:
+them one at a time in Python (``sum(map(min, a, b))`` over 114 competencies) took 36 s
+(11.6 s of CPU) on a busy machine; done here without numpy (not a dependency), 6-8 s (2.9 s
+of CPU), in two passes (docs/career.md):
 
 1. **Estimate every pair**, row by row with ``map`` over whole rows (the loops run in C):
    a profile's weights are packed into one integer, :data:`LANE` bits per competency, as
