@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,13 @@ from rdflib.namespace import PROV, RDF
 from sparql_support import Server, cli, fetch
 
 from competency_kg import career
+from competency_kg.career import pathways
+from competency_kg.career.nearest import all_nearest
+from competency_kg.compare.index import Cluster
 from competency_kg.compare.queries import StoreRunner
 from competency_kg.compare.resolution import BadInput
-from competency_kg.compare.scoring import similarity
+from competency_kg.compare.scoring import Profile, similarity
+from competency_kg.config import Settings
 from competency_kg.iris import Minter
 from competency_kg.store import GraphStore, open_store
 
@@ -184,6 +190,15 @@ def test_the_cost_of_a_step_by_hand(store: GraphStore, graph: career.TransitionG
     assert edge.similarity == pytest.approx(sim) and sim >= career.THRESHOLD
 
 
+def test_the_graph_costs_are_the_steps_costs(graph: career.TransitionGraph) -> None:
+    """The graph costs its transitions without building their lines: the same number, to the
+    bit, as the lines a page shows. Checked by breaking it: the terms summed smallest first
+    failed here."""
+    for i, out in enumerate(graph.edges):
+        for e in out:
+            assert e.cost == career.step_cost(pathways.lines_to_learn(graph.data, i, e.target))
+
+
 def test_transitions_need_the_threshold(graph: career.TransitionGraph) -> None:
     """Every transition scores at least the threshold, and every pair that does is one (the
     seeds have fewer occupations than NEIGHBOURS). Checked by breaking it: a threshold of 0.5
@@ -234,6 +249,118 @@ def test_destinations_by_cost_and_job_zone(graph: career.TransitionGraph) -> Non
     costs = [s.cost for s in ds.steps]
     assert costs == sorted(costs) and len(costs) == 3
     assert career.destinations(graph, a, job_zone=3).steps == []
+
+
+def _made_up_clusters(n: int, seed: int) -> list[Cluster]:
+    """Occupations with random profiles in four families (alike within one, so more than
+    NEIGHBOURS pass the threshold): weights on O*NET's 1/400 grid and, for some, off it (the
+    estimate's margin then widens), shared and own tools and activities, twins (identical
+    profiles: ties broken by title), parts missing and one empty profile."""
+    rnd = random.Random(seed)
+    keys = [f"k{x}" for x in range(40)]
+    families = [{k: rnd.random() for k in rnd.sample(keys, 25)} for _ in range(4)]
+    out = []
+    for i in range(n):
+        family = families[i % 4]
+        if i % 9 == 4:  # a twin of one before, under another title
+            prev = out[-4].profile
+            profile = Profile(dict(prev.competencies), prev.tools, prev.activities)
+        elif i == n - 1:
+            profile = Profile()
+        else:
+            step = 1 / 400 if i % 2 else 1 / 997
+            noisy = {k: min(1.0, max(0.0, w + rnd.gauss(0, 0.15))) for k, w in family.items()}
+            competencies = {k: round(w / step) * step for k, w in noisy.items()
+                            if rnd.random() < 0.85}  # fmt: skip
+            tools = {f"t{i % 4}-{rnd.randrange(15)}" for _ in range(rnd.randint(0, 10))}
+            acts = {f"a{i % 4}-{rnd.randrange(12)}" for _ in range(rnd.randint(0, 6))}
+            profile = Profile(
+                competencies if i % 11 else {},
+                frozenset(tools | {f"own{i}"} if i % 5 else ()),
+                frozenset(acts),
+            )
+        out.append(Cluster(f"{OCC}x{i}", f"Occupation {rnd.randrange(10**6):06d}", None,
+                           (f"{OCC}x{i}",), profile))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_nearest_are_the_pair_by_pair_nearest(seed: int) -> None:
+    """The transitions' candidates (all pairs at once, estimated then scored exactly) are
+    each occupation's nearest by the comparison's own similarity, pair by pair, in the same
+    order: on made-up occupations, more than NEIGHBOURS alike so the cap matters. (On the
+    whole O*NET release the graph was compared with the pair-by-pair build it replaced:
+    the same 21,897 transitions, similarities and costs to the bit.) Checked by breaking it:
+    the packed minimum's lane masks taken as the bare guard bits failed both seeds."""
+    clusters = _made_up_clusters(120, seed)
+    titles = [c.title.casefold() for c in clusters]
+    got = all_nearest(clusters, career.pathways.NEIGHBOURS, career.THRESHOLD)
+    for i, ci in enumerate(clusters):
+        scored = [(s, j) for j, cj in enumerate(clusters) if j != i
+                  and (s := similarity(ci.profile, cj.profile).score) is not None]  # fmt: skip
+        want = sorted(scored, key=lambda t: (-t[0], titles[t[1]]))[: career.pathways.NEIGHBOURS]
+        want = [(s, j) for s, j in want if s >= career.THRESHOLD]
+        assert [j for _, j in got[i]] == [j for _, j in want], ci.title
+        assert [s for s, _ in got[i]] == pytest.approx([s for s, _ in want], abs=1e-12)
+    assert sum(map(len, got)) > 200 and max(map(len, got)) == career.pathways.NEIGHBOURS
+
+
+def test_the_estimate_never_hides_a_nearer_occupation() -> None:
+    """Weights off the 1/400 grid: j1 is nearer i than j2 is, but rounded to the grid j2
+    looks nearer (i 0.3013 → 0.3025, j1 0.3012 → 0.3000, j2 0.3030 → 0.3025). The margin keeps
+    j1 a candidate, and the exact scores rank it first. Checked by breaking it: with a margin
+    of 0 the nearest was j2 and the test failed."""
+    clusters = [
+        Cluster(f"{OCC}{name}", name, None, (f"{OCC}{name}",), Profile({"k": w}))
+        for name, w in (("i", 0.3013), ("j1", 0.3012), ("j2", 0.3030))
+    ]
+    assert [j for _, j in all_nearest(clusters, 1)[0]] == [1]
+
+
+def test_warming_builds_the_graph_once(store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """warm_transitions builds the graph into the cache the pages read; a /pathway arriving
+    during that build waits for it and starts no build of its own. Checked by breaking it:
+    with the cache's one-build-at-a-time lock taken out (versioned_cache), the request built
+    a second graph (builds == ["warm", "request"]) and the test failed."""
+    from competency_kg.web.app import create_app
+    from competency_kg.web.match import warm_transitions
+
+    builds: list[str] = []
+    building, release, arrived = threading.Event(), threading.Event(), threading.Event()
+    real_build, real_cached = pathways.build_graph, pathways.cached
+
+    def held_build(data: career.CareerData) -> career.TransitionGraph:
+        builds.append(threading.current_thread().name)
+        building.set()
+        assert release.wait(120)
+        return real_build(data)
+
+    def spied_cached(runner, name, state, build):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "request" and name == "transition-graph":
+            arrived.set()  # from here the request can only wait for the build or build
+        return real_cached(runner, name, state, build)
+
+    monkeypatch.setattr(pathways, "build_graph", held_build)
+    monkeypatch.setattr(pathways, "cached", spied_cached)
+    with open_store(store_path, read_only=True) as s:
+        app = create_app(Settings(store=str(store_path), base_iri=BASE), store=s)
+        answers = []
+        warm = threading.Thread(target=warm_transitions, args=(app,), name="warm")
+        ask = threading.Thread(
+            target=lambda: answers.append(
+                app.test_client().get("/pathway?a=15-1232.00&b=15-1299.08&format=json")
+            ),
+            name="request",
+        )
+        warm.start()
+        assert building.wait(120)
+        ask.start()
+        assert arrived.wait(120)
+        release.set()
+        warm.join(120)
+        ask.join(120)
+    assert builds == ["warm"]
+    assert answers[0].status_code == 200 and len(answers[0].get_json()["paths"]) == 3
 
 
 def test_the_graph_follows_the_store(tmp_path: Path) -> None:

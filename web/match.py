@@ -19,17 +19,18 @@ occupations.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Flask, Response, render_template, request
 from markupsafe import Markup
 
 from competency_kg import career
-from competency_kg.compare.index import local_path
+from competency_kg.compare.index import local_path, occupation_index
 from competency_kg.compare.resolution import CompareError
 from competency_kg.loaders import SourceError, read_source
 from competency_kg.safe_text import escape_controls
@@ -38,6 +39,7 @@ from competency_kg.web.match_svg import path_svg
 from competency_kg.web.state import state
 
 bp = Blueprint("match", __name__)
+log = logging.getLogger(__name__)
 
 #: Largest competency document accepted for a match.
 MAX_DOCUMENT = 5 * 1024 * 1024
@@ -283,6 +285,25 @@ def competencies() -> Response:
 
 
 # --------------------------------------------------------------------------- /pathway
+def warm_transitions(app: Flask) -> None:
+    """Build the store's transition graph into the per-store-version cache: a warm step to
+    run in the background after start and after each load, like the validation report, so
+    the first ``/pathway`` does not wait for it (about 6 s on the whole O*NET release on a
+    busy machine, besides the profiles and the match data). A ``/pathway`` arriving during
+    the build waits for this same build (the cache builds each key once at a time:
+    :mod:`competency_kg.versioned_cache`)."""
+    started = time.monotonic()
+    with app.app_context():
+        r = runner()
+        minter = state().settings.minter
+        occupation_index(r, minter, parallel=False)  # one query at a time: a worker stays free
+        graph = career.transition_graph(r, minter)
+    log.info(
+        "transition graph precomputed: %d transitions in %.1f s (the build %.1f s)",
+        graph.edge_count(), time.monotonic() - started, graph.seconds,
+    )  # fmt: skip
+
+
 def _pathway_url(a: str, b: str, **extra: Any) -> str:
     params = {"a": a, **({"b": b} if b else {}), **{k: v for k, v in extra.items() if v}}
     return "/pathway?" + urlencode(params)

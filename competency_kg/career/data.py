@@ -173,60 +173,101 @@ def _version(text: str | None) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", text or ""))
 
 
+Rows = dict[str, list[dict[str, str]]]
+#: Per (occupation, key): what a source document states of its level — the kind of statement
+#: ("requirement" or "framework"), the level on the 0-7 scale, the graphs saying so.
+Stated = dict[tuple[int, str], tuple[str, float | None, set[str]]]
+
+
 def build_career_data(runner: Runner, minter: Minter, state: str) -> CareerData:
-    """Read every occupation's levels, job zones and names (one query each)."""
+    """Read every occupation's levels, job zones and names (one query each), in named steps:
+    the ratings, the levels sources state, the needs they make, the job zones, the names."""
     index = occupation_index(runner, minter, state)
-    rows = {name: runner.select(q) for name, q in QUERIES.items()}
+    rows: Rows = {name: runner.select(q) for name, q in QUERIES.items()}
     rows["tool-matches"] = runner.select(query_text("all-tool-matches"))
-    n = len(index.clusters)
-    links = str(minter.links_graph())
-    # ratings: per (occupation, element) the newest release's (as the comparison does)
-    versions = {
-        g: _version(v)
-        for g, v in graph_versions(runner, minter, {r["g"] for r in rows["career-ratings"]}).items()
-    }
+    rated = _ratings(runner, minter, index, rows["career-ratings"])
+    stated: Stated = {}
+    _state_requirements(stated, index, rows["career-requirements"], str(minter.links_graph()))
+    statement_labels = _state_frameworks(stated, runner, index, rows["career-statements"])
+    tool_key = tool_keys(rows["tool-matches"])
+    names, labels, kinds, codes = _names(rows["career-names"], tool_key, statement_labels)
+    return CareerData(
+        index, _needs(index, rated, stated), _job_zones(index, rows["career-job-zones"]),
+        names, labels, kinds, codes, _level_names(rows["career-levels"]), tool_key,
+        minter.base, state,
+    )  # fmt: skip
+
+
+def _ratings(
+    runner: Runner, minter: Minter, index: Index, rows: list[dict[str, str]]
+) -> dict[tuple[int, str], tuple[tuple[int, ...], float, float | None, str]]:
+    """Per (occupation, competency element): O*NET's (release, importance, level, graph), the
+    newest release's (as the comparison takes it); elements that are not competencies (work
+    styles, work context …) are left out."""
+    found = graph_versions(runner, minter, {r["g"] for r in rows})
+    versions = {g: _version(v) for g, v in found.items()}
     rated: dict[tuple[int, str], tuple[tuple[int, ...], float, float | None, str]] = {}
-    for r in rows["career-ratings"]:
+    for r in rows:
         i = index.by_member.get(r["occupation"])
         importance = number(r.get("importance"))
         if i is None or importance is None:
             continue
         if r["element"] not in index.clusters[i].profile.competencies:
-            continue  # not a competency (work styles, work context …)
+            continue
         key = (i, r["element"])
         here = (versions.get(r["g"], ()), importance, number(r.get("level")), r["g"])
         old = rated.get(key)
         if old is None or here[:2] > old[:2]:
             rated[key] = here
-    stated: dict[tuple[int, str], tuple[str, float | None, set[str]]] = {}
+    return rated
 
-    def state_level(key: tuple[int, str], kind: str, level: float | None, graphs: set[str]) -> None:
-        old = stated.get(key)
-        if old is None:
-            stated[key] = (kind, level, set(graphs))
-            return
-        old_kind, old_level, old_graphs = old
-        old_graphs |= graphs
-        if old_kind == "framework" and kind == "requirement":
+
+def _state_level(
+    stated: Stated, key: tuple[int, str], kind: str, level: float | None, graphs: set[str]
+) -> None:
+    """Record a stated level: a requirement outranks a framework statement; among the same
+    kind, the highest requirement and the lowest framework level (where the framework starts)
+    win. The graphs of every statement are kept."""
+    old = stated.get(key)
+    if old is None:
+        stated[key] = (kind, level, set(graphs))
+        return
+    old_kind, old_level, old_graphs = old
+    old_graphs |= graphs
+    if old_kind == "framework" and kind == "requirement":
+        stated[key] = (kind, level, old_graphs)
+    elif old_kind == kind and level is not None:
+        better = old_level is None or (
+            level > old_level if kind == "requirement" else level < old_level
+        )
+        if better:
             stated[key] = (kind, level, old_graphs)
-        elif old_kind == kind and level is not None:
-            better = old_level is None or (
-                level > old_level if kind == "requirement" else level < old_level
-            )
-            if better:
-                stated[key] = (kind, level, old_graphs)
 
-    for r in rows["career-requirements"]:
+
+def _state_requirements(
+    stated: Stated, index: Index, rows: list[dict[str, str]], links: str
+) -> None:
+    """The levels source documents require (under the O*NET element a competency is an exact
+    match of, which the links graph then vouches for too)."""
+    for r in rows:
         i = index.by_member.get(r["occupation"])
         if i is None:
             continue
         key = r.get("element") or r["competency"]
         graphs = {r["g"], links} if key != r["competency"] else {r["g"]}
         level = common_level(number(r.get("levelPosition")), number(r.get("levelCount")))
-        state_level((i, key), "requirement", level, graphs)
-    topic_keys = named_competencies(runner, {r["topic"] for r in rows["career-statements"]})
+        _state_level(stated, (i, key), "requirement", level, graphs)
+
+
+def _state_frameworks(
+    stated: Stated, runner: Runner, index: Index, rows: list[dict[str, str]]
+) -> dict[str, str]:
+    """The levels of the frameworks written for occupations: per occupation and topic, the
+    first statement (lowest level); its key is the competency the topic names, else the
+    statement itself, whose topic is then its label (returned, statement → label)."""
+    topic_keys = named_competencies(runner, {r["topic"] for r in rows})
     first: dict[tuple[int, str], tuple[float, str, float | None, str]] = {}
-    for r in rows["career-statements"]:
+    for r in rows:
         i = index.by_member.get(r["occupation"])
         if i is None:
             continue
@@ -239,11 +280,20 @@ def build_career_data(runner: Runner, minter: Minter, state: str) -> CareerData:
     for (i, topic), (_, statement, level, g) in first.items():
         key = topic_keys.get(topic) or statement
         if key == statement:
-            statement_labels[key] = next(
-                r["topic"] for r in rows["career-statements"] if r["statement"] == statement
-            )
-        state_level((i, key), "framework", level, {g})
-    needs: list[dict[str, Need]] = [{} for _ in range(n)]
+            statement_labels[key] = next(r["topic"] for r in rows if r["statement"] == statement)
+        _state_level(stated, (i, key), "framework", level, {g})
+    return statement_labels
+
+
+def _needs(
+    index: Index,
+    rated: dict[tuple[int, str], tuple[tuple[int, ...], float, float | None, str]],
+    stated: Stated,
+) -> list[dict[str, Need]]:
+    """Every occupation's :class:`Need` of each competency of its profile: O*NET's rating
+    first, a stated level where O*NET gives none; required when a source says so or O*NET's
+    importance reaches the comparison's threshold."""
+    needs: list[dict[str, Need]] = [{} for _ in index.clusters]
     for i, cluster in enumerate(index.clusters):
         for key, weight in cluster.profile.competencies.items():
             rating = rated.get((i, key))
@@ -260,48 +310,61 @@ def build_career_data(runner: Runner, minter: Minter, state: str) -> CareerData:
                 required=bool(said) or (importance or 0.0) >= IMPORTANCE_THRESHOLD,
                 graphs=tuple(sorted(graphs)),
             )
-    zones: list[int | None] = [None] * n
-    for r in rows["career-job-zones"]:
+    return needs
+
+
+def _job_zones(index: Index, rows: list[dict[str, str]]) -> list[int | None]:
+    """Every occupation's job zone (the first a twin gives)."""
+    zones: list[int | None] = [None] * len(index.clusters)
+    for r in rows:
         i = index.by_member.get(r["occupation"])
         zone = number(r.get("zone"))
         if i is not None and zone is not None and zones[i] is None:
             zones[i] = int(zone)
-    # one tool the way the comparison counts it (exact, or close with enough confidence)
-    tool_key = tool_keys(rows["tool-matches"])
+    return zones
+
+
+def _names(
+    rows: list[dict[str, str]], tool_key: dict[str, str], statement_labels: dict[str, str]
+) -> tuple[dict[str, set[str]], dict[str, str], dict[str, str], dict[str, str]]:
+    """The names a person may give (case-folded name → keys), each key's label, kind and
+    O*NET code. A tool's key is the tool it is compared under (``tool_key``: exact, or close
+    with enough confidence); a competency's its O*NET element when it has one; preferred
+    labels come first."""
+
+    def key_of(r: dict[str, str]) -> str:
+        if r["kind"] == "tool":
+            return tool_key.get(r["resource"], r["resource"])
+        return r.get("element") or r["resource"]
+
     names: dict[str, set[str]] = defaultdict(set)
     labels: dict[str, str] = dict(statement_labels)
     kinds: dict[str, str] = {k: "competency" for k in statement_labels}
     codes: dict[str, str] = {}
     for key, label in statement_labels.items():
         names[label.casefold()].add(key)
-    for r in sorted(rows["career-names"], key=lambda r: (r["which"] != "pref", r["name"])):
-        if r["kind"] == "tool":
-            key = tool_key.get(r["resource"], r["resource"])
-        else:
-            key = r.get("element") or r["resource"]
+    for r in sorted(rows, key=lambda r: (r["which"] != "pref", r["name"])):
+        key = key_of(r)
         names[" ".join(r["name"].casefold().split())].add(key)
         kinds.setdefault(key, r["kind"])
         if r["which"] == "pref" and r["resource"] == key:
             labels.setdefault(key, r["name"])
         if r["which"] == "code" and r["resource"] == key:
             codes.setdefault(key, r["name"])
-    for r in rows["career-names"]:  # a key's label: its own, else a name of what matches it
+    for r in rows:  # a key's label: its own, else a name of what matches it
         if r["which"] == "pref":
-            key = (
-                tool_key.get(r["resource"], r["resource"])
-                if r["kind"] == "tool"
-                else (r.get("element") or r["resource"])
-            )
-            labels.setdefault(key, r["name"])
+            labels.setdefault(key_of(r), r["name"])
+    return dict(names), labels, kinds, codes
+
+
+def _level_names(rows: list[dict[str, str]]) -> dict[str, float]:
+    """A proficiency level's name (case-folded) → its place on the 0-7 scale."""
     level_names: dict[str, float] = {}
-    for r in rows["career-levels"]:
+    for r in rows:
         level = common_level(number(r.get("levelPosition")), number(r.get("levelCount")))
         if level is not None:
             level_names.setdefault(r["label"].casefold(), level)
-    return CareerData(
-        index, needs, zones, dict(names), labels, kinds, codes, level_names, tool_key,
-        minter.base, state,
-    )  # fmt: skip
+    return level_names
 
 
 def career_data(runner: Runner, minter: Minter, state: str | None = None) -> CareerData:

@@ -21,7 +21,9 @@ when *A* has it). A path's cost is the sum of its steps': what is learned at eac
 are the cheapest simple paths of at most ``max_steps`` steps (best-first search, each
 (occupation, step count) expanded at most ``paths`` times).
 
-The graph is built once per store state (cached like the comparison's profiles).
+The graph is built once per store state (cached like the comparison's profiles), every
+occupation's candidates scored all pairs at once (:mod:`competency_kg.career.nearest`); a
+server builds it in the background after each load (``web.match.warm_transitions``).
 """
 
 from __future__ import annotations
@@ -35,16 +37,14 @@ from typing import Any
 
 from competency_kg.career.data import QUERIES, CareerData, career_data
 from competency_kg.career.matching import Line
+from competency_kg.career.nearest import all_nearest
 from competency_kg.compare.queries import (
     Runner,
     cached,
     store_state,
 )
 from competency_kg.compare.resolution import BadInput, resolve
-from competency_kg.compare.scoring import (
-    WEIGHTS,
-    similarity,
-)
+from competency_kg.compare.scoring import similarity
 from competency_kg.iris import Minter
 
 #: Least comparison similarity of a transition (see the module doc for why).
@@ -135,47 +135,25 @@ def step_cost(lines: list[Line]) -> float:
     return sum(x.weight * _gap(x) for x in lines)
 
 
-def _all_nearest(data: CareerData, k: int) -> list[list[tuple[float, int]]]:
-    """Every occupation's ``k`` most similar occupations by the comparison's score (the same
-    formula as :func:`competency_kg.compare.similarity`, ties in title order), computed for
-    all pairs at once: each pair once, the competency weights as aligned vectors."""
-    clusters = data.index.clusters
-    n = len(clusters)
-    keys = sorted({key for c in clusters for key in c.profile.competencies})
-    at = {key: x for x, key in enumerate(keys)}
-    vectors = []
-    for c in clusters:
-        v = [0.0] * len(keys)
-        for key, w in c.profile.competencies.items():
-            v[at[key]] = w
-        vectors.append(v)
-    totals = [c.profile.total for c in clusters]
-    tools = [c.profile.tools for c in clusters]
-    acts = [c.profile.activities for c in clusters]
-    wc, wt, ww = WEIGHTS["competencies"], WEIGHTS["tools"], WEIGHTS["work_activities"]
-    scores: list[list[tuple[float, int]]] = [[] for _ in range(n)]
-    for i in range(n):
-        vi, ti, ai, total_i = vectors[i], tools[i], acts[i], totals[i]
-        for j in range(i + 1, n):
-            num = den = 0.0
-            if total_i > 0 and totals[j] > 0:
-                both = sum(map(min, vi, vectors[j]))
-                num += wc * both / (total_i + totals[j] - both)
-                den += wc
-            if ti and tools[j]:
-                m = len(ti & tools[j])
-                num += wt * m / (len(ti) + len(tools[j]) - m)
-                den += wt
-            if ai and acts[j]:
-                m = len(ai & acts[j])
-                num += ww * m / (len(ai) + len(acts[j]) - m)
-                den += ww
-            if den:
-                score = num / den
-                scores[i].append((score, j))
-                scores[j].append((score, i))
-    titles = [c.title.casefold() for c in clusters]
-    return [heapq.nsmallest(k, row, key=lambda t: (-t[0], titles[t[1]])) for row in scores]
+def learning_cost(data: CareerData, a: int, b: int) -> float:
+    """``step_cost(lines_to_learn(data, a, b))`` without building the lines (the graph
+    needs only the cost of its 22,000 transitions on the whole O*NET release): the same
+    terms summed in the same order, largest first (equal terms in either order give the same
+    sum), so the same number to the bit."""
+    have = data.needs[a]
+    terms = []
+    for key, need in data.required(b).items():
+        mine = have.get(key)
+        if need.level is None:
+            gap = 0.0 if mine is not None else UNKNOWN_GAP
+        elif mine is None:
+            gap = max(0.0, need.level)
+        else:
+            gap = 0.0 if mine.level is None else max(0.0, need.level - mine.level)
+        if gap > 0:
+            terms.append(need.weight * gap)
+    terms.sort(reverse=True)
+    return sum(terms)
 
 
 def build_graph(data: CareerData) -> TransitionGraph:
@@ -183,12 +161,8 @@ def build_graph(data: CareerData) -> TransitionGraph:
     the comparison's score, at least :data:`THRESHOLD`), each with its learning cost."""
     started = time.perf_counter()
     edges: list[list[Edge]] = []
-    for i, near in enumerate(_all_nearest(data, NEIGHBOURS)):
-        out = [
-            Edge(j, score, step_cost(lines_to_learn(data, i, j)))
-            for score, j in near
-            if score >= THRESHOLD
-        ]
+    for i, near in enumerate(all_nearest(data.index.clusters, NEIGHBOURS, THRESHOLD)):
+        out = [Edge(j, score, learning_cost(data, i, j)) for score, j in near]
         out.sort(key=lambda e: (e.cost, -e.similarity))
         edges.append(out)
     return TransitionGraph(data, edges, time.perf_counter() - started)
