@@ -286,7 +286,8 @@ NOT_GROUPED = [
 @pytest.mark.parametrize("query", GROUPED, ids=[f"grouped-{i}" for i in range(len(GROUPED))])
 def test_grouped_subquery_as_lateral_gives_the_same_rows(store: ox.Store, query: str) -> None:
     """Checked by breaking it: with ``LIMIT 1`` added to the rewritten sub-query (one row per
-    key instead of all of them: the kind of change a wrong rewrite makes), both fail."""
+    key instead of all of them), grouped-1 fails (several groups per shared key); grouped-0,
+    one group per key, cannot tell, which is why grouped-1 is here."""
     rewritten = grouped_subquery_as_lateral(query)
     assert "LATERAL { SELECT" in rewritten
     expected = _rows(store, query)
