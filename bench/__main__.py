@@ -31,23 +31,24 @@ class Mode:
     clients: int
     shacl: tuple[int, int, int] | None  # O*NET occupations, synthetic triples, rounds
     loads: bool
+    lookup_seconds: float = 15.0  # the throughput pass (one-triple lookup), per system
 
 
 MODES = {
     "smoke": Mode("smoke", ("smoke",), 1, 10, 60, ("ours", "oxigraph"), 2, 0, 0, None, False),
-    "quick": Mode("quick", ("quick",), 2, 8, 20, ("ours", "oxigraph", "rdflib"), 5, 8, 16,
-                  (1, 1000, 1), True),
-    "1m": Mode("1m", ("1m",), 3, 20, 90, ("ours", "oxigraph", "rdflib"), 12, 30, 16,
+    "quick": Mode("quick", ("quick",), 2, 8, 20, ("ours", "oxigraph", "rdflib", "virtuoso"), 5,
+                  8, 16, (1, 1000, 1), True, 8.0),
+    "1m": Mode("1m", ("1m",), 3, 20, 90, ("ours", "oxigraph", "rdflib", "virtuoso"), 12, 30, 16,
                (2, 4000, 1), True),
-    "full": Mode("full", ("1m", "5m"), 5, 30, 300, ("ours", "oxigraph", "rdflib"), 20, 30, 16,
-                 (3, 6000, 2), True),
+    "full": Mode("full", ("1m", "5m"), 5, 30, 300, ("ours", "oxigraph", "rdflib", "virtuoso"),
+                 20, 30, 16, (3, 6000, 2), True),
 }  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m bench",
-        description="competency-kg serve against rdflib-endpoint and the Oxigraph server.",
+        description="competency-kg serve against rdflib-endpoint, Oxigraph server, Virtuoso.",
     )
     g = ap.add_mutually_exclusive_group()
     g.add_argument(
@@ -69,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--tier", choices=sorted(TIERS), help="run this data tier only")
     ap.add_argument("--rounds", type=int, help="measured rounds per query (after a warm-up)")
-    ap.add_argument("--systems", help="comma-separated: ours,oxigraph,rdflib")
-    ap.add_argument("--skip", default="", help="comma-separated: queries,deref,load,shacl,loads")
+    ap.add_argument("--systems", help="comma-separated: ours,oxigraph,rdflib,virtuoso")
+    ap.add_argument(
+        "--skip", default="", help="comma-separated: queries,throughput,deref,load,shacl,loads"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--cache", type=Path, help="data cache (default: OUT/cache)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the data even if cached")
@@ -181,6 +184,21 @@ def run_tier(
             secs = rdf.info.get("load_seconds", float("nan"))
             loads_table.append(("rdflib Dataset.parse of data.nq", "rdflib", ds.triples, secs))
             say(f"servers: rdflib-endpoint up (parse {secs:.1f} s)")
+        virtuoso_db = None
+        if "virtuoso" in mode.systems and not {"queries", "throughput"} <= skip:
+            virtuoso_db, secs = servers.load_virtuoso(
+                ds.nquads, ds.ntriples, work / "virtuoso", logs
+            )
+            loads_table.append(
+                ("Virtuoso bulk loader: data.nq, and data.nt into the merge graph", "virtuoso",
+                 2 * ds.triples, secs)
+            )  # fmt: skip
+            graphs = _source_graphs(ds.nquads)
+            res["virtuoso_graphs"] = len(graphs)
+            virt = servers.start_virtuoso(virtuoso_db, logs, source_graphs=graphs)
+            started.append(virt)
+            live.append(virt)
+            say(f"servers: Virtuoso up (bulk load {secs:.1f} s, {len(graphs)} source graphs)")
 
         def restart(s: servers.Server) -> servers.Server:
             if s.name == "rdflib":
@@ -189,6 +207,8 @@ def run_tier(
             started.remove(s)
             if s.name == "oxigraph":
                 new = servers.start_oxigraph(ox_location, logs)
+            elif s.name == "virtuoso" and virtuoso_db is not None:
+                new = servers.start_virtuoso(virtuoso_db, logs, source_graphs=graphs)
             else:
                 new = servers.start_ours(ds.store, logs, timeout=mode.timeout)
             started.append(new)
@@ -203,6 +223,13 @@ def run_tier(
             )  # fmt: skip
         for s in list(started):
             if s.name == "rdflib":
+                servers.stop(s)
+                started.remove(s)
+
+        if "throughput" not in skip and mode.lookup_seconds:
+            res["throughput"] = _throughput(mode, started, say)
+        for s in list(started):
+            if s.name == "virtuoso":
                 servers.stop(s)
                 started.remove(s)
 
@@ -284,6 +311,39 @@ def run_tier(
         occupations, synthetic, rounds = mode.shacl
         res["shacl"] = compare(ds.store, occupations, synthetic, rounds, say)
     return res
+
+
+def _source_graphs(nquads: Path) -> list[str]:
+    """The named graphs of the N-Quads: the dataset's named graphs on every system."""
+    import pyoxigraph as ox
+
+    return sorted(
+        {q.graph_name.value for q in ox.parse(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+         if isinstance(q.graph_name, ox.NamedNode)}
+    )  # fmt: skip
+
+
+def _throughput(mode: Mode, started: list[servers.Server], say: run.Say) -> list[run.Throughput]:
+    """The one-triple lookup, ``mode.clients`` clients, on each system in turn (twice,
+    interleaved). The Oxigraph server runs it on a server started without ``--timeout-s``:
+    with it, it failed under this load (HTTP 500 "os error 11" after ~17 k requests, then a
+    panic; issue 23)."""
+    query = next(q.text for q in bq.heavy_queries() if q.name == "lookup-label")
+    order = [s for s in started if s.name in ("ours", "virtuoso")]
+    if "oxigraph" in mode.systems:
+        order.insert(1, next(s for s in started if s.name == "oxigraph"))  # started without it
+    out = []
+    for r in (1, 2):
+        for s in order if r == 1 else order[::-1]:
+            note = "started without --timeout-s" if s.name == "oxigraph" else ""
+            say(f"throughput: {s.label}, {mode.clients} clients, {mode.lookup_seconds:g} s ({r}/2)")
+            out.append(
+                run.throughput(
+                    s, query, clients=mode.clients, seconds=mode.lookup_seconds,
+                    label=f"{s.label}, pass {r}", note=note,
+                )
+            )  # fmt: skip
+    return out
 
 
 def _occupations(server: servers.Server) -> list[tuple[str, str]]:

@@ -10,7 +10,8 @@ from typing import Any
 from bench.run import Sample, median, pct
 from bench.servers import LABELS
 
-SYSTEMS = ("ours", "oxigraph", "rdflib")
+SYSTEMS = ("ours", "oxigraph", "rdflib", "virtuoso")
+SHORT = {"oxigraph": "Oxigraph", "rdflib": "rdflib-ep", "virtuoso": "Virtuoso"}
 
 
 def ms(seconds: float) -> str:
@@ -36,7 +37,8 @@ def cell(sample: Sample | None) -> str:
     if not sample.ok:
         return sample.note.split(":")[0] if sample.note else "failed"
     mark = "¹" if sample.note.startswith("1 run") else ""
-    return ms(sample.median) + mark
+    wrong = " ≠" if sample.differs else ""
+    return ms(sample.median) + mark + wrong
 
 
 def query_rows(
@@ -51,7 +53,8 @@ def query_rows(
                 continue
             row.append(cell(per.get(s)))
             o, p = ours, per.get(s)
-            row.append(ratio(o.median, p.median) if o and p and o.ok and p.ok else "—")
+            # A wrong answer is no win: its ratio is not shown (nor counted by the goals).
+            row.append(ratio(o.median, p.median) if o and p and o.ok and p.right else "—")
         sizes = {s: per[s].size for s in systems if s in per and per[s].ok}
         row.append(_sizes(sizes))
         rows.append(row)
@@ -69,8 +72,7 @@ def query_header(systems: list[str]) -> list[str]:
     head = ["query", "kind", "ours ms"]
     for s in systems:
         if s != "ours":
-            short = "Oxigraph" if s == "oxigraph" else "rdflib-ep"
-            head += [f"{short} ms", f"{short}/ours"]
+            head += [f"{SHORT[s]} ms", f"{SHORT[s]}/ours"]
     head.append("rows / triples")
     return head
 
@@ -94,11 +96,13 @@ def md_table(head: list[str], rows: list[list[str]]) -> str:
 def speedups(
     results: dict[str, dict[str, Sample]], peer: str, base: str = "ours"
 ) -> dict[str, float]:
-    """Per query, the peer's median time over ``base``'s (inf where only the peer timed out)."""
+    """Per query, the peer's median time over ``base``'s (inf where only the peer timed out).
+
+    Only queries the peer answers as we do count: a wrong answer is never a speed."""
     out = {}
     for name, per in results.items():
         o, p = per.get(base), per.get(peer)
-        if o and p and o.ok and p.ok and o.median > 0:
+        if o and p and o.ok and p.right and o.median > 0:
             out[name] = p.median / o.median
         elif o and o.ok and p is not None and p.note.startswith("timeout"):
             out[name] = math.inf
@@ -147,6 +151,39 @@ def goals(res: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
                 not bad,
             )
         )
+    if "virtuoso" in res["systems"] and q:
+        sp = speedups(q, "virtuoso")  # Virtuoso's time / ours, right answers only
+        ours_over = {n: 1 / v for n, v in sp.items() if v > 0}
+        med = median(list(ours_over.values())) if ours_over else float("nan")
+        out.append(
+            (
+                "median time ours/Virtuoso (queries Virtuoso answers as we do)",
+                "≤ 1×",
+                f"{med:.2f}× over {len(ours_over)} queries",
+                med <= 1,
+            )
+        )
+        slow = sorted((v, n) for n, v in ours_over.items() if v > 3)
+        out.append(
+            (
+                "no query over 3× Virtuoso's time (where it answers as we do)",
+                "0 queries",
+                f"{len(slow)}: " + ", ".join(f"{n} {v:.1f}×" for v, n in slow[::-1]) or "none",
+                not slow,
+            )
+        )
+    for t in res.get("throughput") or []:
+        if t.label.startswith("competency-kg"):
+            p95 = pct(t.latencies, 95)
+            errs = sum(t.errors.values())
+            out.append(
+                (
+                    f"one-triple lookup, {t.clients} clients ({t.label})",
+                    "≥ 2,500 req/s, p95 < 10 ms",
+                    f"{t.rate:,.0f} req/s, p95 {p95 * 1000:.1f} ms, {errs} errors",
+                    t.rate >= 2500 and p95 < 0.010 and not errs,
+                )
+            )
     d = res.get("deref")
     if d:
         for fmt, label in (("text/html", "HTML"), ("text/turtle", "Turtle")):
@@ -206,6 +243,64 @@ def goals(res: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
     return out
 
 
+def answers_section(results: dict[str, dict[str, Sample]], systems: list[str]) -> list[str]:
+    """Each peer's answer against ours (:mod:`bench.answers`): how many agree, and each that
+    does not, in words. ≠ in the tables marks these; their ratios are not shown or counted."""
+    peers = [s for s in systems if s != "ours"]
+    if not peers:
+        return []
+    rows = []
+    for s in peers:
+        same = sum(1 for per in results.values() if s in per and per[s].right)
+        wrong = [n for n, per in results.items() if s in per and per[s].ok and per[s].differs]
+        failed = [n for n, per in results.items() if s in per and not per[s].ok]
+        rows.append([LABELS[s], str(same), str(len(wrong)), str(len(failed))])
+    lines = [
+        "## Answers check (each peer's answer against ours)",
+        "",
+        "Rows compared as multisets (order not compared), graphs as sets of triples, blank "
+        "nodes as one node, numbers by value; ≠ marks a different answer, whose ratio is "
+        "neither shown nor counted.",
+        "",
+        md_table(["peer", "same answer", "different answer", "error / timeout"], rows),
+        "",
+    ]
+    diffs = [
+        f"- {n} on {LABELS[s]}: {per[s].differs}"
+        for n, per in results.items()
+        for s in peers
+        if s in per and per[s].ok and per[s].differs
+    ]
+    return lines + diffs + ([""] if diffs else [])
+
+
+def throughput_section(passes: list[Any]) -> list[str]:
+    if not passes:
+        return []
+    rows = [
+        [
+            t.label + (f" ({t.note})" if t.note else ""),
+            f"{len(t.latencies):,}",
+            f"{t.rate:,.0f}",
+            ms(pct(t.latencies, 50)),
+            ms(pct(t.latencies, 95)),
+            ", ".join(f"{k}×{v}" for k, v in t.errors.items()) or "0",
+        ]
+        for t in passes
+    ]
+    return [
+        f"## Throughput: one-triple lookup, {passes[0].clients} clients, "
+        f"{passes[0].seconds:.0f} s per pass",
+        "",
+        "`lookup-label` sent back to back by the clients (threads in two client processes on "
+        "the same machine: the client shares the cores with the server), each system in turn, "
+        "two passes in opposite orders.",
+        "",
+        md_table(["system", "answers", "req/s", "p50 ms", "p95 ms", "errors"], rows),
+        "",
+    ]
+
+
 # --------------------------------------------------------------------------- chart
 def chart(
     results: dict[str, dict[str, Sample]], systems: list[str], path: Path, title: str
@@ -218,14 +313,14 @@ def chart(
     except ImportError:
         return False
     names = list(results)
-    colors = {"ours": "#1b9e77", "oxigraph": "#7570b3", "rdflib": "#d95f02"}
+    colors = {"ours": "#1b9e77", "oxigraph": "#7570b3", "rdflib": "#d95f02", "virtuoso": "#e7298a"}
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(names) * len(systems) / 2 + 2))
     h = 0.8 / len(systems)
     for i, s in enumerate(systems):
         ys, xs = [], []
         for j, n in enumerate(names):
             smp = results[n].get(s)
-            if smp and smp.ok:
+            if smp and smp.right:  # a wrong answer gets no bar
                 ys.append(j + i * h)
                 xs.append(smp.median * 1000)
         ax.barh(ys, xs, height=h, label=LABELS[s], color=colors[s])
@@ -312,6 +407,7 @@ def markdown(res: dict[str, Any], chart_name: str | None) -> str:
         ]
         if notes:
             lines += ["Failures:", "", *notes, ""]
+        lines += answers_section(res["queries"], systems)
     d = res.get("deref")
     if d:
         rows = []
@@ -369,6 +465,7 @@ def markdown(res: dict[str, Any], chart_name: str | None) -> str:
             md_table(["what", "n", "statuses", "p50 ms", "p95 ms"], rows),
             "",
         ]
+    lines += throughput_section(res.get("throughput") or [])
     timed = res.get("loads_table") or []
     if timed:
         lines += [

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.answers import Answer, read_answer
 from bench.client import Client, Reply
 from bench.queries import BASE, RUNAWAY, SIMPLE, BenchQuery
 from bench.servers import Server
@@ -40,6 +41,14 @@ class Sample:
     status: int = 0
     size: int = -1  # rows (SELECT), 1/0 (ASK) or triples (graph); -1 unknown
     note: str = ""  # "timeout", "error 500: …", "1 run (over the cap)"
+    answer: Answer | None = None  # the first answer (:mod:`bench.answers`)
+    #: How this peer's answer differs from ours ("" when it is the same; never set on ours).
+    differs: str = ""
+
+    @property
+    def right(self) -> bool:
+        """Answered, with our answer: the only samples a speed ratio counts."""
+        return self.ok and not self.differs
 
     @property
     def median(self) -> float:
@@ -92,7 +101,7 @@ def run_queries(
                 if r > 0 and (sample.note or not 200 <= sample.status < 300):
                     continue
                 try:
-                    reply = clients[s.name].sparql(s.endpoint, q.text, q.accept)
+                    reply = clients[s.name].sparql(s.endpoint, q.text, q.accept, s.dataset)
                 except TimeoutError:
                     sample.note = f"timeout (>{timeout:g} s)"
                     sample.status = 0
@@ -108,6 +117,8 @@ def run_queries(
                     sample.note = f"HTTP {reply.status}: {text}"
                     continue
                 sample.size = result_size(reply.body, q.accept)
+                if sample.answer is None:
+                    sample.answer = read_answer(reply.body, q.accept)
                 if r == 0:
                     if reply.seconds > cap:
                         sample.seconds = [reply.seconds]
@@ -116,7 +127,21 @@ def run_queries(
                 sample.seconds.append(reply.seconds)
     for c in clients.values():
         c.close()
+    compare_answers(results)
     return results
+
+
+def compare_answers(results: dict[str, dict[str, Sample]]) -> None:
+    """Mark each peer's answer that is not ours (:attr:`Sample.differs`)."""
+    for per in results.values():
+        ours = per.get("ours")
+        for name, sample in per.items():
+            if name == "ours" or not sample.ok or ours is None or not ours.ok:
+                continue
+            if sample.answer is None or ours.answer is None:
+                sample.differs = "answer unreadable"
+            else:
+                sample.differs = sample.answer.differs_from(ours.answer)
 
 
 # --------------------------------------------------------------------------- dereferencing
@@ -270,7 +295,9 @@ def concurrent_load(
             try:
                 if kind.startswith("query:"):
                     text = SIMPLE[kind[6:]].format(iri=f"<{iri}>", code=code)
-                    reply = c.sparql(server.endpoint, text, "application/sparql-results+json")
+                    reply = c.sparql(
+                        server.endpoint, text, "application/sparql-results+json", server.dataset
+                    )
                 else:
                     path = "/" + rng.choice(pages)[len(BASE) :]
                     accept = "text/html" if kind == "page:html" else "text/turtle"
@@ -291,7 +318,9 @@ def concurrent_load(
         c = Client(server.base, timeout=120)
         while time.monotonic() < stop_at:
             try:
-                reply = c.sparql(server.endpoint, RUNAWAY, "application/sparql-results+json")
+                reply = c.sparql(
+                    server.endpoint, RUNAWAY, "application/sparql-results+json", server.dataset
+                )
                 with lock:
                     result.runaway[f"HTTP {reply.status}"] += 1
             except Exception as exc:
@@ -316,6 +345,96 @@ def concurrent_load(
         if threads[-1].is_alive():
             result.runaway["still running 15 s after the clients stopped"] += 1
     return result
+
+
+# --------------------------------------------------------------------------- throughput
+@dataclass
+class Throughput:
+    """The one-triple lookup sent by ``clients`` clients for ``seconds``, back to back."""
+
+    label: str
+    clients: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def _lookup_clients(
+    base: str, endpoint: str, dataset: tuple[tuple[str, str], ...], query: str,
+    threads: int, seconds: float,
+) -> tuple[list[float], dict[str, int]]:  # fmt: skip
+    """One client process: ``threads`` keep-alive clients, each sending ``query`` until
+    ``seconds`` have passed; their latencies and errors."""
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        c = Client(base, timeout=30)
+        mine: list[float] = []
+        while time.monotonic() < stop_at:
+            try:
+                reply = c.sparql(endpoint, query, "application/sparql-results+json", dataset)
+            except Exception as exc:
+                with lock:
+                    errors[type(exc).__name__] += 1
+                c.close()
+                continue
+            if reply.status == 200:
+                mine.append(reply.seconds)
+            else:
+                with lock:
+                    errors[f"HTTP {reply.status}"] += 1
+        c.close()
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 60)
+    return latencies, dict(errors)
+
+
+def throughput(
+    server: Server, query: str, *, clients: int, seconds: float, label: str, processes: int = 2,
+    note: str = "",
+) -> Throughput:  # fmt: skip
+    """``clients`` clients (threads spread over ``processes`` client processes, so that the
+    client is not held to one core by Python's GIL) send the one-triple lookup for
+    ``seconds``. Requests per second counts 200 answers only; errors are counted apart."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    share = [clients // processes + (i < clients % processes) for i in range(processes)]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as ex:
+        # A warm-up request per process (spawning takes longer than a request).
+        warm = [
+            ex.submit(_lookup_clients, server.base, server.endpoint, server.dataset, query, 1, 0.2)
+            for _ in range(processes)
+        ]
+        for f in warm:
+            f.result()
+        started = time.monotonic()
+        futures = [
+            ex.submit(_lookup_clients, server.base, server.endpoint, server.dataset, query, n,
+                      seconds)
+            for n in share if n
+        ]  # fmt: skip
+        out = Throughput(label, clients, seconds, note=note)
+        for f in futures:
+            lat, errs = f.result()
+            out.latencies += lat
+            out.errors.update(errs)
+        out.seconds = time.monotonic() - started
+    return out
 
 
 # --------------------------------------------------------------------------- loads and dumps

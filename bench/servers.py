@@ -5,7 +5,15 @@
 - ``oxigraph``: the Oxigraph server (PyPI ``oxigraph``), its own store loaded from the same
   N-Quads with ``oxigraph load`` (timed), ``--union-default-graph`` as ours;
 - ``rdflib``: rdflib-endpoint (PyPI) over an rdflib ``Dataset(default_union=True)`` parsed from
-  the same N-Quads (:mod:`bench.rdflib_server`, which reports its load time).
+  the same N-Quads (:mod:`bench.rdflib_server`, which reports its load time);
+- ``virtuoso``: Virtuoso 7.2 (Debian ``virtuoso-opensource``), its own database in a folder of
+  the run, bulk-loaded (``ld_dir`` / ``rdf_loader_run``) from the same N-Quads, plus the same
+  triples without their graph names into :data:`MERGED_GRAPH`; every query is sent with that
+  graph as its default graph and the source graphs as its named graphs (the way
+  ``competency_kg/store/remote.py`` talks to Virtuoso), so its default graph is the set merge
+  of the named graphs, as ours is, and not Virtuoso's union (a bag that also holds its own
+  system graphs). Virtuoso 7.2.5 does not answer a POST of ``application/sparql-query``: every
+  system is sent URL-encoded POSTs (SPARQL 1.1 Protocol §2.1.2).
 
 Each is stopped by its own pid (SIGTERM, then SIGKILL).
 """
@@ -14,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -28,17 +37,29 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 ASK = "query=ASK%7B%7D"
 
-LABELS = {"ours": "competency-kg", "oxigraph": "Oxigraph server", "rdflib": "rdflib-endpoint"}
+LABELS = {
+    "ours": "competency-kg",
+    "oxigraph": "Oxigraph server",
+    "rdflib": "rdflib-endpoint",
+    "virtuoso": "Virtuoso",
+}
+#: The packaged configuration the Virtuoso servers start from (tests and benchmark).
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+#: The graph the benchmark's Virtuoso holds the set merge of the named graphs in (the name the
+#: remote store uses for the same thing, :data:`competency_kg.store.merge.MERGED_GRAPH`).
+MERGED_GRAPH = "urn:x-competency-kg:merged"
 
 
 @dataclass
 class Server:
-    name: str  # ours | oxigraph | rdflib
+    name: str  # ours | oxigraph | rdflib | virtuoso
     process: subprocess.Popen[bytes]
     base: str  # http://127.0.0.1:PORT
     endpoint: str  # the SPARQL endpoint path
     log: Path
     info: dict[str, float] = field(default_factory=dict)
+    #: Protocol parameters sent with every query (the dataset, for Virtuoso).
+    dataset: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -188,6 +209,136 @@ def start_rdflib(nquads: Path, logs: Path, *, start_timeout: float = 1800) -> Se
     _wait(server, start_timeout)
     if stats.exists():
         server.info.update(json.loads(stats.read_text()))
+    return server
+
+
+def virtuoso_ini(folder: Path, sql_port: int, http_port: int, settings: dict[str, str]) -> str:
+    """The packaged ``virtuoso.ini`` with its database files in ``folder``, its two
+    ``ServerPort``s these ports, and each ``"Section/Key"`` of ``settings`` set (added to its
+    section when the packaged file has no such line). The tests and the benchmark start their
+    Virtuoso servers from it."""
+    text = VIRTUOSO_INI.read_text()
+    text = text.replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
+    text = text.replace("/var/lib/virtuoso-opensource-7/vsp", str(folder / "vsp"))
+    wanted = {
+        "Parameters/ServerPort": str(sql_port),
+        "HTTPServer/ServerPort": str(http_port),
+        "URIQA/DefaultHost": "localhost:8890",  # keeps the system graphs' usual names
+        **settings,
+    }
+    missing = dict(wanted)
+    section = ""
+    out: list[str] = []
+
+    def flush() -> None:
+        for key in [k for k in missing if k.split("/")[0] == section]:
+            out.append(f"{key.split('/')[1]} = {missing.pop(key)}")
+
+    for line in text.splitlines():
+        m = re.match(r"\s*\[(.+)\]", line)
+        if m:
+            flush()
+            section = m.group(1)
+        m = re.match(r"\s*([A-Za-z_]+)\s*=", line)
+        key = f"{section}/{m.group(1)}" if m else ""
+        if key in wanted:
+            line = f"{m.group(1) if m else ''} = {wanted[key]}"
+            missing.pop(key, None)
+        out.append(line)
+    flush()
+    return "\n".join(out) + "\n"
+
+
+#: The benchmark's Virtuoso settings: buffers for 4 GB (the packaged file's own line for that
+#: much free memory; its default of 10,000 buffers is 80 MB), no cap on results or run time
+#: (a cut answer would be compared as wrong; a query over the harness's timeout is cut by
+#: restarting the server, as for the other peers), HTTP threads for 16 clients, and the data
+#: folder readable by the bulk loader.
+VIRTUOSO_BENCH_SETTINGS = {
+    "Parameters/NumberOfBuffers": "340000",
+    "Parameters/MaxDirtyBuffers": "250000",
+    "Parameters/MaxClientConnections": "24",
+    "HTTPServer/MaxClientConnections": "24",
+    "HTTPServer/ServerThreads": "24",
+    "HTTPServer/MaxKeepAlives": "24",
+    "SPARQL/ResultSetMaxRows": "10000000",
+    "SPARQL/MaxQueryExecutionTime": "0",
+    "SPARQL/MaxQueryCostEstimationTime": "0",
+}
+
+
+@dataclass
+class Virtuoso:
+    """A Virtuoso database folder and the ports it listens on."""
+
+    folder: Path
+    sql_port: int
+    http_port: int
+
+
+def load_virtuoso(nquads: Path, ntriples: Path, folder: Path, logs: Path) -> tuple[Virtuoso, float]:
+    """A fresh Virtuoso database in ``folder`` holding ``nquads`` in their named graphs and
+    ``ntriples`` (the same triples, graph names dropped) in :data:`MERGED_GRAPH`, where
+    Virtuoso's ``(G, S, P, O)`` key makes them a set. Bulk loader (``ld_dir``,
+    ``rdf_loader_run``, ``checkpoint``: https://vos.openlinksw.com/owiki/wiki/VOS/VirtBulkRDFLoader),
+    timed from the first ``ld_dir`` to the end of the checkpoint."""
+    if shutil.which("virtuoso-t") is None or shutil.which("isql-vt") is None:
+        raise ServerFailed("Virtuoso is not installed (Debian package virtuoso-opensource)")
+    folder = folder.resolve()  # the server runs in it and reads its paths from the ini
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "vsp").mkdir(parents=True)
+    data_dirs = sorted({str(nquads.parent.resolve()), str(ntriples.parent.resolve())})
+    settings = dict(VIRTUOSO_BENCH_SETTINGS)
+    settings["Parameters/DirsAllowed"] = ", ".join([".", *data_dirs])
+    db = Virtuoso(folder, free_port(), free_port())
+    (folder / "virtuoso.ini").write_text(virtuoso_ini(folder, db.sql_port, db.http_port, settings))
+    server = start_virtuoso(db, logs)
+    try:
+        script = "".join(
+            f"ld_dir('{p.parent.resolve()}', '{p.name}', '{graph}');\n"
+            for p, graph in ((nquads, MERGED_GRAPH + "-unused"), (ntriples, MERGED_GRAPH))
+        )  # an N-Quads line names its own graph; ld_dir's is for triples only
+        script += "rdf_loader_run();\ncheckpoint;\n"
+        script += "SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;\n"
+        t = time.perf_counter()
+        done = subprocess.run(
+            ["isql-vt", str(db.sql_port), "dba", "dba"],
+            input=script.encode(),
+            capture_output=True,
+            check=False,
+        )
+        seconds = time.perf_counter() - t
+        out = done.stdout.decode(errors="replace")
+        if done.returncode != 0 or "Error" in out or "0 Rows." not in out:
+            raise ServerFailed(f"Virtuoso's bulk load failed:\n{out[-3000:]}")
+    finally:
+        stop(server)
+    return db, seconds
+
+
+def start_virtuoso(db: Virtuoso, logs: Path, *, source_graphs: list[str] | None = None) -> Server:
+    """``virtuoso-t`` on ``db``; with ``source_graphs``, every query is sent the dataset of
+    :func:`load_virtuoso`: :data:`MERGED_GRAPH` as the default graph, these as named graphs."""
+    log = logs / f"virtuoso-{db.http_port}.log"
+    t = time.perf_counter()
+    args = [shutil.which("virtuoso-t") or "virtuoso-t", "-f", "-c", str(db.folder / "virtuoso.ini")]
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args, cwd=db.folder, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+    dataset: tuple[tuple[str, str], ...] = ()
+    if source_graphs is not None:
+        dataset = (
+            ("default-graph-uri", MERGED_GRAPH),
+            *(("named-graph-uri", g) for g in source_graphs),
+        )
+    server = Server(
+        "virtuoso", process, f"http://127.0.0.1:{db.http_port}", "/sparql", log, dataset=dataset
+    )
+    _wait(server, 180)
+    server.info["start_seconds"] = time.perf_counter() - t
     return server
 
 

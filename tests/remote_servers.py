@@ -17,7 +17,6 @@ start makes the tests that need it fail with the server's log: nothing is skippe
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -28,9 +27,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.servers import ServerFailed, executable, free_port, wait_until_answers
+from bench.servers import (
+    VIRTUOSO_INI,
+    ServerFailed,
+    executable,
+    free_port,
+    virtuoso_ini,
+    wait_until_answers,
+)
 
-VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 VIRTUOSO_MAX_ROWS = 10000
 VIRTUOSO_USER, VIRTUOSO_PASSWORD = "dba", "dba"  # a fresh database's own; test-only
 START_TIMEOUT = 90.0
@@ -75,26 +80,9 @@ def stop(server: Server) -> None:
 
 
 def _virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
-    text = VIRTUOSO_INI.read_text()
-    db_dir = "/var/lib/virtuoso-opensource-7/db/"
-    text = text.replace(db_dir, f"{folder}/")
-    text = text.replace("/var/lib/virtuoso-opensource-7/vsp", str(folder / "vsp"))
-    section = None
-    out = []
-    for line in text.splitlines():
-        m = re.match(r"\s*\[(.+)\]", line)
-        if m:
-            section = m.group(1)
-        if re.match(r"\s*ServerPort\s*=", line) and section == "Parameters":
-            line = f"ServerPort = {sql_port}"
-        elif re.match(r"\s*ServerPort\s*=", line) and section == "HTTPServer":
-            line = f"ServerPort = {http_port}"
-        elif re.match(r"\s*ResultSetMaxRows\s*=", line):
-            line = f"ResultSetMaxRows = {VIRTUOSO_MAX_ROWS}"
-        elif re.match(r"\s*DefaultHost\s*=", line):
-            line = "DefaultHost = localhost:8890"  # keeps the system graphs' usual names
-        out.append(line)
-    return "\n".join(out) + "\n"
+    return virtuoso_ini(
+        folder, sql_port, http_port, {"SPARQL/ResultSetMaxRows": str(VIRTUOSO_MAX_ROWS)}
+    )
 
 
 def start_virtuoso(folder: Path) -> Server:

@@ -9,6 +9,7 @@ are checked on the seeds and on random graphs (Hypothesis) over each query's own
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from competency_kg.loading import load_paths
 from competency_kg.namespaces import sparql_prefixes
 from competency_kg.sparql.rewrite import (
     distinct_before_order,
+    grouped_subquery_as_lateral,
     hoist_required_patterns,
     optional_as_lateral,
     rewrite,
@@ -110,8 +112,11 @@ def _sequence(store: ox.Store, query: str) -> list[tuple[str, ...]]:
 #: Which rewrites change which example query (every other example is left as written).
 REWRITES = {"hoist": hoist_required_patterns, "lateral": optional_as_lateral}
 REWRITES["distinct"] = distinct_before_order
+REWRITES["grouped"] = grouped_subquery_as_lateral
 EXAMPLES_REWRITTEN = {
     "competencies-by-level": {"distinct"},
+    "competencies-shared-across-a-job-family": {"grouped"},
+    "learning-path-between-two-occupations": {"grouped"},
     "document-tools-with-their-onet-technology": {"distinct"},
     "occupation-requirements-with-levels": {"lateral", "distinct"},
     "prioritized-lists-in-rank-order": {"distinct"},
@@ -223,6 +228,89 @@ def test_optional_as_lateral_leaves_other_shapes() -> None:
         assert optional_as_lateral(q) == q, q
 
 
+GROUPED = [
+    # the label sub-query after a pinned requirement list: evaluated per competency
+    P
+    + """SELECT ?r ?c ?name WHERE { ?o skos:prefLabel "Computer User Support Specialists"@en ;
+           ckg:requires ?r . ?r ckg:competency ?c .
+           { SELECT ?c (SAMPLE(?l) AS ?name) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    # two keys, one shared with the rows before it, the other only its own
+    P
+    + """SELECT ?c ?k ?x ?n WHERE {
+           ?o skos:prefLabel "Computer User Support Specialists"@en ; ckg:requires ?r .
+           ?r ckg:competency ?c . ?c a ?k .
+           { SELECT ?k ?x (COUNT(?y) AS ?n) WHERE { ?y a ?k ; ?x ?z } GROUP BY ?k ?x } }""",
+]
+NOT_GROUPED = [
+    # nothing pins the keys to a few: per-row evaluation would lose
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    # pinned only inside an OPTIONAL, or only by a FILTER: not fewer rows
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c . OPTIONAL { ?r ckg:note "x" }
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c . FILTER (STR(?c) != "x")
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    # the aggregate's name, or the sub-query's own variable, is also bound before it
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" , ?n .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" , ?l .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    # a FILTER, a limit or a non-key projection in the sub-query; a UNION around it
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l FILTER(?l != "") }
+             GROUP BY ?c } }""",
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c LIMIT 1 } }""",
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" .
+           { SELECT ?c ?l (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c } }""",
+    P
+    + """SELECT * WHERE { ?r ckg:competency ?c ; ckg:label "x" .
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c }
+           UNION { ?c a ckg:Competency } }""",
+    # the sub-query first: nothing before it to take keys from
+    P
+    + """SELECT * WHERE {
+           { SELECT ?c (SAMPLE(?l) AS ?n) WHERE { ?c skos:prefLabel ?l } GROUP BY ?c }
+           ?r ckg:competency ?c ; ckg:label "x" . }""",
+]
+
+
+@pytest.mark.parametrize("query", GROUPED, ids=[f"grouped-{i}" for i in range(len(GROUPED))])
+def test_grouped_subquery_as_lateral_gives_the_same_rows(store: ox.Store, query: str) -> None:
+    """Checked by breaking it: with ``LIMIT 1`` added to the rewritten sub-query (one row per
+    key instead of all of them), grouped-1 fails (several groups per shared key); grouped-0,
+    one group per key, cannot tell, which is why grouped-1 is here."""
+    rewritten = grouped_subquery_as_lateral(query)
+    assert "LATERAL { SELECT" in rewritten
+    expected = _rows(store, query)
+    assert sum(expected.values()) > 3
+    assert _rows(store, rewritten) == expected
+
+
+@pytest.mark.parametrize("query", NOT_GROUPED, ids=[f"not-{i}" for i in range(len(NOT_GROUPED))])
+def test_grouped_subquery_as_lateral_leaves_other_shapes(query: str) -> None:
+    assert grouped_subquery_as_lateral(query) == query
+
+
+def test_the_benchmark_queries_answer_the_same_rewritten(store: ox.Store) -> None:
+    """The benchmark's own queries (``bench/queries.py``) beside the examples: each is left as
+    written or answers the same rewritten."""
+    sys.path.insert(0, str(ROOT))
+    from bench.queries import heavy_queries
+
+    for q in heavy_queries():
+        if rewrite(q.text) != q.text:
+            assert _rows(store, rewrite(q.text)) == _rows(store, q.text), q.name
+
+
 # --------------------------------------------------------------------------- random graphs
 _NAME = re.compile(r"\b(?:ckg|skos|schema|ceasn|rdfs):[A-Za-z]+\b")
 _STRING = re.compile(r'"([^"\n]*)"(@[A-Za-z-]+)?')
@@ -290,6 +378,9 @@ RANDOM_CASES = {
     **{f"hoistable-{i}": q for i, q in enumerate(HOISTABLE)},
     **{f"distinct-{i}": q for i, q in enumerate(DISTINCT_ORDERED)},
     **{f"lateral-{i}": q for i, q in enumerate(LATERAL)},
+    # grouped-1 needs a class with members of the anchored title's kind: random graphs of
+    # this size never give it a row (checked: 0 of 150), so it stays with the seeds
+    "grouped-0": GROUPED[0],
 }
 
 
