@@ -294,6 +294,7 @@ def start_server(
         # seeds' O*NET sources) on a machine shared by the suite; tests/test_default_setup.py
         # keeps it, as a user has it
         COMPETENCY_KG_WARM_REPORT="0",
+        COMPETENCY_KG_WARM_TRANSITIONS="0",
     )
     full_env.update(env or {})
     with log_path.open("wb") as log_file:

@@ -87,6 +87,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPETENCY_KG_", "PYTHON"))}
     env["COMPETENCY_KG_WARM_PAGES"] = "0"  # no background page rendering on a shared machine
     env["COMPETENCY_KG_WARM_REPORT"] = "0"  # nor the validation report
+    env["COMPETENCY_KG_WARM_TRANSITIONS"] = "0"  # nor the transition graph
     src = _sources(tmp / "src")
     dist = tmp / "dist"
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]

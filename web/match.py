@@ -37,6 +37,7 @@ from competency_kg.safe_text import escape_controls
 from competency_kg.web.compare import editor_link, respond, runner, wanted
 from competency_kg.web.match_svg import path_svg
 from competency_kg.web.state import state
+from competency_kg.web.warming import STEPS, WarmStep
 
 bp = Blueprint("match", __name__)
 log = logging.getLogger(__name__)
@@ -302,6 +303,9 @@ def warm_transitions(app: Flask) -> None:
         "transition graph precomputed: %d transitions in %.1f s (the build %.1f s)",
         graph.edge_count(), time.monotonic() - started, graph.seconds,
     )  # fmt: skip
+
+
+STEPS.append(WarmStep("transitions", "COMPETENCY_KG_WARM_TRANSITIONS", warm_transitions))
 
 
 def _pathway_url(a: str, b: str, **extra: Any) -> str:
