@@ -10,20 +10,30 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.resources import files
 
+import pyoxigraph as ox
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from competency_kg.labels import graph_label
 from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
 from competency_kg.safe_text import csv_text
-from competency_kg.shacl_sparql import SparqlCheck, add_to_report, run_checks, split_shapes
+from competency_kg.shacl_sparql import (
+    Found,
+    SparqlCheck,
+    add_to_report,
+    run_checks,
+    split_shapes,
+    store_for,
+)
+from competency_kg.shacl_sparql.core import CoreCheck, run_core, split_core
+from competency_kg.sparql.terms import to_rdflib
 
 #: The context of a store report's counts, and where the other contexts' counts are.
 STORE_CONTEXT = (
@@ -46,10 +56,24 @@ def shapes_graph() -> Graph:
     return g
 
 
+@dataclass(frozen=True)
+class Engines:
+    """How the shapes are run: each constraint as one SPARQL query on Oxigraph (``sparql``:
+    the ``sh:sparql`` ones, ``core``: SHACL Core's), and what only pySHACL can run (``rest``,
+    the shapes graph without what the queries do; ``left``, the node shapes it still has)."""
+
+    rest: Graph
+    sparql: list[SparqlCheck]
+    core: list[CoreCheck]
+    left: list[Node]
+
+
 @lru_cache(maxsize=1)
-def _split_shapes() -> tuple[Graph, list[SparqlCheck]]:
-    """pySHACL's share of the shapes, and the SPARQL constraints run on Oxigraph instead."""
-    return split_shapes(shapes_graph())
+def engines() -> Engines:
+    """The project's shapes split between the queries and pySHACL, once."""
+    rest, sparql = split_shapes(shapes_graph())
+    rest, core, left = split_core(rest)
+    return Engines(rest, sparql, core, left)
 
 
 def validate_with_pyshacl_only(data: Graph) -> Graph:
@@ -353,20 +377,7 @@ def validate_graph(
     ``focus_nodes``, when given, limits the check to those of the shapes' targets (IRIs): the
     rest of ``data`` is only context (what the focus nodes point to).
     """
-    core, checks = _split_shapes()
-    conforms, report_graph, _ = validate(
-        data,
-        shacl_graph=core,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        focus_nodes=sorted(focus_nodes) if focus_nodes else None,
-    )
-    found = run_checks(checks, data)
-    if focus_nodes:
-        wanted = set(focus_nodes)
-        found = [r for r in found if r.focus in wanted]
-    add_to_report(report_graph, found)
+    report_graph = validate_store(store_for(data), lambda: data, focus_nodes)
     shapes = shapes_graph()
     results: list[Result] = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -398,8 +409,41 @@ def validate_graph(
             )
         )
     report = Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
-    del conforms  # warnings do not break conformance here: see Report.conforms
     return report, report_graph
+
+
+def validate_store(
+    store: ox.Store,
+    data: Callable[[], Graph],
+    focus_nodes: Collection[URIRef] | None = None,
+) -> Graph:
+    """The ``sh:ValidationReport`` of the default graph of ``store``: every constraint the
+    queries can run as one query on Oxigraph, pySHACL (over ``data()``, the same triples as an
+    rdflib graph, asked for only then) for the shapes in :attr:`Engines.left`.
+
+    ``focus_nodes`` limits the results to those focus nodes, as pySHACL's option does.
+    """
+    split = engines()
+    if split.left:
+        _, report_graph, _ = validate(
+            data(),
+            shacl_graph=split.rest,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            focus_nodes=sorted(focus_nodes) if focus_nodes else None,
+        )
+    else:
+        report_graph = Graph()
+        root = BNode()
+        report_graph.add((root, RDF.type, SH.ValidationReport))
+        report_graph.add((root, SH.conforms, Literal(True)))
+    found: list[Found] = [*run_checks(split.sparql, store), *run_core(split.core, store, to_rdflib)]
+    if focus_nodes:
+        wanted = set(focus_nodes)
+        found = [r for r in found if r.focus in wanted]
+    add_to_report(report_graph, found)
+    return report_graph
 
 
 def _line_of(place: str) -> tuple[int, str]:

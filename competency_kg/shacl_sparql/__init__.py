@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -45,6 +47,7 @@ class SparqlCheck:
     path: Node | None  # an IRI, or a blank node heading a SHACL path expression
     path_triples: tuple[tuple[Node, Node, Node], ...]  # the path expression, when complex
     targets: tuple[tuple[URIRef, Node], ...]  # (target predicate, object)
+    component: URIRef = SH.SPARQLConstraintComponent
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,10 @@ def _focus_nodes(store: ox.Store, targets: tuple[tuple[URIRef, Node], ...]) -> l
     return sorted(out)
 
 
-def run_checks(checks: list[SparqlCheck], data: Graph) -> list[SparqlResult]:
-    """Run every check over ``data`` with Oxigraph."""
+def run_checks(checks: list[SparqlCheck], store: ox.Store) -> list[SparqlResult]:
+    """Run every check over the default graph of ``store`` (the data, see :func:`store_for`)."""
     if not checks:
         return []
-    store = _store_for(data)
     results: list[SparqlResult] = []
     for check in checks:
         foci = _focus_nodes(store, check.targets)
@@ -206,7 +208,8 @@ def _result(check: SparqlCheck, row: ox.QuerySolution) -> SparqlResult:
     return SparqlResult(check, focus, value, path, message)  # type: ignore[arg-type]
 
 
-def _store_for(data: Graph) -> ox.Store:
+def store_for(data: Graph) -> ox.Store:
+    """An in-memory Oxigraph store whose default graph holds ``data``."""
     store = ox.Store()
     buf = data.serialize(format="nt", encoding="utf-8")
     if buf.strip():
@@ -214,8 +217,24 @@ def _store_for(data: Graph) -> ox.Store:
     return store
 
 
-def add_to_report(report: Graph, results: list[SparqlResult]) -> None:
-    """Add the results to a ``sh:ValidationReport`` graph as ``sh:ValidationResult`` nodes."""
+class Found(Protocol):
+    """A result of a check run here: a SPARQL constraint's, or a core constraint's (``core``)."""
+
+    @property
+    def check(self) -> SparqlCheck | Any: ...
+    @property
+    def focus(self) -> Node: ...
+    @property
+    def value(self) -> Node | None: ...
+    @property
+    def path(self) -> Node | None: ...
+    @property
+    def message(self) -> Literal | None: ...
+
+
+def add_to_report(report: Graph, results: Sequence[Found]) -> None:
+    """Add the results to a ``sh:ValidationReport`` graph as ``sh:ValidationResult`` nodes,
+    as pySHACL writes them (``sh:sourceConstraint`` only for a SPARQL constraint)."""
     root = report.value(predicate=RDF.type, object=SH.ValidationReport)
     for r in results:
         node = BNode()
@@ -224,8 +243,9 @@ def add_to_report(report: Graph, results: list[SparqlResult]) -> None:
         report.add((node, SH.focusNode, r.focus))
         report.add((node, SH.resultSeverity, r.check.severity))
         report.add((node, SH.sourceShape, r.check.shape))
-        report.add((node, SH.sourceConstraint, r.check.constraint))
-        report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        if r.check.constraint is not None:
+            report.add((node, SH.sourceConstraint, r.check.constraint))
+        report.add((node, SH.sourceConstraintComponent, r.check.component))
         if r.value is not None:
             report.add((node, SH.value, r.value))
         if r.path is not None:
