@@ -210,7 +210,8 @@ def whole_store(store_path: Path, say) -> dict[str, float]:  # type: ignore[no-u
     sparql = run_checks(split.sparql, data)
     sparql_s = time.perf_counter() - t
     say(
-        f"shacl: {len(core):,} core results in {core_s:.1f} s, {len(sparql):,} SPARQL in {sparql_s:.1f} s"
+        f"shacl: {len(core):,} core results in {core_s:.1f} s, "
+        f"{len(sparql):,} SPARQL in {sparql_s:.1f} s"
     )
     return {"triples": len(data), "copy": copied, "core": core_s, "sparql": sparql_s,
             "core_results": len(core), "sparql_results": len(sparql)}  # fmt: skip
