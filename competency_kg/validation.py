@@ -11,9 +11,10 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 import pyoxigraph as ox
 from pyshacl import validate
@@ -134,6 +135,8 @@ class CorrectionInfo:
     retracted: list[tuple[str, str, str]] = field(default_factory=list)  # N-Triples terms
     added: list[tuple[str, str, str]] = field(default_factory=list)
     stale: bool = False
+    #: for a stale correction: what it retracts that no source stated at the last load
+    missing: list[str] = field(default_factory=list)  # N-Triples lines
 
 
 @dataclass
@@ -215,13 +218,19 @@ class Report:
                 lines.append(f"    - {s.note or 'load-time summary only'}")
                 if s.description:
                     lines.append(f"    - at load: {s.description}")
+        whole: dict[tuple[str, str], int] = {}  # (severity, node shape) → all its results
+        for row in self.summary or ():
+            key = (str(row["severity"]), str(row.get("shape", "")))
+            whole[key] = whole.get(key, 0) + int(str(row["total"]))
         for severity, shapes in self.grouped().items():
             count = sum(len(rs) for foci in shapes.values() for rs in foci.values())
             lines.append("")
-            lines.append(f"{severity.upper()}S ({count})")
+            lines.append(f"{severity.upper()}S ({self._count(severity) or count})")
             for shape, foci in shapes.items():
                 n = sum(len(rs) for rs in foci.values())
-                lines.append(f"  {compact(shape)} ({n})")
+                total = whole.get((severity, shape), n)
+                shown = f"{total}" if total == n else f"{total}; showing {n} of {total}"
+                lines.append(f"  {compact(shape)} ({shown})")
                 for rs in foci.values():
                     lines.append(f"    {_focus_line(rs[0], titles)}")
                     for r in rs:
@@ -254,6 +263,8 @@ class Report:
                     "    - matches no source any more: the source changed, or the correction "
                     "is wrong; update or remove it"
                 )
+                for line in c.missing:
+                    lines.append(f"    - no source states: {line}")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -279,6 +290,45 @@ class Report:
         names = list(Result.__dataclass_fields__)
         rows = ([getattr(r, n) for n in names] for r in self.results)
         return csv_text([names, *rows])
+
+
+def rule_summary(results: list[Result]) -> list[dict[str, Any]]:
+    """Counts per rule (source shape), with its node shape, and per message: what a big
+    report is, on one screen."""
+    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        row = by_rule.setdefault(
+            (r.severity, r.source_shape),
+            {
+                "severity": r.severity,
+                "rule": r.source_shape,
+                "shape": r.shape,
+                "total": 0,
+                "messages": {},
+            },
+        )
+        row["total"] += 1
+        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
+    rank = ("Violation", "Warning", "Info")
+    return sorted(
+        by_rule.values(),
+        key=lambda x: (rank.index(x["severity"]) if x["severity"] in rank else 3, -x["total"]),
+    )
+
+
+def limit_per_shape(report: Report, limit: int) -> Report:
+    """The report with at most ``limit`` results listed per rule (source shape: Stardog's
+    ``--limit-per-shape``), in the report's order; its counts (``summary``) still count them
+    all, so the totals and the text's "showing N of M" stay whole."""
+    seen: dict[str, int] = {}
+
+    def keep(r: Result) -> bool:
+        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
+        return seen[r.source_shape] <= limit
+
+    kept = [r for r in report.results if keep(r)]
+    whole = report.summary if report.summary is not None else rule_summary(report.results)
+    return replace(report, results=kept, summary=whole)
 
 
 def _focus_line(r: Result, titles: dict[str, str] | None = None) -> str:
@@ -378,6 +428,13 @@ def validate_graph(
     rest of ``data`` is only context (what the focus nodes point to).
     """
     report_graph = validate_store(store_for(data), lambda: data, focus_nodes)
+    return results_of(report_graph, data, graph_of), report_graph
+
+
+def results_of(report_graph: Graph, data: Graph, graph_of: dict[Node, str] | None) -> Report:
+    """The curator's report of a ``sh:ValidationReport`` graph: each result with its node
+    shape, its focus node's and value's labels and its place, read from ``data`` (the data
+    validated, or the part of it about the results' nodes)."""
     shapes = shapes_graph()
     results: list[Result] = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -408,8 +465,7 @@ def validate_graph(
                 value_label=_label(data, value) if isinstance(value, URIRef) else None,
             )
         )
-    report = Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
-    return report, report_graph
+    return Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
 
 
 def validate_store(
@@ -434,15 +490,38 @@ def validate_store(
             focus_nodes=sorted(focus_nodes) if focus_nodes else None,
         )
     else:
-        report_graph = Graph()
-        root = BNode()
-        report_graph.add((root, RDF.type, SH.ValidationReport))
-        report_graph.add((root, SH.conforms, Literal(True)))
+        report_graph = _empty_report()
     found: list[Found] = [*run_checks(split.sparql, store), *run_core(split.core, store, to_rdflib)]
     if focus_nodes:
         wanted = set(focus_nodes)
         found = [r for r in found if r.focus in wanted]
     add_to_report(report_graph, found)
+    return report_graph
+
+
+def validate_in_store(
+    store: ox.Store, focus_in: str, graphs: list[str] | None = None
+) -> tuple[Graph, list[Node]]:
+    """The ``sh:ValidationReport`` of ``store`` read in place (a whole store on disk: nothing
+    is copied) — its default graph, or the union of the named ``graphs`` — for the focus
+    nodes the group pattern ``focus_in`` (about ``?this``) matches; and the node shapes only
+    pySHACL can run, not checked here (:attr:`Engines.left`: it needs an rdflib graph)."""
+    split = engines()
+    report_graph = _empty_report()
+    default = None if graphs is None else [ox.NamedNode(g) for g in graphs]
+    found: list[Found] = [
+        *run_checks(split.sparql, store, focus_in, default),
+        *run_core(split.core, store, to_rdflib, focus_in, default),
+    ]
+    add_to_report(report_graph, found)
+    return report_graph, split.left
+
+
+def _empty_report() -> Graph:
+    report_graph = Graph()
+    root = BNode()
+    report_graph.add((root, RDF.type, SH.ValidationReport))
+    report_graph.add((root, SH.conforms, Literal(True)))
     return report_graph
 
 

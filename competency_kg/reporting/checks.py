@@ -1,18 +1,28 @@
-"""pySHACL on a graph and its context, keeping only the results about the graph's own
-resources, with the RDF of each."""
+"""The shapes on a graph and its context, keeping only the results about the graph's own
+resources, with the RDF of each: on a copy of the graph and its context (a document-sized
+graph), or in place in the on-disk store (a bulk source, :func:`validate_in_place`)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from competency_kg.namespaces import SH
+from competency_kg.namespaces import CKG, SH
 from competency_kg.reporting.results import ResultKey, Triple, result_key
 from competency_kg.shacl_sparql import bnode_closure
-from competency_kg.validation import SEVERITY_NAMES, Result, validate_graph
+from competency_kg.sparql.terms import to_rdflib
+from competency_kg.validation import (
+    SEVERITY_NAMES,
+    Result,
+    results_of,
+    validate_graph,
+    validate_in_store,
+)
 
 #: Held while pySHACL runs: one validation at a time per process (they share the shapes
 #: graph, and are CPU-bound anyway).
@@ -39,13 +49,72 @@ def validate_subjects(
     with VALIDATION_LOCK:
         report, report_graph = validate_graph(data, graph_of, None if blank else focus)
     results = [r for r in report.results if r.focus in subjects]
+    return results, _rdf_of(report_graph, results)
+
+
+def _rdf_of(report_graph: Graph, results: list[Result]) -> dict[ResultKey, list[Triple]]:
+    """The RDF of each of ``results`` in ``report_graph``."""
     wanted = {result_key(r) for r in results}
     rdf: dict[ResultKey, list[Triple]] = {}
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
         key = _rdf_key(report_graph, node)
         if key in wanted and key not in rdf:
             rdf[key] = bnode_closure(report_graph, node)
-    return results, rdf
+    return rdf
+
+
+#: Most triples read about the nodes of a bulk source's results, for labels and places.
+NEIGHBOURHOOD_LIMIT = 50_000
+
+
+def validate_in_place(
+    raw: ox.Store, graphs: list[str], world: list[str], exclude: set[str], graph: str
+) -> tuple[list[Result], dict[ResultKey, list[Triple]], list[Node]]:
+    """The results about the resources of ``graphs`` (a source graph and its curation graph),
+    checked in place in the store, the data being the union of the ``world`` graphs (every
+    graph but the metadata and the entailed one, as a copied graph's context excludes them):
+    nothing is copied, the whole store is the context. Labels, places and the other graphs
+    describing each focus node (not ``exclude``) are read from the store for the results'
+    nodes only. Also the node shapes only pySHACL runs (not checked here)."""
+    own = " UNION ".join(f"{{ GRAPH {ox.NamedNode(g)} {{ ?this ?_fp ?_fo }} }}" for g in graphs)
+    with VALIDATION_LOCK:
+        report_graph, left = validate_in_store(raw, own, world)
+    nodes = {
+        n
+        for r in report_graph.subjects(RDF.type, SH.ValidationResult)
+        for n in (report_graph.value(r, SH.focusNode), report_graph.value(r, SH.value))
+        if isinstance(n, URIRef)
+    }
+    near = _neighbourhood(raw, nodes)
+    graph_of: dict[Node, str] = {}
+    for focus in set(report_graph.objects(None, SH.focusNode)):
+        others: set[str] = set()
+        if isinstance(focus, URIRef):
+            q = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {ox.NamedNode(str(focus))} ?p ?o }} }}"
+            others = {sol["g"].value for sol in raw.query(q)}  # type: ignore[union-attr]
+        others -= exclude | {graph}
+        graph_of[focus] = " ".join([graph, *sorted(others)])
+    report = results_of(report_graph, near, graph_of)
+    return report.results, _rdf_of(report_graph, report.results), left
+
+
+def _neighbourhood(raw: ox.Store, nodes: Iterable[URIRef]) -> Graph:
+    """What the store's default graph says about ``nodes``, about what they point to, and
+    who points at them (with where those are): enough for labels and places."""
+    g = Graph()
+    todo = sorted(str(n) for n in nodes)
+    place = ox.NamedNode(str(CKG.sourceLocation))
+    for i in range(0, len(todo), 500):
+        values = " ".join(str(ox.NamedNode(n)) for n in todo[i : i + 500])
+        for query in (
+            f"CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 }} WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o "
+            f"OPTIONAL {{ FILTER (!isLiteral(?o)) ?o ?p2 ?o2 }} }} LIMIT {NEIGHBOURHOOD_LIMIT}",
+            f"CONSTRUCT {{ ?r ?p ?s . ?r {place} ?where }} WHERE {{ VALUES ?s {{ {values} }} "
+            f"?r ?p ?s OPTIONAL {{ ?r {place} ?where }} }} LIMIT {NEIGHBOURHOOD_LIMIT}",
+        ):
+            for t in raw.query(query):  # type: ignore[union-attr]
+                g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    return g
 
 
 def _rdf_key(g: Graph, node: Node) -> ResultKey:

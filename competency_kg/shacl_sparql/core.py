@@ -138,7 +138,16 @@ class CoreCheck:
     path: Node | None
     path_triples: tuple[tuple[Node, Node, Node], ...]
     has_value: bool  # whether a result names a value node (not for the cardinality components)
+    target: str = ""  # the focus-node sub-select inside ``query`` (see :func:`within`)
     constraint: None = None  # core components have no sh:sourceConstraint
+
+    def query_within(self, focus_in: str | None) -> str:
+        """The query, with its focus nodes kept to those matching ``focus_in``."""
+        return (
+            self.query
+            if focus_in is None
+            else self.query.replace(self.target, within(self.target, focus_in), 1)
+        )
 
 
 def term(node: Node) -> str:
@@ -194,6 +203,15 @@ def _target_pattern(g: Graph, node_shape: Node) -> str:
         parts.append(f"?this {term(RDF.type)}/{term(RDFS.subClassOf)}* {term(node_shape)}")
     union = " UNION ".join("{ " + p + " }" for p in parts)
     return f"{{ SELECT DISTINCT ?this WHERE {{ {union} }} }}"
+
+
+def within(target: str, focus_in: str) -> str:
+    """A focus-node sub-select (:func:`_target_pattern`) kept to the nodes for which the
+    group pattern ``focus_in`` (about ``?this``) matches: a graph's own resources when the
+    data is the whole store (``GRAPH <g> { ?this ?p ?o }``). ``FILTER EXISTS`` inside the
+    sub-select prunes before any constraint is evaluated; it is one index look-up per node."""
+    assert target.endswith(" } }")
+    return target[: -len(" } }")] + f" FILTER EXISTS {{ {focus_in} }} }} }}"
 
 
 def _datatype(v: str, dt: Node) -> str:
@@ -352,6 +370,7 @@ def _checks_of(g: Graph, node_shape: Node, shape: Node, target: str) -> list[Cor
                 if isinstance(path_node, BNode)
                 else (),
                 has_value=p not in (SH.minCount, SH.maxCount, SH.uniqueLang),
+                target=target,
             )
         )
     return checks
@@ -406,11 +425,22 @@ def run_core(
     checks: list[CoreCheck],
     store: ox.Store,
     convert: Callable[[ox.NamedNode | ox.BlankNode | ox.Literal], Node],
+    focus_in: str | None = None,
+    default_graph: list[ox.NamedNode] | None = None,
 ) -> list[CoreResult]:
-    """Every check over ``store``'s default graph: one query each."""
+    """Every check over ``store``'s default graph (or the graphs ``default_graph`` names):
+    one query each; ``focus_in``, a group pattern about ``?this``, keeps the focus nodes to
+    those it matches (:func:`within`). Results come once each, also where several graphs
+    state a triple (pyoxigraph 0.5 reads a default graph of several graphs as a bag)."""
     out: list[CoreResult] = []
+    dataset = {} if default_graph is None else {"default_graph": default_graph}
     for check in checks:
-        for row in store.query(check.query):  # type: ignore[union-attr]
+        seen: set[tuple[object, object]] = set()
+        for row in store.query(check.query_within(focus_in), **dataset):  # type: ignore[union-attr,arg-type]
+            key = (row["this"], row["value"] if check.has_value else None)
+            if key in seen:
+                continue
+            seen.add(key)
             value = row["value"] if check.has_value else None
             out.append(
                 CoreResult(check, convert(row["this"]), None if value is None else convert(value))
