@@ -500,7 +500,7 @@ def validate_store(
 
 
 def validate_in_store(
-    store: ox.Store, focus_in: str, graphs: list[str] | None = None
+    store: ox.Store, focus_in: str | None = None, graphs: list[str] | None = None
 ) -> tuple[Graph, list[Node]]:
     """The ``sh:ValidationReport`` of ``store`` read in place (a whole store on disk: nothing
     is copied) — its default graph, or the union of the named ``graphs`` — for the focus
