@@ -147,8 +147,10 @@ def test_sources_over_the_bulk_size_are_checked_in_place(
     with the whole store as context, and finds what the copy of the graph and its context
     finds: the same results, labels, places and graphs (the size alone decides: checked by
     lowering it below the Excel release's 9,283 triples). Checked by breaking it: without the
-    focus restriction (``within``) the Excel graph was credited with the seeds' results; with
-    the neighbourhood left empty the labels and places were missing."""
+    filter keeping the focus nodes the bulk graph states something of (``validate_in_place``
+    and ``_in_place_report``), the Excel graph was credited with the seeds' results; with the
+    neighbourhood left empty the labels and places were missing; with the entailed graph in
+    the data, the elements became ``ceasn:Competency`` focus nodes and broke a shape."""
     from competency_kg.reporting import state
     from competency_kg.web.validation import badges_for
 

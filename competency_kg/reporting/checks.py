@@ -25,8 +25,8 @@ from competency_kg.validation import (
     validate_in_store,
 )
 
-#: Held while pySHACL runs: one validation at a time per process (they share the shapes
-#: graph, and are CPU-bound anyway).
+#: Held while a validation runs: one at a time per process (they share the shapes graph,
+#: and are CPU-bound anyway).
 VALIDATION_LOCK = threading.RLock()
 
 

@@ -15,7 +15,7 @@ from competency_kg.namespaces import CKG
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.versions import store_of
 
-#: A graph with more triples than this is summarised, not re-validated.
+#: A graph with more triples than this is checked in place in the store, not copied.
 BULK_TRIPLES = 200_000
 
 
@@ -43,7 +43,8 @@ class GraphInfo:
 
     @property
     def bulk(self) -> bool:
-        """Too big for pySHACL here: only its size counts (an O*NET extract is validated)."""
+        """Checked in place in the store, not copied: only its size counts (an O*NET extract
+        is copied and checked like any document)."""
         return (self.triples or 0) > BULK_TRIPLES
 
     @property
