@@ -435,12 +435,13 @@ def run_core(
     out: list[CoreResult] = []
     dataset = {} if default_graph is None else {"default_graph": default_graph}
     for check in checks:
-        seen: set[tuple[object, object]] = set()
+        seen: set[tuple[object, ...]] = set()
         for row in store.query(check.query_within(focus_in), **dataset):  # type: ignore[union-attr,arg-type]
-            key = (row["this"], row["value"] if check.has_value else None)
-            if key in seen:
-                continue
-            seen.add(key)
+            if default_graph is not None:  # a bag: the same solution once per graph stating it
+                key = tuple(row)  # type: ignore[arg-type]
+                if key in seen:
+                    continue
+                seen.add(key)
             value = row["value"] if check.has_value else None
             out.append(
                 CoreResult(check, convert(row["this"]), None if value is None else convert(value))
