@@ -177,3 +177,72 @@ def compare(store_path: Path, occupations: int, synthetic: int, rounds: int, say
     res.only_ours = sum((a - b).values())
     res.only_baseline = sum((b - a).values())
     return res
+
+
+def whole_store(store_path: Path, say) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """The queries' report over every source graph of a store at once (the whole O*NET
+    release): the graphs copied into one in-memory store, then every core and sh:sparql
+    constraint as one query each. pySHACL is not run: it takes hours at this size."""
+    import pyoxigraph as ox
+
+    from competency_kg.shacl_sparql import run_checks
+    from competency_kg.shacl_sparql.core import run_core
+    from competency_kg.sparql.terms import to_rdflib
+    from competency_kg.validation import engines
+
+    t = time.perf_counter()
+    source = ox.Store.read_only(str(store_path))
+    data = ox.Store()
+    skip = (BASE + "graph/metadata", BASE + "graph/entailed")
+    quads = (
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in source
+        if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value not in skip
+    )
+    data.bulk_extend(quads)
+    copied = time.perf_counter() - t
+    say(f"shacl: {len(data):,} triples copied in {copied:.1f} s")
+    split = engines()
+    t = time.perf_counter()
+    core = run_core(split.core, data, to_rdflib)
+    core_s = time.perf_counter() - t
+    t = time.perf_counter()
+    sparql = run_checks(split.sparql, data)
+    sparql_s = time.perf_counter() - t
+    say(
+        f"shacl: {len(core):,} core results in {core_s:.1f} s, "
+        f"{len(sparql):,} SPARQL in {sparql_s:.1f} s"
+    )
+    return {"triples": len(data), "copy": copied, "core": core_s, "sparql": sparql_s,
+            "core_results": len(core), "sparql_results": len(sparql)}  # fmt: skip
+
+
+def store_report(store_path: Path, say) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """The whole store's report as ``competency-kg validate`` makes it (a fresh cache): a
+    whole O*NET release is checked in place in the on-disk store, nothing copied. Wall and
+    CPU time of this process, and the load average around it (the machine may be shared)."""
+    import os
+
+    from competency_kg.iris import Minter
+    from competency_kg.reporting import ReportCache, assemble
+    from competency_kg.store import open_store
+
+    before = os.getloadavg()
+    wall, cpu = time.perf_counter(), time.process_time()
+    with open_store(store_path, read_only=True) as store:
+        assembled = assemble(store, Minter(BASE), cache=ReportCache())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    after = os.getloadavg()
+    per_graph = {g.graph.rsplit("/", 1)[-1]: round(g.seconds, 1) for g in assembled.graphs}
+    say(
+        f"shacl: the store's report in {wall:.1f} s ({cpu:.1f} s CPU), "
+        f"{len(assembled.report.results):,} results, per graph {per_graph}; "
+        f"load average {before[0]:.1f} before, {after[0]:.1f} after"
+    )
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "results": len(assembled.report.results),
+        "per_graph": per_graph,
+        "load": (before[0], after[0]),
+    }

@@ -124,7 +124,9 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
 
 def cmd_validate(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     with _store(cfg, err, read_only=True) as store:
-        report, report_graph = store_report(store, cfg.minter, source=args.source)
+        report, report_graph = store_report(
+            store, cfg.minter, source=args.source, limit_per_shape=args.limit_per_shape
+        )
     if args.format == "text":
         _for_people(out).write(report.to_text())
     elif args.format == "json":
@@ -346,6 +348,13 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _positive(text: str) -> int:
+    """A whole number above 0 (``validate --limit-per-shape``)."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number above 0")
+    return int(text)
+
+
 def _global_options(parser: argparse.ArgumentParser, *, inherit: bool) -> None:
     """The options every command takes, before or after its name.
 
@@ -400,6 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="only this source: its title, file name, graph IRI or graph name (as pages show them)",
     )
     s.add_argument("--format", choices=["text", "turtle", "json", "csv"], default="text")
+    s.add_argument(
+        "--limit-per-shape",
+        type=_positive,
+        metavar="N",
+        help="list at most N results per shape (rule); the counts stay whole",
+    )
     s.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("query", help="run a SPARQL query against the store")

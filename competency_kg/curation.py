@@ -14,24 +14,29 @@ subject it adds to is described there). The retractions are then removed from th
 graph, and the additions, the correction's description and the retracted triples (reified, so
 they stay on record without being asserted) go to the source's curation graph
 ``{base}graph/curation/{source}``. A correction that applies to no source is *stale*: the source
-has changed, or the correction is wrong; load and the report say so.
+has changed, or the correction is wrong; load and the report say so, naming the retracted
+statements no source states any more (:func:`missing_retractions`, ``ckg:missingRetraction``).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
+from rdflib.term import Node
 
 from competency_kg.iris import Minter
 from competency_kg.loaders.errors import SourceError
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.terms import to_rdflib
 from competency_kg.store import GraphStore
+
+Triple = tuple[Node, Node, Node]
 
 
 @dataclass
@@ -152,6 +157,13 @@ def curation_graph(applied: Applied) -> Graph:
                 g.add((st, RDF.predicate, p))
                 g.add((st, RDF.object, o))
     return g
+
+
+def missing_retractions(c: Correction, stated: Callable[[Triple], bool]) -> list[str]:
+    """The statements a correction retracts that ``stated`` says no source states, as
+    N-Triples lines: why a stale correction matches no source (the source changed)."""
+    lines = [f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in c.retractions if not stated((s, p, o))]
+    return sorted(lines)
 
 
 def stored_corrections(store: GraphStore) -> list[Correction]:

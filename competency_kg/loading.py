@@ -18,12 +18,14 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, VOID, XSD
+from rdflib.term import Node
 
 from competency_kg.curation import (
     Applied,
     Correction,
     apply_corrections,
     curation_graph,
+    missing_retractions,
     read_corrections,
 )
 from competency_kg.entailment import refresh_entailed
@@ -92,10 +94,25 @@ def _stale_corrections(
     meta = minter.metadata_graph()
     g = Graph()
     stale = [c for c in fixes if c.iri not in current]
+    # what no source states now: the sources read now, and the other graphs (bulk ones are
+    # already written; the graphs this load replaces are not asked)
+    replaced = {o.source.graph_iri for o in outcomes if o.source.bulk is None}
+    not_in = ", ".join(f"<{x}>" for x in sorted({meta, *replaced}))
+
+    def stated(t: tuple[Node, Node, Node]) -> bool:
+        if any(t in o.source.graph for o in outcomes if o.source.bulk is None):
+            return True
+        s, p, o = (x.n3() for x in t)  # type: ignore[attr-defined]
+        return store.ask(f"ASK {{ GRAPH ?g {{ {s} {p} {o} }} FILTER (?g NOT IN ({not_in})) }}")
+
     for c in stale:
-        say(f"stale correction <{c.iri}> ({c.path.name}) matches no source: {c.reason}")
+        missing = missing_retractions(c, stated)
+        gone = f"; no source states {', '.join(missing)}" if missing else ""
+        say(f"stale correction <{c.iri}> ({c.path.name}) matches no source: {c.reason}{gone}")
         g.add((meta, CKG.staleCorrection, c.iri))
         g += c.description
+        for line in missing:
+            g.add((c.iri, CKG.missingRetraction, Literal(line)))
     before = [
         r["c"]
         for r in store.select(

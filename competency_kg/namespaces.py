@@ -95,6 +95,7 @@ class CKG(DefinedNamespace):
     sourceReference: URIRef
     sourceWording: URIRef
     staleCorrection: URIRef
+    missingRetraction: URIRef
     statedLevel: URIRef
     unplacedEntry: URIRef
     usesTool: URIRef

@@ -10,20 +10,31 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
+import pyoxigraph as ox
 from pyshacl import validate
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from competency_kg.labels import graph_label
 from competency_kg.namespaces import CEASN, CKG, PREFIXES, SH
 from competency_kg.safe_text import csv_text
-from competency_kg.shacl_sparql import SparqlCheck, add_to_report, run_checks, split_shapes
+from competency_kg.shacl_sparql import (
+    Found,
+    SparqlCheck,
+    add_to_report,
+    run_checks,
+    split_shapes,
+    store_for,
+)
+from competency_kg.shacl_sparql.core import CoreCheck, run_core, split_core
+from competency_kg.sparql.terms import to_rdflib
 
 #: The context of a store report's counts, and where the other contexts' counts are.
 STORE_CONTEXT = (
@@ -46,10 +57,24 @@ def shapes_graph() -> Graph:
     return g
 
 
+@dataclass(frozen=True)
+class Engines:
+    """How the shapes are run: each constraint as one SPARQL query on Oxigraph (``sparql``:
+    the ``sh:sparql`` ones, ``core``: SHACL Core's), and what only pySHACL can run (``rest``,
+    the shapes graph without what the queries do; ``left``, the node shapes it still has)."""
+
+    rest: Graph
+    sparql: list[SparqlCheck]
+    core: list[CoreCheck]
+    left: list[Node]
+
+
 @lru_cache(maxsize=1)
-def _split_shapes() -> tuple[Graph, list[SparqlCheck]]:
-    """pySHACL's share of the shapes, and the SPARQL constraints run on Oxigraph instead."""
-    return split_shapes(shapes_graph())
+def engines() -> Engines:
+    """The project's shapes split between the queries and pySHACL, once."""
+    rest, sparql = split_shapes(shapes_graph())
+    rest, core, left = split_core(rest)
+    return Engines(rest, sparql, core, left)
 
 
 def validate_with_pyshacl_only(data: Graph) -> Graph:
@@ -110,6 +135,8 @@ class CorrectionInfo:
     retracted: list[tuple[str, str, str]] = field(default_factory=list)  # N-Triples terms
     added: list[tuple[str, str, str]] = field(default_factory=list)
     stale: bool = False
+    #: for a stale correction: what it retracts that no source stated at the last load
+    missing: list[str] = field(default_factory=list)  # N-Triples lines
 
 
 @dataclass
@@ -191,13 +218,19 @@ class Report:
                 lines.append(f"    - {s.note or 'load-time summary only'}")
                 if s.description:
                     lines.append(f"    - at load: {s.description}")
+        whole: dict[tuple[str, str], int] = {}  # (severity, node shape) → all its results
+        for row in self.summary or ():
+            key = (str(row["severity"]), str(row.get("shape", "")))
+            whole[key] = whole.get(key, 0) + int(str(row["total"]))
         for severity, shapes in self.grouped().items():
             count = sum(len(rs) for foci in shapes.values() for rs in foci.values())
             lines.append("")
-            lines.append(f"{severity.upper()}S ({count})")
+            lines.append(f"{severity.upper()}S ({self._count(severity) or count})")
             for shape, foci in shapes.items():
                 n = sum(len(rs) for rs in foci.values())
-                lines.append(f"  {compact(shape)} ({n})")
+                total = whole.get((severity, shape), n)
+                shown = f"{total}" if total == n else f"{total}; showing {n} of {total}"
+                lines.append(f"  {compact(shape)} ({shown})")
                 for rs in foci.values():
                     lines.append(f"    {_focus_line(rs[0], titles)}")
                     for r in rs:
@@ -230,6 +263,8 @@ class Report:
                     "    - matches no source any more: the source changed, or the correction "
                     "is wrong; update or remove it"
                 )
+                for line in c.missing:
+                    lines.append(f"    - no source states: {line}")
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> str:
@@ -255,6 +290,45 @@ class Report:
         names = list(Result.__dataclass_fields__)
         rows = ([getattr(r, n) for n in names] for r in self.results)
         return csv_text([names, *rows])
+
+
+def rule_summary(results: list[Result]) -> list[dict[str, Any]]:
+    """Counts per rule (source shape), with its node shape, and per message: what a big
+    report is, on one screen."""
+    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in results:
+        row = by_rule.setdefault(
+            (r.severity, r.source_shape),
+            {
+                "severity": r.severity,
+                "rule": r.source_shape,
+                "shape": r.shape,
+                "total": 0,
+                "messages": {},
+            },
+        )
+        row["total"] += 1
+        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
+    rank = ("Violation", "Warning", "Info")
+    return sorted(
+        by_rule.values(),
+        key=lambda x: (rank.index(x["severity"]) if x["severity"] in rank else 3, -x["total"]),
+    )
+
+
+def limit_per_shape(report: Report, limit: int) -> Report:
+    """The report with at most ``limit`` results listed per rule (source shape: Stardog's
+    ``--limit-per-shape``), in the report's order; its counts (``summary``) still count them
+    all, so the totals and the text's "showing N of M" stay whole."""
+    seen: dict[str, int] = {}
+
+    def keep(r: Result) -> bool:
+        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
+        return seen[r.source_shape] <= limit
+
+    kept = [r for r in report.results if keep(r)]
+    whole = report.summary if report.summary is not None else rule_summary(report.results)
+    return replace(report, results=kept, summary=whole)
 
 
 def _focus_line(r: Result, titles: dict[str, str] | None = None) -> str:
@@ -353,20 +427,14 @@ def validate_graph(
     ``focus_nodes``, when given, limits the check to those of the shapes' targets (IRIs): the
     rest of ``data`` is only context (what the focus nodes point to).
     """
-    core, checks = _split_shapes()
-    conforms, report_graph, _ = validate(
-        data,
-        shacl_graph=core,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        focus_nodes=sorted(focus_nodes) if focus_nodes else None,
-    )
-    found = run_checks(checks, data)
-    if focus_nodes:
-        wanted = set(focus_nodes)
-        found = [r for r in found if r.focus in wanted]
-    add_to_report(report_graph, found)
+    report_graph = validate_store(store_for(data), lambda: data, focus_nodes)
+    return results_of(report_graph, data, graph_of), report_graph
+
+
+def results_of(report_graph: Graph, data: Graph, graph_of: dict[Node, str] | None) -> Report:
+    """The curator's report of a ``sh:ValidationReport`` graph: each result with its node
+    shape, its focus node's and value's labels and its place, read from ``data`` (the data
+    validated, or the part of it about the results' nodes)."""
     shapes = shapes_graph()
     results: list[Result] = []
     for node in report_graph.subjects(RDF.type, SH.ValidationResult):
@@ -397,9 +465,64 @@ def validate_graph(
                 value_label=_label(data, value) if isinstance(value, URIRef) else None,
             )
         )
-    report = Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
-    del conforms  # warnings do not break conformance here: see Report.conforms
-    return report, report_graph
+    return Report(conforms=not any(r.severity == "Violation" for r in results), results=results)
+
+
+def validate_store(
+    store: ox.Store,
+    data: Callable[[], Graph],
+    focus_nodes: Collection[URIRef] | None = None,
+) -> Graph:
+    """The ``sh:ValidationReport`` of the default graph of ``store``: every constraint the
+    queries can run as one query on Oxigraph, pySHACL (over ``data()``, the same triples as an
+    rdflib graph, asked for only then) for the shapes in :attr:`Engines.left`.
+
+    ``focus_nodes`` limits the results to those focus nodes, as pySHACL's option does.
+    """
+    split = engines()
+    if split.left:
+        _, report_graph, _ = validate(
+            data(),
+            shacl_graph=split.rest,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            focus_nodes=sorted(focus_nodes) if focus_nodes else None,
+        )
+    else:
+        report_graph = _empty_report()
+    found: list[Found] = [*run_checks(split.sparql, store), *run_core(split.core, store, to_rdflib)]
+    if focus_nodes:
+        wanted = set(focus_nodes)
+        found = [r for r in found if r.focus in wanted]
+    add_to_report(report_graph, found)
+    return report_graph
+
+
+def validate_in_store(
+    store: ox.Store, focus_in: str | None = None, graphs: list[str] | None = None
+) -> tuple[Graph, list[Node]]:
+    """The ``sh:ValidationReport`` of ``store`` read in place (a whole store on disk: nothing
+    is copied) — its default graph, or the union of the named ``graphs`` — for the focus
+    nodes the group pattern ``focus_in`` (about ``?this``) matches; and the node shapes only
+    pySHACL can run, not checked here (:attr:`Engines.left`: it needs an rdflib graph)."""
+    split = engines()
+    report_graph = _empty_report()
+    default = None if graphs is None else [ox.NamedNode(g) for g in graphs]
+    found: list[Found] = [
+        *run_checks(split.sparql, store, focus_in, default),
+        *run_core(split.core, store, to_rdflib, focus_in, default),
+    ]
+    add_to_report(report_graph, found)
+    return report_graph, split.left
+
+
+def _empty_report() -> Graph:
+    report_graph = Graph()
+    root = BNode()
+    report_graph.add((root, RDF.type, SH.ValidationReport))
+    report_graph.add((root, SH.conforms, Literal(True)))
+    return report_graph
 
 
 def _line_of(place: str) -> tuple[int, str]:

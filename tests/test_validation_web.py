@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib.namespace import RDF
+from rdflib.namespace import RDF, RDFS
 from sparql_support import Listener, cli, parse_rdf
 
 from competency_kg.config import settings
@@ -25,12 +25,13 @@ from competency_kg.reporting import CACHE
 from competency_kg.store import open_store
 from competency_kg.web.app import create_app
 
-from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, SEEDS
+from support import FIXTURES, FRAMEWORK_SEED, OVERVIEW_SEED, SEEDS, run_cli
 
 BASE = "https://w3id.org/competency-kg/"
 FRAMEWORK_GRAPH = BASE + "graph/000_78da1468efeafd76"
 OVERVIEW_GRAPH = BASE + "graph/004_151618e0f121074d"
 LINKS_GRAPH = BASE + "graph/links"
+EXCEL_GRAPH = BASE + "graph/onet-29.2-excel"
 OCCUPATION = BASE + "occupation/computer-user-support-specialists"
 #: The list the test correction (tests/fixtures/curation/break-point.trig) corrects: the source
 #: prints ranks 20-25 with no competency; the correction takes rank 20 off.
@@ -139,22 +140,41 @@ def test_seed_ambiguities_are_warnings_a_curator_can_act_on(client: FlaskClient)
     assert modes["onet-29.2-excel"] == "validated" and modes["004_151618e0f121074d"] == "validated"
 
 
-def test_sources_over_the_bulk_size_are_summarised(
+def test_sources_over_the_bulk_size_are_checked_in_place(
     app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A graph over ``BULK_TRIPLES`` shows its load-time summary, and the page says so (the
-    size alone decides: checked by lowering it below the Excel release's 9,283 triples)."""
+    """A graph over ``BULK_TRIPLES`` (a whole O*NET release) is checked in place in the store,
+    with the whole store as context, and finds what the copy of the graph and its context
+    finds: the same results, labels, places and graphs (the size alone decides: checked by
+    lowering it below the Excel release's 9,283 triples). Checked by breaking it: without the
+    filter keeping the focus nodes the bulk graph states something of (``validate_in_place``
+    and ``_in_place_report``), the Excel graph was credited with the seeds' results; with the
+    neighbourhood left empty the labels and places were missing; with the entailed graph in
+    the data, the elements became ``ceasn:Competency`` focus nodes and broke a shape."""
     from competency_kg.reporting import state
     from competency_kg.web.validation import badges_for
 
+    def excel(doc: dict) -> list[tuple]:
+        keys = ("severity", "source_shape", "focus", "value", "message", "focus_label")
+        return sorted(
+            tuple(r[k] for k in (*keys, "location", "graph"))
+            for r in doc["results"]
+            if EXCEL_GRAPH in (r["graph"] or "").split()
+        )
+
+    copied = excel(_json(client))
+    assert copied  # its elements are defined by the text release, which this store lacks
     monkeypatch.setattr(state, "BULK_TRIPLES", 5000)
-    page = client.get("/validation", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert "load-time summary only" in page and "Validated by row checks" in page
-    modes = {s["graph"].rsplit("/", 1)[-1]: s["mode"] for s in _json(client)["sources"]}
-    assert modes["onet-29.2-excel"] == "summary"
-    with app.test_request_context("/"):
-        only_bulk = badges_for(BASE + "onet/element/2.A.1.a")
-        assert only_bulk["checked"] is False and only_bulk["total"] == 0
+    CACHE.clear()
+    try:
+        doc = _json(client)
+        [summary] = [s for s in doc["sources"] if s["graph"] == EXCEL_GRAPH]
+        assert summary["mode"] == "validated" and "checked in place" in summary["note"]
+        assert excel(doc) == copied
+        with app.test_request_context("/"):
+            assert badges_for(BASE + "onet/element/2.A.1.a")["checked"] is True
+    finally:
+        CACHE.clear()
 
 
 def test_every_overview_result_points_at_its_own_line(client: FlaskClient) -> None:
@@ -162,9 +182,7 @@ def test_every_overview_result_points_at_its_own_line(client: FlaskClient) -> No
     document only names at the line naming it; values shown by label, the IRI beside. Checked
     by breaking it: with places read from the focus node only, the entries were all at
     line 1 and the named-only competencies had none."""
-    results = [
-        r for r in _json(client)["results"] if OVERVIEW_GRAPH in (r["graph"] or "").split()
-    ]
+    results = [r for r in _json(client)["results"] if OVERVIEW_GRAPH in (r["graph"] or "").split()]
     assert results and all(r["location"] for r in results)
     unplaced = [r for r in results if r["source_shape"].endswith("unplacedEntryAmbiguous")]
     lines = sorted(int(r["location"].split()[1]) for r in unplaced)
@@ -599,8 +617,53 @@ def test_a_per_rule_limit_keeps_every_count(client: FlaskClient) -> None:
     assert (limited["violations"], limited["warnings"]) == (whole["violations"], whole["warnings"])
     totals = {row["rule"]: row["total"] for row in limited["summary"]}
     assert sum(totals.values()) == len(whole["results"])
-    page = client.get("/validation?limit=2", headers={"Accept": "text/html"}).get_data(
-        as_text=True
-    )
+    page = client.get("/validation?limit=2", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "show all</a>" in page and "limit=" in page
     assert client.get("/validation?limit=x", headers=TEXT).status_code == 400
+    # the command line's name for it, as Stardog's: the same report
+    same = _json(client, "?limit_per_shape=2")
+    assert same["results"] == limited["results"] and same["summary"] == limited["summary"]
+    assert client.get("/validation?limit_per_shape=0", headers=TEXT).status_code == 400
+
+
+def test_the_command_line_limits_rows_per_shape_and_keeps_every_count(store_path: Path) -> None:
+    """``validate --limit-per-shape N`` lists at most N results per shape; the counts per
+    severity and per shape stay whole and each cut shape says "showing N of M" (checked by
+    breaking it: with the option ignored every row came back and no line said "showing")."""
+    code, whole = cli("validate", "--format", "json", store=store_path)
+    code_1, limited = cli(
+        "validate", "--format", "json", "--limit-per-shape", "1", store=store_path
+    )
+    assert code == code_1 == 0
+    whole_doc, doc = json.loads(whole), json.loads(limited)
+    per_rule: dict[str, int] = {}
+    for r in doc["results"]:
+        per_rule[r["source_shape"]] = per_rule.get(r["source_shape"], 0) + 1
+    assert set(per_rule.values()) == {1} and len(doc["results"]) < len(whole_doc["results"])
+    assert (doc["warnings"], doc["violations"]) == (whole_doc["warnings"], whole_doc["violations"])
+    _, text = cli("validate", "--limit-per-shape", "1", store=store_path)
+    _, whole_text = cli("validate", store=store_path)
+    assert f"WARNINGS ({whole_doc['warnings']})" in text and "showing 1 of " in text
+    assert "showing" not in whole_text
+    # each shape's line gives its whole count: the same numbers as without the limit
+    shape_line = re.compile(r"^  (ckgsh:\S+) \((\d+)[;)]", re.M)
+    assert dict(shape_line.findall(text)) == dict(shape_line.findall(whole_text))
+    bad = run_cli("validate", "--limit-per-shape", "0", store=store_path)
+    assert bad.returncode == 2 and "above 0" in bad.stderr
+
+
+def test_a_stale_correction_names_what_no_source_states(
+    client: FlaskClient, store_path: Path
+) -> None:
+    """The test correction ``#stale`` retracts a statement no source makes: the report (JSON,
+    text) and the page's corrections name it (checked by breaking it: with the load's check
+    always true, nothing was named)."""
+    missing = f'<{BASE}occupation/nobody> <{RDFS.label}> "nobody" .'
+    [stale] = _json(client)["stale"]
+    assert stale["missing"] == [missing]
+    _, text = cli("validate", store=store_path)
+    assert f"no source states: {missing}" in text
+    page = client.get("/validation", headers={"Accept": "text/html"}).get_data(as_text=True)
+    stale_part = page.split('id="stale"', 1)[1].split("</section>", 1)[0]
+    assert "no source states any more" in stale_part
+    assert "occupation/nobody" in stale_part and "&#34;nobody&#34;" in stale_part

@@ -163,9 +163,11 @@ def _scope_from_request() -> Scope:
         if severity_name not in SEVERITIES:
             raise HttpError(400, f"unknown severity {severity!r}: use Violation, Warning or Info")
     shape = (args.get("shape") or "").strip() or None
-    raw_limit = (args.get("limit") or "").strip()
+    # limit_per_shape= as Stardog's --limit-per-shape and the command line's (one rule: one shape)
+    name = "limit_per_shape" if "limit_per_shape" in args else "limit"
+    raw_limit = (args.get(name) or "").strip()
     if raw_limit and not (raw_limit.isdigit() and int(raw_limit) > 0):
-        raise HttpError(400, f"limit={raw_limit!r}: give a whole number of results per rule")
+        raise HttpError(400, f"{name}={raw_limit!r}: give a whole number of results per rule")
     return Scope(
         limit=int(raw_limit) if raw_limit else None,
         source=(args.get("source") or "").strip() or None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -269,27 +269,5 @@ def rule_totals(results: list[Result]) -> dict[str, int]:
 
 
 def limit_per_rule(chosen: Any, limit: int) -> Any:
-    """The report with at most ``limit`` results per rule, in the report's order; every
-    count of the report (``summary``) still counts them all."""
-    seen: dict[str, int] = {}
-
-    def keep(r: Result) -> bool:
-        seen[r.source_shape] = seen.get(r.source_shape, 0) + 1
-        return seen[r.source_shape] <= limit
-
-    kept = [r for r in chosen.report.results if keep(r)]
-    report = replace(chosen.report, results=kept, summary=summary(chosen.report.results))
-    return type(chosen)(report, chosen.rdf, chosen.graphs)
-
-
-def summary(results: list[Result]) -> list[dict[str, Any]]:
-    """Counts per rule and per message: what a big report is, on one screen."""
-    by_rule: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in results:
-        row = by_rule.setdefault(
-            (r.severity, r.source_shape),
-            {"severity": r.severity, "rule": r.source_shape, "total": 0, "messages": {}},
-        )
-        row["total"] += 1
-        row["messages"][r.message] = row["messages"].get(r.message, 0) + 1
-    return sorted(by_rule.values(), key=lambda x: (SEVERITIES.index(x["severity"]), -x["total"]))
+    """The report with at most ``limit`` results per rule (:func:`limit_per_shape`)."""
+    return chosen.limited(limit)

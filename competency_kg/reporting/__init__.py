@@ -18,10 +18,13 @@ what it changed:
   neither checked nor taken as context: they only restate the sources' own statements in the
   vocabularies the ontology aligns to, and the shapes are written for what sources state.
 - **Bulk sources** (any graph over :data:`state.BULK_TRIPLES` triples: a whole O*NET
-  release) are not re-validated: pySHACL over millions of triples takes hours. Their load
-  already ran the checks that scale (``loaders/onet/``: row checks over every row, SHACL
-  over a sample) and refuses violations unless forced; the report shows the load-time
-  summary the metadata graph records for them, and says so.
+  release) are checked **in place** in the embedded store, not copied: every shape's query
+  runs once over the union of every graph but the metadata and entailed ones, for all bulk
+  sources together, and each keeps the results about what it states
+  (:func:`checks.validate_in_place`, ``graph_report._bulk_run``); conflicts and corrections
+  read only the part of the graph they need. On a remote store the report shows the load-time
+  summary the metadata graph records for them (``loaders/onet/``: row checks over every row,
+  SHACL over a sample), and says so.
 - **Cache.** Each graph's report is kept in process memory, keyed by its fingerprint (triple
   count, load time and source checksum from the metadata graph; a triple count for graphs
   the metadata graph does not describe) and its curation graph's. The fingerprints of all the
@@ -39,10 +42,11 @@ what it changed:
   context.
 
 The parts, lowest first: ``results`` (what makes two results one finding), ``state`` (the
-store's graphs and fingerprints), ``context`` (what other graphs say), ``checks`` (pySHACL,
-kept to a graph's own resources), ``corrections`` (what each correction resolves),
-``conflicts`` (conflicts and damaging edits across sources), ``graph_report`` (one graph's
-report and its cache), ``formats`` (the report as RDF), ``store_report`` (the store's report
+store's graphs and fingerprints), ``context`` (what other graphs say), ``checks`` (the
+shapes, kept to a graph's own resources; in place for the bulk sources), ``corrections`` (what
+each correction resolves), ``conflicts`` (conflicts and damaging edits across sources),
+``graph_report`` (one graph's report and its cache), ``formats`` (the report as RDF),
+``store_report`` (the store's report
 assembled, and a resource's badges). This module gives the names its callers use.
 """
 

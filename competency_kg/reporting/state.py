@@ -7,21 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import URIRef
-from rdflib.namespace import DCTERMS, PROV, VOID
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
+from competency_kg.metadata import read_metadata, store_terms
 from competency_kg.namespaces import CKG
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.versions import store_of
 
-#: A graph with more triples than this is summarised, not re-validated.
+#: A graph with more triples than this is checked in place in the store, not copied.
 BULK_TRIPLES = 200_000
 
 
 @dataclass(frozen=True)
 class GraphInfo:
-    """What the metadata graph says about one named graph."""
+    """What the report needs of one named graph: what the metadata graph says about it
+    (:class:`competency_kg.metadata.SourceGraph`, read there) and how it is checked."""
 
     iri: str
     kind: str  # "source" (described as a ckg:SourceGraph), "links", or "other"
@@ -42,7 +43,8 @@ class GraphInfo:
 
     @property
     def bulk(self) -> bool:
-        """Too big for pySHACL here: only its size counts (an O*NET extract is validated)."""
+        """Checked in place in the store, not copied: only its size counts (an O*NET extract
+        is copied and checked like any document)."""
         return (self.triples or 0) > BULK_TRIPLES
 
     @property
@@ -77,51 +79,21 @@ def store_id(store: GraphStore) -> str:
     return str(location) if location else f"memory:{id(store)}"
 
 
-#: Where the metadata graph's description of a source graph, and of its document, goes.
-_SOURCE_KEYS = {
-    str(CKG.loader): "loader",
-    str(VOID.triples): "triples",
-    str(PROV.generatedAtTime): "time",
-    str(DCTERMS.description): "desc",
-    str(DCTERMS.source): "doc",
-    str(DCTERMS.title): "title",
-}
-_DOCUMENT_KEYS = {
-    str(DCTERMS.title): "doc_title",
-    str(CKG.fileName): "file",
-    str(CKG.checksum): "checksum",
-}
-
-
 def read_state(store: GraphStore, minter: Minter) -> StoreState:
-    """The graphs in the store, what the metadata graph says of them, their fingerprints."""
+    """The graphs in the store, what the metadata graph says of them (read by the one reader
+    of it, :func:`competency_kg.metadata.read_metadata`), their fingerprints."""
     meta = str(minter.metadata_graph())
     derived = frozenset({str(minter.entailed_graph())})
     names = [str(n) for n in store.graph_names() if str(n) != meta and str(n) not in derived]
-    # Two flat queries rather than one with nested OPTIONALs, which Virtuoso's cost estimator
-    # refuses ("estimated execution time -165675008 sec exceeds the limit").
-    sources = f"?g a ?type . FILTER (?type IN (<{CKG.SourceGraph}>, <{VOID.Linkset}>))"
-    own = store.select(f"SELECT ?g ?type ?p ?o WHERE {{ GRAPH <{meta}> {{ {sources} ?g ?p ?o }} }}")
-    docs = store.select(
-        f"""SELECT ?g ?p ?o WHERE {{ GRAPH <{meta}> {{
-          {sources} ?g <{DCTERMS.source}> ?doc . ?doc ?p ?o }} }}"""
-    )
-    described: dict[str, dict[str, Node]] = {}
-    for rows, keys in ((own, _SOURCE_KEYS), (docs, _DOCUMENT_KEYS)):
-        for row in rows:
-            seen = described.setdefault(str(row["g"]), {})
-            if "type" in row:
-                seen.setdefault("type", row["type"])
-            key = keys.get(str(row["p"]))
-            if key is not None:
-                seen.setdefault(key, row["o"])
+    described = read_metadata(store_terms(store), minter.base)
     curation_rows = store.select(
         f"SELECT DISTINCT ?cg ?g WHERE {{ GRAPH ?cg {{ ?c <{CKG.appliedTo}> ?g }} }}"
     )
     curation_of = {str(r["g"]): str(r["cg"]) for r in curation_rows if str(r["cg"]) in names}
     curation_prefix = str(minter.curation_graph("x"))[:-1]
     curation = set(curation_of.values()) | {n for n in names if n.startswith(curation_prefix)}
-    last_load = max((str(d["time"]) for d in described.values() if "time" in d), default=None)
+    sources = [d for d in described.values() if d.kind == "source"]
+    last_load = max((d.generated for d in sources if d.generated), default=None)
 
     graphs: dict[str, GraphInfo] = {}
     fingerprints: dict[str, tuple[object, ...]] = {}
@@ -130,23 +102,22 @@ def read_state(store: GraphStore, minter: Minter) -> StoreState:
         if name in curation:
             fingerprints[name] = ("curation", _bounded_count(store, name))
             continue
-        if d is not None and (d.get("type") == CKG.SourceGraph or "loader" in d):
+        if d is not None and d.kind == "source":
             info = GraphInfo(
                 iri=name,
                 kind="source",
-                loader=node_text(d.get("loader")),
-                triples=_int(d.get("triples")),
-                loaded=node_text(d.get("time")),
-                checksum=node_text(d.get("checksum")),
-                document=node_text(d.get("doc")),
-                title=node_text(d.get("title") or d.get("doc_title")),
-                description=node_text(d.get("desc")),
-                # a store loaded before titles existed has the file name as the document title
-                file=node_text(d.get("file") or d.get("doc_title")),
+                loader=d.loader,
+                triples=d.triples,
+                loaded=d.generated,
+                checksum=d.checksum,
+                document=d.document,
+                title=d.title,
+                description=d.description,
+                file=d.file,
             )
             fingerprints[name] = (info.triples, info.loaded, info.checksum)
-        elif d is not None:  # the links graph: recomputed at every load
-            info = GraphInfo(iri=name, kind="links", triples=_int(d.get("triples")))
+        elif d is not None and d.kind == "links":  # recomputed at every load
+            info = GraphInfo(iri=name, kind="links", triples=d.triples)
             fingerprints[name] = (info.triples, last_load)
         else:
             n = _bounded_count(store, name)
@@ -167,13 +138,6 @@ def _bounded_count(store: GraphStore, name: str) -> int:
 
 def node_text(node: Node | None) -> str | None:
     return None if node is None else str(node)
-
-
-def _int(node: Node | None) -> int | None:
-    try:
-        return None if node is None else int(node)  # type: ignore[arg-type]
-    except ValueError:
-        return None
 
 
 def resolve_source(

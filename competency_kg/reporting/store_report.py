@@ -19,7 +19,14 @@ from competency_kg.reporting.graph_report import CACHE, GraphReport, ReportCache
 from competency_kg.reporting.results import ResultKey, Triple, result_key
 from competency_kg.reporting.state import GraphInfo, StoreState, read_state, resolve_source
 from competency_kg.store import GraphStore
-from competency_kg.validation import STORE_CONTEXT, CorrectionInfo, Report, Result, SourceSummary
+from competency_kg.validation import (
+    STORE_CONTEXT,
+    CorrectionInfo,
+    Report,
+    Result,
+    SourceSummary,
+    limit_per_shape,
+)
 
 
 def read_stale(store: GraphStore, state: StoreState) -> list[CorrectionInfo]:
@@ -40,6 +47,8 @@ def read_stale(store: GraphStore, state: StoreState) -> list[CorrectionInfo]:
             c.reason = str(o)
         elif p == DCTERMS.source:
             c.file = str(o)
+        elif p == CKG.missingRetraction:
+            c.missing = sorted({*c.missing, str(o)})
     return [found[k] for k in sorted(found)]
 
 
@@ -79,9 +88,21 @@ class StoreReport:
         )
         return StoreReport(report, self.rdf, self.graphs)
 
-    def checked(self, iri: str) -> bool:
-        """Whether a graph describing ``iri`` was validated (not only summarised)."""
-        return any(iri in g.subjects for g in self.graphs)
+    def limited(self, limit: int) -> StoreReport:
+        """At most ``limit`` results listed per rule, every count whole (``limit_per_shape``)."""
+        return StoreReport(limit_per_shape(self.report, limit), self.rdf, self.graphs)
+
+    def checked(self, iri: str, store: GraphStore | None = None) -> bool:
+        """Whether a graph describing ``iri`` was validated (not only summarised); a graph
+        checked in place keeps no list of its resources: ``store`` says whether it holds it."""
+        if any(iri in g.subjects for g in self.graphs):
+            return True
+        in_place = [g.graph for g in self.graphs if g.in_place]
+        if not in_place or store is None:
+            return False
+        graphs = " ".join(f"<{g}>" for g in in_place)
+        found = f"VALUES ?g {{ {graphs} }} GRAPH ?g {{ <{iri}> ?p ?o }}"
+        return bool(store.select(f"SELECT ?g WHERE {{ {found} }} LIMIT 1"))
 
 
 def assemble(
@@ -112,14 +133,15 @@ def assemble(
         info = state.graphs[g]
         summary = _summary(info)
         sources.append(summary)
-        if info.bulk:
+        if info.bulk and getattr(store, "oxigraph", None) is None:
             summary.mode = "summary"
             summary.violations = summary.warnings = None
             summary.description = info.description
             summary.note = (
                 f"not re-validated here: a bulk-loaded source ({info.loader or 'large graph'}, "
-                f"{info.triples or 0:,} triples) is too big for pySHACL; its load ran the checks "
-                "that scale and stored it only without violations (unless forced)"
+                f"{info.triples or 0:,} triples) is checked in place only in the embedded "
+                "store, not on a remote SPARQL server; its load ran the checks that scale and "
+                "stored it only without violations (unless forced)"
             )
             continue
         entry, cached = cache.get(store, state, g)
@@ -130,6 +152,16 @@ def assemble(
         summary.warnings = sum(1 for r in entry.results if r.severity == "Warning")
         if entry.truncated:
             summary.note = f"the context from other graphs was cut at {CONTEXT_LIMIT:,} triples"
+        if entry.in_place:
+            summary.note = (
+                f"checked in place in the store ({info.triples or 0:,} triples), with the "
+                "whole store as context"
+                + (
+                    f"; not checked here (pySHACL only): {', '.join(entry.unchecked)}"
+                    if entry.unchecked
+                    else ""
+                )
+            )
         for r in entry.results:
             key = result_key(r)
             if key in merged:
@@ -162,17 +194,24 @@ def build_report(
     minter: Minter,
     source: str | None = None,
     cache: ReportCache | None = None,
+    limit_per_shape: int | None = None,
 ) -> tuple[Report, Graph]:
-    """The report of the store (or of one source graph) and its RDF form."""
+    """The report of the store (or of one source graph) and its RDF form; with
+    ``limit_per_shape``, at most that many results listed per rule (:meth:`StoreReport.limited`)."""
     assembled = assemble(store, minter, source, cache)
+    if limit_per_shape:
+        assembled = assembled.limited(limit_per_shape)
     return assembled.report, assembled.graph()
 
 
 def store_report(
-    store: GraphStore, minter: Minter, source: str | None = None
+    store: GraphStore,
+    minter: Minter,
+    source: str | None = None,
+    limit_per_shape: int | None = None,
 ) -> tuple[Report, Graph]:
     """Validate the store's graphs (or one of them) against the shapes, per graph, cached."""
-    return build_report(store, minter, source)
+    return build_report(store, minter, source, limit_per_shape=limit_per_shape)
 
 
 def focus_link(iri: str) -> str:
@@ -194,6 +233,6 @@ def focus_badges(store: GraphStore, minter: Minter, iri: str) -> dict[str, objec
         "warnings": counts.get("Warning", 0),
         "infos": counts.get("Info", 0),
         "total": sum(counts.values()),
-        "checked": assembled.checked(iri),
+        "checked": assembled.checked(iri, store),
         "link": focus_link(iri),
     }

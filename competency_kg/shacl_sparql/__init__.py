@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -45,6 +47,7 @@ class SparqlCheck:
     path: Node | None  # an IRI, or a blank node heading a SHACL path expression
     path_triples: tuple[tuple[Node, Node, Node], ...]  # the path expression, when complex
     targets: tuple[tuple[URIRef, Node], ...]  # (target predicate, object)
+    component: URIRef = SH.SPARQLConstraintComponent
 
 
 @dataclass(frozen=True)
@@ -130,20 +133,33 @@ def bnode_closure(g: Graph, node: Node) -> list[tuple[Node, Node, Node]]:
     return out
 
 
-def _focus_nodes(store: ox.Store, targets: tuple[tuple[URIRef, Node], ...]) -> list[str]:
-    """The focus nodes of a shape's targets (SHACL §2.1.3), as N-Triples terms."""
+def _focus_nodes(
+    store: ox.Store,
+    targets: tuple[tuple[URIRef, Node], ...],
+    focus_in: str | None = None,
+    dataset: dict[str, object] | None = None,
+) -> list[str]:
+    """The focus nodes of a shape's targets (SHACL §2.1.3), as N-Triples terms; with
+    ``focus_in`` (a group pattern about ``?this``), only those it matches."""
     out: set[str] = set()
+    keep = f" FILTER EXISTS {{ {focus_in} }}" if focus_in else ""
     for pred, obj in targets:
         o = f"<{obj}>"
         if pred == SH.targetNode:
-            out.add(o if isinstance(obj, URIRef) else str(ox.Literal(str(obj))))
+            node = o if isinstance(obj, URIRef) else str(ox.Literal(str(obj)))
+            if not focus_in or store.query(
+                f"ASK {{ VALUES ?this {{ {node} }}{keep} }}",
+                **(dataset or {}),  # type: ignore[arg-type]
+            ):
+                out.add(node)
             continue
         pattern = {
             SH.targetClass: f"?this <{RDF.type}>/<{RDFS.subClassOf}>* {o}",
             SH.targetSubjectsOf: f"?this {o} ?any",
             SH.targetObjectsOf: f"?any {o} ?this",
         }[pred]
-        for row in store.query(f"SELECT DISTINCT ?this WHERE {{ {pattern} }}"):  # type: ignore[union-attr]
+        query = f"SELECT DISTINCT ?this WHERE {{ {pattern}{keep} }}"
+        for row in store.query(query, **(dataset or {})):  # type: ignore[union-attr,arg-type]
             term = row["this"]
             if isinstance(term, ox.NamedNode | ox.Literal):
                 out.add(str(term))
@@ -152,14 +168,22 @@ def _focus_nodes(store: ox.Store, targets: tuple[tuple[URIRef, Node], ...]) -> l
     return sorted(out)
 
 
-def run_checks(checks: list[SparqlCheck], data: Graph) -> list[SparqlResult]:
-    """Run every check over ``data`` with Oxigraph."""
+def run_checks(
+    checks: list[SparqlCheck],
+    store: ox.Store,
+    focus_in: str | None = None,
+    default_graph: list[ox.NamedNode] | None = None,
+) -> list[SparqlResult]:
+    """Run every check over the default graph of ``store`` (the data, see :func:`store_for`),
+    or over the graphs ``default_graph`` names; ``focus_in`` keeps the focus nodes to those
+    a group pattern about ``?this`` matches. Each result comes once (several graphs are a
+    bag to pyoxigraph 0.5; the project's ``sh:sparql`` constraints count nothing)."""
     if not checks:
         return []
-    store = _store_for(data)
+    dataset: dict[str, object] = {} if default_graph is None else {"default_graph": default_graph}
     results: list[SparqlResult] = []
     for check in checks:
-        foci = _focus_nodes(store, check.targets)
+        foci = _focus_nodes(store, check.targets, focus_in, dataset)
         named = [f for f in foci if not f.startswith("_:")]
         blank = {f[2:] for f in foci if f.startswith("_:")}
         m = _WHERE.search(check.query)
@@ -167,15 +191,17 @@ def run_checks(checks: list[SparqlCheck], data: Graph) -> list[SparqlResult]:
         if named:
             values = "VALUES ?this { " + " ".join(named) + " }\n"
             query = check.query[: m.end()] + "\n" + values + check.query[m.end() :]
-            for row in store.query(query):  # type: ignore[union-attr]
+            for row in store.query(query, **dataset):  # type: ignore[union-attr,arg-type]
                 results.append(_result(check, row))
         if blank:
             # Blank nodes cannot be named in a query: run it unbound and keep their rows.
-            for row in store.query(check.query):  # type: ignore[union-attr]
+            for row in store.query(check.query, **dataset):  # type: ignore[union-attr,arg-type]
                 this = row["this"]
                 if isinstance(this, ox.BlankNode) and this.value in blank:
                     results.append(_result(check, row))
-    return results
+    if default_graph is None:
+        return results
+    return list(dict.fromkeys(results))  # SparqlResult is a frozen dataclass: hashable
 
 
 def _result(check: SparqlCheck, row: ox.QuerySolution) -> SparqlResult:
@@ -206,7 +232,8 @@ def _result(check: SparqlCheck, row: ox.QuerySolution) -> SparqlResult:
     return SparqlResult(check, focus, value, path, message)  # type: ignore[arg-type]
 
 
-def _store_for(data: Graph) -> ox.Store:
+def store_for(data: Graph) -> ox.Store:
+    """An in-memory Oxigraph store whose default graph holds ``data``."""
     store = ox.Store()
     buf = data.serialize(format="nt", encoding="utf-8")
     if buf.strip():
@@ -214,8 +241,24 @@ def _store_for(data: Graph) -> ox.Store:
     return store
 
 
-def add_to_report(report: Graph, results: list[SparqlResult]) -> None:
-    """Add the results to a ``sh:ValidationReport`` graph as ``sh:ValidationResult`` nodes."""
+class Found(Protocol):
+    """A result of a check run here: a SPARQL constraint's, or a core constraint's (``core``)."""
+
+    @property
+    def check(self) -> SparqlCheck | Any: ...
+    @property
+    def focus(self) -> Node: ...
+    @property
+    def value(self) -> Node | None: ...
+    @property
+    def path(self) -> Node | None: ...
+    @property
+    def message(self) -> Literal | None: ...
+
+
+def add_to_report(report: Graph, results: Sequence[Found]) -> None:
+    """Add the results to a ``sh:ValidationReport`` graph as ``sh:ValidationResult`` nodes,
+    as pySHACL writes them (``sh:sourceConstraint`` only for a SPARQL constraint)."""
     root = report.value(predicate=RDF.type, object=SH.ValidationReport)
     for r in results:
         node = BNode()
@@ -224,8 +267,9 @@ def add_to_report(report: Graph, results: list[SparqlResult]) -> None:
         report.add((node, SH.focusNode, r.focus))
         report.add((node, SH.resultSeverity, r.check.severity))
         report.add((node, SH.sourceShape, r.check.shape))
-        report.add((node, SH.sourceConstraint, r.check.constraint))
-        report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        if r.check.constraint is not None:
+            report.add((node, SH.sourceConstraint, r.check.constraint))
+        report.add((node, SH.sourceConstraintComponent, r.check.component))
         if r.value is not None:
             report.add((node, SH.value, r.value))
         if r.path is not None:
