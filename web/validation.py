@@ -54,10 +54,10 @@ from competency_kg.store import GraphStore, StoreError
 from competency_kg.validation import (
     Report,
     SourceSummary,
-    add_places,
     compact,
     validate_graph,
 )
+from competency_kg.validation_places import add_places
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.state import state
 from competency_kg.web.validation_view import (

@@ -114,16 +114,7 @@ def assemble(
     """The report of the store (or of one source graph), per graph, from the cache."""
     cache = cache or CACHE
     state = read_state(store, minter)
-    if source is not None:
-        name = str(resolve_source(store, minter, source, state))
-        for src, cur in state.curation_of.items():
-            if cur == name:  # a curation graph stands for the source it corrects
-                name = src
-        if name not in state.graphs:
-            state.graphs[name] = GraphInfo(name, "other")
-        targets = [name]
-    else:
-        targets = sorted(state.graphs, key=lambda g: (state.graphs[g].kind != "source", g))
+    targets = _targets(store, minter, source, state)
 
     merged: dict[ResultKey, Result] = {}
     rdf: dict[ResultKey, list[Triple]] = {}
@@ -146,22 +137,7 @@ def assemble(
             continue
         entry, cached = cache.get(store, state, g)
         entries.append(entry)
-        summary.cached = cached
-        summary.seconds = round(entry.seconds, 3)
-        summary.violations = sum(1 for r in entry.results if r.severity == "Violation")
-        summary.warnings = sum(1 for r in entry.results if r.severity == "Warning")
-        if entry.truncated:
-            summary.note = f"the context from other graphs was cut at {CONTEXT_LIMIT:,} triples"
-        if entry.in_place:
-            summary.note = (
-                f"checked in place in the store ({info.triples or 0:,} triples), with the "
-                "whole store as context"
-                + (
-                    f"; not checked here (pySHACL only): {', '.join(entry.unchecked)}"
-                    if entry.unchecked
-                    else ""
-                )
-            )
+        _count(summary, entry, info, cached)
         for r in entry.results:
             key = result_key(r)
             if key in merged:
@@ -187,6 +163,40 @@ def assemble(
         context=STORE_CONTEXT,
     )
     return StoreReport(report, rdf, entries)
+
+
+def _targets(store: GraphStore, minter: Minter, source: str | None, state: StoreState) -> list[str]:
+    """The graphs to report: one source (a curation graph stands for the source it corrects),
+    or every graph, the sources first."""
+    if source is None:
+        return sorted(state.graphs, key=lambda g: (state.graphs[g].kind != "source", g))
+    name = str(resolve_source(store, minter, source, state))
+    for src, cur in state.curation_of.items():
+        if cur == name:
+            name = src
+    if name not in state.graphs:
+        state.graphs[name] = GraphInfo(name, "other")
+    return [name]
+
+
+def _count(summary: SourceSummary, entry: GraphReport, info: GraphInfo, cached: bool) -> None:
+    """A graph's counts and the note saying how it was checked."""
+    summary.cached = cached
+    summary.seconds = round(entry.seconds, 3)
+    summary.violations = sum(1 for r in entry.results if r.severity == "Violation")
+    summary.warnings = sum(1 for r in entry.results if r.severity == "Warning")
+    if entry.truncated:
+        summary.note = f"the context from other graphs was cut at {CONTEXT_LIMIT:,} triples"
+    if entry.in_place:
+        unchecked = (
+            f"; not checked here (pySHACL only): {', '.join(entry.unchecked)}"
+            if entry.unchecked
+            else ""
+        )
+        summary.note = (
+            f"checked in place in the store ({info.triples or 0:,} triples), with the "
+            f"whole store as context{unchecked}"
+        )
 
 
 def build_report(
