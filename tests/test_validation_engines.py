@@ -34,6 +34,7 @@ BAD_VALUES = (
     Literal("0", datatype=XSD.integer),  # below the ranges' minima
     Literal("-1.5", datatype=XSD.decimal),
     Literal("15-1299.0"),  # almost a code: sh:pattern
+    Literal(""),  # empty: sh:minLength
     BNode(),
 )
 
@@ -95,6 +96,7 @@ def test_every_constraint_is_run_by_a_query() -> None:
         SH.MinCountConstraintComponent,
         SH.MaxCountConstraintComponent,
         SH.PatternConstraintComponent,
+        SH.MinLengthConstraintComponent,
         SH.InConstraintComponent,
         SH.NodeKindConstraintComponent,
         SH.MinInclusiveConstraintComponent,

@@ -7,14 +7,14 @@ solution one validation result with what pySHACL would put in it: focus node, va
 (``?value``, none for the cardinality and language components), the shape's path, severity,
 source shape, constraint component and the shape's ``sh:message``.
 
-What is compiled (every component ``shapes/`` uses): ``sh:class``, ``sh:datatype``,
-``sh:nodeKind``, ``sh:in``, ``sh:pattern`` (with ``sh:flags``), ``sh:minInclusive``,
-``sh:maxInclusive``, ``sh:minExclusive``, ``sh:maxExclusive``, ``sh:minCount``,
-``sh:maxCount``, ``sh:uniqueLang``, ``sh:lessThanOrEquals``, and ``sh:or`` of shapes made of
-those (a member may carry ``sh:path`` with ``sh:minCount``); paths made of IRIs,
-``sh:inversePath``, ``sh:alternativePath``, ``sh:zeroOrMorePath``, ``sh:oneOrMorePath``,
-``sh:zeroOrOnePath`` and sequences; targets ``sh:targetClass``, ``sh:targetNode``,
-``sh:targetSubjectsOf``, ``sh:targetObjectsOf`` (and a node shape that is a class).
+What is compiled (every component ``shapes/`` uses): ``sh:class``, ``sh:datatype``, ``sh:nodeKind``,
+``sh:in``, ``sh:pattern`` (with ``sh:flags``), ``sh:minLength``, ``sh:maxLength``,
+``sh:minInclusive``, ``sh:maxInclusive``, ``sh:minExclusive``, ``sh:maxExclusive``, ``sh:minCount``,
+``sh:maxCount``, ``sh:uniqueLang``, ``sh:lessThanOrEquals``, and ``sh:or`` of shapes made of those
+(a member may carry ``sh:path`` with ``sh:minCount``); paths made of IRIs, ``sh:inversePath``,
+``sh:alternativePath``, ``sh:zeroOrMorePath``, ``sh:oneOrMorePath``, ``sh:zeroOrOnePath`` and
+sequences; targets ``sh:targetClass``, ``sh:targetNode``, ``sh:targetSubjectsOf``,
+``sh:targetObjectsOf`` (and a node shape that is a class).
 
 Left to pySHACL (:func:`split_core` keeps the whole shape there): a shape with another
 constraint parameter (``sh:node``, ``sh:and``, ``sh:not``, ``sh:xone``, ``sh:closed``,
@@ -51,6 +51,8 @@ _VALUE_PARAMS = {
     SH.nodeKind,
     SH["in"],
     SH.pattern,
+    SH.minLength,
+    SH.maxLength,
     SH.minInclusive,
     SH.maxInclusive,
     SH.minExclusive,
@@ -83,6 +85,8 @@ _COMPONENT = {
     SH.nodeKind: SH.NodeKindConstraintComponent,
     SH["in"]: SH.InConstraintComponent,
     SH.pattern: SH.PatternConstraintComponent,
+    SH.minLength: SH.MinLengthConstraintComponent,
+    SH.maxLength: SH.MaxLengthConstraintComponent,
     SH.minInclusive: SH.MinInclusiveConstraintComponent,
     SH.maxInclusive: SH.MaxInclusiveConstraintComponent,
     SH.minExclusive: SH.MinExclusiveConstraintComponent,
@@ -252,6 +256,9 @@ def conforms(
             parts.append("(" + (" || ".join(members) or "false") + ")")
         elif p == SH.pattern:
             parts.append(_pattern(g, shape, v))
+        elif p in (SH.minLength, SH.maxLength):  # §4.4.2-3: a blank node never conforms
+            op = ">=" if p == SH.minLength else "<="
+            parts.append(f"(!isBlank({v}) && STRLEN(STR({v})) {op} {int(o)})")
         elif p in _COMPARE:
             parts.append(f"COALESCE({v} {_COMPARE[p]} {term(o)}, false)")
         elif p == SH["or"]:
