@@ -71,12 +71,44 @@ class Pass:
     mode: str
     seconds: float
     load: float  # one-minute load average when the pass began
+    cpu: float = float("nan")  # CPU seconds the server's processes used (servers started here)
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_per_request(self) -> float:
+        """Server CPU milliseconds per answered request."""
+        return self.cpu * 1000 / len(self.latencies) if self.latencies else float("nan")
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) used so far by process ``pid`` and every process under
+    it (the gunicorn worker, the fork server, the query workers): what a request costs the
+    server whatever else the machine runs, unlike requests per second."""
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / _TICK
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        total += used.get(p, 0.0)
+        todo += [c for c, parent in parents.items() if parent == p]
+    return total
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -129,10 +161,11 @@ def _clients(
 
 def run_pass(
     ex: ProcessPoolExecutor, label: str, base: str, mode: str, clients: int, seconds: float,
-    processes: int, tag: int,
+    processes: int, tag: int, pid: int | None = None,
 ) -> Pass:  # fmt: skip
     share = [clients // processes + (i < clients % processes) for i in range(processes)]
     out = Pass(label, mode, seconds, os.getloadavg()[0])
+    cpu = tree_cpu(pid) if pid else None
     started = time.monotonic()
     futures = [
         ex.submit(_clients, base, "/sparql", mode, n, seconds, tag * 100 + i)
@@ -143,6 +176,8 @@ def run_pass(
         out.latencies += lat
         out.errors.update(errs)
     out.seconds = time.monotonic() - started
+    if pid and cpu is not None:
+        out.cpu = tree_cpu(pid) - cpu
     return out
 
 
@@ -178,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--logs", type=Path, default=Path("bench/results/lookup-logs"))
     args = ap.parse_args(argv)
 
-    targets: list[tuple[str, str]] = []
+    targets: list[tuple[str, str, int | None]] = []
     procs: list[subprocess.Popen[bytes]] = []
     try:
         for spec in args.server:
@@ -187,43 +222,50 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error("--server needs --store")
             proc = start(label, exe, args.store, args.logs, args.threads)
             procs.append(proc)
-            targets.append((label, proc.base))  # type: ignore[attr-defined]
+            targets.append((label, proc.base, proc.pid))  # type: ignore[attr-defined]
         for spec in args.url:
             label, _, url = spec.partition("=")
-            targets.append((label, url.rstrip("/")))
+            targets.append((label, url.rstrip("/"), None))
         if not targets:
             ap.error("give at least one --server or --url")
         passes: list[Pass] = []
         modes = [m for m in args.modes.split(",") if m]
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(args.processes, mp_context=ctx) as ex:
-            for label, base in targets:  # warm-up: the processes, the servers' workers
+            for label, base, _ in targets:  # warm-up: the processes, the servers' workers
                 run_pass(ex, label, base, "same", args.processes, 1.0, args.processes, 0)
             tag = 1
             for r in range(args.rounds):
                 for mode in modes:
-                    for label, base in targets:  # A B A B
+                    for label, base, pid in targets:  # A B A B
                         p = run_pass(
-                            ex, label, base, mode, args.clients, args.seconds, args.processes, tag
-                        )
+                            ex, label, base, mode, args.clients, args.seconds, args.processes,
+                            tag, pid,
+                        )  # fmt: skip
                         tag += 1
                         passes.append(p)
                         print(
                             f"round {r + 1} {mode:6} {label:10} {p.rate:8.0f} req/s  "
                             f"p50 {percentile(p.latencies, 0.5) * 1000:6.2f} ms  "
                             f"p95 {percentile(p.latencies, 0.95) * 1000:6.2f} ms  "
+                            f"server CPU {p.cpu_per_request:5.2f} ms/req  "
                             f"load {p.load:5.2f}  errors {dict(p.errors) or 0}",
                             flush=True,
                         )
-        print("\nsummary (median req/s of the passes; p95 of all their requests)")
+        print(
+            "\nsummary (median req/s and server CPU per request of the passes; p95 of all "
+            "their requests)"
+        )
         for mode in modes:
-            for label, _ in targets:
+            for label, _, _ in targets:
                 mine = [p for p in passes if p.label == label and p.mode == mode]
                 lat = [x for p in mine for x in p.latencies]
                 errors = sum(sum(p.errors.values()) for p in mine)
                 print(
                     f"{mode:6} {label:10} {statistics.median(p.rate for p in mine):8.0f} req/s  "
-                    f"p95 {percentile(lat, 0.95) * 1000:6.2f} ms  errors {errors}  "
+                    f"p95 {percentile(lat, 0.95) * 1000:6.2f} ms  "
+                    f"server CPU {statistics.median(p.cpu_per_request for p in mine):5.2f} ms/req  "
+                    f"errors {errors}  "
                     f"load {min(p.load for p in mine):.1f}-{max(p.load for p in mine):.1f}"
                 )
     finally:

@@ -1,8 +1,16 @@
-"""Queries answered in the calling thread: for in-memory stores (tests) and remote stores."""
+"""Queries answered in the calling thread: for in-memory stores (tests) and remote stores
+(:class:`InlineExecutor`), and the one-pattern look-ups the query pool answers without a
+worker (:class:`BoundedLookups`)."""
 
 from __future__ import annotations
 
+import itertools
+import os
+import re
+import threading
 from collections.abc import Sequence
+
+import pyoxigraph as ox
 
 from competency_kg.query_workers import DEFAULT_MAX_RESULT_BYTES, DEFAULT_TIMEOUT, PAGES
 from competency_kg.sparql.errors import (
@@ -17,9 +25,10 @@ from competency_kg.sparql.errors import (
 from competency_kg.sparql.execute import QueryJob, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
-from competency_kg.sparql.text import QueryInfo
+from competency_kg.sparql.text import QueryInfo, remembered
 from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
-from competency_kg.store.dataset import UnsupportedDataset, answer
+from competency_kg.store.dataset import UnsupportedDataset, answer, query_plan
+from competency_kg.store.live import LiveView
 
 
 class InlineExecutor:
@@ -99,3 +108,176 @@ class InlineExecutor:
         if len(result.data) > self.max_result_bytes:
             raise ResultTooLarge(self.max_result_bytes)
         return result
+
+
+# --------------------------------------------------------------------------- bounded lookups
+#: Rows and serialized bytes a query answered in the web process may have, and the longest
+#: text looked at: a query with more goes to a worker.
+INLINE_ROWS = 1000
+INLINE_BYTES = 1024 * 1024
+INLINE_CHARS = 4096
+
+# The tokens of a one-pattern query (what :func:`one_pattern` accepts), strictly: IRIs
+# without escapes, prefixed names without escapes or dots, plain strings, integers.
+_TOKENS = re.compile(
+    r"(?P<ws>\s+|#[^\r\n]*)"
+    r"|(?P<iri><[^<>\"{}|^`\\\x00-\x20]*>)"
+    r"|(?P<pname>(?:[A-Za-z][\w\-]*)?:[\w\-]*)"
+    r"|(?P<var>[?$][A-Za-z_]\w*)"
+    r"|(?P<str>\"[^\"\\\r\n]*\"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*)?)"
+    r"|(?P<int>\d+)"
+    r"|(?P<word>[A-Za-z]+)"
+    r"|(?P<punct>\^\^|[{}.*])"
+)
+_TERM = {"iri", "pname"}
+
+
+def _tokens(text: str) -> list[tuple[str, str]] | None:
+    out: list[tuple[str, str]] = []
+    at = 0
+    while at < len(text):
+        m = _TOKENS.match(text, at)
+        if m is None:
+            return None
+        at = m.end()
+        kind = m.lastgroup or ""
+        if kind != "ws":
+            out.append((kind, m.group(0)))
+    return out
+
+
+@remembered
+def one_pattern(text: str) -> bool:
+    """Whether the query is one triple pattern and nothing else: ``SELECT ?v… | * [WHERE]
+    { s p o [.] } [LIMIT n]`` or ``ASK [WHERE] { s p o [.] }``, after ``PREFIX``/``BASE``
+    lines, with no variable twice. Its engine work is one index scan that yields a row for
+    each triple it reads (no ``DISTINCT``, ``ORDER BY``, ``OFFSET``, path, filter or join
+    that could read many triples for few rows), so counting rows bounds its time: what lets
+    the web process answer it without a worker it could kill (:class:`BoundedLookups`).
+
+    >>> one_pattern("PREFIX s: <urn:s#> SELECT ?l WHERE { <urn:a> s:label ?l . } LIMIT 5")
+    True
+    >>> one_pattern("SELECT DISTINCT ?p { ?s ?p ?o }"), one_pattern("ASK { ?x <urn:p> ?x }")
+    (False, False)
+    """
+    toks = _tokens(text) if len(text) <= INLINE_CHARS else None
+    if toks is None:
+        return False
+    i = 0
+
+    def word(*names: str) -> bool:
+        nonlocal i
+        if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in names:
+            i += 1
+            return True
+        return False
+
+    def kind(*kinds: str) -> str | None:
+        nonlocal i
+        if i < len(toks) and toks[i][0] in kinds:
+            i += 1
+            return toks[i - 1][1]
+        return None
+
+    while True:  # the prologue
+        if word("PREFIX"):
+            name = kind("pname")
+            if name is None or not name.endswith(":") or kind("iri") is None:
+                return False
+        elif word("BASE"):
+            if kind("iri") is None:
+                return False
+        else:
+            break
+    select = word("SELECT")
+    if select:
+        if i < len(toks) and toks[i] == ("punct", "*"):
+            i += 1
+        elif kind("var") is None:
+            return False
+        while kind("var") is not None:
+            pass
+    elif not word("ASK"):
+        return False
+    word("WHERE")
+    if kind("punct") != "{":
+        return False
+    seen: set[str] = set()
+    for allowed in (_TERM | {"var"}, _TERM | {"var", "word"}, _TERM | {"var", "str", "int"}):
+        if i >= len(toks) or toks[i][0] not in allowed:
+            return False
+        k, value = toks[i]
+        i += 1
+        if k == "word" and value != "a":
+            return False
+        if k == "var":
+            if value[1:] in seen:
+                return False
+            seen.add(value[1:])
+        if k == "str" and i < len(toks) and toks[i] == ("punct", "^^"):
+            i += 1
+            if kind("iri", "pname") is None:
+                return False
+    if i < len(toks) and toks[i] == ("punct", "."):
+        i += 1
+    if kind("punct") != "}":
+        return False
+    if select and word("LIMIT") and kind("int") is None:
+        return False
+    return i == len(toks)
+
+
+class BoundedLookups:
+    """One-pattern queries (:func:`one_pattern`) answered in the calling thread of the web
+    process, on a read-only view of the store opened in this process: no worker round trip.
+
+    They keep the pool's guarantees without a worker to kill: the rows are counted first
+    (the scan stops at :data:`INLINE_ROWS` + 1, a bounded read), the result is written into at
+    most :data:`INLINE_BYTES`, and a query with more of either goes to a worker like any
+    other. The same :func:`~competency_kg.store.dataset.answer` as a
+    worker's gives the same bytes.
+    """
+
+    def __init__(self, store_path: str, max_result_bytes: int) -> None:
+        self.store_path = store_path
+        self.max_result_bytes = max_result_bytes
+        self._view: LiveView[ox.Store] | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _store(self) -> tuple[ox.Store, str | None]:
+        with self._lock:
+            # Opened in the process that queries (a gunicorn worker), never inherited by a
+            # fork: the pool's workers come from a fork server, which never sees it either.
+            if self._view is None or self._pid != os.getpid():
+                self._view, self._pid = LiveView(self.store_path, ox.Store.read_only), os.getpid()
+            view = self._view
+        return view.current(), view.token
+
+    def answer(self, job: QueryJob) -> tuple[RawResult, str | None] | None:
+        """The result of ``job`` and the version it was read from; None when it is not a
+        one-pattern query on the default dataset, or has more than :data:`INLINE_ROWS` rows."""
+        if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
+            return None
+        if not one_pattern(job.query):
+            return None
+        try:
+            store, token = self._store()
+            target, kwargs = query_plan(store, job.query, has_dataset=False)
+            found = store_query_rows(target, job.query, kwargs, INLINE_ROWS + 1)
+        except Exception:  # a syntax error, a store that cannot be read: a worker says so
+            return None
+        if found > INLINE_ROWS:
+            return None
+        reply, data = answer(store, job, min(self.max_result_bytes, INLINE_BYTES))
+        if reply[0] == "too-large" and self.max_result_bytes > INLINE_BYTES:
+            return None  # a worker writes it, up to the endpoint's own cap
+        return outcome(reply, data), token
+
+
+def store_query_rows(store: ox.Store, query: str, kwargs: dict[str, object], most: int) -> int:
+    """The rows of a SELECT (1 for an ASK), counted up to ``most``."""
+    result = store.query(query, **kwargs)
+    if isinstance(result, ox.QueryBoolean):
+        return 1
+    return sum(1 for _ in itertools.islice(result, most))

@@ -45,7 +45,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from competency_kg.query_inline import InlineExecutor
+from competency_kg.query_inline import BoundedLookups, InlineExecutor
 from competency_kg.query_probe import EARLY_PROBE_AFTER, DamageProbe
 from competency_kg.query_sandbox import default_memory_limit, resident_bytes
 from competency_kg.query_workers import (
@@ -154,6 +154,7 @@ class QueryPool(DamageProbe):
         per_client: int | None = None,
         request_threads: int | None = None,
         answer_cache: int | None = None,
+        inline: bool = True,
     ) -> None:
         self.store_path = str(store_path)
         #: Answers kept per store version (:mod:`competency_kg.versioned_cache`): a query
@@ -163,6 +164,9 @@ class QueryPool(DamageProbe):
         cache_bytes = DEFAULT_ANSWER_CACHE if answer_cache is None else answer_cache
         self.answers = VersionedCache(max_bytes=cache_bytes) if cache_bytes > 0 else None
         self._answered = threading.local()
+        #: One-pattern look-ups answered in this process, without a worker (None: all go to
+        #: workers; ``inline=False``).
+        self.lookups = BoundedLookups(self.store_path, max_result_bytes) if inline else None
         self.size = size or default_size()
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
@@ -232,6 +236,11 @@ class QueryPool(DamageProbe):
         kept = self._kept(job)
         if kept is not None:
             return kept
+        if self.lookups is not None:
+            found = self.lookups.answer(job)
+            if found is not None:
+                self._keep(job, found[1], found[0])
+                return found[0]
         limit = self.timeout if timeout is None else timeout
         if lane != WRITTEN:
             return self._run(job, limit, PAGES)
