@@ -4,11 +4,11 @@ worker (:class:`BoundedLookups`)."""
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -22,7 +22,7 @@ from competency_kg.sparql.errors import (
     StoreUnavailable,
     UpstreamError,
 )
-from competency_kg.sparql.execute import QueryJob, make_job, outcome
+from competency_kg.sparql.execute import QueryJob, execute, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
 from competency_kg.sparql.text import QueryInfo, remembered
@@ -111,10 +111,12 @@ class InlineExecutor:
 
 
 # --------------------------------------------------------------------------- bounded lookups
-#: Rows and serialized bytes a query answered in the web process may have, and the longest
-#: text looked at: a query with more goes to a worker.
-INLINE_ROWS = 1000
-INLINE_BYTES = 1024 * 1024
+#: Serialized bytes a query answered in the web process may have (a query with more goes to
+#: a worker), and the longest text looked at. Every row of a one-pattern query is at least two
+#: bytes of any results format (CSV's line end), so this bounds its rows (32,768), and with
+#: them the triples its scan reads: the worst case, 32,768 empty CSV rows, took 20 ms
+#: (a look-up 0.2 ms) on a loaded 2-core machine.
+INLINE_BYTES = 64 * 1024
 INLINE_CHARS = 4096
 
 # The tokens of a one-pattern query (what :func:`one_pattern` accepts), strictly: IRIs
@@ -152,8 +154,8 @@ def one_pattern(text: str) -> bool:
     { s p o [.] } [LIMIT n]`` or ``ASK [WHERE] { s p o [.] }``, after ``PREFIX``/``BASE``
     lines, with no variable twice. Its engine work is one index scan that yields a row for
     each triple it reads (no ``DISTINCT``, ``ORDER BY``, ``OFFSET``, path, filter or join
-    that could read many triples for few rows), so counting rows bounds its time: what lets
-    the web process answer it without a worker it could kill (:class:`BoundedLookups`).
+    that could read many triples for few rows), so bounding its output bounds its time: what
+    lets the web process answer it without a worker it could kill (:class:`BoundedLookups`).
 
     >>> one_pattern("PREFIX s: <urn:s#> SELECT ?l WHERE { <urn:a> s:label ?l . } LIMIT 5")
     True
@@ -231,11 +233,12 @@ class BoundedLookups:
     """One-pattern queries (:func:`one_pattern`) answered in the calling thread of the web
     process, on a read-only view of the store opened in this process: no worker round trip.
 
-    They keep the pool's guarantees without a worker to kill: the rows are counted first
-    (the scan stops at :data:`INLINE_ROWS` + 1, a bounded read), the result is written into at
-    most :data:`INLINE_BYTES`, and a query with more of either goes to a worker like any
-    other. The same :func:`~competency_kg.store.dataset.answer` as a
-    worker's gives the same bytes.
+    They keep the pool's guarantees without a worker to kill: the result is written into at
+    most :data:`INLINE_BYTES`, which bounds the rows and so the triples the scan reads (time)
+    and the memory; a query with more goes to a worker like any other, and so does one that
+    fails (the worker's reply names the failure, a damaged store too). The same dataset plan
+    and :func:`~competency_kg.sparql.execute.execute` as a
+    worker's :func:`~competency_kg.store.dataset.answer` give the same bytes.
     """
 
     def __init__(self, store_path: str, max_result_bytes: int) -> None:
@@ -244,6 +247,7 @@ class BoundedLookups:
         self._view: LiveView[ox.Store] | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._plans: dict[str, tuple[ox.Store, dict[str, Any]]] = {}
 
     def _store(self) -> tuple[ox.Store, str | None]:
         with self._lock:
@@ -254,30 +258,32 @@ class BoundedLookups:
             view = self._view
         return view.current(), view.token
 
+    def _plan(self, store: ox.Store, token: str | None) -> tuple[ox.Store, dict[str, Any]]:
+        """The default dataset's plan (:func:`query_plan` without ``FROM``: is the merge
+        there?), asked once per store version rather than per query."""
+        plan = self._plans.get(token) if token is not None else None
+        if plan is None or plan[0] is not store:
+            plan = query_plan(store, "", has_dataset=False)
+            if token is not None:
+                self._plans = {token: plan}
+        return plan
+
     def answer(self, job: QueryJob) -> tuple[RawResult, str | None] | None:
         """The result of ``job`` and the version it was read from; None when it is not a
-        one-pattern query on the default dataset, or has more than :data:`INLINE_ROWS` rows."""
+        one-pattern query on the default dataset, its result is over :data:`INLINE_BYTES`, or
+        it failed."""
         if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
             return None
         if not one_pattern(job.query):
             return None
         try:
             store, token = self._store()
-            target, kwargs = query_plan(store, job.query, has_dataset=False)
-            found = store_query_rows(target, job.query, kwargs, INLINE_ROWS + 1)
-        except Exception:  # a syntax error, a store that cannot be read: a worker says so
+            target, kwargs = self._plan(store, token)
+        except Exception:  # a store that cannot be opened: a worker says so
             return None
-        if found > INLINE_ROWS:
-            return None
-        reply, data = answer(store, job, min(self.max_result_bytes, INLINE_BYTES))
-        if reply[0] == "too-large" and self.max_result_bytes > INLINE_BYTES:
-            return None  # a worker writes it, up to the endpoint's own cap
+        # what answer() runs after planning the same dataset
+        reply, data = execute(target, kwargs, job, min(self.max_result_bytes, INLINE_BYTES))
+        if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > INLINE_BYTES):
+            return None  # larger than INLINE_BYTES, or failed: a worker answers, in its words
         return outcome(reply, data), token
 
-
-def store_query_rows(store: ox.Store, query: str, kwargs: dict[str, object], most: int) -> int:
-    """The rows of a SELECT (1 for an ASK), counted up to ``most``."""
-    result = store.query(query, **kwargs)
-    if isinstance(result, ox.QueryBoolean):
-        return 1
-    return sum(1 for _ in itertools.islice(result, most))

@@ -797,7 +797,7 @@ def test_lookups_are_answered_while_runaway_queries_hold_every_worker(
     assert len({r.body for r in lookups}) == 1 and rows(lookups[0])
     assert running == [True] * QUERY_WORKERS, "the look-ups waited for the runaway queries"
     assert [r.status for r in replies] == [503] * QUERY_WORKERS
-    broad = "SELECT * WHERE { ?s ?p ?o } LIMIT 1500"  # over 1,000 rows: a worker's
+    broad = "SELECT * WHERE { ?s ?p ?o } LIMIT 1500"  # over INLINE_BYTES: a worker's
     reply = sparql_server.get(params={"query": broad})
     assert reply.status == 200 and len(rows(reply)) == 1500
 
