@@ -15,11 +15,18 @@ Two kinds of request, each its own pass (``--modes``):
   asking one thing, send; the endpoint's answer cache (:mod:`competency_kg.versioned_cache`)
   answers all but the first;
 - ``unique``: every request's text differs (a comment with a counter), so nothing remembered
-  of a text helps: the whole cost of a query never seen, worker round trip included.
+  of a text helps: the whole cost of a look-up never seen (a one-pattern query, which the
+  web process answers itself: :class:`competency_kg.query_inline.BoundedLookups`);
+- ``worker``: as ``unique``, with a ``FILTER`` that makes it more than one pattern: the same
+  answer through a worker process, round trip included.
 
 The clients are threads spread over ``--processes`` client processes (the client's Python
 would otherwise be held to one core by its GIL), each on a keep-alive connection, sending the
 query as a URL-encoded POST. Requests per second counts 200 answers only; others are errors.
+Beside them, the server's CPU time (all its processes) per answered request: on a machine
+others share, requests per second follow the load, CPU per request much less.
+
+A store to run it on: ``competency-kg --store STORE load`` (the seeds).
 """
 
 from __future__ import annotations
@@ -134,6 +141,8 @@ def _clients(
         while time.monotonic() < stop_at:
             i += 1
             text = LOOKUP if mode == "same" else f"{LOOKUP}\n# {tag}.{n}.{i}"
+            if mode == "worker":
+                text = text.replace("?label }", "?label FILTER(isLiteral(?label)) }")
             body = urllib.parse.urlencode({"query": text}).encode()
             try:
                 reply = c.request("POST", path, body, FORM)
@@ -209,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--processes", type=int, default=2, help="client processes")
     ap.add_argument("--threads", type=int, default=16, help="the servers' request threads")
-    ap.add_argument("--modes", default="same,unique")
+    ap.add_argument("--modes", default="same,unique,worker")
     ap.add_argument("--logs", type=Path, default=Path("bench/results/lookup-logs"))
     args = ap.parse_args(argv)
 
