@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             tag = 1
             for r in range(args.rounds):
                 for mode in modes:
-                    for label, base, pid in targets:  # A B A B
+                    # A B, then B A: neither always runs second (the load drifts)
+                    for label, base, pid in targets if r % 2 == 0 else targets[::-1]:
                         p = run_pass(
                             ex, label, base, mode, args.clients, args.seconds, args.processes,
                             tag, pid,

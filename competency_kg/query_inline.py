@@ -162,7 +162,11 @@ def one_pattern(text: str) -> bool:
     >>> one_pattern("SELECT DISTINCT ?p { ?s ?p ?o }"), one_pattern("ASK { ?x <urn:p> ?x }")
     (False, False)
     """
-    toks = _tokens(text) if len(text) <= INLINE_CHARS else None
+    # one group and no parentheses (no FILTER, function or aggregate): most other queries
+    # are told apart here, without the tokens (braces or parentheses in a string: not taken)
+    if len(text) > INLINE_CHARS or text.count("{") != 1 or "(" in text:
+        return False
+    toks = _tokens(text)
     if toks is None:
         return False
     i = 0
