@@ -8,6 +8,7 @@ import os
 import re
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -29,6 +30,7 @@ from competency_kg.sparql.text import QueryInfo, remembered
 from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
 from competency_kg.store.dataset import UnsupportedDataset, answer, query_plan
 from competency_kg.store.live import LiveView
+from competency_kg.store.versions import state_token
 
 
 class InlineExecutor:
@@ -253,26 +255,32 @@ class BoundedLookups:
         self._lock = threading.Lock()
         self._plans: dict[str, tuple[ox.Store, dict[str, Any]]] = {}
 
-    def _store(self) -> tuple[ox.Store, str | None]:
+    def _store(self) -> tuple[ox.Store, str] | None:
+        """The current published version, or None when the store has none yet: then readers
+        open the store's own folder, which a load may be writing (undefined behaviour for a
+        read-only handle, a query looping for ever: fine in a worker that can be killed, not
+        here)."""
+        if state_token(Path(self.store_path)) is None:
+            return None
         with self._lock:
             # Opened in the process that queries (a gunicorn worker), never inherited by a
-            # fork: the pool's workers come from a fork server, which never sees it either.
+            # fork: the pool's workers come from a fork server started by fork and exec.
             if self._view is None or self._pid != os.getpid():
                 self._view, self._pid = LiveView(self.store_path, ox.Store.read_only), os.getpid()
             view = self._view
-        return view.current(), view.token
+        store, token = view.current(), view.token
+        return None if token is None else (store, token)
 
-    def _plan(self, store: ox.Store, token: str | None) -> tuple[ox.Store, dict[str, Any]]:
+    def _plan(self, store: ox.Store, token: str) -> tuple[ox.Store, dict[str, Any]]:
         """The default dataset's plan (:func:`query_plan` without ``FROM``: is the merge
         there?), asked once per store version rather than per query."""
-        plan = self._plans.get(token) if token is not None else None
+        plan = self._plans.get(token)
         if plan is None or plan[0] is not store:
             plan = query_plan(store, "", has_dataset=False)
-            if token is not None:
-                self._plans = {token: plan}
+            self._plans = {token: plan}
         return plan
 
-    def answer(self, job: QueryJob) -> tuple[RawResult, str | None] | None:
+    def answer(self, job: QueryJob) -> tuple[RawResult, str] | None:
         """The result of ``job`` and the version it was read from; None when it is not a
         one-pattern query on the default dataset, its result is over :data:`INLINE_BYTES`, or
         it failed."""
@@ -281,7 +289,10 @@ class BoundedLookups:
         if not one_pattern(job.query):
             return None
         try:
-            store, token = self._store()
+            opened = self._store()
+            if opened is None:
+                return None
+            store, token = opened
             target, kwargs = self._plan(store, token)
         except Exception:  # a store that cannot be opened: a worker says so
             return None
@@ -290,4 +301,3 @@ class BoundedLookups:
         if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > INLINE_BYTES):
             return None  # larger than INLINE_BYTES, or failed: a worker answers, in its words
         return outcome(reply, data), token
-
