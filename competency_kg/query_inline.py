@@ -171,68 +171,75 @@ def one_pattern(text: str) -> bool:
     toks = _tokens(text)
     if toks is None:
         return False
-    i = 0
+    c = _Cursor(toks)
+    while c.word("PREFIX", "BASE"):  # the prologue
+        name = c.kind("pname") if c.toks[c.i - 1][1].upper() == "PREFIX" else ":"
+        if name is None or not name.endswith(":") or c.kind("iri") is None:
+            return False
+    select = c.word("SELECT")
+    if select:
+        if not c.take(("punct", "*")) and c.kind("var") is None:
+            return False
+        while c.kind("var") is not None:
+            pass
+    elif not c.word("ASK"):
+        return False
+    c.word("WHERE")
+    if not (c.take(("punct", "{")) and _triple(c)):
+        return False
+    c.take(("punct", "."))
+    if not c.take(("punct", "}")):
+        return False
+    if select and c.word("LIMIT") and c.kind("int") is None:
+        return False
+    return c.i == len(toks)
 
-    def word(*names: str) -> bool:
-        nonlocal i
-        if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in names:
-            i += 1
+
+class _Cursor:
+    """Where :func:`one_pattern` is in the tokens; each method takes a token if it fits."""
+
+    def __init__(self, toks: list[tuple[str, str]]) -> None:
+        self.toks = toks
+        self.i = 0
+
+    def take(self, tok: tuple[str, str]) -> bool:
+        if self.i < len(self.toks) and self.toks[self.i] == tok:
+            self.i += 1
             return True
         return False
 
-    def kind(*kinds: str) -> str | None:
-        nonlocal i
-        if i < len(toks) and toks[i][0] in kinds:
-            i += 1
-            return toks[i - 1][1]
+    def word(self, *names: str) -> bool:
+        if self.i < len(self.toks):
+            kind, value = self.toks[self.i]
+            if kind == "word" and value.upper() in names:
+                self.i += 1
+                return True
+        return False
+
+    def kind(self, *kinds: str) -> str | None:
+        if self.i < len(self.toks) and self.toks[self.i][0] in kinds:
+            self.i += 1
+            return self.toks[self.i - 1][1]
         return None
 
-    while True:  # the prologue
-        if word("PREFIX"):
-            name = kind("pname")
-            if name is None or not name.endswith(":") or kind("iri") is None:
-                return False
-        elif word("BASE"):
-            if kind("iri") is None:
-                return False
-        else:
-            break
-    select = word("SELECT")
-    if select:
-        if i < len(toks) and toks[i] == ("punct", "*"):
-            i += 1
-        elif kind("var") is None:
-            return False
-        while kind("var") is not None:
-            pass
-    elif not word("ASK"):
-        return False
-    word("WHERE")
-    if kind("punct") != "{":
-        return False
+
+def _triple(c: _Cursor) -> bool:
+    """Take one triple pattern: terms, ``a`` as the predicate, no variable twice."""
     seen: set[str] = set()
     for allowed in (_TERM | {"var"}, _TERM | {"var", "word"}, _TERM | {"var", "str", "int"}):
-        if i >= len(toks) or toks[i][0] not in allowed:
+        if c.i >= len(c.toks) or c.toks[c.i][0] not in allowed:
             return False
-        k, value = toks[i]
-        i += 1
+        k, value = c.toks[c.i]
+        c.i += 1
         if k == "word" and value != "a":
             return False
         if k == "var":
             if value[1:] in seen:
                 return False
             seen.add(value[1:])
-        if k == "str" and i < len(toks) and toks[i] == ("punct", "^^"):
-            i += 1
-            if kind("iri", "pname") is None:
-                return False
-    if i < len(toks) and toks[i] == ("punct", "."):
-        i += 1
-    if kind("punct") != "}":
-        return False
-    if select and word("LIMIT") and kind("int") is None:
-        return False
-    return i == len(toks)
+        if k == "str" and c.take(("punct", "^^")) and c.kind("iri", "pname") is None:
+            return False
+    return True
 
 
 class BoundedLookups:
