@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import signal
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from competency_kg.query_inline import InlineExecutor
+from competency_kg.query_inline import BoundedLookups, InlineExecutor
 from competency_kg.query_probe import EARLY_PROBE_AFTER, DamageProbe
 from competency_kg.query_sandbox import default_memory_limit, resident_bytes
 from competency_kg.query_workers import (
@@ -69,9 +70,11 @@ from competency_kg.sparql.errors import (
 from competency_kg.sparql.execute import QueryJob, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
-from competency_kg.sparql.text import QueryInfo
+from competency_kg.sparql.text import QueryInfo, remembered, strip
+from competency_kg.versioned_cache import MISSING, VersionedCache, store_version
 
 __all__ = [
+    "DEFAULT_ANSWER_CACHE",
     "DEFAULT_MAX_RESULT_BYTES",
     "DEFAULT_TIMEOUT",
     "EARLY_PROBE_AFTER",
@@ -96,6 +99,32 @@ QUEUE_WAIT = 10.0
 #: query known (a sorted three-way cartesian product, ~320 MB/s): the worker was stopped within
 #: a few MB of its ceiling.
 _MEMORY_POLL = 0.02
+
+
+#: Bytes of answers the pool keeps per store version (:attr:`QueryPool.answers`), texts
+#: included: an answer over a sixteenth of it is not kept.
+DEFAULT_ANSWER_CACHE = 64 * 1024 * 1024
+#: What a kept answer costs beside its bytes and its text (the key's tuple, the result object).
+_ENTRY_OVERHEAD = 512
+
+#: Functions whose value differs from one run of a query to the next (SPARQL 1.1 Query
+#: §17.4.5.1 ``NOW``, §17.4.5.2 ``RAND``, §17.4.4.4 ``UUID``/``STRUUID``, §17.4.2.9 ``BNODE``):
+#: a query calling one is answered afresh every time.
+_VOLATILE = re.compile(r"\b(?:now|rand|uuid|struuid|bnode)\s*\(", re.IGNORECASE)
+
+
+@remembered
+def repeatable(text: str) -> bool:
+    """Whether the query gives the same answer on every run over the same data: it calls no
+    function of :data:`_VOLATILE` (strings, IRIs and comments are not looked at).
+
+    >>> repeatable('SELECT * { ?s ?p "now()" }'), repeatable("SELECT (NOW() AS ?t) {}")
+    (True, False)
+    """
+    lowered = text.lower()  # a substring search first (the expression costs 30 µs a query)
+    if not any(name in lowered for name in ("now", "rand", "uuid", "bnode")):
+        return True
+    return _VOLATILE.search(strip(text)) is None
 
 
 def _signal_name(code: int | None) -> str:
@@ -127,8 +156,20 @@ class QueryPool(DamageProbe):
         reserved: int | None = None,
         per_client: int | None = None,
         request_threads: int | None = None,
+        answer_cache: int | None = None,
+        inline: bool = True,
     ) -> None:
         self.store_path = str(store_path)
+        #: Answers kept per store version (:mod:`competency_kg.versioned_cache`): a query
+        #: asked again with the same text, formats and dataset is answered from here, without
+        #: a worker, until a load publishes a new version. ``answer_cache`` bytes at most
+        #: (default :data:`DEFAULT_ANSWER_CACHE`; 0: none kept).
+        cache_bytes = DEFAULT_ANSWER_CACHE if answer_cache is None else answer_cache
+        self.answers = VersionedCache(max_bytes=cache_bytes) if cache_bytes > 0 else None
+        self._answered = threading.local()
+        #: One-pattern look-ups answered in this process, without a worker (None: all go to
+        #: workers; ``inline=False``).
+        self.lookups = BoundedLookups(self.store_path, max_result_bytes) if inline else None
         self.size = size or default_size()
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
@@ -195,6 +236,14 @@ class QueryPool(DamageProbe):
         job = make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
+        kept = self._kept(job)
+        if kept is not None:
+            return kept
+        if self.lookups is not None:
+            found = self.lookups.answer(job)
+            if found is not None:
+                self._keep(job, found[1], found[0])
+                return found[0]
         limit = self.timeout if timeout is None else timeout
         if lane != WRITTEN:
             return self._run(job, limit, PAGES)
@@ -207,6 +256,32 @@ class QueryPool(DamageProbe):
                 self._written_busy -= 1
                 self._leave(key)
                 self._admission.notify()
+
+    def _kept(self, job: QueryJob) -> RawResult | None:
+        """The answer kept for ``job`` at the store's current version, if any. A hit takes no
+        worker and no share of one: nothing runs. :meth:`answered_from` says which it was."""
+        self._answered.how = None
+        if self.answers is None or not repeatable(job.query):
+            return None
+        version = store_version(self.store_path)
+        if version is None:  # no published version yet: nothing is kept
+            return None
+        found = self.answers.find(job, version)
+        self._answered.how = "miss" if found is MISSING else "hit"
+        return None if found is MISSING else found
+
+    def _keep(self, job: QueryJob, version: str | None, result: RawResult) -> None:
+        """Keep a worker's answer under the version it read (its reply says which), so that
+        an answer is never served for a version it was not read from."""
+        if self.answers is None or version is None or not repeatable(job.query):
+            return
+        size = len(result.data) + len(job.query) + _ENTRY_OVERHEAD
+        self.answers.put(job, version, result, size)
+
+    def answered_from(self) -> str | None:
+        """How this thread's last :meth:`run` went: ``"hit"`` (a kept answer), ``"miss"`` (looked
+        up, then run by a worker), None (not one to keep: no version yet, or a volatile query)."""
+        return getattr(self._answered, "how", None)
 
     def _admit(self, client: str, wait: float) -> None:
         """Count a written query in: refused (:class:`ClientBusy`) beyond the client's share;
@@ -272,7 +347,10 @@ class QueryPool(DamageProbe):
             self._retire(w, kill=True)
             raise QueryMemoryExceeded(self.memory_limit)
         self._idle[w.lane].put(w)
-        return outcome(reply, data)
+        result = outcome(reply, data)
+        if len(reply) > 3:  # ("ok", kind, mime, version read)
+            self._keep(job, reply[3], result)
+        return result
 
     def _await_reply(self, w: Worker, limit: float) -> None:
         """Wait for ``w``'s answer for at most ``limit`` seconds, looking at its resident

@@ -242,6 +242,8 @@ def worker_main(
             reply, data = probe(handle.current()), None
         else:
             reply, data = answer(handle.current(), job, max_bytes)
+            if reply[0] == "ok":  # the version it was read from: what the pool keeps it under
+                reply = (*reply, handle.token)
         try:
             conn.send(reply)
             if data is not None:

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import http.client
 import io
 import json
+import re
 import signal
 import subprocess
 import sys
 import threading
 import time
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +31,7 @@ from rdflib.namespace import RDF
 from sparql_support import (
     MAX_RESULT_BYTES,
     QUERY_TIMEOUT,
+    QUERY_WORKERS,
     Listener,
     LoadedStore,
     Reply,
@@ -41,6 +45,7 @@ from sparql_support import (
 from competency_kg.sparql.checks import check_query
 from competency_kg.sparql.errors import QueryRefused
 from competency_kg.sparql.text import inspect_query
+from competency_kg.versioned_cache import MISSING, VersionedCache
 from competency_kg.web.negotiation import negotiate, parse_accept, prefers
 
 pytest_plugins = ["server_fixture"]
@@ -686,8 +691,10 @@ def test_runaway_query_is_cancelled_while_others_are_answered(sparql_server: Ser
     thread = _post_in_thread(sparql_server, RUNAWAY, runaway)
     time.sleep(0.3)
     meanwhile = []
-    while thread.is_alive() and len(meanwhile) < 20:
-        r = sparql_server.get(params={"query": ASK})
+    # Queries a worker answers, until the pool's early damage probe (EARLY_PROBE_AFTER, here
+    # as long as the timeout) takes the idle worker of the two for up to 2 s.
+    while thread.is_alive() and len(meanwhile) < 20 and time.monotonic() - started < 1.5:
+        r = sparql_server.get(params={"query": worker_query()})
         assert r.status == 200
         meanwhile.append(r.elapsed)
         time.sleep(0.05)
@@ -707,7 +714,7 @@ def test_runaway_query_is_cancelled_while_others_are_answered(sparql_server: Ser
     )
     # The killed worker was replaced: queries keep working, on every worker.
     for _ in range(6):
-        assert sparql_server.get(params={"query": ASK}).status == 200
+        assert sparql_server.get(params={"query": worker_query()}).status == 200
 
 
 def test_every_worker_can_be_killed_and_replaced(sparql_server: Server) -> None:
@@ -717,9 +724,84 @@ def test_every_worker_can_be_killed_and_replaced(sparql_server: Server) -> None:
         t.join(30)
     assert [r.status for r in replies] == [503, 503]
     started = time.monotonic()
-    r = sparql_server.get(params={"query": ASK})
+    r = sparql_server.get(params={"query": worker_query()})  # neither kept nor in-process
     assert r.status == 200
     print(f"\nfirst query after both workers were killed: {time.monotonic() - started:.3f} s")
+
+
+def worker_query() -> str:
+    """A query only a worker answers: never asked before (no kept answer), and a filter
+    makes it more than one pattern (not answered in the web process)."""
+    return f'ASK {{ <{DATA1}> a ?t FILTER(?t != "{uuid.uuid4()}") }}'
+
+
+def _cache_marks(server: Server, query: str, expected: int) -> list[str]:
+    """The ``cache=`` field of the request log's lines for ``query`` ("-" where there is none),
+    once ``expected`` lines are there (a line is written as its answer is sent)."""
+    digest = hashlib.sha256(query.encode("utf-8")).hexdigest()[:12]
+    for _ in range(100):
+        lines = [line for line in server.log().splitlines() if f"query_hash={digest}" in line]
+        if len(lines) >= expected:
+            break
+        time.sleep(0.05)
+    return [(re.findall(r" cache=(\w+)", line) or ["-"])[0] for line in lines]
+
+
+def test_a_repeated_query_is_answered_from_the_kept_answer(sparql_server: Server) -> None:
+    """Checked: with ``QueryPool._kept`` finding nothing the marks are miss, miss and this
+    fails; with ``repeatable`` always true the two STRUUID answers are the same and this
+    fails. (A load is a new version: ``test_a_new_load_is_seen_without_restarting`` asks the
+    same query before and after one.)"""
+    query = worker_query()
+    first, second = (sparql_server.get(params={"query": query}) for _ in range(2))
+    assert first.status == second.status == 200
+    assert first.body == second.body
+    assert _cache_marks(sparql_server, query, 2) == ["miss", "hit"]
+    volatile = f'SELECT (STRUUID() AS ?u) WHERE {{ FILTER("{uuid.uuid4()}" != "") }}'
+    a, b = (sparql_server.get(params={"query": volatile, "format": "csv"}) for _ in range(2))
+    assert a.status == b.status == 200
+    assert a.body != b.body, "a query calling STRUUID() is answered afresh each time"
+    assert _cache_marks(sparql_server, volatile, 2) == ["-", "-"]
+
+
+def test_kept_answers_are_bounded() -> None:
+    """Checked: without the eviction loop in ``put`` the cache holds all 40 and this fails."""
+    cache = VersionedCache(max_bytes=16_000)
+    for i in range(40):
+        assert cache.put(i, "v1", f"answer {i}", 1000)
+    assert cache.size <= 16_000 and len(cache) == 16
+    assert cache.find(39, "v1") == "answer 39" and cache.find(0, "v1") is MISSING
+    assert cache.find(39, "v2") is MISSING  # another version: gone
+    assert (cache.hits, cache.misses) == (1, 2)
+    assert not cache.put("big", "v1", "x", 2000)  # over a sixteenth of the bound: not kept
+
+
+def test_lookups_are_answered_while_runaway_queries_hold_every_worker(
+    sparql_server: Server,
+) -> None:
+    """A one-pattern look-up is answered in the web process, without a worker: while both
+    workers run a runaway query, look-ups never asked before are answered at once, and
+    the runaways are still cut at the timeout. Checked: with ``QueryPool(inline=False)`` the
+    look-ups wait for a worker, the runaways are over when they are answered, and this fails."""
+    replies: list[Reply] = []
+    threads = [_post_in_thread(sparql_server, RUNAWAY, replies) for _ in range(QUERY_WORKERS)]
+    time.sleep(0.5)  # both runaways reach their workers
+    lookups = [
+        sparql_server.get(
+            params={"query": f"SELECT ?t WHERE {{ <{DATA1}> a ?t }} # {uuid.uuid4()}"}
+        )
+        for _ in range(5)
+    ]
+    running = [t.is_alive() for t in threads]
+    for t in threads:
+        t.join(30)
+    assert [r.status for r in lookups] == [200] * 5
+    assert len({r.body for r in lookups}) == 1 and rows(lookups[0])
+    assert running == [True] * QUERY_WORKERS, "the look-ups waited for the runaway queries"
+    assert [r.status for r in replies] == [503] * QUERY_WORKERS
+    broad = "SELECT * WHERE { ?s ?p ?o } LIMIT 1500"  # over INLINE_BYTES: a worker's
+    reply = sparql_server.get(params={"query": broad})
+    assert reply.status == 200 and len(rows(reply)) == 1500
 
 
 # --------------------------------------------------------------------------- result size cap

@@ -72,6 +72,11 @@ def _env_int(name: str) -> int | None:
     return int(value) if value else None
 
 
+def _env_size(name: str) -> int | None:
+    value = os.environ.get(name)
+    return parse_size(value) if value else None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -120,6 +125,7 @@ def create_app(
             per_client=_env_int("COMPETENCY_KG_QUERIES_PER_CLIENT"),
             request_threads=request_threads,
             memory_limit=query_memory,
+            answer_cache=_env_size("COMPETENCY_KG_ANSWER_CACHE"),
         )
 
     app = Flask(__name__)

@@ -29,7 +29,9 @@ clean errors, and one structured log line per request.
   (``StoreError``, or a query error a page did not handle) is a 503 with ``Retry-After``.
 - **Request log**: one line per request on standard error, ``key=value`` pairs:
   ``method path status duration_ms bytes``, and for SPARQL the query form and the first
-  12 hex digits of the query's SHA-256 (never the query itself), and ``outcome="killed
+  12 hex digits of the query's SHA-256 (never the query itself), ``cache=hit`` or
+  ``cache=miss`` when the query pool looked for a kept answer (see
+  :attr:`~competency_kg.query_pool.QueryPool.answers`), and ``outcome="killed
   after N s"`` when a query ran out of time. Values with spaces, quotes or control characters
   are JSON-quoted, and every logger's records (a library's too) go through one handler at
   the root that escapes control characters, so a request cannot forge a log line. Level
@@ -383,6 +385,9 @@ def _fields() -> dict[str, Any]:
     if text is not None:
         fields["query_form"] = inspect_query(text[:_FORM_SCAN]).form or "unknown"
         fields["query_hash"] = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
+    cache = g.get("ckg_cache")
+    if cache is not None:
+        fields["cache"] = cache
     killed = g.get("ckg_killed")
     if killed is not None:
         fields["outcome"] = f"killed after {killed:g} s"
@@ -435,6 +440,8 @@ def _watch_timeouts(executor: Any) -> None:
     """Note on the request when a query it ran was killed for running out of time."""
     run = executor.run
 
+    answered_from = getattr(executor, "answered_from", None)
+
     def run_watched(*args: Any, **kwargs: Any) -> Any:
         try:
             return run(*args, **kwargs)
@@ -442,5 +449,8 @@ def _watch_timeouts(executor: Any) -> None:
             if has_request_context():
                 g.ckg_killed = exc.seconds
             raise
+        finally:
+            if answered_from is not None and has_request_context():
+                g.ckg_cache = answered_from()
 
     executor.run = run_watched

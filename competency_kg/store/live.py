@@ -40,6 +40,12 @@ class LiveView(Generic[T]):
     def _open(self) -> T:
         return self._open_at(str(readable_path(Path(self.path))))
 
+    @property
+    def token(self) -> str | None:
+        """The version token of the handle :meth:`current` last returned: what a value read
+        through it may be remembered under (:mod:`competency_kg.versioned_cache`)."""
+        return self._token
+
     def current(self) -> T:
         with self._lock:
             token = state_token(Path(self.path))

@@ -17,6 +17,7 @@ Plain paths only: the query workers use this module and never import rdflib.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import time
@@ -66,10 +67,16 @@ def state_token(path: Path) -> str | None:
     """A cheap token that changes when a new version is published (one ``stat``); None when
     the store has no published version."""
     try:
-        st = os.stat(versions_dir(path) / _POINTER)
+        st = os.stat(_pointer(path))
     except OSError:
         return None
     return f"{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+
+@functools.lru_cache(maxsize=64)
+def _pointer(path: Path) -> str:
+    """``CURRENT`` of the store at ``path``, worked out once: asked on every query."""
+    return str(versions_dir(path) / _POINTER)
 
 
 def publish(store: Any, path: Path) -> Path:
