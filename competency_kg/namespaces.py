@@ -96,6 +96,7 @@ class CKG(DefinedNamespace):
     sourceWording: URIRef
     staleCorrection: URIRef
     statedLevel: URIRef
+    statisticsOf: URIRef
     unplacedEntry: URIRef
     usesTool: URIRef
     # O*NET releases, CTDL-ASN and links across sources

@@ -148,20 +148,36 @@ def label_index(version: str | None) -> LabelIndex | None:
             return hit
         _BUILDING.add(version)
     executor = query_executor()
-
-    def build() -> None:
-        try:
-            index = LabelIndex(Reader(executor, timeout=INDEX_TIMEOUT))
-        except Exception as exc:  # the searches stay SPARQL; the next load tries again
-            log.info("label index not built: %s", exc)
-            return
-        with _INDEX_LOCK:
-            _INDEXES.clear()  # older versions are of no use any more
-            _INDEXES[version] = index
-            _BUILDING.discard(version)
-
-    threading.Thread(target=build, name="label-index", daemon=True).start()
+    threading.Thread(
+        target=_build_index, args=(version, executor), name="label-index", daemon=True
+    ).start()
     return None
+
+
+def build_label_index(version: str | None) -> LabelIndex | None:
+    """Build the index of the store's ``version`` in this thread (the warmer's step after a
+    load), unless it is built or being built; the index, or None."""
+    if version is None:
+        return None
+    with _INDEX_LOCK:
+        hit = _INDEXES.get(version)
+        if hit is not None or version in _BUILDING:
+            return hit
+        _BUILDING.add(version)
+    return _build_index(version, query_executor())
+
+
+def _build_index(version: str, executor: Any) -> LabelIndex | None:
+    try:
+        index = LabelIndex(Reader(executor, timeout=INDEX_TIMEOUT))
+    except Exception as exc:  # the searches stay SPARQL; the next load tries again
+        log.info("label index not built: %s", exc)
+        return None
+    with _INDEX_LOCK:
+        _INDEXES.clear()  # older versions are of no use any more
+        _INDEXES[version] = index
+        _BUILDING.discard(version)
+    return index
 
 
 def search(
