@@ -318,7 +318,7 @@ def _copy_store(store: Path, to: Path) -> Path:
 
 
 @pytest.mark.parametrize(
-    "point", ["stored-1", "sources-stored", "links-stored", "publish"]
+    "point", ["stored-1", "sources-stored", "links-stored", "statistics-stored", "publish"]
 )
 def test_load_killed_before_it_is_published_leaves_the_old_data(
     tmp_path: Path, two_source_store: tuple[Path, Snapshot, Path], point: str
@@ -326,7 +326,8 @@ def test_load_killed_before_it_is_published_leaves_the_old_data(
     """A load of a two-source O*NET release SIGKILLed at ``point`` (it stops itself there
     through the test hook, then gets SIGKILL): between its two bulk sources (``stored-1``),
     after every source and the metadata but before the links (``sources-stored``), after the
-    links (``links-stored``), during publication (``publish``: the new version's folder is
+    links (``links-stored``), after the figures are kept (``statistics-stored``: the old
+    figures stay with the old data), during publication (``publish``: the new version's folder is
     written, ``CURRENT`` not yet switched). A new reader, a new server (COUNT over the default
     graph and per graph) and what the next writer publishes all hold exactly the old data.
 
