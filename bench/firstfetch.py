@@ -30,6 +30,8 @@ from bench.servers import Server, start_ours, stop
 
 #: Links of ``/`` not fetched: downloads (the dumps are measured by the VoID row).
 SKIPPED = ("/dumps/", "/static/")
+#: Seconds a fetch may take (then it is reported with status 0).
+TIMEOUT = 60.0
 OCCUPATIONS_QUERY = (
     "SELECT ?o WHERE { GRAPH <https://w3id.org/competency-kg/graph/onet-27.0> "
     "{ ?o a <https://w3id.org/competency-kg/ontology#Occupation> } } ORDER BY ?o"
@@ -41,12 +43,16 @@ def fetch(url: str, accept: str = "text/html") -> tuple[int, float, int]:
     req = urllib.request.Request(url, headers={"Accept": accept})
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(req, timeout=120) as r:
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
             body = r.read()
             status = r.status
     except urllib.error.HTTPError as exc:
         body, status = exc.read(), exc.code
-    return status, time.perf_counter() - started, len(body)
+    except (TimeoutError, urllib.error.URLError):
+        body, status = b"", 0  # no answer within the timeout: status 0
+    took = time.perf_counter() - started
+    print(f"  {status} {took * 1000:8.0f} ms  {url} ({accept})", file=sys.stderr, flush=True)
+    return status, took, len(body)
 
 
 def home_links(server: Server, html: str) -> list[str]:
@@ -66,7 +72,7 @@ def occupations(server: Server, n: int) -> list[str]:
     req = urllib.request.Request(
         f"{server.base}/sparql?{q}", headers={"Accept": "application/sparql-results+json"}
     )
-    with urllib.request.urlopen(req, timeout=120) as r:
+    with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
         rows = json.load(r)["results"]["bindings"]
     iris = [row["o"]["value"] for row in rows]
     step = max(1, len(iris) // max(n, 1))

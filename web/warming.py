@@ -49,6 +49,8 @@ WARM_PAGES = 24
 #: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
 WARM_CHECK_SECONDS = 10.0
 WARM_DELAY_SECONDS = 5.0
+#: How long the warmer waits for one dump being written (then goes on; the writer goes on too).
+DUMP_WARM_WAIT = 1800.0
 
 
 @dataclass(frozen=True)
@@ -146,13 +148,16 @@ def _closing(executor: object) -> bool:
 
 
 def warm_dumps(app: Flask) -> None:
-    """Start writing the store's dumps (each in a process of its own, not waited for), so that
-    VoID names their size and checksum and a download starts at once: on the whole O*NET
-    release a dump takes longer to write than a page may take."""
+    """Write the store's dumps, one after the other (each by a process of its own, which this
+    step waits for), so that VoID names their size and checksum and a download starts at
+    once: on the whole O*NET release a dump takes minutes to write on a busy 2-core machine,
+    and two at once slowed every page the warmer had not reached yet."""
     with app.app_context():
         key = current_state()
         for name in DUMPS:
-            ensure_dump(name, key)
+            if _closing(state(app).executor):
+                break
+            ensure_dump(name, key, wait=DUMP_WARM_WAIT)
 
 
 def warm_search(app: Flask) -> None:
@@ -169,11 +174,10 @@ def warm_comparison(app: Flask) -> None:
         occupation_index(runner, settings.minter, parallel=False)
 
 
-#: What the warmer does after each load, in order: the dumps (started, not waited for), the
-#: search's index, the comparison's profiles, the occupations' pages, then the validation
-#: report. Append a step here to warm something more.
+#: What the warmer does after each load, in order: what visitors wait for first (the search's
+#: index, the comparison's profiles, the occupations' pages), then the dumps and the
+#: validation report. Append a step here to warm something more.
 STEPS: list[WarmStep] = [
-    WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
     WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
     WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
     WarmStep(
@@ -182,5 +186,6 @@ STEPS: list[WarmStep] = [
         lambda app: warm(app, warm_pages_count()),
         enabled=lambda value: warm_pages_count() > 0,
     ),
+    WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
     WarmStep("report", "COMPETENCY_KG_WARM_REPORT", warm_report),
 ]
