@@ -157,17 +157,27 @@ class LabelIndex:
 
 _INDEXES: dict[str, LabelIndex] = {}
 _BUILDING: set[str] = set()
+#: Versions whose index could not be built (their searches stay SPARQL, none waits).
+_FAILED: set[str] = set()
 _INDEX_LOCK = threading.Lock()
+_INDEX_BUILT = threading.Condition(_INDEX_LOCK)
+#: How long a search waits for an index being built before it runs as SPARQL: on the whole
+#: O*NET release the SPARQL search takes as long as the build it would compete with (5-6 s
+#: each on a busy 2-core machine), so waiting for the build answers sooner.
+INDEX_WAIT = 10.0
 
 
 def label_index(version: str | None) -> LabelIndex | None:
-    """The index of the store as it is now (``version``: its fingerprint), or None while it is
-    being built — the first call after a load starts building it in the background."""
+    """The index of the store as it is now (``version``: its fingerprint), or None when it is
+    not ready: the first call after a load starts building it in the background (the warmer
+    usually has); a call while it is being built waits up to :data:`INDEX_WAIT` for it."""
     if version is None:  # a remote store: searches stay SPARQL
         return None
     with _INDEX_LOCK:
+        if version in _BUILDING:
+            _INDEX_BUILT.wait_for(lambda: version not in _BUILDING, INDEX_WAIT)
         hit = _INDEXES.get(version)
-        if hit is not None or version in _BUILDING:
+        if hit is not None or version in _BUILDING or version in _FAILED:
             return hit
         _BUILDING.add(version)
     executor = query_executor()
@@ -184,7 +194,7 @@ def build_label_index(version: str | None) -> LabelIndex | None:
         return None
     with _INDEX_LOCK:
         hit = _INDEXES.get(version)
-        if hit is not None or version in _BUILDING:
+        if hit is not None or version in _BUILDING or version in _FAILED:
             return hit
         _BUILDING.add(version)
     return _build_index(version, query_executor())
@@ -195,11 +205,16 @@ def _build_index(version: str, executor: Any) -> LabelIndex | None:
         index = LabelIndex(Reader(executor, timeout=INDEX_TIMEOUT))
     except Exception as exc:  # the searches stay SPARQL; the next load tries again
         log.info("label index not built: %s", exc)
+        with _INDEX_LOCK:
+            _FAILED.add(version)  # the next load tries again
+            _BUILDING.discard(version)
+            _INDEX_BUILT.notify_all()
         return None
     with _INDEX_LOCK:
         _INDEXES.clear()  # older versions are of no use any more
         _INDEXES[version] = index
         _BUILDING.discard(version)
+        _INDEX_BUILT.notify_all()
     return index
 
 
