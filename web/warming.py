@@ -175,8 +175,8 @@ def warm_comparison(app: Flask) -> None:
 
 
 #: What the warmer does after each load, in order: what visitors wait for first (the search's
-#: index, the comparison's profiles, the occupations' pages), then the dumps and the
-#: validation report. Append a step here to warm something more.
+#: index, the comparison's profiles, the occupations' pages), the validation report, then the
+#: dumps (minutes of a core each on a big store). Append a step here to warm something more.
 STEPS: list[WarmStep] = [
     WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
     WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
@@ -186,6 +186,6 @@ STEPS: list[WarmStep] = [
         lambda app: warm(app, warm_pages_count()),
         enabled=lambda value: warm_pages_count() > 0,
     ),
-    WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
     WarmStep("report", "COMPETENCY_KG_WARM_REPORT", warm_report),
+    WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
 ]
