@@ -118,7 +118,7 @@ def cmd_load(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) 
                 f"<{o.source.graph_iri}>\t{o.source.display_title}",
                 file=out,
             )
-        print(format_counts(class_counts(store)), file=out, end="")
+        print(format_counts(class_counts(store, cfg.minter.base)), file=out, end="")
     return EXIT_OK
 
 
@@ -174,11 +174,13 @@ def cmd_export(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO
 def cmd_stats(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO) -> int:
     out = _for_people(out)
     with _store(cfg, err, read_only=True) as store:
-        out.write(format_counts(class_counts(store)))
-        out.write(f"\n{statement_count(store):>8}  statements (distinct triples, graphs merged)\n")
+        base = cfg.minter.base
+        out.write(format_counts(class_counts(store, base)))
+        statements = statement_count(store, base)
+        out.write(f"\n{statements:>8}  statements (distinct triples, graphs merged)\n")
         out.write("\nquads per graph:\n")
         titles = graph_titles(store, cfg.minter)
-        for name, n in graph_counts(store):
+        for name, n in graph_counts(store, base):
             title = f"  {titles[str(name)]}" if str(name) in titles else ""
             out.write(f"{n:>8}  <{name}>{title}\n")
     return EXIT_OK

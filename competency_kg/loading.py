@@ -35,6 +35,7 @@ from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, r
 from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.reporting import ReportCache, assemble, read_state, version_drops
+from competency_kg.stats import record_statistics
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
 from competency_kg.validation import Report, Result, validate_graph
@@ -287,6 +288,10 @@ def load_paths(
     stop_point("entailed-stored")
     if in_store:
         _report_in_store(store, minter, outcomes, force, say)
+    # the figures pages show, counted once here rather than on a visitor's first fetch
+    figures = record_statistics(store, minter)
+    stop_point("statistics-stored")
+    say(f"counted {figures.statements:,} statements in {len(figures.graph_quads)} graph(s)")
     store.optimize()
     return outcomes
 

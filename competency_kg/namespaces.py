@@ -97,6 +97,7 @@ class CKG(DefinedNamespace):
     staleCorrection: URIRef
     missingRetraction: URIRef
     statedLevel: URIRef
+    statisticsOf: URIRef
     unplacedEntry: URIRef
     usesTool: URIRef
     # O*NET releases, CTDL-ASN and links across sources

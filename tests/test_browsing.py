@@ -614,6 +614,33 @@ def test_void_describes_dataset_and_dumps(browse_server: Server, browse_store):
     )
 
 
+def test_void_figures_are_the_dumps(browse_server: Server) -> None:
+    """VoID's figures (counted by the load and kept: competency_kg/stats.py) are the dump's:
+    the dataset's ``void:triples`` its distinct triples, each subset's the lines of its graph,
+    each class partition the distinct subjects typed with the class.
+
+    Checked by breaking it: with the metadata graph's quads not counting the figures' own
+    triples (``record_statistics``), this failed on the metadata subset."""
+    g = parse(get(browse_server, "/.well-known/void", None).body, "text/turtle")
+    ds = URIRef(BASE)
+    body = gunzip(get(browse_server, "/dumps/all.nq.gz").body)
+    quads = list(ox.parse(body, ox.RdfFormat.N_QUADS))
+    assert int(g.value(ds, VOID.triples)) == len({q.triple for q in quads})
+    lines: dict[str, int] = {}
+    typed: dict[str, set[object]] = {}
+    for q in quads:
+        lines[q.graph_name.value] = lines.get(q.graph_name.value, 0) + 1
+        if q.predicate.value == str(RDF.type) and isinstance(q.object, ox.NamedNode):
+            typed.setdefault(q.object.value, set()).add(q.subject)
+    subsets = {str(sub): int(g.value(sub, VOID.triples)) for sub in g.objects(ds, VOID.subset)}
+    assert subsets == lines
+    partitions = {
+        str(g.value(p, VOID["class"])): int(g.value(p, VOID.entities))
+        for p in g.objects(ds, VOID.classPartition)
+    }
+    assert partitions == {c: len(s) for c, s in typed.items()}
+
+
 def test_dump_reloads_to_the_same_quads(browse_server: Server, browse_store, tmp_path):
     body = gunzip(get(browse_server, "/dumps/all.nq.gz").body)
     target = tmp_path / "export.nq"

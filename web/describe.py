@@ -493,12 +493,3 @@ def complete_labels(reader: Reader, d: Description, nodes: Iterable[str], rounds
 
 def _size(fact: tuple[str, str, str]) -> int:
     return len(fact[0]) + len(fact[1]) + len(fact[2])
-
-
-def class_counts(reader: Reader) -> list[tuple[str, int]]:
-    """Distinct instances per class over all graphs (IRI, count), most first."""
-    rows = reader.select(
-        "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c"
-    )
-    out = [(iri_value(r["c"]), int(literal(r["n"]).value)) for r in rows]
-    return sorted(out, key=lambda x: (-x[1], x[0]))

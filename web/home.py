@@ -20,8 +20,7 @@ from flask import Blueprint, Response
 
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
-from competency_kg.stats import graph_counts, statement_count
-from competency_kg.web.describe import Description, class_counts, complete_labels, summarize
+from competency_kg.web.describe import Description, complete_labels, summarize
 from competency_kg.web.pages.names import display_label
 from competency_kg.web.reading import Reader, memo
 from competency_kg.web.resources import (
@@ -42,7 +41,7 @@ from competency_kg.web.terms import DOC_PREFIXES, best_text, compact, iri_term, 
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
 from competency_kg.web.vocabulary_pages import class_slug
-from competency_kg.web.void import void
+from competency_kg.web.void import store_figures, void
 
 bp = Blueprint("home", __name__)
 
@@ -81,10 +80,9 @@ def home() -> Response:
     s = site()
     version = store_version()
     try:
-        counts = memo("class-counts", version, None, lambda: class_counts(reader))
+        figures = store_figures(reader, s.base, version)
+        counts = figures.largest_classes()
         sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
-        statements = memo("statements", version, None, lambda: statement_count(reader))
-        quads = memo("graph-quads", version, None, lambda: dict(graph_counts(reader)))
         occupations = occupation_groups(reader, s.base, version)
     except QueryError as exc:
         return unavailable(exc, True)
@@ -109,8 +107,8 @@ def home() -> Response:
         featured_classes=first,
         other_classes=rest,
         sources=[x for x in sources.values() if x.kind != "other"],
-        statements=statements,
-        quads=quads,
+        statements=figures.statements,
+        quads=figures.graph_quads,
         examples=EXAMPLE_SEARCHES,
         occupations=[g.view(s) for g in occupations.groups[:FEATURED_OCCUPATIONS]],
         occupation_summary=occupations.summary(),
@@ -134,7 +132,7 @@ def class_listing(name: str) -> Response:
     s = site()
     version = store_version()
     try:
-        counts = dict(memo("class-counts", version, None, lambda: class_counts(reader)))
+        counts = store_figures(reader, s.base, version).classes
         total = counts.get(cls, 0)
         groups = occupation_groups(reader, s.base, version) if cls == OCCUPATION else None
         if groups is not None:  # one row per occupation, its records (twins) in it

@@ -38,8 +38,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
 from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
 from competency_kg.sparql.errors import QueryError
-from competency_kg.stats import graph_counts, statement_count
-from competency_kg.web.describe import class_counts
+from competency_kg.stats import Statistics, statistics
 from competency_kg.web.documents import RDF_FORMATS
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader, memo
@@ -58,7 +57,7 @@ from competency_kg.web.resources import (
 )
 from competency_kg.web.sources import Source, read_sources
 from competency_kg.web.state import state
-from competency_kg.web.terms import iri_term, iri_value, is_iri, literal
+from competency_kg.web.terms import iri_term, iri_value, is_iri
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +70,12 @@ DUMPS: dict[str, tuple[str, str]] = {
     "all.nq.gz": ("application/n-quads", "application/n-quads"),
     "all.ttl.gz": ("text/turtle", "text/turtle"),
 }
-#: How long the VoID answer waits for a dump being written (then it leaves size/sum out).
+#: How long the VoID answer waits for a dump being written (then it leaves size/sum out),
+#: on a store of at most :data:`VOID_WAITS_UP_TO` quads; on a bigger one it waits not at all
+#: (the warmer starts the dumps after each load: :mod:`competency_kg.web.warming`), since
+#: writing them takes longer than a page may (the whole O*NET release: tens of seconds).
 VOID_WAIT = 20.0
+VOID_WAITS_UP_TO = 250_000
 #: How long a dump request waits for its dump being written (then 503 + ``Retry-After``).
 DUMP_WAIT = 20.0
 
@@ -243,17 +246,16 @@ def void() -> Response:
     def location(short: str) -> str:
         return s.url(f"/.well-known/void?format={short}")
 
-    try:
-        graph = void_graph(Reader())
-    except QueryError as exc:
-        return plain(503, f"the store cannot be read just now: {exc}", {"Retry-After": "5"})
     fmt = {
         "text/turtle": "turtle",
         "application/ld+json": "json-ld",
         "application/rdf+xml": "xml",
         "application/n-triples": "nt",
     }[mime]
-    body = graph.serialize(format=fmt, encoding="utf-8")
+    try:
+        body = void_body(fmt)
+    except QueryError as exc:
+        return plain(503, f"the store cannot be read just now: {exc}", {"Retry-After": "5"})
     resp = Response(body, status=200, content_type=CONTENT_TYPES[mime])
     resp = with_document_headers(resp, mime, location, alternates=False)
     resp.headers["Link"] = ", ".join(
@@ -263,6 +265,25 @@ def void() -> Response:
 
 
 # --------------------------------------------------------------------------- the description
+def void_body(fmt: str) -> bytes:
+    """The VoID document in rdflib's format ``fmt``, built once per store version, server
+    address and dumps written (building and serializing it takes 100-200 ms)."""
+    s = site()
+    key = current_state()
+    written = tuple(existing_dump(name, key) is not None for name in DUMPS)
+
+    def build() -> bytes:
+        return void_graph(Reader()).serialize(format=fmt, encoding="utf-8")  # type: ignore[no-any-return]
+
+    return memo("void", store_version(), (s.url("/"), fmt, written), build)  # type: ignore[no-any-return]
+
+
+def store_figures(reader: Reader, base: str, version: str | None) -> Statistics:
+    """The store's figures (:mod:`competency_kg.stats`: kept by the last load), once per
+    store version: what VoID, the home page and the class listings show."""
+    return memo("statistics", version, base, lambda: statistics(reader, base))
+
+
 def void_graph(reader: Reader) -> Graph:
     """The VoID description of the whole dataset, as served at ``/.well-known/void``
     (`VoID <https://www.w3.org/TR/void/>`_ §3 subsets, §4 class partitions, §6 dumps)."""
@@ -270,9 +291,8 @@ def void_graph(reader: Reader) -> Graph:
     base = s.base
     version = store_version()
     sources: dict[str, Source] = memo("sources", version, base, lambda: read_sources(reader, base))
-    classes = memo("graph-classes", version, None, lambda: _graph_classes(reader))
-    quads = memo("graph-quads", version, None, lambda: dict(graph_counts(reader)))
-    statements = memo("statements", version, None, lambda: statement_count(reader))
+    figures = store_figures(reader, base, version)
+    classes, quads = figures.graph_classes, figures.graph_quads
     examples = memo("examples", version, None, lambda: _examples(reader))
     key = current_state()
 
@@ -283,15 +303,16 @@ def void_graph(reader: Reader) -> Graph:
     g.bind("spdx", SPDX)
     g.bind("foaf", FOAF)
     ds = URIRef(base)
-    _describe_dataset(g, ds, s, sources, classes, statements, examples)
+    _describe_dataset(g, ds, s, sources, classes, figures.statements, examples)
     for iri, src in sorted(sources.items()):
         _describe_subset(g, ds, iri, src, sources, quads.get(iri, 0), classes)
-    for cls, n in sorted(memo("class-counts", version, None, lambda: class_counts(reader))):
+    for cls, n in sorted(figures.classes.items()):
         part = BNode()
         g.add((ds, VOID.classPartition, part))
         g.add((part, VOID["class"], URIRef(cls)))
         g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    _describe_dumps(g, ds, s, key)
+    small = sum(quads.values()) <= VOID_WAITS_UP_TO
+    _describe_dumps(g, ds, s, key, VOID_WAIT if small else 0.0)
     return g
 
 
@@ -402,8 +423,9 @@ def _describe_subset(
             g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
 
 
-def _describe_dumps(g: Graph, ds: URIRef, s: Site, key: str) -> None:
-    """The dumps as DCAT distributions, with size and SHA-256 once written."""
+def _describe_dumps(g: Graph, ds: URIRef, s: Site, key: str, wait: float) -> None:
+    """The dumps as DCAT distributions, with size and SHA-256 once written (waiting up to
+    ``wait`` seconds for a dump being written)."""
     for name, (media, _) in DUMPS.items():
         url = URIRef(s.url(f"/dumps/{name}"))
         g.add((ds, VOID.dataDump, url))
@@ -420,7 +442,7 @@ def _describe_dumps(g: Graph, ds: URIRef, s: Site, key: str) -> None:
             )
         )
         g.add((url, DCTERMS.format, Literal(media)))
-        found = ensure_dump(name, key, wait=VOID_WAIT)
+        found = ensure_dump(name, key, wait=wait)
         if found is None:
             g.add((url, RDFS.comment, Literal("being written; size and checksum follow soon")))
             continue
@@ -432,17 +454,6 @@ def _describe_dumps(g: Graph, ds: URIRef, s: Site, key: str) -> None:
         g.add((checksum, SPDX.checksumValue, Literal(found.sha256, datatype=XSD.hexBinary)))
 
 
-def _graph_classes(reader: Reader) -> dict[tuple[str, str], int]:
-    rows = reader.select(
-        "SELECT ?g ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?g ?c"
-    )
-    return {
-        (iri_value(r["g"]), iri_value(r["c"])): int(literal(r["n"]).value)
-        for r in rows
-        if is_iri(r.get("g", "")) and is_iri(r.get("c", ""))
-    }
-
-
 def _examples(reader: Reader) -> list[str]:
     out = []
     for cls in ("Occupation", "Competency", "ContentModelElement", "Tool"):
@@ -451,4 +462,4 @@ def _examples(reader: Reader) -> list[str]:
     return out
 
 
-__all__ = ["DUMPS", "bp", "current_state", "ensure_dump", "void_graph"]
+__all__ = ["DUMPS", "bp", "current_state", "ensure_dump", "store_figures", "void_graph"]

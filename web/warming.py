@@ -1,5 +1,6 @@
 """The warmer: after each load, a server's worker does ahead, in the background, what would
-otherwise make the first visitor wait.
+otherwise make the first visitor wait (the figures pages show are counted by the load itself:
+:mod:`competency_kg.stats`).
 
 It runs :data:`STEPS` in order, once per published store version. A step is a name, a switch
 (an environment variable read when the server starts: ``0`` turns the step off) and what it
@@ -23,14 +24,18 @@ from flask import Blueprint, Flask
 from flask.blueprints import BlueprintSetupState
 
 from competency_kg import versioned_cache
+from competency_kg.compare.index import occupation_index
+from competency_kg.compare.queries import ExecutorRunner
 from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryPool
 from competency_kg.reporting import assemble
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.resources import HTML, answer
+from competency_kg.web.search import build_label_index
 from competency_kg.web.state import state
 from competency_kg.web.terms import iri_value
+from competency_kg.web.void import DUMPS, current_state, ensure_dump
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +49,8 @@ WARM_PAGES = 24
 #: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
 WARM_CHECK_SECONDS = 10.0
 WARM_DELAY_SECONDS = 5.0
+#: How long the warmer waits for one dump being written (then goes on; the writer goes on too).
+DUMP_WARM_WAIT = 1800.0
 
 
 @dataclass(frozen=True)
@@ -140,9 +147,39 @@ def _closing(executor: object) -> bool:
     return bool(getattr(executor, "_closed", False))
 
 
-#: What the warmer does after each load, in order: the occupations' pages, then the
-#: validation report. Append a step here to warm something more.
+def warm_dumps(app: Flask) -> None:
+    """Write the store's dumps, one after the other (each by a process of its own, which this
+    step waits for), so that VoID names their size and checksum and a download starts at
+    once: on the whole O*NET release a dump takes minutes to write on a busy 2-core machine,
+    and two at once slowed every page the warmer had not reached yet."""
+    with app.app_context():
+        key = current_state()
+        for name in DUMPS:
+            if _closing(state(app).executor):
+                break
+            ensure_dump(name, key, wait=DUMP_WARM_WAIT)
+
+
+def warm_search(app: Flask) -> None:
+    """Build the search's label index (a search before it is built runs as SPARQL)."""
+    with app.app_context():
+        build_label_index(versioned_cache.store_version(state(app).settings.store))
+
+
+def warm_comparison(app: Flask) -> None:
+    """Read every occupation's profile (the comparison's nearest occupations need them all)."""
+    with app.app_context():
+        settings = state(app).settings
+        runner = ExecutorRunner(state(app).executor, identity=settings.store)
+        occupation_index(runner, settings.minter, parallel=False)
+
+
+#: What the warmer does after each load, in order: what visitors wait for first (the search's
+#: index, the comparison's profiles, the occupations' pages), the validation report, then the
+#: dumps (minutes of a core each on a big store). Append a step here to warm something more.
 STEPS: list[WarmStep] = [
+    WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
+    WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
     WarmStep(
         "pages",
         "COMPETENCY_KG_WARM_PAGES",
@@ -150,4 +187,5 @@ STEPS: list[WarmStep] = [
         enabled=lambda value: warm_pages_count() > 0,
     ),
     WarmStep("report", "COMPETENCY_KG_WARM_REPORT", warm_report),
+    WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
 ]
