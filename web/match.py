@@ -37,7 +37,7 @@ from competency_kg.safe_text import escape_controls
 from competency_kg.web.compare import editor_link, respond, runner, wanted
 from competency_kg.web.match_svg import path_svg
 from competency_kg.web.state import state
-from competency_kg.web.warming import STEPS, WarmStep
+from competency_kg.web.warming import WarmStep, add_step
 
 bp = Blueprint("match", __name__)
 log = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ def warm_transitions(app: Flask) -> None:
     )  # fmt: skip
 
 
-STEPS.append(WarmStep("transitions", "COMPETENCY_KG_WARM_TRANSITIONS", warm_transitions))
+add_step(WarmStep("transitions", "COMPETENCY_KG_WARM_TRANSITIONS", warm_transitions), "dumps")
 
 
 def _pathway_url(a: str, b: str, **extra: Any) -> str:

@@ -4,7 +4,7 @@ otherwise make the first visitor wait (the figures pages show are counted by the
 
 It runs :data:`STEPS` in order, once per published store version. A step is a name, a switch
 (an environment variable read when the server starts: ``0`` turns the step off) and what it
-does; another module adds one with ``STEPS.append(WarmStep(...))`` before the application is
+does; another module adds one with :func:`add_step` before the application is
 built. A step that fails is logged and the next one still runs: a warmer never takes anything
 down. Only a server's worker process (gunicorn) warms, never a test's own application, and
 only over the query pool (a remote store keeps its own caches).
@@ -189,3 +189,10 @@ STEPS: list[WarmStep] = [
     WarmStep("report", "COMPETENCY_KG_WARM_REPORT", warm_report),
     WarmStep("dumps", "COMPETENCY_KG_WARM_DUMPS", warm_dumps),
 ]
+
+
+def add_step(step: WarmStep, before: str | None = None) -> None:
+    """Add a step another module owns, before the step named ``before`` (else last): the
+    dumps stay last, as they take minutes of a core on a big store."""
+    names = [s.name for s in STEPS]
+    STEPS.insert(names.index(before) if before in names else len(STEPS), step)
