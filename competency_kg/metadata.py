@@ -86,10 +86,10 @@ def read_metadata(select: Select, base: str) -> dict[str, SourceGraph]:
     facts: dict[str, Facts] = defaultdict(lambda: defaultdict(list))
     for r in select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {ox.NamedNode(meta)} {{ ?s ?p ?o }} }}"):
         facts[_key(r["s"])][r["p"].value].append(r["o"])
-    names = {
+    names = {  # Virtuoso answers an empty store with one row that binds no ?g
         r["g"].value
         for r in select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        if isinstance(r["g"], ox.NamedNode)
+        if isinstance(r.get("g"), ox.NamedNode)
     }
     typed = {s for s, f in facts.items() if _is_source_graph(f) and not s.startswith("_:")}
     out: dict[str, SourceGraph] = {}

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import VOID, XSD
+from rdflib.namespace import RDFS, VOID, XSD
 
 from competency_kg.iris import Minter
 from competency_kg.metadata import read_metadata, store_terms
@@ -180,20 +180,25 @@ def record_statistics(store: GraphStore, minter: Minter) -> Statistics:
         gone = DescriptionReplacement(URIRef(meta), tuple(map(URIRef, old)), Graph())
         store.replace_graphs([], [gone])
     counted = count_statistics(store)
-    figures = _figures(counted, minter.base, meta, added=0)
+    titles = graph_titles(store, minter)
+    figures = _figures(counted, minter.base, meta, added=0, titles=titles)
     # every triple written is new to the metadata graph and to the merge (see the docstring)
     added = len(figures)
     counted.statements += added
     counted.graph_quads[meta] = counted.graph_quads.get(meta, 0) + added
-    figures = _figures(counted, minter.base, meta, added)
+    figures = _figures(counted, minter.base, meta, added, titles=titles)
     assert len(figures) == added
     subjects = tuple({s for s in figures.subjects()})
     store.replace_graphs([], [DescriptionReplacement(URIRef(meta), subjects, figures)])  # type: ignore[arg-type]
     return counted
 
 
-def _figures(s: Statistics, base: str, meta: str, added: int) -> Graph:
-    """The figures as VoID triples (see the module's docstring)."""
+def _figures(
+    s: Statistics, base: str, meta: str, added: int, titles: dict[str, str] | None = None
+) -> Graph:
+    """The figures as VoID triples (see the module's docstring), each node labelled for the
+    pages that link it (by the graph's title where the metadata gives one)."""
+    titles = titles or {}
     g = Graph()
     per_graph: dict[str, dict[str, int]] = {of: {} for of in s.graph_quads}
     for (of, cls), n in s.graph_classes.items():
@@ -204,10 +209,22 @@ def _figures(s: Statistics, base: str, meta: str, added: int) -> Graph:
     wholes += [(of, s.graph_quads.get(of, 0), per_graph[of]) for of in sorted(per_graph)]
     for of, n, classes in wholes:
         node = URIRef(_node(meta, of))
+        name = (
+            "the whole store"
+            if of == base
+            else "the metadata graph"
+            if of == meta
+            else f"“{titles[of]}”"
+            if of in titles
+            else "a graph"
+        )
+        g.add((node, RDFS.label, Literal(f"Figures of {name}, kept at load", lang="en")))
         g.add((node, CKG.statisticsOf, URIRef(of)))
         g.add((node, VOID.triples, Literal(n, datatype=XSD.integer)))
         for cls, e in classes.items():
             part = URIRef(f"{node}/class/{hashlib.sha1(cls.encode('utf-8')).hexdigest()[:16]}")
+            label = f"Instances of {compact(cls)} in {name}"
+            g.add((part, RDFS.label, Literal(label, lang="en")))
             g.add((node, VOID.classPartition, part))
             g.add((part, VOID["class"], URIRef(cls)))
             g.add((part, VOID.entities, Literal(e, datatype=XSD.integer)))

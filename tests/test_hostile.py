@@ -317,11 +317,13 @@ def export_lines(store: Path, tmp: Path) -> list[str]:
 
 
 def _recomputed(nquad: str) -> bool:
-    """A metadata line about a graph every load recomputes (links, entailed)."""
+    """A metadata line every load recomputes: about the links and entailed graphs, and the
+    figures kept at load (competency_kg/stats.py)."""
     return nquad.startswith(
         (
             "<https://w3id.org/competency-kg/graph/entailed>",
             "<https://w3id.org/competency-kg/graph/links>",
+            "<https://w3id.org/competency-kg/graph/metadata/statistics/",
         )
     ) and nquad.endswith("<https://w3id.org/competency-kg/graph/metadata> .")
 
