@@ -26,8 +26,8 @@ keeps the two identical.
 Two more promises of issue 17 are kept here. **Sizes**: no module over :data:`MAX_MODULE_LINES`
 lines and no function over :data:`MAX_FUNCTION_LINES` unless it states why at its top, in a
 comment line ``# size: <reason>`` (a module: before its first statement after the docstring; a
-function: before the first statement of its body after the docstring); :data:`PENDING_SIZES`
-names those other engineers are splitting this round. **Imports** stand at the top of a module:
+function: before the first statement of its body after the docstring). **Imports** stand at
+the top of a module:
 every import inside a function is listed in :data:`FUNCTION_IMPORTS` with its reason, and a new
 one fails until it is moved to the top or listed.
 
@@ -218,10 +218,6 @@ MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80
 #: A comment line stating why a module or function is over the limit.
 SIZE_MARKER = re.compile(r"^\s*# size: \S")
-#: Over the limits and being split this round by the engineers who own them (issue 17 lists
-#: them); each entry goes when its file is split or states its reason.
-PENDING_SIZES: dict[str, str] = {
-}
 
 
 def _relative(path: Path) -> str:
@@ -256,18 +252,13 @@ def oversized() -> list[str]:
         name = _relative(path)
         first = _first_statement(tree.body)
         top = first.lineno - 1 if first else len(lines)
-        if (
-            len(lines) > MAX_MODULE_LINES
-            and not _marked(lines, 0, top)
-            and name not in PENDING_SIZES
-        ):
+        if len(lines) > MAX_MODULE_LINES and not _marked(lines, 0, top):
             found.append(f"{name}: {len(lines)} lines")
         for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             size = (node.end_lineno or node.lineno) - node.lineno + 1
-            key = f"{name}:{node.name}"
-            if size <= MAX_FUNCTION_LINES or key in PENDING_SIZES:
+            if size <= MAX_FUNCTION_LINES:
                 continue
             body = _first_statement(node.body)
             if not _marked(lines, node.lineno, (body.lineno - 1) if body else node.lineno):
