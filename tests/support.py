@@ -7,11 +7,16 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from rdflib import BNode, Graph
+from rdflib.namespace import RDF
+
 from bench.servers import wait_until_answers
+from competency_kg.namespaces import SH
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -59,3 +64,25 @@ def serving(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+
+
+def result_rows(report: Graph) -> Counter[tuple[str, ...]]:
+    """A SHACL validation report's results, each as (focus, shape, severity, value, path,
+    message, component), blank nodes shown alike: for comparing two engines' reports."""
+    props = (
+        SH.focusNode,
+        SH.sourceShape,
+        SH.resultSeverity,
+        SH.value,
+        SH.resultPath,
+        SH.resultMessage,
+        SH.sourceConstraintComponent,
+    )
+
+    def show(term: object) -> str:
+        return "(blank node)" if isinstance(term, BNode) else str(term)
+
+    return Counter(
+        tuple(show(report.value(r, p)) for p in props)
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    )

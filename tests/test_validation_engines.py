@@ -23,6 +23,8 @@ from competency_kg.namespaces import CKG, SH
 from competency_kg.validation import engines, shapes_graph, validate_graph
 from competency_kg.validation import validate_with_pyshacl_only as pyshacl_report
 
+from support import result_rows
+
 EX = Namespace("https://example.org/made-up/")
 
 #: Values each property of a broken resource gets: one of each kind that breaks something.
@@ -66,26 +68,6 @@ def made_up_document() -> Graph:
     return g
 
 
-def _results(report: Graph) -> Counter[tuple[str, ...]]:
-    props = (
-        SH.focusNode,
-        SH.sourceShape,
-        SH.resultSeverity,
-        SH.value,
-        SH.resultPath,
-        SH.resultMessage,
-        SH.sourceConstraintComponent,
-    )
-
-    def show(term: object) -> str:
-        return "(blank node)" if isinstance(term, BNode) else str(term)
-
-    return Counter(
-        tuple(show(report.value(r, p)) for p in props)
-        for r in report.subjects(RDF.type, SH.ValidationResult)
-    )
-
-
 def test_every_constraint_is_run_by_a_query() -> None:
     """Nothing of the project's shapes is left to pySHACL: the whole store can be checked."""
     split = engines()
@@ -114,8 +96,8 @@ def test_a_made_up_document_breaking_every_constraint_gets_pyshacls_report() -> 
     engine's SPARQL returns first; the shapes cases compare them on ordinary data.)"""
     data = made_up_document()
     core = str(SH.SPARQLConstraintComponent)
-    fast = Counter({k: n for k, n in _results(validate_graph(data)[1]).items() if k[-1] != core})
-    plain = Counter({k: n for k, n in _results(pyshacl_report(data)).items() if k[-1] != core})
+    fast = Counter({k: n for k, n in result_rows(validate_graph(data)[1]).items() if k[-1] != core})
+    plain = Counter({k: n for k, n in result_rows(pyshacl_report(data)).items() if k[-1] != core})
     only_fast, only_plain = fast - plain, plain - fast
     assert not only_fast and not only_plain, (
         f"only the queries: {sorted(only_fast)[:5]}; only pySHACL: {sorted(only_plain)[:5]}"

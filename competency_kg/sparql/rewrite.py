@@ -33,6 +33,7 @@ can differ in output or in position, so the result is the same sequence (1.45 s)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from competency_kg.sparql.text import TOKEN
@@ -79,6 +80,26 @@ def _matching(code: str, open_at: int, opener: str, closer: str) -> int | None:
     return None
 
 
+def _top_level_word_at(code: str, k: int) -> bool:
+    return bool(_TOP_LEVEL_WORD.match(code, k)) and not code[k - 1].isalnum()
+
+
+def _run_end(code: str, i: int, end: int, stops_at: Callable[[int], bool]) -> int:
+    """Where a run of triple patterns starting at ``i`` ends: at the first brace, or position
+    ``stops_at`` accepts, outside brackets and parentheses (else at ``end``)."""
+    j, depth = i, 0
+    while j < end:
+        c = code[j]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif depth == 0 and (c in "{}" or stops_at(j)):
+            break
+        j += 1
+    return j
+
+
 def _split_group(code: str, start: int, end: int) -> list[_Part] | None:
     """Top-level elements of the group body ``code[start:end]``; None if not understood."""
     parts: list[_Part] = []
@@ -118,20 +139,14 @@ def _split_group(code: str, start: int, end: int) -> list[_Part] | None:
         if code[i] == "{" or _POSITIONAL.match(code, i):
             return None
         # a run of triple patterns, up to the next top-level OPTIONAL/FILTER/VALUES/brace
-        j, depth = i, 0
-        while j < end:
-            c = code[j]
-            if c in "([":
-                depth += 1
-            elif c in ")]":
-                depth -= 1
-            elif depth == 0 and (
-                c in "{}"
-                or _OPTIONAL.match(code, j)
-                or re.match(r"(FILTER|VALUES)\b", code[j : j + 6], re.I)
-            ):
-                break
-            j += 1
+        j = _run_end(
+            code,
+            i,
+            end,
+            lambda k: bool(
+                _OPTIONAL.match(code, k) or re.match(r"(FILTER|VALUES)\b", code[k : k + 6], re.I)
+            ),
+        )
         run = code[i:j].strip()
         if not run or _POSITIONAL.search(run):
             return None
@@ -377,18 +392,7 @@ def _elements(code: str, start: int, end: int) -> list[tuple[str, int, int]] | N
             out.append((kind, i, close + 1))
             i = close + 1
             continue
-        j, depth = i, 0
-        while j < end:
-            c = code[j]
-            if c in "([":
-                depth += 1
-            elif c in ")]":
-                depth -= 1
-            elif depth == 0 and (
-                c in "{}" or (_TOP_LEVEL_WORD.match(code, j) and not code[j - 1].isalnum())
-            ):
-                break
-            j += 1
+        j = _run_end(code, i, end, lambda k: _top_level_word_at(code, k))
         out.append(("triples", i, j))
         i = j
     return out
