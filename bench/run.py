@@ -81,7 +81,9 @@ def run_queries(
     say: Say,
     restart: Callable[[Server], Server] | None = None,
 ) -> dict[str, dict[str, Sample]]:
-    """Each query on each system: one warm-up run, then ``rounds`` interleaved rounds.
+    """Each query on each system: one warm-up run, then ``rounds`` interleaved rounds, each
+    round's text its own (a comment with the round), so no answer kept of an earlier round
+    answers it.
 
     A system whose warm-up run took longer than ``cap`` seconds is not run again for that
     query (its one run is its time). A request that runs past ``timeout`` is recorded as a
@@ -100,8 +102,11 @@ def run_queries(
                 sample = results[q.name].setdefault(s.name, Sample())
                 if r > 0 and (sample.note or not 200 <= sample.status < 300):
                     continue
+                # a text no round has sent: every round is a first run for every system
+                # (our answer cache keeps answers per query text; the peers keep none)
+                text = f"# round {r}\n{q.text}"
                 try:
-                    reply = clients[s.name].sparql(s.endpoint, q.text, q.accept, s.dataset)
+                    reply = clients[s.name].sparql(s.endpoint, text, q.accept, s.dataset)
                 except TimeoutError:
                     sample.note = f"timeout (>{timeout:g} s)"
                     sample.status = 0
