@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--skip", default="", help="comma-separated: queries,throughput,deref,load,shacl,loads"
     )
+    ap.add_argument("--queries", help="comma-separated query names: run these queries only")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     ap.add_argument("--cache", type=Path, help="data cache (default: OUT/cache)")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the data even if cached")
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.systems:
         mode = _replace(mode, systems=tuple(s.strip() for s in args.systems.split(",")))
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    only = {q.strip() for q in args.queries.split(",") if q.strip()} if args.queries else None
+    if only is not None:
+        try:
+            bq.all_queries(only)
+        except ValueError as exc:
+            ap.error(str(exc))
     tiers = (args.tier,) if args.tier else mode.tiers
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -97,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
 
     code = 0
     for tier_name in tiers:
-        res = run_tier(mode, TIERS[tier_name], out, cache, skip, say, rebuild=args.rebuild)
+        res = run_tier(
+            mode, TIERS[tier_name], out, cache, skip, say, rebuild=args.rebuild, only=only
+        )
         stem = (
             f"report-{mode.name}-{tier_name}" if mode.name != tier_name else f"report-{tier_name}"
         )
@@ -140,7 +149,7 @@ def _replace(mode: Mode, **kw: Any) -> Mode:
 
 def run_tier(
     mode: Mode, tier: bdata.Tier, out: Path, cache: Path, skip: set[str], say: run.Say, *,
-    rebuild: bool = False,
+    rebuild: bool = False, only: set[str] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     ds = bdata.build(tier, cache, say, rebuild=rebuild)
     work = ds.folder / "work"
@@ -215,7 +224,7 @@ def run_tier(
             return new
 
         if "queries" not in skip:
-            qs = bq.all_queries()
+            qs = bq.all_queries(only)
             res["kinds"] = {q.name: q.kind for q in qs}
             res["queries"] = run.run_queries(
                 live, qs, mode.rounds, cap=mode.cap, timeout=mode.timeout, say=say,

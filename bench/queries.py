@@ -110,8 +110,16 @@ def heavy_queries() -> list[BenchQuery]:
     return out
 
 
-def all_queries() -> list[BenchQuery]:
-    return example_queries() + heavy_queries()
+def all_queries(only: set[str] | None = None) -> list[BenchQuery]:
+    """Every query of the set, or those named in ``only`` (``--queries``); an unknown name is
+    an error, so a typo does not silently measure nothing."""
+    qs = example_queries() + heavy_queries()
+    if only is None:
+        return qs
+    unknown = only - {q.name for q in qs}
+    if unknown:
+        raise ValueError(f"no such benchmark queries: {', '.join(sorted(unknown))}")
+    return [q for q in qs if q.name in only]
 
 
 #: The runaway query of the concurrency test: a cartesian product no engine finishes soon.
