@@ -36,6 +36,7 @@ from competency_kg.sparql.formats import (
 )
 from competency_kg.sparql.results import RawResult
 from competency_kg.sparql.rewrite import rewrite
+from competency_kg.sparql.sizes import pattern_counter
 from competency_kg.sparql.text import QueryInfo
 
 #: How long a probe reads the store after a query timed out or its worker died.
@@ -168,7 +169,7 @@ def probe(store: ox.Store, seconds: float = PROBE_SECONDS) -> Reply:
 def run_rewritten(store: ox.Store, query: str, kwargs: dict[str, Any]) -> Any:
     """Run the query after the rewrites of :mod:`competency_kg.sparql.rewrite`; should the
     rewrite ever produce text the engine rejects, run the query exactly as written."""
-    rewritten = rewrite(query)
+    rewritten = rewrite(query, pattern_counter(store, kwargs))
     if rewritten != query:
         try:
             return store.query(rewritten, **kwargs)

@@ -1,0 +1,49 @@
+"""How many rows a triple pattern has in a store, counted on first use and remembered: the
+sizes :func:`competency_kg.sparql.rewrite.scans_as_hash_joins` chooses a join by.
+
+A pattern is counted up to :data:`~competency_kg.sparql.rewrite.SCAN_CAP` rows (one scan of
+its index range, a few milliseconds), in the dataset the query reads. The figures are kept per
+store object, dataset and pattern, a bounded number of them: a figure from an older version of
+the store can only make a join slower, never change an answer (the rewrite is an equivalence
+whatever the sizes), so nothing needs to forget them when the store changes.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import pyoxigraph as ox
+
+from competency_kg.sparql.rewrite import SCAN_CAP, Counter
+
+#: How many figures are kept (least recently used go first).
+KEPT = 4096
+_kept: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+
+
+def pattern_counter(store: ox.Store, kwargs: dict[str, Any]) -> Counter:
+    """A :data:`~competency_kg.sparql.rewrite.Counter` over ``store`` with the engine's
+    dataset arguments ``kwargs`` (``Store.query``'s)."""
+    dataset = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+
+    def count(prologue: str, pattern: str) -> int:
+        key = (id(store), dataset, prologue, pattern)
+        if key in _kept:
+            _kept.move_to_end(key)
+            return _kept[key]
+        query = (
+            f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ "
+            f"SELECT * WHERE {{ {pattern} }} LIMIT {SCAN_CAP} }}"
+        )
+        try:
+            solution = next(iter(store.query(query, **kwargs)))  # type: ignore[arg-type]
+            n = int(solution["n"].value)
+        except Exception:  # an unreadable pattern is never hashed
+            n = SCAN_CAP
+        _kept[key] = n
+        while len(_kept) > KEPT:
+            _kept.popitem(last=False)
+        return n
+
+    return count
