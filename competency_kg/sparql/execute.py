@@ -34,8 +34,8 @@ from competency_kg.sparql.formats import (
     rdf_format,
     results_format,
 )
+from competency_kg.sparql.hash_joins import plan
 from competency_kg.sparql.results import RawResult
-from competency_kg.sparql.rewrite import rewrite
 from competency_kg.sparql.sizes import pattern_counter
 from competency_kg.sparql.text import QueryInfo
 
@@ -167,9 +167,9 @@ def probe(store: ox.Store, seconds: float = PROBE_SECONDS) -> Reply:
 
 
 def run_rewritten(store: ox.Store, query: str, kwargs: dict[str, Any]) -> Any:
-    """Run the query after the rewrites of :mod:`competency_kg.sparql.rewrite`; should the
+    """Run the query after the rewrites (:func:`competency_kg.sparql.hash_joins.plan`); should the
     rewrite ever produce text the engine rejects, run the query exactly as written."""
-    rewritten = rewrite(query, pattern_counter(store, kwargs))
+    rewritten = plan(query, pattern_counter(store, kwargs))
     if rewritten != query:
         try:
             return store.query(rewritten, **kwargs)

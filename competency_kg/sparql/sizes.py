@@ -1,7 +1,7 @@
 """How many rows a triple pattern has in a store, counted on first use and remembered: the
-sizes :func:`competency_kg.sparql.rewrite.scans_as_hash_joins` chooses a join by.
+sizes :func:`competency_kg.sparql.hash_joins.scans_as_hash_joins` chooses a join by.
 
-A pattern is counted up to :data:`~competency_kg.sparql.rewrite.SCAN_CAP` rows (one scan of
+A pattern is counted up to :data:`~competency_kg.sparql.hash_joins.SCAN_CAP` rows (one scan of
 its index range, a few milliseconds), in the dataset the query reads. The figures are kept per
 store object, dataset and pattern, a bounded number of them: a figure from an older version of
 the store can only make a join slower, never change an answer (the rewrite is an equivalence
@@ -15,7 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from competency_kg.sparql.rewrite import SCAN_CAP, Counter
+from competency_kg.sparql.hash_joins import SCAN_CAP, Counter
 
 #: How many figures are kept (least recently used go first).
 KEPT = 4096
@@ -23,7 +23,7 @@ _kept: OrderedDict[tuple[Any, ...], int] = OrderedDict()
 
 
 def pattern_counter(store: ox.Store, kwargs: dict[str, Any]) -> Counter:
-    """A :data:`~competency_kg.sparql.rewrite.Counter` over ``store`` with the engine's
+    """A :data:`~competency_kg.sparql.hash_joins.Counter` over ``store`` with the engine's
     dataset arguments ``kwargs`` (``Store.query``'s)."""
     dataset = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
 
