@@ -363,6 +363,23 @@ NOT_HASHED = [
 ]
 
 
+def test_the_engine_path_counts_and_hashes(store: ox.Store) -> None:
+    """What the server runs (``run_rewritten``) counts the patterns on the store and hashes
+    the self-join (its sizes are alike), with the written answer. Checked by breaking it:
+    with ``run_rewritten`` giving ``plan`` no sizes, the counts assert fails."""
+    from competency_kg.sparql import sizes
+    from competency_kg.sparql.execute import run_rewritten
+
+    sizes._kept.clear()
+    expected = _rows(store, HASHED[0])
+    result = run_rewritten(store, HASHED[0], {})
+    names = [v.value for v in result.variables]
+    assert Counter(tuple(str(row[n]) for n in names) for row in result) == expected
+    counted = {key[3] for key in sizes._kept if key[0] == id(store)}
+    assert counted == {"?a ckg:rating/ckg:element ?c", "?b ckg:rating/ckg:element ?c"}
+    assert scans_as_hash_joins(HASHED[0], pattern_counter(store, {})) != HASHED[0]
+
+
 @pytest.mark.parametrize("query", HASHED, ids=[f"hashed-{i}" for i in range(len(HASHED))])
 def test_scans_as_hash_joins_gives_the_same_rows(store: ox.Store, query: str) -> None:
     """Checked by breaking it: with the FILTERs dropped from the rewritten group, hashed-0
