@@ -143,4 +143,6 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_security(app)
+    # outermost: SPARQL queries answered without Flask's per-request work (the rest pass on)
+    app.wsgi_app = sparql.LeanEndpoint(app.wsgi_app, executor)  # type: ignore[method-assign]
     return app

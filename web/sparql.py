@@ -27,8 +27,13 @@ response allows any origin (CORS) and varies on ``Accept``.
 
 from __future__ import annotations
 
+import functools
+import io
 import logging
+import time
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
@@ -36,8 +41,10 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.wsgi import get_current_url
 
-from competency_kg.query_pool import WRITTEN
+from competency_kg.query_pool import WRITTEN, InlineExecutor, QueryPool
 from competency_kg.sparql.checks import check_query
 from competency_kg.sparql.errors import (
     BadRequest,
@@ -56,11 +63,24 @@ from competency_kg.sparql.errors import (
     UpstreamError,
     human_bytes,
 )
-from competency_kg.sparql.results import solution_rows
+from competency_kg.sparql.results import RawResult, solution_rows
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
-from competency_kg.web.security import client_address, log_query_error, retryable
-from competency_kg.web.state import query_executor, state
+from competency_kg.web.security import (
+    HEADERS as SECURITY_HEADERS,
+)
+from competency_kg.web.security import (
+    MAX_HEADER_BYTES,
+    MAX_QUERY_STRING,
+    OTHER_CSP,
+    client_address,
+    client_of,
+    log_query_error,
+    log_request,
+    request_fields,
+    retryable,
+)
+from competency_kg.web.state import MAX_REQUEST_BYTES, query_executor, state
 
 log = logging.getLogger(__name__)
 
@@ -216,20 +236,26 @@ def endpoint() -> Response:
         if req.query is None:
             return _describe(req)
         return _answer(req)
-    except ProtocolError as exc:
-        return _plain(exc.status, str(exc), exc.headers)
-    except NotAcceptable as exc:
+    except (ProtocolError, QueryError) as exc:
+        return _plain(*error_reply(exc))
+
+
+def error_reply(exc: ProtocolError | QueryError) -> tuple[int, str, dict[str, str] | None]:
+    """The status, message and extra headers answering a request refused or a query that
+    failed (logged when the fault is the server's)."""
+    if isinstance(exc, ProtocolError):
+        return exc.status, str(exc), exc.headers
+    if isinstance(exc, NotAcceptable):
         offered = GRAPH_TYPES if exc.kind == "graph" else RESULT_TYPES
         types = ", ".join(dict.fromkeys(offered.values()))
-        return _plain(406, f"{exc}; this endpoint offers {types}")
-    except QueryError as exc:
-        status = STATUS.get(type(exc), 500)
-        if status >= 500:
-            log_query_error(exc)
-        headers = None
-        if retryable(exc):
-            headers = {"Retry-After": "2" if isinstance(exc, PoolBusy | ClientBusy) else "5"}
-        return _plain(status, str(exc), headers)
+        return 406, f"{exc}; this endpoint offers {types}", None
+    status = STATUS.get(type(exc), 500)
+    if status >= 500:
+        log_query_error(exc)
+    headers = None
+    if retryable(exc):
+        headers = {"Retry-After": "2" if isinstance(exc, PoolBusy | ClientBusy) else "5"}
+    return status, str(exc), headers
 
 
 def _preflight() -> Response:
@@ -309,30 +335,192 @@ def _accept(fmt: str | None) -> str | None:
 
 def _answer(req: ProtocolRequest) -> Response:
     assert req.query is not None
-    accept = _accept(req.format)
+    result = answer_query(
+        query_executor(),
+        req,
+        _accept(req.format),
+        url_for("sparql.endpoint", _external=True),
+        client_address(),
+    )
+    return Response(result.data, status=200, content_type=content_type(result))
+
+
+@functools.lru_cache(maxsize=256)
+def negotiated(accept: str | None) -> tuple[str | None, str | None]:
+    """The engine's media types for results and for graphs that ``accept`` asks for (None:
+    none acceptable); remembered per header text, which clients repeat."""
     picked = negotiate(accept, list(RESULT_TYPES))
     results_mime = RESULT_TYPES[picked] if picked else None
     picked = negotiate(accept, list(GRAPH_TYPES))
-    graph_mime = GRAPH_TYPES[picked] if picked else None
+    return results_mime, GRAPH_TYPES[picked] if picked else None
+
+
+def content_type(result: RawResult) -> str:
+    return CONTENT_TYPES.get(result.mime, result.mime)
+
+
+def answer_query(
+    executor: QueryPool | InlineExecutor,
+    req: ProtocolRequest,
+    accept: str | None,
+    base_iri: str,
+    client: str,
+) -> RawResult:
+    """The one way a protocol request's query is answered (the Flask view and
+    :class:`LeanEndpoint`): negotiated and checked (:func:`prepared`), then run by the pool
+    as a written query."""
+    return executor.run(**prepared(req, accept, base_iri, client))
+
+
+def prepared(req: ProtocolRequest, accept: str | None, base_iri: str, client: str) -> Any:
+    """``executor.run``'s arguments for the request; raises what refuses it before it runs
+    (:class:`NotAcceptable`, the query check's errors)."""
+    assert req.query is not None
+    results_mime, graph_mime = negotiated(accept)
     info = check_query(req.query)
     if info.form in ("select", "ask") and results_mime is None:
         raise NotAcceptable(info.form)
     if info.form in ("construct", "describe") and graph_mime is None:
         raise NotAcceptable("graph")
     protocol_dataset = bool(req.default_graphs or req.named_graphs)
-    result = query_executor().run(
-        req.query,
-        results_mime=results_mime,
-        graph_mime=graph_mime,
-        default_graphs=req.default_graphs if protocol_dataset else None,
-        named_graphs=req.named_graphs if protocol_dataset else None,
-        base_iri=url_for("sparql.endpoint", _external=True),
-        info=info,
-        lane=WRITTEN,
-        client=client_address(),
+    return {
+        "query": req.query,
+        "results_mime": results_mime,
+        "graph_mime": graph_mime,
+        "default_graphs": req.default_graphs if protocol_dataset else None,
+        "named_graphs": req.named_graphs if protocol_dataset else None,
+        "base_iri": base_iri,
+        "info": info,
+        "lane": WRITTEN,
+        "client": client,
+    }
+
+
+# --------------------------------------------------------------------------- the lean path
+#: Parameters :class:`LeanEndpoint` reads; a request with any other goes through Flask.
+_LEAN_PARAMS = frozenset({"query", "default-graph-uri", "named-graph-uri"})
+#: The headers every answer of the endpoint has (:func:`_common_headers`, then
+#: :func:`competency_kg.web.security._finish`), in the order Flask writes them.
+_LEAN_HEADERS: list[tuple[str, str]] = [
+    ("Access-Control-Allow-Origin", "*"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Vary", "Accept"),
+    *((k, v) for k, v in SECURITY_HEADERS.items() if k != "X-Content-Type-Options"),
+    ("Content-Security-Policy", OTHER_CSP),
+]
+
+
+class LeanEndpoint:
+    """WSGI middleware: a query to ``/sparql`` answered without Flask's per-request work.
+
+    Flask's request and app contexts, routing, hooks and ``Response`` object cost a
+    one-triple lookup more than the lookup itself (a profile of the endpoint under 16
+    clients: 63% of the web process's time in Flask for an answer kept in the cache). The
+    usual request — ``GET ?query=`` or a ``POST`` of a UTF-8 form or of
+    ``application/sparql-query`` with a ``Content-Length``, carrying one query and perhaps
+    ``default-graph-uri``/``named-graph-uri`` — is read here and answered through the same
+    :func:`answer_query` and :func:`error_reply` as the view, with the same headers and the
+    same log line (:func:`~competency_kg.web.security.log_request`). Every other request
+    (no query, ``format=``, an update, ``OPTIONS``, ``HEAD``, a chunked or oversized body,
+    headers near their limit, a body that is not UTF-8) goes to Flask, body intact, which
+    answers it as before.
+    """
+
+    def __init__(self, wsgi_app: Any, executor: QueryPool | InlineExecutor) -> None:
+        self.wsgi_app = wsgi_app
+        self.executor = executor
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") != "/sparql":
+            return self.wsgi_app(environ, start_response)
+        started = time.monotonic()
+        req = _lean_request(environ)
+        if req is None:
+            return self.wsgi_app(environ, start_response)
+        killed: float | None = None
+        cache: str | None = None
+        answered_from = getattr(self.executor, "answered_from", None)
+        try:
+            job = prepared(
+                req,
+                environ.get("HTTP_ACCEPT"),
+                get_current_url(environ, root_only=True) + "sparql",
+                client_of(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR", "")),
+            )
+            try:
+                result = self.executor.run(**job)
+            finally:  # looked up in the kept answers or not, as the log line says
+                cache = answered_from() if answered_from is not None else None
+            status, body, mime, extra = 200, result.data, content_type(result), None
+        except QueryError as exc:
+            if isinstance(exc, QueryTimeout):
+                killed = exc.seconds
+            status, message, extra = error_reply(exc)
+            body = (message.rstrip("\n") + "\n").encode("utf-8")
+            mime = "text/plain; charset=utf-8"
+        headers = [("Content-Type", mime), ("Content-Length", str(len(body))), *_LEAN_HEADERS]
+        headers += (extra or {}).items()
+        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers)
+        fields = request_fields(
+            environ["REQUEST_METHOD"],
+            "/sparql",
+            started,
+            query=req.query,
+            cache=cache,
+            killed=killed,
+        )
+        log_request(fields, status, len(body))
+        return [body]
+
+
+def _lean_request(environ: dict[str, Any]) -> ProtocolRequest | None:
+    """The request's query and dataset if :class:`LeanEndpoint` can answer it, else None
+    (with the body, if read, put back for Flask)."""
+    method = environ["REQUEST_METHOD"]
+    if method not in ("GET", "POST") or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    query_string = environ.get("QUERY_STRING", "")
+    if len(query_string) > MAX_QUERY_STRING:
+        return None
+    # what security._start sums, roughly: half its limit leaves the exact count to Flask
+    if sum(len(k) + len(v) for k, v in environ.items() if k.startswith("HTTP_")) > (
+        MAX_HEADER_BYTES // 2
+    ):
+        return None
+    pairs = parse_qsl(query_string, keep_blank_values=True, errors="replace")
+    if method == "POST":
+        mime, _, params = environ.get("CONTENT_TYPE", "").partition(";")
+        mime = mime.strip().lower()
+        length = environ.get("CONTENT_LENGTH", "")
+        if (
+            mime not in (FORM_TYPE, QUERY_TYPE)
+            or params.strip() not in ("", "charset=utf-8", "charset=UTF-8")
+            or not length.isdigit()
+            or int(length) > MAX_REQUEST_BYTES
+        ):
+            return None
+        data = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(data)  # for Flask, if it answers after all
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if len(data) != int(length):
+            return None
+        if mime == FORM_TYPE:
+            pairs += parse_qsl(text, keep_blank_values=True)
+        else:
+            pairs.append(("query", text))
+    if any(key not in _LEAN_PARAMS for key, _ in pairs):
+        return None
+    queries = [value for key, value in pairs if key == "query"]
+    if len(queries) != 1 or not queries[0].strip():
+        return None
+    return ProtocolRequest(
+        query=queries[0],
+        default_graphs=[v for k, v in pairs if k == "default-graph-uri"],
+        named_graphs=[v for k, v in pairs if k == "named-graph-uri"],
     )
-    content_type = CONTENT_TYPES.get(result.mime, result.mime)
-    return Response(result.data, status=200, content_type=content_type)
 
 
 # --------------------------------------------------------------------------- no query
