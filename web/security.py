@@ -40,6 +40,7 @@ clean errors, and one structured log line per request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import ipaddress
@@ -287,6 +288,12 @@ def client_of(peer: str | None, forwarded_for: str) -> str:
             if hop.strip() and not _trusted(hop, proxies):
                 address = hop.strip()
                 break
+    return _client_key(address)
+
+
+@functools.lru_cache(maxsize=1024)
+def _client_key(address: str) -> str:
+    """The address a client counts as (remembered: a client sends many requests)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
