@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import http.client
+import threading
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 RETRYABLE = (
@@ -89,3 +92,91 @@ class Client:
 
     def get(self, path: str, accept: str) -> Reply:
         return self.request("GET", path, None, {"Accept": accept})
+
+
+def sparql_clients(
+    base: str,
+    endpoint: str,
+    query: str,
+    threads: int,
+    seconds: float,
+    *,
+    dataset: Sequence[tuple[str, str]] = (),
+    unique: str | None = None,
+) -> tuple[list[float], dict[str, int]]:
+    """One client process of a throughput pass: ``threads`` keep-alive clients, each sending
+    ``query`` (a URL-encoded POST asking for SPARQL JSON) until ``seconds`` have passed; the
+    latencies of the 200 answers and the other outcomes counted by kind. The one loop of
+    ``bench.run.throughput`` and ``bench.lookup``.
+
+    With ``unique`` (a tag for this process), every request's text differs (a comment with
+    the tag, the client and a counter), so no answer kept per text can serve it.
+    """
+    lock = threading.Lock()
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    stop_at = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        c = Client(base, timeout=30)
+        mine: list[float] = []
+        i = 0
+        while time.monotonic() < stop_at:
+            i += 1
+            text = query if unique is None else f"{query}\n# {unique}.{n}.{i}"
+            try:
+                reply = c.sparql(endpoint, text, "application/sparql-results+json", dataset)
+            except Exception as exc:  # counted, never fatal: the pass goes on
+                with lock:
+                    errors[type(exc).__name__] += 1
+                c.close()
+                continue
+            if reply.status == 200:
+                mine.append(reply.seconds)
+            else:
+                with lock:
+                    errors[f"HTTP {reply.status}"] += 1
+        c.close()
+        with lock:
+            latencies.extend(mine)
+
+    pool = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(seconds + 60)
+    return latencies, dict(errors)
+
+
+def run_clients(
+    ex: Executor,
+    base: str,
+    endpoint: str,
+    query: str,
+    clients: int,
+    seconds: float,
+    processes: int,
+    *,
+    dataset: Sequence[tuple[str, str]] = (),
+    unique: str | None = None,
+) -> tuple[list[float], Counter[str], float]:
+    """A throughput pass: ``clients`` clients (threads spread over ``processes`` client
+    processes of ``ex``, so that the client is not held to one core by Python's GIL) run
+    :func:`sparql_clients` for ``seconds``; the latencies of all 200 answers, the other
+    outcomes, and the seconds the pass took."""
+    share = [clients // processes + (i < clients % processes) for i in range(processes)]
+    started = time.monotonic()
+    futures = [
+        ex.submit(
+            sparql_clients, base, endpoint, query, n, seconds, dataset=dataset,
+            unique=None if unique is None else f"{unique}.{i}",
+        )
+        for i, n in enumerate(share) if n
+    ]  # fmt: skip
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    for f in futures:
+        lat, errs = f.result()
+        latencies += lat
+        errors.update(errs)
+    return latencies, errors, time.monotonic() - started

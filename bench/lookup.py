@@ -7,7 +7,8 @@ side in interleaved passes (A B A B), each pass with the machine's load average 
 Each ``--server LABEL=EXECUTABLE`` is a ``competency-kg`` program (two checkouts, before and
 after a change) started over the same store as the benchmark starts ours (``--threads 16``,
 :data:`SERVER_ENV`);
-``--url LABEL=URL`` adds a server already running (the Oxigraph server, Virtuoso).
+``--url LABEL=URL`` adds a server already running (the Oxigraph server, Virtuoso; with
+``--pid LABEL=PID`` its CPU is counted too).
 
 Two kinds of request, each its own pass (``--modes``):
 
@@ -38,15 +39,12 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
-import time
-import urllib.parse
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.client import Client
+from bench.client import run_clients
 from bench.queries import PREFIXES
 from bench.servers import free_port, wait_until_answers
 
@@ -65,10 +63,6 @@ SERVER_ENV = {
     "COMPETENCY_KG_QUERIES_PER_CLIENT": "64",
     "COMPETENCY_KG_WARM_PAGES": "0",
     "COMPETENCY_KG_WARM_REPORT": "0",
-}
-FORM = {
-    "Content-Type": "application/x-www-form-urlencoded",
-    "Accept": "application/sparql-results+json",
 }
 
 
@@ -125,66 +119,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def _clients(
-    base: str, path: str, mode: str, threads: int, seconds: float, tag: int
-) -> tuple[list[float], dict[str, int]]:
-    """One client process: ``threads`` keep-alive clients sending the lookup for ``seconds``."""
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    stop_at = time.monotonic() + seconds
-
-    def client(n: int) -> None:
-        c = Client(base, timeout=30)
-        mine: list[float] = []
-        i = 0
-        while time.monotonic() < stop_at:
-            i += 1
-            text = LOOKUP if mode == "same" else f"{LOOKUP}\n# {tag}.{n}.{i}"
-            if mode == "worker":
-                text = text.replace("?label }", "?label FILTER(isLiteral(?label)) }")
-            body = urllib.parse.urlencode({"query": text}).encode()
-            try:
-                reply = c.request("POST", path, body, FORM)
-            except Exception as exc:  # counted, never fatal: the pass goes on
-                with lock:
-                    errors[type(exc).__name__] += 1
-                c.close()
-                continue
-            if reply.status == 200:
-                mine.append(reply.seconds)
-            else:
-                with lock:
-                    errors[f"HTTP {reply.status}"] += 1
-        c.close()
-        with lock:
-            latencies.extend(mine)
-
-    pool = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(seconds + 60)
-    return latencies, dict(errors)
-
-
 def run_pass(
     ex: ProcessPoolExecutor, label: str, base: str, mode: str, clients: int, seconds: float,
     processes: int, tag: int, pid: int | None = None,
 ) -> Pass:  # fmt: skip
-    share = [clients // processes + (i < clients % processes) for i in range(processes)]
+    """One pass of ``mode`` against one server, through the benchmark's one client loop
+    (:func:`bench.client.run_clients`); the server's CPU counted when its ``pid`` is known."""
+    text = LOOKUP
+    if mode == "worker":
+        text = text.replace("?label }", "?label FILTER(isLiteral(?label)) }")
     out = Pass(label, mode, seconds, os.getloadavg()[0])
     cpu = tree_cpu(pid) if pid else None
-    started = time.monotonic()
-    futures = [
-        ex.submit(_clients, base, "/sparql", mode, n, seconds, tag * 100 + i)
-        for i, n in enumerate(share) if n
-    ]  # fmt: skip
-    for f in futures:
-        lat, errs = f.result()
-        out.latencies += lat
-        out.errors.update(errs)
-    out.seconds = time.monotonic() - started
+    out.latencies, out.errors, out.seconds = run_clients(
+        ex, base, "/sparql", text, clients, seconds, processes,
+        unique=None if mode == "same" else str(tag),
+    )  # fmt: skip
     if pid and cpu is not None:
         out.cpu = tree_cpu(pid) - cpu
     return out
@@ -213,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--store", type=Path, help="the store every --server serves")
     ap.add_argument("--server", action="append", default=[], help="LABEL=competency-kg program")
     ap.add_argument("--url", action="append", default=[], help="LABEL=URL of a running server")
+    ap.add_argument(
+        "--pid", action="append", default=[], help="LABEL=PID of a --url server: count its CPU"
+    )
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rounds", type=int, default=2)
@@ -232,9 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             proc = start(label, exe, args.store, args.logs, args.threads)
             procs.append(proc)
             targets.append((label, proc.base, proc.pid))  # type: ignore[attr-defined]
+        pids = {label: int(pid) for label, _, pid in (p.partition("=") for p in args.pid)}
         for spec in args.url:
             label, _, url = spec.partition("=")
-            targets.append((label, url.rstrip("/"), None))
+            targets.append((label, url.rstrip("/"), pids.get(label)))
         if not targets:
             ap.error("give at least one --server or --url")
         passes: list[Pass] = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.answers import Answer, read_answer
-from bench.client import Client, Reply
+from bench.client import Client, Reply, run_clients
 from bench.queries import BASE, RUNAWAY, SIMPLE, BenchQuery
 from bench.servers import Server
 
@@ -369,45 +369,6 @@ class Throughput:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
 
-def _lookup_clients(
-    base: str, endpoint: str, dataset: tuple[tuple[str, str], ...], query: str,
-    threads: int, seconds: float,
-) -> tuple[list[float], dict[str, int]]:  # fmt: skip
-    """One client process: ``threads`` keep-alive clients, each sending ``query`` until
-    ``seconds`` have passed; their latencies and errors."""
-    lock = threading.Lock()
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    stop_at = time.monotonic() + seconds
-
-    def client() -> None:
-        c = Client(base, timeout=30)
-        mine: list[float] = []
-        while time.monotonic() < stop_at:
-            try:
-                reply = c.sparql(endpoint, query, "application/sparql-results+json", dataset)
-            except Exception as exc:
-                with lock:
-                    errors[type(exc).__name__] += 1
-                c.close()
-                continue
-            if reply.status == 200:
-                mine.append(reply.seconds)
-            else:
-                with lock:
-                    errors[f"HTTP {reply.status}"] += 1
-        c.close()
-        with lock:
-            latencies.extend(mine)
-
-    pool = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(seconds + 60)
-    return latencies, dict(errors)
-
-
 def throughput(
     server: Server, query: str, *, clients: int, seconds: float, label: str, processes: int = 2,
     note: str = "",
@@ -418,27 +379,15 @@ def throughput(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    share = [clients // processes + (i < clients % processes) for i in range(processes)]
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as ex:
         # A warm-up request per process (spawning takes longer than a request).
-        warm = [
-            ex.submit(_lookup_clients, server.base, server.endpoint, server.dataset, query, 1, 0.2)
-            for _ in range(processes)
-        ]
-        for f in warm:
-            f.result()
-        started = time.monotonic()
-        futures = [
-            ex.submit(_lookup_clients, server.base, server.endpoint, server.dataset, query, n,
-                      seconds)
-            for n in share if n
-        ]  # fmt: skip
+        run_clients(ex, server.base, server.endpoint, query, processes, 0.2, processes,
+                    dataset=server.dataset)  # fmt: skip
         out = Throughput(label, clients, seconds, note=note)
-        for f in futures:
-            lat, errs = f.result()
-            out.latencies += lat
-            out.errors.update(errs)
-        out.seconds = time.monotonic() - started
+        out.latencies, out.errors, out.seconds = run_clients(
+            ex, server.base, server.endpoint, query, clients, seconds, processes,
+            dataset=server.dataset,
+        )  # fmt: skip
     return out
 
 

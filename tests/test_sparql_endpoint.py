@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -910,6 +911,93 @@ def test_app_factory_with_a_given_store(tmp_path: Path) -> None:
     r = client.get("/sparql", query_string={"query": "SELECT * { SERVICE <urn:x> {} }"})
     assert r.status_code == 400
     assert not (tmp_path / "unused").exists()  # nothing opened the configured folder
+
+
+def _same_reply(a: Reply, b: Reply) -> tuple[object, object]:
+    """Status, headers but the date, and body of two replies, for comparing them."""
+
+    def kept(r: Reply) -> tuple[object, ...]:
+        return (r.status, [(k, v) for k, v in r.headers.items() if k != "Date"], r.body)
+
+    return kept(a), kept(b)
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (SELECT, "application/sparql-results+json"),  # answered in the web process
+        (CONSTRUCT, "text/turtle"),
+        (ASK, "text/csv"),
+        ("SELECT * WHERE {", "application/sparql-results+json"),  # a worker's 400
+        ("SELECT * { SERVICE <urn:x> {} }", "application/sparql-results+json"),  # refused
+        (ASK, "image/png"),  # 406
+    ],
+)
+def test_the_lean_path_answers_as_the_view_does(
+    sparql_server: Server, query: str, accept: str
+) -> None:
+    """The usual request (a form POST, one query) is answered by ``LeanEndpoint`` before
+    Flask; with a parameter the endpoint ignores (``via=``) the lean path leaves it to
+    Flask's view. Both must give the same status, headers (security, CORS, ``Vary``) and
+    body. Checked: with ``_LEAN_HEADERS`` giving ``Vary`` another value all six cases
+    fail."""
+    lean = sparql_server.post(
+        body=urllib.parse.urlencode({"query": query}),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
+    view = sparql_server.post(
+        body=urllib.parse.urlencode({"query": query, "via": "flask"}),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+    )
+    assert lean.status in (200, 400, 406)
+    first, second = _same_reply(lean, view)
+    assert first == second
+
+
+def test_the_lean_path_takes_the_usual_requests_only(tmp_path: Path) -> None:
+    """With Flask's view for ``/sparql`` replaced by one that fails, the usual requests are
+    still answered (the lean path took them) and every other goes to the view. Checked: with
+    ``_lean_request`` always None the first assertion fails; with it ignoring ``format`` the
+    last one does."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web.app import create_app
+
+    store = open_store(None)
+    store.oxigraph.add(  # type: ignore[attr-defined]
+        ox.Quad(
+            ox.NamedNode("urn:s"), ox.NamedNode("urn:p"), ox.Literal("o"), ox.NamedNode("urn:g")
+        )
+    )
+    app = create_app(Settings(store=str(tmp_path / "unused"), base_iri="urn:x:"), store=store)
+
+    def view_only() -> str:
+        return "the view"
+
+    app.view_functions["sparql.endpoint"] = view_only
+    client = app.test_client()
+    query = "SELECT ?o WHERE { ?s ?p ?o }"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    usual = [
+        client.get("/sparql", query_string={"query": query}),
+        client.post("/sparql", data=urllib.parse.urlencode({"query": query}), headers=form),
+        client.post("/sparql", data=query, headers={"Content-Type": "application/sparql-query"}),
+    ]
+    assert [r.status_code for r in usual] == [200, 200, 200]
+    assert all(b'"value":"o"' in r.data for r in usual)
+    others = [
+        client.get("/sparql"),
+        client.get("/sparql", query_string={"query": query, "format": "csv"}),
+        client.get("/sparql", query_string={"update": "CLEAR ALL"}),
+        client.open("/sparql", method="OPTIONS"),
+    ]
+    assert [r.get_data(as_text=True) for r in others] == ["the view"] * len(others)
+    # a form that is not UTF-8 is left to Flask, whose request checks answer it
+    bad = client.post("/sparql", data=b"query=\xff", headers=form)
+    assert (bad.status_code, bad.get_data(as_text=True)) == (
+        400,
+        "the form body is not valid UTF-8\n",
+    )
 
 
 def test_remote_store_behind_the_endpoint(tmp_path: Path) -> None:

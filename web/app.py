@@ -38,6 +38,7 @@ from competency_kg.web import (
     warming,
 )
 from competency_kg.web.security import init_security
+from competency_kg.web.sparql_lean import LeanEndpoint
 from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
 
 #: The blueprints every application registers, in order.
@@ -143,4 +144,6 @@ def create_app(
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     init_security(app)
+    # outermost: SPARQL queries answered without Flask's per-request work (the rest pass on)
+    app.wsgi_app = LeanEndpoint(app.wsgi_app, executor)  # type: ignore[method-assign]
     return app

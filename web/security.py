@@ -40,6 +40,7 @@ clean errors, and one structured log line per request.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import ipaddress
@@ -71,7 +72,7 @@ from competency_kg.sparql.errors import (
     QueryTimeout,
     StoreUnavailable,
 )
-from competency_kg.sparql.text import inspect_query
+from competency_kg.sparql.text import inspect_query, remembered
 from competency_kg.store import StoreError
 from competency_kg.web.state import state
 
@@ -271,17 +272,28 @@ def _trusted(address: str, proxies: list[Any]) -> bool:
 
 
 def client_address() -> str:
-    """Who sent the request, for per-client shares: the TCP peer; when that peer is a trusted
-    proxy, the right-most ``X-Forwarded-For`` entry that is not one (what a client writes to
-    the left of it is not believed). An IPv6 client counts by its /64, the block one host
-    is usually given."""
-    address = request.remote_addr or "-"
+    """Who sent the request, for per-client shares (:func:`client_of`)."""
+    return client_of(request.remote_addr, request.headers.get("X-Forwarded-For", ""))
+
+
+def client_of(peer: str | None, forwarded_for: str) -> str:
+    """Who sent a request, for per-client shares: the TCP ``peer``; when that peer is a
+    trusted proxy, the right-most ``X-Forwarded-For`` entry that is not one (what a client
+    writes to the left of it is not believed). An IPv6 client counts by its /64, the block
+    one host is usually given."""
+    address = peer or "-"
     proxies = _trusted_proxies()
     if proxies and _trusted(address, proxies):
-        for hop in reversed(request.headers.get("X-Forwarded-For", "").split(",")):
+        for hop in reversed(forwarded_for.split(",")):
             if hop.strip() and not _trusted(hop, proxies):
                 address = hop.strip()
                 break
+    return _client_key(address)
+
+
+@functools.lru_cache(maxsize=1024)
+def _client_key(address: str) -> str:
+    """The address a client counts as (remembered: a client sends many requests)."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -353,10 +365,10 @@ def _finish(resp: Response) -> Response:
     if resp.is_streamed and not resp.direct_passthrough:  # generated: count what is sent
         counter = _Counter(resp.response)
         resp.response = counter
-        resp.call_on_close(lambda: _log(fields, resp.status_code, counter.bytes))
+        resp.call_on_close(lambda: log_request(fields, resp.status_code, counter.bytes))
     else:  # in memory, or a file (whose length is known and which may go out by sendfile)
         length = resp.content_length if resp.is_streamed else resp.calculate_content_length()
-        resp.call_on_close(lambda: _log(fields, resp.status_code, length))
+        resp.call_on_close(lambda: log_request(fields, resp.status_code, length))
     return resp
 
 
@@ -380,19 +392,43 @@ class _Counter:
 
 # --------------------------------------------------------------------------- the log line
 def _fields() -> dict[str, Any]:
-    fields: dict[str, Any] = {"method": request.method, "path": request.path}
     text = _sparql_text() if request.path == _SPARQL_PATH else None
-    if text is not None:
-        fields["query_form"] = inspect_query(text[:_FORM_SCAN]).form or "unknown"
-        fields["query_hash"] = hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
-    cache = g.get("ckg_cache")
+    return request_fields(
+        request.method,
+        request.path,
+        g.get("ckg_started", time.monotonic()),
+        query=text,
+        cache=g.get("ckg_cache"),
+        killed=g.get("ckg_killed"),
+    )
+
+
+def request_fields(
+    method: str,
+    path: str,
+    started: float,
+    *,
+    query: str | None = None,
+    cache: str | None = None,
+    killed: float | None = None,
+) -> dict[str, Any]:
+    """What the log line of a request says besides its status and size (:func:`log_request`):
+    for a SPARQL query its form and hash, never its text."""
+    fields: dict[str, Any] = {"method": method, "path": path}
+    if query is not None:
+        fields["query_form"] = inspect_query(query[:_FORM_SCAN]).form or "unknown"
+        fields["query_hash"] = _query_hash(query)
     if cache is not None:
         fields["cache"] = cache
-    killed = g.get("ckg_killed")
     if killed is not None:
         fields["outcome"] = f"killed after {killed:g} s"
-    fields["started"] = g.get("ckg_started", time.monotonic())
+    fields["started"] = started
     return fields
+
+
+@remembered
+def _query_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 def _sparql_text() -> str | None:
@@ -419,7 +455,12 @@ def _quote(value: object) -> str:
     return text if text and _PLAIN.match(text) else json.dumps(text)
 
 
-def _log(fields: dict[str, Any], status: int, length: int | None) -> None:
+def log_request(fields: dict[str, Any], status: int, length: int | None) -> None:
+    """The one log line of a request (:func:`request_fields` and its outcome)."""
+    # 503 is a refusal the server chose (a timeout, a busy pool, a store away), not a fault.
+    level = logging.ERROR if status >= 500 and status != 503 else logging.INFO
+    if not log.isEnabledFor(level):
+        return
     started = fields.pop("started")
     duration = (time.monotonic() - started) * 1000
     parts = [
@@ -430,8 +471,6 @@ def _log(fields: dict[str, Any], status: int, length: int | None) -> None:
         f"bytes={length if length is not None else '-'}",
     ]
     parts += [f"{key}={_quote(value)}" for key, value in fields.items()]
-    # 503 is a refusal the server chose (a timeout, a busy pool, a store away), not a fault.
-    level = logging.ERROR if status >= 500 and status != 503 else logging.INFO
     log.log(level, "request %s", " ".join(parts))
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,25 @@ def _write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
         f"Content-Security-Policy: {OTHER_CSP}\r\n\r\n"
     )
     gunicorn_util.write_nonblock(sock, head.encode("latin-1", "replace") + body)
+
+
+_gunicorn_http_date = gunicorn_util.http_date
+_date: tuple[int, str] = (0, "")
+
+
+def _http_date(timestamp: float | None = None) -> str:
+    """gunicorn's ``Date`` header (RFC 9110 §6.6.1: one-second resolution), formatted once a
+    second rather than for every response (``email.utils.formatdate`` was 4% of a cached
+    answer's cost). Installed as ``gunicorn.util.http_date``."""
+    global _date
+    if timestamp is not None:
+        return _gunicorn_http_date(timestamp)
+    now = int(time.time())
+    second, text = _date
+    if second != now:
+        text = _gunicorn_http_date(now)
+        _date = (now, text)
+    return text
 
 
 class _Arbiter(Arbiter):
@@ -214,6 +234,7 @@ def serve(
     print(f"competency-kg: serving on {url} (SPARQL endpoint: {url}sparql)", flush=True)
     try:
         gunicorn_util.write_error = _write_error
+        gunicorn_util.http_date = _http_date
         _Application(options, factory).run()
     except SystemExit as exc:  # the arbiter leaves through sys.exit
         code = exc.code

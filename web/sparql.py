@@ -27,8 +27,10 @@ response allows any origin (CORS) and varies on ``Accept``.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
@@ -37,7 +39,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from competency_kg.query_pool import WRITTEN
+from competency_kg.query_pool import WRITTEN, InlineExecutor, QueryPool
 from competency_kg.sparql.checks import check_query
 from competency_kg.sparql.errors import (
     BadRequest,
@@ -56,10 +58,14 @@ from competency_kg.sparql.errors import (
     UpstreamError,
     human_bytes,
 )
-from competency_kg.sparql.results import solution_rows
+from competency_kg.sparql.results import RawResult, solution_rows
 from competency_kg.web.editor import editor_page
 from competency_kg.web.negotiation import negotiate, prefers
-from competency_kg.web.security import client_address, log_query_error, retryable
+from competency_kg.web.security import (
+    client_address,
+    log_query_error,
+    retryable,
+)
 from competency_kg.web.state import query_executor, state
 
 log = logging.getLogger(__name__)
@@ -216,20 +222,26 @@ def endpoint() -> Response:
         if req.query is None:
             return _describe(req)
         return _answer(req)
-    except ProtocolError as exc:
-        return _plain(exc.status, str(exc), exc.headers)
-    except NotAcceptable as exc:
+    except (ProtocolError, QueryError) as exc:
+        return _plain(*error_reply(exc))
+
+
+def error_reply(exc: ProtocolError | QueryError) -> tuple[int, str, dict[str, str] | None]:
+    """The status, message and extra headers answering a request refused or a query that
+    failed (logged when the fault is the server's)."""
+    if isinstance(exc, ProtocolError):
+        return exc.status, str(exc), exc.headers
+    if isinstance(exc, NotAcceptable):
         offered = GRAPH_TYPES if exc.kind == "graph" else RESULT_TYPES
         types = ", ".join(dict.fromkeys(offered.values()))
-        return _plain(406, f"{exc}; this endpoint offers {types}")
-    except QueryError as exc:
-        status = STATUS.get(type(exc), 500)
-        if status >= 500:
-            log_query_error(exc)
-        headers = None
-        if retryable(exc):
-            headers = {"Retry-After": "2" if isinstance(exc, PoolBusy | ClientBusy) else "5"}
-        return _plain(status, str(exc), headers)
+        return 406, f"{exc}; this endpoint offers {types}", None
+    status = STATUS.get(type(exc), 500)
+    if status >= 500:
+        log_query_error(exc)
+    headers = None
+    if retryable(exc):
+        headers = {"Retry-After": "2" if isinstance(exc, PoolBusy | ClientBusy) else "5"}
+    return status, str(exc), headers
 
 
 def _preflight() -> Response:
@@ -309,30 +321,65 @@ def _accept(fmt: str | None) -> str | None:
 
 def _answer(req: ProtocolRequest) -> Response:
     assert req.query is not None
-    accept = _accept(req.format)
+    result = answer_query(
+        query_executor(),
+        req,
+        _accept(req.format),
+        url_for("sparql.endpoint", _external=True),
+        client_address(),
+    )
+    return Response(result.data, status=200, content_type=content_type(result))
+
+
+@functools.lru_cache(maxsize=256)
+def negotiated(accept: str | None) -> tuple[str | None, str | None]:
+    """The engine's media types for results and for graphs that ``accept`` asks for (None:
+    none acceptable); remembered per header text, which clients repeat."""
     picked = negotiate(accept, list(RESULT_TYPES))
     results_mime = RESULT_TYPES[picked] if picked else None
     picked = negotiate(accept, list(GRAPH_TYPES))
-    graph_mime = GRAPH_TYPES[picked] if picked else None
+    return results_mime, GRAPH_TYPES[picked] if picked else None
+
+
+def content_type(result: RawResult) -> str:
+    return CONTENT_TYPES.get(result.mime, result.mime)
+
+
+def answer_query(
+    executor: QueryPool | InlineExecutor,
+    req: ProtocolRequest,
+    accept: str | None,
+    base_iri: str,
+    client: str,
+) -> RawResult:
+    """The one way a protocol request's query is answered (the Flask view and
+    :class:`LeanEndpoint`): negotiated and checked (:func:`prepared`), then run by the pool
+    as a written query."""
+    return executor.run(**prepared(req, accept, base_iri, client))
+
+
+def prepared(req: ProtocolRequest, accept: str | None, base_iri: str, client: str) -> Any:
+    """``executor.run``'s arguments for the request; raises what refuses it before it runs
+    (:class:`NotAcceptable`, the query check's errors)."""
+    assert req.query is not None
+    results_mime, graph_mime = negotiated(accept)
     info = check_query(req.query)
     if info.form in ("select", "ask") and results_mime is None:
         raise NotAcceptable(info.form)
     if info.form in ("construct", "describe") and graph_mime is None:
         raise NotAcceptable("graph")
     protocol_dataset = bool(req.default_graphs or req.named_graphs)
-    result = query_executor().run(
-        req.query,
-        results_mime=results_mime,
-        graph_mime=graph_mime,
-        default_graphs=req.default_graphs if protocol_dataset else None,
-        named_graphs=req.named_graphs if protocol_dataset else None,
-        base_iri=url_for("sparql.endpoint", _external=True),
-        info=info,
-        lane=WRITTEN,
-        client=client_address(),
-    )
-    content_type = CONTENT_TYPES.get(result.mime, result.mime)
-    return Response(result.data, status=200, content_type=content_type)
+    return {
+        "query": req.query,
+        "results_mime": results_mime,
+        "graph_mime": graph_mime,
+        "default_graphs": req.default_graphs if protocol_dataset else None,
+        "named_graphs": req.named_graphs if protocol_dataset else None,
+        "base_iri": base_iri,
+        "info": info,
+        "lane": WRITTEN,
+        "client": client,
+    }
 
 
 # --------------------------------------------------------------------------- no query

@@ -126,7 +126,10 @@ def check_query(text: str) -> QueryInfo:
         raise QueryRefused(
             f"the query nests {depth} levels deep; more than {MAX_QUERY_NESTING} is refused"
         )
-    ops, patterns = chain_lengths(text)
+    # Every link chain_lengths counts is a character of its own (an operator, a "{", a
+    # keyword), so a text no longer than the lower limit cannot pass either: not scanned.
+    short = len(text) <= min(MAX_QUERY_OPERATORS, MAX_QUERY_PATTERNS)
+    ops, patterns = (0, 0) if short else chain_lengths(text)
     if ops > MAX_QUERY_OPERATORS:
         raise QueryRefused(
             f"the query chains {ops} operators (expression terms or property path steps); "
