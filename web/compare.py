@@ -16,7 +16,8 @@
 
 Queries go through the application's query executor (worker processes that reopen the store
 after a load); the profiles of all occupations behind the nearest lists are cached per process
-while the store's state stays the same (:func:`competency_kg.compare.queries.store_state`).
+while the store's state stays the same (:func:`competency_kg.compare.queries.store_state`),
+and so is each comparison as sent (:data:`ANSWERS`, keyed by the store version).
 """
 
 from __future__ import annotations
