@@ -758,6 +758,45 @@ def test_label_index_answers_as_the_sparql_search(
         assert by_index
 
 
+def test_the_warmer_reads_listings_and_page_basics_ahead(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the warmer's ``basics`` and ``classes`` steps, a class listing and a resource
+    page are answered without reading a class's members or the hash IRIs of documents again
+    (the seconds a first visitor waited for on the whole O*NET release).
+
+    Checked by taking ``warm_classes`` out of the test (the listing then read its members,
+    which raise here) and, apart, ``warm_basics`` (the page then scanned for hash IRIs)."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import home, resources, warming
+    from competency_kg.web.app import create_app
+
+    monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+    monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    try:
+        assert versioned_cache.store_version(str(browse_store.path)) is not None
+        warming.warm_basics(app)
+        warming.warm_classes(app)
+
+        def read_again(*args: object) -> None:
+            raise AssertionError("read again after warming")
+
+        monkeypatch.setattr(home, "_members", read_again)
+        monkeypatch.setattr(resources, "hash_documents", read_again)
+        client = app.test_client()
+        listing = client.get("/class/competency?page=2", headers={"Accept": "text/html"})
+        assert listing.status_code == 200, listing.get_data(as_text=True)[:2000]
+        assert 'href="/competency/' in listing.get_data(as_text=True)
+        page = client.get("/occupation/computer-user-support-specialists")
+        assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+    finally:
+        store.close()
+
+
 PREFIXED = (str(SKOS) + "prefLabel", str(CKG) + "requires")
 
 

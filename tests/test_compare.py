@@ -414,6 +414,33 @@ def test_the_cache_follows_the_store(tmp_path: Path) -> None:
         assert len(occupation_index(r, MINTER).clusters) == 2
 
 
+def test_a_comparison_as_sent_follows_the_store(tmp_path: Path) -> None:
+    """The page keeps a comparison as sent per store version (web/compare.py ``ANSWERS``):
+    after a load the same URL answers from the new data, not the kept answer.
+
+    Checked by leaving the version out of the cache's key: the second fetch then answered the
+    kept comparison (no nearest occupation) and this failed."""
+    path = tmp_path / "store"
+    code, log = cli("load", str(FRAMEWORK_SEED), store=path)
+    assert code == 0, log
+    url = "/compare?a=15-1299.00&b=15-1299.00&format=json"
+
+    def nearest() -> list[str]:
+        with open_store(path, read_only=True) as s:
+            client = create_app(Settings(store=str(path), base_iri=BASE), store=s).test_client()
+            r = client.get(url)
+            assert r.status_code == 200, r.get_data(as_text=True)
+            again = client.get(url)  # the kept answer, byte for byte
+            assert again.get_data() == r.get_data()
+            assert again.headers["Server-Timing"] == "compare;desc=cached"
+            return [n["code"] for n in r.get_json()["nearest"]["a"]]
+
+    assert nearest() == []  # the only occupation
+    code, log = cli("load", str(FIXTURES / "framework" / "nurse-framework.json"), store=path)
+    assert code == 0, log
+    assert len(nearest()) == 1  # the nurse, loaded since
+
+
 # --------------------------------------------------------------------------- outputs
 def test_json_and_rdf_say_the_same(cuss_network: Comparison) -> None:
     doc = json.loads(to_json(cuss_network))

@@ -323,8 +323,9 @@ def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | 
     s = doc.site
     reader = Reader(version=version)
     try:
-        sources = memo("sources", version, s.base, lambda: read_sources(reader, s.base))
-        d = _describe(reader, iri, doc.page, html, s.base, sources, version)
+        sources, docs = page_basics(reader, s.base, version)
+        members = docs.get(iri, []) if "#" not in iri else []
+        d = _describe(reader, iri, doc.page, html, members)
     except NotFound:
         resp = not_found(f"nothing is known about <{iri}> here", html)
         resp.headers["Access-Control-Allow-Origin"] = "*"
@@ -350,20 +351,26 @@ def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | 
         return plain(500, f"cannot write this description as {mime}: {exc}")
 
 
+def page_basics(
+    reader: Reader, base: str, version: str | None
+) -> tuple[dict[str, Source], dict[str, list[str]]]:
+    """What every description reads once per store version: the sources (metadata graph) and
+    the hash IRIs by document (:func:`~competency_kg.web.describe.hash_documents`: a scan of
+    the small graphs, seconds on the whole O*NET release, which the warmer does first)."""
+    sources = memo("sources", version, base, lambda: read_sources(reader, base))
+    docs = memo("hash-docs", version, base, lambda: hash_documents(reader, base, sources))
+    return sources, docs
+
+
 def _describe(
     reader: Reader,
     iri: str,
     page: int,
     html: bool,
-    base: str,
-    sources: dict[str, Source],
-    version: str | None,
+    members: list[str],
 ) -> Description:
-    """What the store says of ``iri`` (a page adds its owners and hides measurements)."""
-    members = []
-    if "#" not in iri:
-        docs = memo("hash-docs", version, base, lambda: hash_documents(reader, base, sources))
-        members = docs.get(iri, [])
+    """What the store says of ``iri`` (a page adds its owners and hides measurements;
+    ``members``: its hash IRIs, when it is a document)."""
     return describe(
         reader,
         iri,

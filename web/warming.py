@@ -29,9 +29,10 @@ from competency_kg.compare.queries import ExecutorRunner
 from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryPool
 from competency_kg.reporting import assemble
+from competency_kg.web.home import warm_listings
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
-from competency_kg.web.resources import HTML, answer
+from competency_kg.web.resources import HTML, answer, page_basics
 from competency_kg.web.search import build_label_index
 from competency_kg.web.state import state
 from competency_kg.web.terms import iri_value
@@ -160,6 +161,29 @@ def warm_dumps(app: Flask) -> None:
             ensure_dump(name, key, wait=DUMP_WARM_WAIT)
 
 
+def _reader(app: Flask) -> tuple[Reader, str, str | None]:
+    """A reader of the store's current version, the base, the version."""
+    version = versioned_cache.store_version(state(app).settings.store)
+    return Reader(version=version), state(app).settings.minter.base, version
+
+
+def warm_basics(app: Flask) -> None:
+    """What every resource page reads once per store version (the sources, the hash IRIs of
+    documents: seconds on the whole O*NET release), so no first visitor of a page waits
+    for it."""
+    with app.app_context():
+        page_basics(*_reader(app))
+
+
+def warm_classes(app: Flask) -> None:
+    """The members of the classes listed in label order, and the occupations' twin groups
+    (:func:`~competency_kg.web.home.warm_listings`)."""
+    with app.app_context():
+        started = time.monotonic()
+        n = warm_listings(*_reader(app))
+        log.info("class listings read ahead: %d in %.1f s", n, time.monotonic() - started)
+
+
 def warm_search(app: Flask) -> None:
     """Build the search's label index (a search before it is built runs as SPARQL)."""
     with app.app_context():
@@ -174,11 +198,14 @@ def warm_comparison(app: Flask) -> None:
         occupation_index(runner, settings.minter, parallel=False)
 
 
-#: What the warmer does after each load, in order: what visitors wait for first (the search's
-#: index, the comparison's profiles, the occupations' pages), the validation report, then the
-#: dumps (minutes of a core each on a big store). Append a step here to warm something more.
+#: What the warmer does after each load, in order: what visitors wait for first (what every
+#: resource page reads, the search's index, the class listings, the comparison's profiles,
+#: the occupations' pages), the validation report, then the dumps (minutes of a core each on
+#: a big store). Append a step here to warm something more.
 STEPS: list[WarmStep] = [
+    WarmStep("basics", "COMPETENCY_KG_WARM_BASICS", warm_basics),
     WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
+    WarmStep("classes", "COMPETENCY_KG_WARM_CLASSES", warm_classes),
     WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
     WarmStep(
         "pages",
