@@ -20,6 +20,7 @@ Each is stopped by its own pid (SIGTERM, then SIGKILL).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -129,6 +130,7 @@ def _popen(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             env=env or dict(os.environ),
+            start_new_session=True,  # its own process group: stop() reaches its children too
         )
 
 
@@ -351,13 +353,19 @@ def restart_rdflib(server: Server) -> Server:
 
 
 def stop(server: Server) -> None:
-    """Stop the server by its pid: SIGTERM, then SIGKILL."""
+    """Stop the server and every process it started (gunicorn's worker, query workers, a dump
+    writer): SIGTERM to its process group, then SIGKILL to the group. Signalling the pid alone
+    left a worker running after a killed arbiter, loading the machine for the next run."""
     p = server.process
-    if p.poll() is not None:
-        return
-    p.send_signal(signal.SIGTERM)
-    try:
-        p.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        p.kill()
+    if p.poll() is None:
+        _signal_group(p, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            p.wait(timeout=20)
+    _signal_group(p, signal.SIGKILL)  # whatever of the group is left (nothing, normally)
+    if p.poll() is None:
         p.wait(timeout=10)
+
+
+def _signal_group(p: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(p.pid, sig)
