@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from competency_kg.loaders.errors import SourceError, read_text
 from competency_kg.loaders.source import BulkGraph, CitedSource, LoadedSource, source_id_for
@@ -104,6 +104,32 @@ class _File:
     target: URIRef
     checksum: str
 
+    def source(
+        self,
+        loader: str,
+        graph: Graph,
+        *,
+        title: str | None,
+        licences: list[URIRef] | None = None,
+        attribution: str | None = None,
+        cites: list[CitedSource] | None = None,
+    ) -> LoadedSource:
+        """The one builder of what a file loader returns: the graph it read and what the file
+        says of itself, with what every source records (file, ids, graph, checksum)."""
+        return LoadedSource(
+            self.path,
+            self.sid,
+            loader,
+            graph,
+            self.target,
+            self.doc_iri,
+            self.checksum,
+            licences or [],
+            attribution,
+            title=title,
+            cites=cites or [],
+        )
+
 
 def _read_rdf(file: _File, minter: Minter) -> LoadedSource | None:
     """An RDF file by its extension (a CTDL JSON-LD file by its content); None otherwise."""
@@ -121,18 +147,7 @@ def _read_rdf(file: _File, minter: Minter) -> LoadedSource | None:
         return None
     g = parse_rdf_file(p, base_iri=str(file.doc_iri))
     title, licences, attribution = self_description(g)
-    return LoadedSource(
-        p,
-        file.sid,
-        "rdf",
-        g,
-        file.target,
-        file.doc_iri,
-        file.checksum,
-        licences,
-        attribution,
-        title=title,
-    )
+    return file.source("rdf", g, title=title, licences=licences, attribution=attribution)
 
 
 def _read_document(file: _File, minter: Minter) -> LoadedSource:
@@ -175,17 +190,11 @@ def _framework_source(file: _File, minter: Minter) -> LoadedSource:
 
     doc = parse_framework(file.path)
     # The export states no licence for itself: its sources' licences stay theirs.
-    return LoadedSource(
-        file.path,
-        file.sid,
+    return file.source(
         "framework-json",
         framework_to_graph(doc, minter, file.doc_iri),
-        file.target,
-        file.doc_iri,
-        file.checksum,
-        [],
-        doc.attribution,
         title=framework_title(doc),
+        attribution=doc.attribution,
         cites=cited_sources(doc),
     )
 
@@ -195,13 +204,6 @@ def _overview_source(file: _File, minter: Minter) -> LoadedSource:
     from competency_kg.loaders.overview import parse_overview
 
     overview = parse_overview(file.path)
-    return LoadedSource(
-        file.path,
-        file.sid,
-        "overview-text",
-        overview_to_graph(overview, minter, file.doc_iri),
-        file.target,
-        file.doc_iri,
-        file.checksum,
-        title=overview.heading,
+    return file.source(
+        "overview-text", overview_to_graph(overview, minter, file.doc_iri), title=overview.heading
     )

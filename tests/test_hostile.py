@@ -49,7 +49,7 @@ from sparql_support import (
 from competency_kg.sparql.checks import MAX_QUERY_NESTING, MAX_QUERY_OPERATORS, MAX_QUERY_PATTERNS
 from competency_kg.store.versions import versions_dir
 
-from support import FIXTURES, ROOT
+from support import FIXTURES, ROOT, recomputed_at_load
 
 pytest_plugins = ["browser_fixture"]
 
@@ -314,18 +314,6 @@ def export_lines(store: Path, tmp: Path) -> list[str]:
     lines = sorted(out.read_text(encoding="utf-8").splitlines())
     out.unlink()
     return lines
-
-
-def _recomputed(nquad: str) -> bool:
-    """A metadata line every load recomputes: about the links and entailed graphs, and the
-    figures kept at load (competency_kg/stats.py)."""
-    return nquad.startswith(
-        (
-            "<https://w3id.org/competency-kg/graph/entailed>",
-            "<https://w3id.org/competency-kg/graph/links>",
-            "<https://w3id.org/competency-kg/graph/metadata/statistics/",
-        )
-    ) and nquad.endswith("<https://w3id.org/competency-kg/graph/metadata> .")
 
 
 def fingerprint(store: Path) -> dict[str, tuple[int, int]]:
@@ -593,9 +581,9 @@ def test_loader_input_through_the_cli(
         assert export_lines(out.store, scratch) == baseline, "a refused load changed the store"
     else:
         after = export_lines(out.store, scratch)
-        # what a load recomputes by design (the entailed and links graphs' descriptions) aside,
+        # what every load recomputes (support.RECOMPUTED_AT_LOAD) aside,
         # everything stored before is still there
-        assert {x for x in baseline if not _recomputed(x)} <= set(after)
+        assert {x for x in baseline if not recomputed_at_load(x, nquads=True)} <= set(after)
         assert not any("root:x:0:0" in line for line in after)
 
 

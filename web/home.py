@@ -6,7 +6,8 @@
   client asking for it gets the VoID description.
 - ``/class/{name}``: the instances of a class, paged (:data:`CLASS_PAGE_SIZE`), by label. Names
   are the ontology's classes in lower case with hyphens (``occupation``, ``competency``,
-  ``content-model-element``), or any class as a prefixed name (``skos:Concept``).
+  ``content-model-element``), or any class as a prefixed name (``skos:Concept``) or, outside
+  every prefix, by its whole IRI (``/class/https://example.org/v/Gadget``).
 
 Occupations are listed as :mod:`~competency_kg.web.twins` groups them: one row per
 occupation, however many sources describe it, naming the sources and linking each record.
@@ -60,11 +61,21 @@ def class_for_slug(name: str) -> str | None:
     if ":" in name:
         prefix, _, local = name.partition(":")
         ns = DOC_PREFIXES.get(prefix)
-        return ns + local if ns and local else None
+        if ns and local:
+            return ns + local
+        return name if _is_iri(name) else None  # a class outside every prefix, by its IRI
     for iri, term in vocabulary().terms.items():
         if term.kind == "class" and iri.startswith(str(CKG)) and class_slug(iri) == name:
             return iri
     return None
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        iri_term(text)
+    except ValueError:
+        return False
+    return True
 
 
 @bp.route("/", methods=["GET", "HEAD"])

@@ -114,6 +114,12 @@ FORMAT_LABELS: dict[str, str] = {
 #: every key, so nothing stale is ever served.
 CACHE = LRUCache()
 
+#: What an IRI the store describes nothing of may still be, tried in order before the 404:
+#: each gives the document (in the negotiated format) or None. The property page of
+#: :mod:`competency_kg.web.vocabulary_pages` (an IRI used only as a predicate) adds itself.
+Undescribed = Callable[[Reader, str, str, "_Document"], "bytes | None"]
+UNDESCRIBED: list[Undescribed] = []
+
 
 class BadFormat(Exception):
     pass
@@ -327,6 +333,13 @@ def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | 
         members = docs.get(iri, []) if "#" not in iri else []
         d = _describe(reader, iri, doc.page, html, members)
     except NotFound:
+        for other in UNDESCRIBED:
+            try:
+                body = other(reader, iri, mime, doc)
+            except QueryError as exc:
+                return unavailable(exc, html)
+            if body is not None:
+                return body
         resp = not_found(f"nothing is known about <{iri}> here", html)
         resp.headers["Access-Control-Allow-Origin"] = "*"
         return resp

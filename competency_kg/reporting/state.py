@@ -10,7 +10,7 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from competency_kg.iris import Minter
-from competency_kg.metadata import read_metadata, store_terms
+from competency_kg.metadata import SourceGraph, read_metadata, store_terms
 from competency_kg.namespaces import CKG
 from competency_kg.store import GraphStore, StoreError
 from competency_kg.store.versions import store_of
@@ -21,36 +21,35 @@ BULK_TRIPLES = 200_000
 
 @dataclass(frozen=True)
 class GraphInfo:
-    """What the report needs of one named graph: what the metadata graph says about it
-    (:class:`competency_kg.metadata.SourceGraph`, read there) and how it is checked."""
+    """One named graph to check: the metadata graph's record of it (read by the one reader,
+    :func:`competency_kg.metadata.read_metadata`; for a graph it does not describe, a record
+    of its kind and size only) and how it is checked."""
 
-    iri: str
-    kind: str  # "source" (described as a ckg:SourceGraph), "links", or "other"
-    loader: str | None = None
-    triples: int | None = None
-    loaded: str | None = None
-    checksum: str | None = None
-    document: str | None = None
-    title: str | None = None  # the document's own title (its file name when it gives none)
-    description: str | None = None
-    file: str | None = None  # the file (or release folder) it was loaded from
+    record: SourceGraph  # kind: "source", "links" or "other"
+
+    @property
+    def iri(self) -> str:
+        return self.record.graph
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
 
     @property
     def names(self) -> list[str]:
         """Every name a page or report shows for it: each one picks it out for ``--source``."""
-        local = self.iri.rstrip("/").rsplit("/", 1)[-1]
-        return list(dict.fromkeys(n for n in (self.title, self.file, self.iri, local) if n))
+        return self.record.names
 
     @property
     def bulk(self) -> bool:
         """Checked in place in the store, not copied: only its size counts (an O*NET extract
         is copied and checked like any document)."""
-        return (self.triples or 0) > BULK_TRIPLES
+        return (self.record.triples or 0) > BULK_TRIPLES
 
     @property
     def label(self) -> str:
-        if self.title:
-            return self.title
+        if self.record.title:
+            return self.record.title
         if self.kind == "links":
             return "Links across sources"
         return self.iri.rstrip("/").rsplit("/", 1)[-1]
@@ -103,25 +102,14 @@ def read_state(store: GraphStore, minter: Minter) -> StoreState:
             fingerprints[name] = ("curation", _bounded_count(store, name))
             continue
         if d is not None and d.kind == "source":
-            info = GraphInfo(
-                iri=name,
-                kind="source",
-                loader=d.loader,
-                triples=d.triples,
-                loaded=d.generated,
-                checksum=d.checksum,
-                document=d.document,
-                title=d.title,
-                description=d.description,
-                file=d.file,
-            )
-            fingerprints[name] = (info.triples, info.loaded, info.checksum)
+            info = GraphInfo(d)
+            fingerprints[name] = (d.triples, d.generated, d.checksum)
         elif d is not None and d.kind == "links":  # recomputed at every load
-            info = GraphInfo(iri=name, kind="links", triples=d.triples)
-            fingerprints[name] = (info.triples, last_load)
+            info = GraphInfo(SourceGraph(name, kind="links", triples=d.triples))
+            fingerprints[name] = (d.triples, last_load)
         else:
             n = _bounded_count(store, name)
-            info = GraphInfo(iri=name, kind="other", triples=n)
+            info = GraphInfo(SourceGraph(name, kind="other", triples=n))
             fingerprints[name] = (n,)
         graphs[name] = info
     return StoreState(meta, graphs, curation_of, fingerprints, last_load, derived)
@@ -158,7 +146,7 @@ def resolve_source(
         for info in state.graphs.values():
             if any(
                 n == wanted if exact else n.casefold() == wanted.casefold()
-                for n in (*info.names, info.document or "")
+                for n in (*info.names, info.record.document or "")
             ):
                 return URIRef(info.iri)
     accepted = [

@@ -12,6 +12,7 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDFS
 
 from competency_kg.iris import Minter
+from competency_kg.metadata import SourceGraph
 from competency_kg.namespaces import CKG
 from competency_kg.reporting.context import CONTEXT_LIMIT
 from competency_kg.reporting.formats import report_graph
@@ -56,10 +57,10 @@ def _summary(info: GraphInfo) -> SourceSummary:
     return SourceSummary(
         graph=info.iri,
         title=info.label,
-        document=info.document,
-        loader=info.loader,
-        triples=info.triples,
-        loaded=info.loaded,
+        document=info.record.document,
+        loader=info.record.loader,
+        triples=info.record.triples,
+        loaded=info.record.generated,
     )
 
 
@@ -127,10 +128,11 @@ def assemble(
         if info.bulk and getattr(store, "oxigraph", None) is None:
             summary.mode = "summary"
             summary.violations = summary.warnings = None
-            summary.description = info.description
+            record = info.record
+            summary.description = record.description
             summary.note = (
-                f"not re-validated here: a bulk-loaded source ({info.loader or 'large graph'}, "
-                f"{info.triples or 0:,} triples) is checked in place only in the embedded "
+                f"not re-validated here: a bulk-loaded source ({record.loader or 'large graph'}, "
+                f"{record.triples or 0:,} triples) is checked in place only in the embedded "
                 "store, not on a remote SPARQL server; its load ran the checks that scale and "
                 "stored it only without violations (unless forced)"
             )
@@ -175,7 +177,7 @@ def _targets(store: GraphStore, minter: Minter, source: str | None, state: Store
         if cur == name:
             name = src
     if name not in state.graphs:
-        state.graphs[name] = GraphInfo(name, "other")
+        state.graphs[name] = GraphInfo(SourceGraph(name, kind="other"))
     return [name]
 
 
@@ -194,7 +196,7 @@ def _count(summary: SourceSummary, entry: GraphReport, info: GraphInfo, cached: 
             else ""
         )
         summary.note = (
-            f"checked in place in the store ({info.triples or 0:,} triples), with the "
+            f"checked in place in the store ({info.record.triples or 0:,} triples), with the "
             f"whole store as context{unchecked}"
         )
 
