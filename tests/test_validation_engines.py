@@ -106,3 +106,57 @@ def test_a_made_up_document_breaking_every_constraint_gets_pyshacls_report() -> 
     # every kind the shapes use was broken, so each was compared on real results
     assert {c.component.rsplit("#", 1)[-1] for c in engines().core} <= components
     assert sum(plain.values()) > 1000
+
+
+MINUS_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/made-up/> .
+ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+  sh:property [ sh:path [ sh:oneOrMorePath ex:next ] ; sh:minCount 1 ; sh:message "m1" ] ,
+    [ sh:path ex:kind ; sh:class ex:Kind ; sh:message "m2" ] ,
+    [ sh:path [ sh:inversePath ex:owns ] ; sh:minCount 1 ; sh:message "m3" ] ,
+    [ sh:path ( ex:next ex:kind ) ; sh:class ex:Kind ; sh:message "m4" ] .
+ex:KindShape a sh:NodeShape ; sh:targetObjectsOf ex:kind ; sh:class ex:Kind ; sh:message "m5" .
+"""
+MINUS_DATA = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/made-up/> .
+ex:SubKind rdfs:subClassOf ex:Kind . ex:SubSub rdfs:subClassOf ex:SubKind .
+ex:a a ex:Thing ; ex:next ex:b ; ex:kind ex:k1 .
+ex:b a ex:Thing ; ex:kind ex:k2 , "a literal" , [ a ex:SubSub ] .
+ex:k1 a ex:SubSub . ex:o ex:owns ex:a .
+"""
+
+
+def test_class_and_min_count_as_minus_give_pyshacls_results() -> None:
+    """``sh:class`` (through subclasses, on IRIs, literals, blank nodes, a node shape, a
+    sequence path) and ``sh:minCount 1`` (inverse and ``sh:oneOrMorePath`` paths), written
+    with ``MINUS``, give pySHACL's results on shapes of their own.
+
+    How this was checked to fail: with ``?value rdf:type C`` (no subclasses) in place of the
+    ``sh:class`` pattern of ``core._query``, the rows differed (``ex:k1``, a sub-subclass)."""
+    from pyshacl import validate
+
+    from competency_kg.shacl_sparql import store_for
+    from competency_kg.shacl_sparql.core import run_core, split_core
+    from competency_kg.sparql.terms import to_rdflib
+
+    shapes = Graph().parse(data=MINUS_SHAPES, format="turtle")
+    data = Graph().parse(data=MINUS_DATA, format="turtle")
+    _, checks, left = split_core(shapes)
+    assert not left and sum("MINUS" in c.query for c in checks) >= 3
+
+    def row(focus: object, value: object, component: object) -> tuple[str, str, str]:
+        return tuple("_" if isinstance(t, BNode) else str(t) for t in (focus, value, component))  # type: ignore[return-value]
+
+    ours = Counter(
+        row(r.focus, r.value, r.check.component)
+        for r in run_core(checks, store_for(data), to_rdflib)
+    )
+    _, report, _ = validate(data, shacl_graph=shapes, inference="none")
+    plain = Counter(
+        row(*(report.value(r, p) for p in (SH.focusNode, SH.value, SH.sourceConstraintComponent)))
+        for r in report.subjects(RDF.type, SH.ValidationResult)
+    )
+    assert ours == plain and sum(plain.values()) >= 4, (ours, plain)
