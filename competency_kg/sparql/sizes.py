@@ -10,6 +10,7 @@ whatever the sizes), so nothing needs to forget them when the store changes.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -20,6 +21,8 @@ from competency_kg.sparql.hash_joins import SCAN_CAP, Counter
 #: How many figures are kept (least recently used go first).
 KEPT = 4096
 _kept: OrderedDict[tuple[Any, ...], int] = OrderedDict()
+#: The web process answers queries on many threads (the inline executor): one at a time here.
+_lock = threading.Lock()
 
 
 def pattern_counter(store: ox.Store, kwargs: dict[str, Any]) -> Counter:
@@ -29,9 +32,10 @@ def pattern_counter(store: ox.Store, kwargs: dict[str, Any]) -> Counter:
 
     def count(prologue: str, pattern: str) -> int:
         key = (id(store), dataset, prologue, pattern)
-        if key in _kept:
-            _kept.move_to_end(key)
-            return _kept[key]
+        with _lock:
+            if key in _kept:
+                _kept.move_to_end(key)
+                return _kept[key]
         query = (
             f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {{ "
             f"SELECT * WHERE {{ {pattern} }} LIMIT {SCAN_CAP} }}"
@@ -41,9 +45,10 @@ def pattern_counter(store: ox.Store, kwargs: dict[str, Any]) -> Counter:
             n = int(solution["n"].value)
         except Exception:  # an unreadable pattern is never hashed
             n = SCAN_CAP
-        _kept[key] = n
-        while len(_kept) > KEPT:
-            _kept.popitem(last=False)
+        with _lock:
+            _kept[key] = n
+            while len(_kept) > KEPT:
+                _kept.popitem(last=False)
         return n
 
     return count
