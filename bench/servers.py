@@ -124,7 +124,7 @@ def _popen(
 ) -> subprocess.Popen[bytes]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             args,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -132,6 +132,8 @@ def _popen(
             env=env or dict(os.environ),
             start_new_session=True,  # its own process group: stop() reaches its children too
         )
+    _GROUP_LEADERS.add(process.pid)
+    return process
 
 
 def start_ours(
@@ -366,6 +368,16 @@ def stop(server: Server) -> None:
         p.wait(timeout=10)
 
 
+#: The pids :func:`_popen` started as leaders of their own process group.
+_GROUP_LEADERS: set[int] = set()
+
+
 def _signal_group(p: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """``sig`` to the process group ``p`` leads (:func:`_popen` starts one per server; its
+    members outlive a leader that died), or to ``p`` alone (Virtuoso is started in the bench's
+    own group)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(p.pid, sig)
+        if p.pid in _GROUP_LEADERS:
+            os.killpg(p.pid, sig)
+        elif p.poll() is None:
+            p.send_signal(sig)
