@@ -137,8 +137,15 @@ def _popen(
 
 
 def start_ours(
-    store: Path, logs: Path, *, timeout: float = 120.0, workers: int | None = None, threads: int = 8
+    store: Path,
+    logs: Path,
+    *,
+    timeout: float = 120.0,
+    workers: int | None = None,
+    threads: int = 16,
 ) -> Server:
+    """``competency-kg serve`` on ``store`` as a user starts it (16 request threads: the
+    default; the query workers: the default for the machine)."""
     port = free_port()
     # The concurrent load's clients all come from 127.0.0.1: one client to the per-client share.
     env = dict(os.environ, COMPETENCY_KG_LOG_LEVEL="warning", COMPETENCY_KG_QUERIES_PER_CLIENT="64")
