@@ -34,7 +34,7 @@ from competency_kg.reporting.graph_report import CACHE, GraphReport, ReportCache
 from competency_kg.reporting.state import read_state, store_id
 from competency_kg.reporting.store_report import StoreReport, assemble
 from competency_kg.store import GraphStore
-from competency_kg.store.versions import current_version
+from competency_kg.store.versions import current_version, store_of
 
 log = logging.getLogger(__name__)
 
@@ -64,9 +64,16 @@ def store_path(store: GraphStore) -> Path | None:
 
 
 def version_of(store: GraphStore) -> str | None:
-    """The name of the store's published version (None: nothing is kept for it)."""
-    path = store_path(store)
-    found = current_version(path) if path is not None else None
+    """The name of the published version ``store`` reads: the folder a read-only handle
+    opened (:class:`~competency_kg.store.live.LiveView`), else the current one (None: none
+    published, or a remote store; nothing is kept for it)."""
+    folder = getattr(store, "path", None)
+    if folder is None:
+        return None
+    folder = Path(folder)
+    if store_of(folder) != folder:
+        return folder.name
+    found = current_version(folder)
     return found.name if found is not None else None
 
 
