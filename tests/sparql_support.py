@@ -294,6 +294,9 @@ def start_server(
         # seeds' O*NET sources) on a machine shared by the suite; tests/test_default_setup.py
         # keeps it, as a user has it
         COMPETENCY_KG_WARM_REPORT="0",
+        # so a page that needs the report waits for it, as before (not the page saying it is
+        # being computed: tests/test_validation_web.py sets 0 to get that one)
+        COMPETENCY_KG_REPORT_WAIT="600",
         COMPETENCY_KG_WARM_TRANSITIONS="0",
     )
     full_env.update(env or {})

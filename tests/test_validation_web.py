@@ -15,7 +15,16 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib.namespace import RDF, RDFS
-from sparql_support import Listener, cli, parse_rdf
+from sparql_support import (
+    Listener,
+    LoadedStore,
+    Server,
+    cli,
+    fetch,
+    parse_rdf,
+    start_server,
+    stop_server,
+)
 
 from competency_kg.config import settings
 from competency_kg.iris import Minter
@@ -667,3 +676,71 @@ def test_a_stale_correction_names_what_no_source_states(
     stale_part = page.split('id="stale"', 1)[1].split("</section>", 1)[0]
     assert "no source states any more" in stale_part
     assert "occupation/nobody" in stale_part and "&#34;nobody&#34;" in stale_part
+
+
+# --------------------------------------------------------------------------- kept reports
+def _kept(store: Path) -> list[str]:
+    """The report files kept beside the store (``<store>.reports/``)."""
+    folder = store.with_name(store.name + ".reports")
+    return sorted(p.name for p in folder.glob("*.pickle")) if folder.is_dir() else []
+
+
+def _version(store: Path) -> str:
+    return (store.with_name(store.name + ".versions") / "CURRENT").read_text().strip()
+
+
+def _computed(server: Server) -> int:
+    """How many reports the server computed (its log: ``reporting/kept.py``)."""
+    return len(re.findall(r"report of store version \d+ computed:", server.log()))
+
+
+def _page(server: Server, accept: str = "text/html") -> str:
+    r = fetch(server.url, "/validation", headers={"Accept": accept}, timeout=120)
+    assert r.status == 200, r.text
+    return r.text
+
+
+def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
+    tmp_path: Path,
+) -> None:
+    """Over a real server (no wait before the "being computed" page): the first HTML visit
+    gets that page at once and no counts; a machine waits for the same computation; the
+    report is kept beside the store under its version; a restarted server reads it back and
+    validates nothing; a load (a new version) computes it again and keeps only the new one.
+    Checked by breaking it once each: with ``kept.load`` returning None the restarted server
+    logged "computed"; with the version left out of the file's name the load's report was
+    read from disk (no "computed" line); with the HTML visit waiting like a machine's the
+    first page showed the counts, not "being computed"."""
+    path = tmp_path / "store"
+    with open_store(path) as store:
+        load_paths(store, [FRAMEWORK_SEED, OVERVIEW_SEED], Minter(), corrections=[])
+    env = {"COMPETENCY_KG_REPORT_WAIT": "0"}
+    server = start_server(LoadedStore(path), tmp_path, env=env)
+    try:
+        first = _page(server)
+        assert "is being computed" in first and 'http-equiv="refresh"' in first
+        assert 'role="status"' in first and "data-count" not in first
+        computed = json.loads(_page(server, "application/json"))  # waits for it
+        assert computed["sources"] and "data-count" in _page(server)
+        assert _computed(server) == 1 and "kept on disk" in server.log()
+        assert _kept(path) and _kept(path)[0].startswith(_version(path) + "-")
+    finally:
+        stop_server(server)
+
+    server = start_server(LoadedStore(path), tmp_path, env=env)
+    try:
+        page = _page(server)  # at once: read from disk, no "being computed" page
+        assert "data-count" in page and "is being computed" not in page
+        again = json.loads(_page(server, "application/json"))
+        assert again["results"] == computed["results"]
+        assert "read from disk" in server.log() and _computed(server) == 0
+
+        old = _kept(path)
+        with open_store(path) as store:  # a load while the server runs: a new version
+            load_paths(store, [FRAMEWORK_SEED], Minter(), corrections=[])
+        assert json.loads(_page(server, "application/json"))["sources"]
+        assert _computed(server) == 1
+        assert _kept(path) != old and _kept(path)[0].startswith(_version(path) + "-")
+        assert len(_kept(path)) == 1
+    finally:
+        stop_server(server)

@@ -7,7 +7,10 @@
   rule, by IRI or prefixed name), ``focus=`` (one resource's results). The same report as
   Turtle, JSON-LD or N-Triples (a ``sh:ValidationReport``), JSON, CSV or text, by ``Accept``
   or by ``format=`` (``turtle``, ``jsonld``, ``ntriples``, ``json``, ``csv``, ``text``: then
-  as a download). Reports come per graph from :mod:`competency_kg.reporting`'s cache.
+  as a download). Reports come per graph from :mod:`competency_kg.reporting`'s cache,
+  kept on disk per store version and computed once in the background
+  (:mod:`competency_kg.reporting.kept`): while it runs, a browser gets, after
+  :data:`REPORT_WAIT` seconds, a page saying so that reloads itself; other clients wait.
 - ``POST /validation`` — check a file before loading it: ``multipart/form-data`` with the file
   in the field ``file``, or the file as the raw body with its name in ``?filename=`` (its
   extension or content says its format, as for ``competency-kg load``) or a ``Content-Type``
@@ -28,9 +31,11 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -47,6 +52,7 @@ from competency_kg.reporting import (
     assemble,
     document_report,
     focus_badges,
+    kept,
     report_graph,
 )
 from competency_kg.safe_text import escape_controls
@@ -76,6 +82,13 @@ from competency_kg.web.validation_view import (
 )
 
 bp = Blueprint("validation", __name__)
+
+#: How long the HTML page waits for a report being computed before it says so
+#: (``COMPETENCY_KG_REPORT_WAIT`` overrides): a first fetch stays under 1 s (issue 23); a
+#: report done by then (a small store's) is shown at once.
+REPORT_WAIT = 0.5
+#: How often the page shown meanwhile reloads itself (the seeds' report takes about 2 s).
+REPORT_REFRESH = 3
 
 #: Largest file ``POST /validation`` checks (``COMPETENCY_KG_MAX_UPLOAD_BYTES`` overrides).
 UPLOAD_LIMIT = 5 * 1024 * 1024
@@ -285,6 +298,34 @@ def _page_context(
     }
 
 
+def _in_server() -> bool:
+    """Whether this is a server's worker (gunicorn): a test's own application waits."""
+    return any(m.startswith("gunicorn.workers.") for m in sys.modules)
+
+
+def _report_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("COMPETENCY_KG_REPORT_WAIT", REPORT_WAIT)))
+    except ValueError:
+        return REPORT_WAIT
+
+
+def _computing(progress: kept.Progress) -> Response:
+    """The page said while the store version's report is computed: at once, reloading itself
+    (no script: the site's CSP), a link to reload, the progress in a status region."""
+    started = datetime.fromtimestamp(progress.started, UTC)
+    page = render_template(
+        "validation_computing.html",
+        progress=progress,
+        started=started.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        refresh=REPORT_REFRESH,
+        link=request.full_path.rstrip("?"),
+    )
+    resp = _respond(page, "text/html")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 @bp.get("/validation")
 def report_page() -> Response:
     try:
@@ -292,7 +333,12 @@ def report_page() -> Response:
         mime, download = _wanted()
         store = report_store()
         minter = state().settings.minter
-        whole = assemble(store, minter)
+        # one computation per store version (kept on disk): a browser waits a moment for it,
+        # then is told it is under way; other clients wait until it is done (see validation.md)
+        wait = _report_wait() if mime == "text/html" and _in_server() else None
+        whole = kept.whole_report(store, minter, wait)
+        if isinstance(whole, kept.Progress):
+            return _computing(whole)
         chosen = whole
         if scope.source:
             chosen = assemble(store, minter, scope.source)
@@ -327,6 +373,7 @@ def focus_json() -> Response:
     iri = (request.args.get("iri") or "").strip()
     if not iri:
         return _respond("give the resource's IRI: /validation/focus?iri=…\n", "text/plain", 400)
+    kept.whole_report(report_store(), state().settings.minter, wait=None)  # the one computation
     badges = badges_for(iri)  # a StoreError is a 503 with Retry-After (web/security.py)
     resp = jsonify(badges)
     resp.headers["Vary"] = "Accept"

@@ -28,7 +28,7 @@ from competency_kg.compare.index import occupation_index
 from competency_kg.compare.queries import ExecutorRunner
 from competency_kg.namespaces import CKG
 from competency_kg.query_pool import QueryPool
-from competency_kg.reporting import assemble
+from competency_kg.reporting import kept
 from competency_kg.web.home import warm_listings
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
@@ -111,11 +111,14 @@ def _warmer(app: Flask, steps: list[WarmStep]) -> None:
 def warm_report(app: Flask) -> None:
     """Compute the store's validation report into the report cache (one per process), so a
     curator's first visit of ``/validation`` after a load does not wait for pySHACL (about
-    25 s for the seeds' two O*NET sources on a busy 2-core machine); a visit during the
-    computation waits for this same computation (the cache's per-graph lock)."""
+    25 s for the seeds' two O*NET sources on a busy 2-core machine, 62 s for a whole
+    release): the one computation per store version that a visit meanwhile is shown the
+    progress of, kept on disk for the next start (:mod:`competency_kg.reporting.kept`, which
+    logs it; a restarted server over an unchanged store reads it back)."""
     started = time.monotonic()
     with app.app_context():
-        report = assemble(state(app).get_store(), state(app).settings.minter)
+        report = kept.whole_report(state(app).get_store(), state(app).settings.minter, None)
+    assert not isinstance(report, kept.Progress)  # waited until done
     log.info(
         "validation report precomputed: %d result(s) in %.1f s",
         len(report.report.results), time.monotonic() - started,

@@ -243,7 +243,10 @@ class ReportCache:
     """Per-graph reports in process memory, most recently used kept (see the module doc).
 
     ``computations`` counts the validations run per graph (tests and the page read it);
-    ``hits`` counts reports served from the cache.
+    ``hits`` counts reports served from the cache; ``answered`` counts the reports given per
+    store (computed or not: how far a report of the whole store has got, for the page shown
+    while it is computed). :mod:`~competency_kg.reporting.kept` keeps a store's entries on
+    disk per store version (:meth:`entries_of`, :meth:`restore`).
     """
 
     def __init__(self, max_entries: int = 64) -> None:
@@ -253,6 +256,7 @@ class ReportCache:
         self._guard = threading.Lock()
         self.computations: Counter[str] = Counter()
         self.hits = 0
+        self.answered: Counter[str] = Counter()
 
     def _lock(self, key: tuple[str, str]) -> threading.Lock:
         with self._guard:
@@ -279,6 +283,7 @@ class ReportCache:
             entry = compute_graph_report(store, state, graph, context)
             with self._guard:
                 self.computations[graph] += 1
+                self.answered[key[0]] += 1
                 self._entries[key] = entry
                 self._entries.move_to_end(key)
                 while len(self._entries) > self.max_entries:
@@ -288,13 +293,32 @@ class ReportCache:
     def _hit(self, key: tuple[str, str], entry: GraphReport) -> tuple[GraphReport, bool]:
         with self._guard:
             self.hits += 1
+            self.answered[key[0]] += 1
             self._entries.move_to_end(key)
         return entry, True
+
+    def entries_of(self, store: GraphStore) -> dict[str, GraphReport]:
+        """The reports the cache holds for ``store``, per graph (what is kept on disk)."""
+        sid = store_id(store)
+        with self._guard:
+            return {graph: e for (s, graph), e in self._entries.items() if s == sid}
+
+    def restore(self, store: GraphStore, entries: dict[str, GraphReport]) -> None:
+        """Put reports kept on disk back: :meth:`get` still checks each against the store's
+        fingerprints, as any entry, before serving it."""
+        sid = store_id(store)
+        with self._guard:
+            for graph, entry in entries.items():
+                self._entries[(sid, graph)] = entry
+                self._entries.move_to_end((sid, graph))
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
     def clear(self) -> None:
         with self._guard:
             self._entries.clear()
             self.computations.clear()
+            self.answered.clear()
             self.hits = 0
 
 

@@ -1,0 +1,220 @@
+"""The store's report kept on disk per store version, and computed once per process in the
+background: what ``/validation`` shows at once on a restarted server, and while a report is
+being computed (see docs/validation.md, "Kept reports").
+
+- **On disk.** Beside an embedded store, as its ``.versions`` and ``.checkpoint``:
+  ``<store>.reports/<version>-<key>.pickle``, the per-graph reports of :class:`ReportCache`
+  for that published version (``CURRENT``'s name, never reused: a load publishes a new one),
+  ``<key>`` a digest of the shapes files, this code's version and :data:`FORMAT`. Written to a
+  temporary file then renamed (atomic: a reader sees a whole file or none), the others
+  removed. A version or shapes change names another file: the report is computed again,
+  never served stale; the cache still checks each graph's fingerprints before serving it. A
+  remote store (no published version) keeps nothing on disk. The file is written by the
+  server from its own computation into a folder as trusted as the store beside it.
+- **In the background.** :func:`whole_report` starts (or joins) the one computation of the
+  current version's report per store and process, waits for it at most ``wait`` seconds and
+  gives the report, or says how far it got; the warmer's report step runs the same one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+from competency_kg import __version__
+from competency_kg.iris import Minter
+from competency_kg.reporting.graph_report import CACHE, GraphReport, ReportCache
+from competency_kg.reporting.state import read_state, store_id
+from competency_kg.reporting.store_report import StoreReport, assemble
+from competency_kg.store import GraphStore
+from competency_kg.store.versions import current_version, store_of
+
+log = logging.getLogger(__name__)
+
+#: Changes when what is pickled changes shape: older files are then not read.
+FORMAT = 1
+
+
+def reports_dir(path: Path) -> Path:
+    """The folder of the kept reports of the store at ``path`` (a sibling, as ``.versions``)."""
+    return path.with_name(path.name + ".reports")
+
+
+def shapes_key() -> str:
+    """A digest of every shapes file, this code's version and :data:`FORMAT`."""
+    h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
+    for f in sorted(files("competency_kg.shapes").iterdir(), key=lambda f: f.name):
+        if f.name.endswith(".ttl"):
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def store_path(store: GraphStore) -> Path | None:
+    """The folder of an embedded store on disk (None for a remote or in-memory one)."""
+    if getattr(store, "path", None) is None:
+        return None
+    return Path(store_id(store))
+
+
+def version_of(store: GraphStore) -> str | None:
+    """The name of the published version ``store`` reads: the folder a read-only handle
+    opened (:class:`~competency_kg.store.live.LiveView`), else the current one (None: none
+    published, or a remote store; nothing is kept for it)."""
+    folder = getattr(store, "path", None)
+    if folder is None:
+        return None
+    folder = Path(folder)
+    if store_of(folder) != folder:
+        return folder.name
+    found = current_version(folder)
+    return found.name if found is not None else None
+
+
+def _file(path: Path, version: str) -> Path:
+    return reports_dir(path) / f"{version}-{shapes_key()}.pickle"
+
+
+def load(store: GraphStore, version: str) -> dict[str, GraphReport] | None:
+    """The reports kept for ``version`` of ``store`` (None: none, or unreadable)."""
+    path = store_path(store)
+    if path is None:
+        return None
+    target = _file(path, version)
+    try:
+        with target.open("rb") as f:
+            kept = pickle.load(f)  # written by this server, beside its store
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a damaged file: computed again, and written anew
+        log.warning("kept validation report %s unreadable (%s): computing it", target.name, exc)
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != version:
+        return None
+    return kept["graphs"]
+
+
+def save(store: GraphStore, version: str, graphs: dict[str, GraphReport]) -> Path | None:
+    """Keep ``graphs`` as the reports of ``version``; remove the files of other versions."""
+    path = store_path(store)
+    if path is None:
+        return None
+    folder = reports_dir(path)
+    target = _file(path, version)
+    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump({"version": version, "graphs": graphs}, f, pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+        for other in folder.iterdir():
+            if other != target and not other.name.startswith("."):
+                other.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only folder: the report stays in memory only
+        tmp.unlink(missing_ok=True)
+        log.warning("validation report not kept on disk: %s", exc)
+        return None
+    return target
+
+
+@dataclass
+class Computation:
+    """The computation of one store version's report in this process."""
+
+    version: str
+    started: float = field(default_factory=time.time)
+    total: int | None = None  # graphs to report, once read
+    answered_before: int = 0  # the cache's count of reports given when it started
+    done: threading.Event = field(default_factory=threading.Event)
+    report: StoreReport | None = None  # once done
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far the computation of a store version's report got."""
+
+    version: str
+    started: float  # seconds since the epoch
+    graphs_done: int
+    graphs_total: int | None
+
+
+_LOCK = threading.Lock()
+_RUNNING: dict[str, Computation] = {}  # store id → the latest computation started
+_READY: dict[str, str] = {}  # store id → the version whose report the cache holds
+
+
+def whole_report(
+    store: GraphStore, minter: Minter, wait: float | None, cache: ReportCache | None = None
+) -> StoreReport | Progress:
+    """The report of the whole store, or how far its computation got after ``wait`` seconds
+    (None: wait until it is done).
+
+    One computation per store version and process, started here if none is, in the
+    background (a visitor who leaves does not stop it), its per-graph reports kept on disk;
+    a report kept for the current version is read back instead. A store with no published
+    version (a remote one) is reported here, as before; after a failed computation, so is
+    the store: the caller's own attempt raises its error (and the next visit tries again)."""
+    cache = cache or CACHE
+    version = version_of(store)
+    if version is None:
+        return assemble(store, minter, cache=cache)
+    sid = store_id(store)
+    with _LOCK:
+        job = _RUNNING.get(sid)
+        if _READY.get(sid) == version:
+            job = None
+        elif job is None or job.version != version:
+            found = load(store, version)
+            if found is not None:
+                cache.restore(store, found)
+                _READY[sid] = version
+                log.info("validation report of store version %s read from disk", version)
+                job = None
+            else:
+                job = Computation(version, answered_before=cache.answered[sid])
+                _RUNNING[sid] = job
+                threading.Thread(
+                    target=_compute, args=(store, minter, cache, job), name="report", daemon=True
+                ).start()
+    if job is None:
+        return assemble(store, minter, cache=cache)  # from the cache
+    if not job.done.wait(wait):
+        answered = cache.answered[sid] - job.answered_before
+        total = job.total
+        return Progress(version, job.started, min(answered, total or answered), total)
+    if job.report is not None:
+        return job.report  # as computed: each graph says whether it came from the cache
+    with _LOCK:
+        if _RUNNING.get(sid) is job:
+            del _RUNNING[sid]  # failed: the next visit tries again
+    return assemble(store, minter, cache=cache)
+
+
+def _compute(store: GraphStore, minter: Minter, cache: ReportCache, job: Computation) -> None:
+    sid = store_id(store)
+    try:
+        job.total = len(read_state(store, minter).graphs)
+        before = sum(cache.computations.values())
+        report = job.report = assemble(store, minter, cache=cache)
+        computed = sum(cache.computations.values()) - before
+        kept = save(store, job.version, cache.entries_of(store))
+        with _LOCK:
+            _READY[sid] = job.version
+        log.info(
+            "validation report of store version %s computed: %d result(s), %d graph(s) "
+            "validated, in %.1f s%s",
+            job.version, len(report.report.results), computed, time.time() - job.started,
+            ", kept on disk" if kept else "",
+        )  # fmt: skip
+    except BaseException as exc:  # the page's next visit computes it again, and says why
+        job.report = None
+        log.info("validation report of store version %s failed: %s", job.version, exc)
+    finally:
+        job.done.set()
