@@ -18,6 +18,7 @@ being computed (see docs/validation.md, "Kept reports").
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -47,12 +48,25 @@ def reports_dir(path: Path) -> Path:
     return path.with_name(path.name + ".reports")
 
 
+#: The code a report depends on, besides the shapes: a change to it (a checkout between two
+#: commits of one version) names another file too.
+_CODE = ("competency_kg.shacl_sparql", "competency_kg.reporting", "competency_kg")
+_CODE_FILES = {"competency_kg": ("validation.py", "validation_places.py")}
+
+
+@functools.lru_cache(maxsize=1)  # the files a running process has read do not change for it
 def shapes_key() -> str:
-    """A digest of every shapes file, this code's version and :data:`FORMAT`."""
+    """A digest of every shapes file, of the validation code, this code's version and
+    :data:`FORMAT`."""
     h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
     for f in sorted(files("competency_kg.shapes").iterdir(), key=lambda f: f.name):
         if f.name.endswith(".ttl"):
             h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    for package in _CODE:
+        only = _CODE_FILES.get(package)
+        for f in sorted(files(package).iterdir(), key=lambda f: f.name):
+            if f.name.endswith(".py") and (only is None or f.name in only):
+                h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
