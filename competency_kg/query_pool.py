@@ -47,7 +47,7 @@ from pathlib import Path
 
 from competency_kg.query_inline import BoundedLookups, InlineExecutor
 from competency_kg.query_probe import EARLY_PROBE_AFTER, DamageProbe
-from competency_kg.query_sandbox import default_memory_limit, resident_bytes
+from competency_kg.query_sandbox import default_memory_limit, read_reply, resident_bytes
 from competency_kg.query_workers import (
     DEFAULT_MAX_RESULT_BYTES,
     DEFAULT_TIMEOUT,
@@ -339,8 +339,7 @@ class QueryPool(DamageProbe):
         try:
             w.conn.send(job)
             self._await_reply(w, limit)
-            reply = w.conn.recv()
-            data = w.conn.recv_bytes() if reply[0] == "ok" else None
+            reply, data = read_reply(w.conn)
         except (EOFError, OSError) as exc:
             raise self._died(w) from exc
         if reply[0] == "memory":  # a Python allocation failed under the address-space backstop

@@ -10,6 +10,7 @@ import queue
 import threading
 from pathlib import Path
 
+from competency_kg.query_sandbox import read_reply
 from competency_kg.query_workers import PAGES, WRITTEN, Worker, WorkerLifecycle
 from competency_kg.sparql.errors import damage
 from competency_kg.sparql.execute import PROBE_SECONDS
@@ -67,7 +68,7 @@ class DamageProbe(WorkerLifecycle):
             if not w.conn.poll(PROBE_SECONDS + 5.0):
                 self._retire(w, kill=True)
                 return None
-            reply = w.conn.recv()
+            reply, _ = read_reply(w.conn)
         except (EOFError, OSError):
             self._retire(w, kill=True)
             return None
