@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from competency_kg.sparql.rewrite import _WHERE_OPEN, _elements, _mask, _matching, rewrite
+from competency_kg.sparql.rewrite import _elements, _mask, rewrite, where_group
 
 #: A triple pattern of an unanchored basic graph pattern: variable subject, a predicate that
 #: is an IRI, a prefixed name, ``a`` or a path of them, and a variable object (or a class).
@@ -111,13 +111,10 @@ def scans_as_hash_joins(query: str, count: Counter | None) -> str:
     if count is None or "{" not in query:
         return query
     code = _mask(query)
-    m = _WHERE_OPEN.search(code)
-    if m is None:
+    group = where_group(code)
+    if group is None:
         return query
-    open_at = m.end() - 1
-    close = _matching(code, open_at, "{", "}")
-    if close is None:
-        return query
+    open_at, close = group
     parts = _elements(code, open_at + 1, close)
     if not parts or any(kind not in ("triples", "filter") for kind, _, _ in parts):
         return query

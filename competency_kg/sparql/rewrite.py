@@ -83,6 +83,17 @@ def _matching(code: str, open_at: int, opener: str, closer: str) -> int | None:
     return None
 
 
+def where_group(code: str) -> tuple[int, int] | None:
+    """The braces of the outermost ``WHERE`` group of masked ``code`` (:func:`_mask`): the
+    offsets of its ``{`` and its matching ``}``; None when either is not found."""
+    m = _WHERE_OPEN.search(code)
+    if m is None:
+        return None
+    open_at = m.end() - 1
+    close = _matching(code, open_at, "{", "}")
+    return None if close is None else (open_at, close)
+
+
 def _top_level_word_at(code: str, k: int) -> bool:
     return bool(_TOP_LEVEL_WORD.match(code, k)) and not code[k - 1].isalnum()
 
@@ -168,13 +179,10 @@ def _outer_group(query: str) -> tuple[str, int, int, list[_Part]] | None:
     if not _OPTIONAL.search(query):  # most queries: nothing to do, found in a microsecond
         return None
     code = _mask(query)
-    m = _WHERE_OPEN.search(code)
-    if m is None:
+    group = where_group(code)
+    if group is None:
         return None
-    open_at = m.end() - 1
-    close = _matching(code, open_at, "{", "}")
-    if close is None:
-        return None
+    open_at, close = group
     parts = _split_group(code, open_at + 1, close)
     return (code, open_at, close, parts) if parts else None
 
@@ -448,13 +456,10 @@ def grouped_subquery_as_lateral(query: str) -> str:
     if "GROUP" not in query.upper():
         return query
     code = _mask(query)
-    m = _WHERE_OPEN.search(code)
-    if m is None:
+    group = where_group(code)
+    if group is None or _NOT_A_JOIN.search(code, *group):
         return query
-    open_at = m.end() - 1
-    close = _matching(code, open_at, "{", "}")
-    if close is None or _NOT_A_JOIN.search(code, open_at, close):
-        return query
+    open_at, close = group
     parts = _elements(code, open_at + 1, close)
     if not parts:
         return query
