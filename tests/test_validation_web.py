@@ -66,13 +66,9 @@ def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def app(store_path: Path) -> Iterator[Flask]:
-    """The site in process. Its HTML report page waits for the report, as the servers the
-    tests start do (``COMPETENCY_KG_REPORT_WAIT``; by default a browser gets the page saying it
-    is being computed after 0.5 s, and a busy machine takes longer than that)."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("COMPETENCY_KG_REPORT_WAIT", "600")
-        yield create_app(settings(store=str(store_path), base_iri=BASE))
+def app(store_path: Path) -> Flask:
+    """The site in process (not served: its HTML report page waits for the report)."""
+    return create_app(settings(store=str(store_path), base_iri=BASE))
 
 
 @pytest.fixture

@@ -25,6 +25,11 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 EXTENSION = "competency_kg"
 
 
+#: ``app.config`` key set by ``competency-kg serve`` (:mod:`competency_kg.web.server`): the
+#: application answers visitors over HTTP, not a test's client in process.
+SERVED = "CKG_SERVED"
+
+
 @dataclass
 class WebState:
     """What the application shares between requests (one per process)."""

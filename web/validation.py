@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from rdflib import Graph, URIRef
 
 from competency_kg.curation import apply_corrections, curation_graph, stored_corrections
@@ -65,7 +64,7 @@ from competency_kg.validation import (
 )
 from competency_kg.validation_places import add_places
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.state import state
+from competency_kg.web.state import SERVED, state
 from competency_kg.web.validation_view import (
     PAGE_LIMIT,
     SEVERITIES,
@@ -299,8 +298,9 @@ def _page_context(
 
 
 def _in_server() -> bool:
-    """Whether this is a server's worker (gunicorn): a test's own application waits."""
-    return any(m.startswith("gunicorn.workers.") for m in sys.modules)
+    """Whether ``competency-kg serve`` runs this application: a test's own application waits
+    for the report."""
+    return bool(current_app.config.get(SERVED))
 
 
 def _report_wait() -> float:
