@@ -39,7 +39,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from competency_kg.sparql.text import TOKEN
+from competency_kg.sparql.text import TOKEN, remembered
 
 _VAR = re.compile(r"[?$]([A-Za-z_0-9\u00B7\u00C0-\uFFFF]+)")
 _WHERE_OPEN = re.compile(r"\bWHERE\s*\{|^\s*(?:SELECT|ASK|CONSTRUCT)[^{]*\{", re.IGNORECASE)
@@ -49,6 +49,7 @@ _POSITIONAL = re.compile(
 _OPTIONAL = re.compile(r"\bOPTIONAL\s*\{", re.IGNORECASE)
 
 
+@remembered  # every rewrite masks the text it is given: most of them the same text
 def _mask(text: str) -> str:
     """The query with strings, IRIs and comments overwritten, every position kept."""
 
