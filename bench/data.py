@@ -113,8 +113,14 @@ def _fingerprint(tier: Tier) -> str:
     inputs += sorted((ROOT / "competency_kg" / "linking").glob("*.py"))
     inputs += [ROOT / "bench" / "synthetic.py"]
     for p in inputs:
-        st = p.stat()
-        h.update(f"{p.relative_to(ROOT.parent)}:{st.st_size}:{st.st_mtime_ns}".encode())
+        if p.is_relative_to(ROOT):
+            # the project's own files by content, so that another checkout of the same commit
+            # (a worktree, a fresh clone: new modification times) finds the same cache
+            digest = hashlib.sha256(p.read_bytes()).hexdigest()
+            h.update(f"{p.relative_to(ROOT)}:{digest}".encode())
+        else:  # the shared release files: large and read-only
+            st = p.stat()
+            h.update(f"{p.relative_to(SHARED)}:{st.st_size}:{st.st_mtime_ns}".encode())
     return h.hexdigest()[:16]
 
 
