@@ -71,8 +71,9 @@ class VersionedCache:
             self.put(key, version, value)
             return value
 
-    def find(self, key: Hashable, version: Hashable) -> Any:
-        """The value kept for ``key`` at ``version``, or :data:`MISSING` (counted apart)."""
+    def find(self, key: Hashable, version: Hashable, *, count_miss: bool = True) -> Any:
+        """The value kept for ``key`` at ``version``, or :data:`MISSING` (counted apart;
+        ``count_miss=False`` for a caller that hands a miss on to one that looks again)."""
         with self._lock:
             hit = self._data.get(key)
             if hit is not None and hit[0] == version:
@@ -80,7 +81,8 @@ class VersionedCache:
                 if self.max_bytes is not None:
                     self._data.move_to_end(key)
                 return hit[1]
-            self.misses += 1
+            if count_miss:
+                self.misses += 1
             if hit is not None:  # another version's: never served again
                 self._drop(key)
             return MISSING
