@@ -116,21 +116,23 @@ def _log_lines(server: Server, query: str, expected: int) -> list[str]:
 def test_a_kept_answer_from_the_loop_is_the_threads_byte_for_byte(
     sparql_server: Server, method: str, accept: str, body_type: str
 ) -> None:
-    """Asked three times: by a thread (a miss: run, kept), by a thread again (a hit), then
-    as the loop takes it (a hit answered in the loop): the last two are the same bytes but
-    the ``Date``, and their log lines the same but the duration. Checked: with
+    """Asked by a thread (a miss: run, kept), by a thread again (a hit), then twice as the
+    loop takes it (the first time a thread answers: the loop has not seen the request
+    before; then the loop does): the hits are the same bytes but the ``Date``, and their
+    log lines the same but the duration. Checked: with
     ``_LEAN_HEADERS`` given in another order in ``KeptAnswers`` (or ``Connection: close``
     written by the loop) every case fails."""
     query = _lookup()
     ask = dict(method=method, accept=accept, body_type=body_type)
     _exchange(sparql_server, _request(query, extra=THREAD, **ask))
     threads = _exchange(sparql_server, _request(query, extra=THREAD, **ask))[0]
+    seen = _exchange(sparql_server, _request(query, **ask))[0]
     loop = _exchange(sparql_server, _request(query, **ask))[0]
     assert threads.startswith(b"HTTP/1.1 200 OK\r\n")
-    assert _undated(loop) == _undated(threads)
-    first, second, third = _log_lines(sparql_server, query, 3)
+    assert _undated(loop) == _undated(seen) == _undated(threads)
+    first, second, third, fourth = _log_lines(sparql_server, query, 4)
     assert "cache=miss" in first and "cache=hit" in second
-    assert third == second
+    assert fourth == third == second
 
 
 def _thread_ticks(pid: int) -> tuple[int, int]:
@@ -214,8 +216,9 @@ def test_pipelined_requests_of_both_paths_are_answered_in_order(sparql_server: S
     still kept alive for one more. Checked: with ``_hand_over`` dropping the bytes after an
     answered request the replies stop after the first and this fails."""
     kept, other, fresh = _lookup(), _lookup(), _lookup()
-    for q in (kept, other):
-        _exchange(sparql_server, _request(q, extra=THREAD))
+    _exchange(sparql_server, _request(other, extra=THREAD))
+    for ask in ({}, {"method": "POST"}, {"method": "POST", "body_type": "query"}):
+        _exchange(sparql_server, _request(kept, **ask))  # kept, and seen by the loop
     sent = [
         _request(kept),
         _request(other, extra=THREAD),
@@ -282,6 +285,7 @@ def test_large_kept_answers_to_a_slow_reader_arrive_whole(sparql_server: Server)
         )  # fmt: skip
 
     threads = _exchange(sparql_server, post(THREAD))[0]
+    _exchange(sparql_server, post())  # seen by the loop
     assert len(threads) > 600_000 and threads.startswith(b"HTTP/1.1 200 OK\r\n")
     parsed = urllib.parse.urlsplit(sparql_server.url)
     sock = socket.socket()

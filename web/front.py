@@ -321,8 +321,6 @@ class BufferingWorker(ThreadWorker):
         return True
 
     def _hand_over(self, conn: Any, r: _Reading, registered: bool) -> None:
-        if registered:
-            self._unregister(conn)
         del self._reading[conn]
         self._buffered -= len(r.buf)
         while self._answers is not None:
@@ -331,20 +329,25 @@ class BufferingWorker(ThreadWorker):
                 break  # not one the loop answers: a thread does
             reply, end = answered
             del r.buf[:end]  # the next request's bytes, if any (pipelining)
-            if not self._send(conn, reply, r.buf):
+            if not self._send(conn, reply, r.buf, registered):
                 return  # gone, or the rest of the answer is with a thread
-            if not r.buf:
-                self._keep_alive(conn)
-                return
-            r = _Reading(r.buf, time.monotonic() + READ_TIMEOUT)
+            # The next request: read on here (still registered: no system call); with none
+            # begun, for gunicorn's keepalive seconds, as a kept-alive connection waits.
+            wait = READ_TIMEOUT if r.buf else self.cfg.keepalive
+            r = _Reading(r.buf, time.monotonic() + wait)
             if not _scan(r, self._header_limit, MAX_REQUEST_BYTES):
-                self._reading[conn] = r  # the next request is still coming: read on
+                self._reading[conn] = r
                 self._buffered += len(r.buf)
-                self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
+                if not registered:
+                    self.poller.register(
+                        conn.sock, selectors.EVENT_READ, partial(self._readable, conn)
+                    )
                 if r.continued:
                     r.continued = False
                     self._continue(conn, r)
                 return
+        if registered:
+            self._unregister(conn)
         conn.front_data = bytes(r.buf)
         conn.data_ready = True
         conn.front_ready = True
@@ -386,7 +389,7 @@ class BufferingWorker(ThreadWorker):
         )
         return head.encode("latin-1") + data, end
 
-    def _send(self, conn: Any, reply: bytes, rest: bytearray) -> bool:
+    def _send(self, conn: Any, reply: bytes, rest: bytearray, registered: bool) -> bool:
         """Send ``reply`` without waiting: True when the socket took it all. What it does not
         take at once a thread sends (blocking, as a thread path's answer is written), then
         the loop reads ``rest`` and what follows; False then, and when the client is gone."""
@@ -395,11 +398,15 @@ class BufferingWorker(ThreadWorker):
         except (BlockingIOError, InterruptedError):
             sent = 0
         except OSError:
+            sent = -1
+        if sent == len(reply):
+            return True
+        if registered:
+            self._unregister(conn)
+        if sent < 0:
             self.nr_conns -= 1
             conn.close()
             return False
-        if sent == len(reply):
-            return True
         pending = bytes(rest)
         fut = self.tpool.submit(_send_all, conn.sock, memoryview(reply)[sent:])
         fut.add_done_callback(lambda f: self.method_queue.defer(self._sent, conn, f, pending))
@@ -412,23 +419,7 @@ class BufferingWorker(ThreadWorker):
             self.nr_conns -= 1
             conn.close()
             return
-        conn.sock.setblocking(False)
-        if rest:
-            self._read_ahead(conn, rest, READ_TIMEOUT)
-        else:
-            self._keep_alive(conn)
-
-    def _keep_alive(self, conn: Any) -> None:
-        """Wait for the connection's next request, as gunicorn does after an answer
-        (``finish_request``): at most its ``keepalive`` seconds (a stopping worker's, at
-        most :data:`STOP_KEEPALIVE_LINGER`), without a thread."""
-        conn.set_timeout()
-        if not self.alive:
-            conn.timeout = min(conn.timeout, time.monotonic() + STOP_KEEPALIVE_LINGER)
-        self.keepalived_conns.append(conn)
-        self.poller.register(
-            conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn)
-        )
+        self._read_ahead(conn, rest, READ_TIMEOUT if rest else self.cfg.keepalive)
 
     def _continue(self, conn: Any, r: _Reading) -> None:
         """Answer ``Expect: 100-continue`` here, and take the header out of the request so

@@ -128,6 +128,12 @@ def reply_head(
     return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers
 
 
+#: Requests :class:`KeptAnswers` remembers having seen, and the size of each at most.
+_SEEN = 1024
+_SEEN_BYTES = 4096
+_NEW, _ONCE = object(), object()
+
+
 class KeptAnswers:
     """The answers the server's event loop gives itself (:mod:`competency_kg.web.front`):
     a request :class:`LeanEndpoint` would answer, whose answer is kept for the store's
@@ -143,6 +149,12 @@ class KeptAnswers:
 
     def __init__(self, executor: Any) -> None:
         self.kept = executor.kept
+        #: Requests seen lately (query string, body type, body: :data:`_SEEN_BYTES` at most)
+        #: and what :func:`protocol_request` made of them, or :data:`_ONCE`: seen once. A
+        #: request seen for the first time goes to a thread at once (its answer cannot be
+        #: kept yet, unless asked otherwise before): a miss costs the loop a dict insertion,
+        #: not a second parse and check of its query; a repeated one is not parsed again.
+        self._seen: dict[tuple[str, str | None, bytes | None], Any] = {}
 
     def answer(
         self,
@@ -161,7 +173,18 @@ class KeptAnswers:
                 return None
         elif method != "GET" or body is not None:
             return None
-        req = protocol_request(query_string, fields.get("content-type"), body)
+        key = (query_string, fields.get("content-type"), body)
+        small = len(query_string) + (len(body) if body is not None else 0) <= _SEEN_BYTES
+        req = self._seen.get(key, _NEW) if small else _ONCE
+        if req is _NEW:
+            if len(self._seen) >= _SEEN:
+                del self._seen[next(iter(self._seen))]  # the oldest
+            self._seen[key] = _ONCE
+            return None
+        if req is _ONCE:
+            req = protocol_request(query_string, fields.get("content-type"), body)
+            if small:
+                self._seen[key] = req
         if req is None:
             return None
         try:
