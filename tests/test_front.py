@@ -267,25 +267,19 @@ def test_a_closing_request_is_answered_and_closed_as_before(
 
 
 def test_large_kept_answers_to_a_slow_reader_arrive_whole(sparql_server: Server) -> None:
-    """Eight kept answers of ~600 KB each, pipelined by a client with a small receive buffer
-    that waits before reading: the socket takes the first few (~3 MB), a thread sends the
-    rest of the one it takes in part, then the loop answers the requests that follow. Every
-    byte arrives, each reply the same as a thread's, and the connection serves another
-    request. Checked: with ``_send`` forgetting what the socket did not take, the replies
-    are cut short and this fails."""
-    values = " ".join(f'"{"x" * 200}{i}"' for i in range(3000))
-    query = f"SELECT ?v WHERE {{ VALUES ?v {{ {values} }} }} # {uuid.uuid4()}"
-    body = urllib.parse.urlencode({"query": query}).encode()
-    form = b"Content-Type: application/x-www-form-urlencoded\r\n"
-
-    def post(extra: bytes = b"") -> bytes:
-        return (
-            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/csv\r\n" + extra + form
-            + f"Content-Length: {len(body)}\r\n\r\n".encode() + body
-        )  # fmt: skip
-
-    threads = _exchange(sparql_server, post(THREAD))[0]
-    _exchange(sparql_server, post())  # seen by the loop
+    """Sixteen kept answers of ~600 KB each (10 MB), pipelined by a client with a small
+    receive buffer that waits before reading: the socket takes what its buffers hold (a few
+    MB), a thread sends the rest of the answer it takes in part, then the loop answers the
+    requests that follow. Every byte arrives, each reply the same as a thread's, and the
+    connection serves another request. Checked: with ``_send`` forgetting what the socket
+    did not take, the replies are cut short and this fails."""
+    numbers = " ".join(str(i) for i in range(100))
+    query = (
+        f"SELECT ?v WHERE {{ VALUES ?a {{ {numbers} }} VALUES ?b {{ {numbers[:89]} }} "
+        f'BIND(CONCAT(STR(?a), "-", STR(?b), "{"x" * 200}") AS ?v) }} # {uuid.uuid4()}'
+    )
+    threads = _exchange(sparql_server, _request(query, accept="text/csv", extra=THREAD))[0]
+    _exchange(sparql_server, _request(query, accept="text/csv"))  # seen by the loop
     assert len(threads) > 600_000 and threads.startswith(b"HTTP/1.1 200 OK\r\n")
     parsed = urllib.parse.urlsplit(sparql_server.url)
     sock = socket.socket()
@@ -293,9 +287,9 @@ def test_large_kept_answers_to_a_slow_reader_arrive_whole(sparql_server: Server)
     sock.settimeout(30)
     sock.connect((parsed.hostname, parsed.port))
     with sock:
-        sock.sendall(post() * 8)
+        sock.sendall(_request(query, accept="text/csv") * 16)
         time.sleep(0.5)  # not reading: the server's sends fill the socket's buffers
-        replies = _read_replies(sock, 8)
+        replies = _read_replies(sock, 16)
         sock.sendall(_request(_lookup(), extra=THREAD))  # the connection reads on after them
         assert _read_replies(sock, 1)[0].startswith(b"HTTP/1.1 200 OK\r\n")
     assert {_undated(r) for r in replies} == {_undated(threads)}
