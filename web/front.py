@@ -29,14 +29,17 @@ HTTP/1.1 ``GET``/``POST`` to ``/sparql`` (:func:`_plain_head`: a few usual heade
 once, nothing conditional, no ``Connection`` field) whose query's answer the query pool keeps
 for the store's current version (:class:`~competency_kg.web.sparql_lean.KeptAnswers`: a dict
 lookup and one ``stat``). A request thread costs more CPU than the whole answer (gunicorn's
-environ, the thread hand-offs: a hello-world app under ``gthread`` costs 0.44 ms a request, a
-kept answer here 0.1 ms; ``docs/benchmarks/lookup.md``). The bytes written are the thread
+environ, the thread hand-offs: a hello-world app under ``gthread`` costs 0.44 ms of CPU a
+request; ``docs/benchmarks/lookup.md``). The bytes written are the thread
 path's — gunicorn's status line, ``Server``, ``Date`` and ``Connection: keep-alive``, then
 :class:`~competency_kg.web.sparql_lean.LeanEndpoint`'s headers and body — and so is the log
 line. Bytes after the request are the next request (pipelining), read on here; with none the
-connection is kept alive as gunicorn keeps it. What the socket does not take at once is sent
-by a thread (the loop never waits on a client). Everything else — a miss, an error, HEAD,
-HTTP/1.0, ``Connection: close``, a stopping worker — goes to a thread as before.
+connection waits here for its next request, for gunicorn's ``keepalive`` seconds as a
+kept-alive connection does (still registered: a kept answer costs one ``select`` wake-up, one
+``recv`` and one ``send``). What the socket does not take at once a thread sends (the loop
+never waits on a client), and the loop then reads on. Everything else — a request the loop
+sees for the first time, a miss, an error, HEAD, HTTP/1.0, ``Connection: close``, a
+stopping worker — goes to a thread as before.
 """
 
 from __future__ import annotations
@@ -62,6 +65,8 @@ READ_TIMEOUT = 30.0
 #: Bytes all connections' buffers may hold together (per worker process).
 BUFFER_BUDGET = 256 * 1024 * 1024
 _RECV = 64 * 1024
+#: Seconds between two looks for connections past their deadline.
+_SWEEP = 0.25
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNK_LINE = 1024  # longest chunk-size line (size and extensions) waited for
 
@@ -221,6 +226,7 @@ class BufferingWorker(ThreadWorker):
         )
         self._header_limit = _header_limit(self.cfg)
         self._answers: KeptAnswers | None = None
+        self._swept = 0.0  # when murder_pending last looked at every connection
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
@@ -457,6 +463,11 @@ class BufferingWorker(ThreadWorker):
         worker waits only briefly for requests still arriving."""
         super().murder_pending()
         now = time.monotonic()
+        # Called after every wake-up of the loop: under load thousands of times a second,
+        # with every kept-alive connection in ``_reading``. Deadlines are seconds apart.
+        if self.alive and now < self._swept + _SWEEP:
+            return
+        self._swept = now
         for conn, r in list(self._reading.items()):
             limit = r.deadline
             if not self.alive:
