@@ -24,7 +24,6 @@ pytest_plugins = ["server_fixture"]
 DATA1 = "http://kasei.us/2009/09/sparql/data/data1.rdf"
 OCCUPATION = "https://w3id.org/competency-kg/occupation/15-1232.00"
 THREAD = b"X-Via: thread\r\n"  # a field the loop leaves to a thread
-_TICK = 100  # clock ticks per second of /proc/<pid>/task/<tid>/stat (Linux: USER_HZ)
 
 
 def _lookup() -> str:
@@ -119,9 +118,8 @@ def test_a_kept_answer_from_the_loop_is_the_threads_byte_for_byte(
     """Asked by a thread (a miss: run, kept), by a thread again (a hit), then twice as the
     loop takes it (the first time a thread answers: the loop has not seen the request
     before; then the loop does): the hits are the same bytes but the ``Date``, and their
-    log lines the same but the duration. Checked: with
-    ``_LEAN_HEADERS`` given in another order in ``KeptAnswers`` (or ``Connection: close``
-    written by the loop) every case fails."""
+    log lines the same but the duration. Checked: with the loop writing
+    another ``Server`` header than gunicorn's, every case fails."""
     query = _lookup()
     ask = dict(method=method, accept=accept, body_type=body_type)
     _exchange(sparql_server, _request(query, extra=THREAD, **ask))
@@ -192,7 +190,7 @@ def test_a_load_is_not_answered_from_the_previous_version(
 ) -> None:
     """A kept answer (false) asked in the loop's form; a load then publishes a new version,
     after which the same request is answered afresh (true), by the loop too once kept again.
-    Checked: with ``KeptAnswers`` looking answers up under the first version it saw, the
+    Checked: with ``QueryPool.kept`` looking answers up under the first version it saw, the
     answer after the load is still false and this fails."""
     graph = f"http://example.org/graph/front-{uuid.uuid4()}"
     query = f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
