@@ -334,24 +334,29 @@ def _source_graphs(nquads: Path) -> list[str]:
 
 def _throughput(mode: Mode, started: list[servers.Server], say: run.Say) -> list[run.Throughput]:
     """The one-triple lookup, ``mode.clients`` clients, on each system in turn (twice,
-    interleaved). The Oxigraph server runs it on a server started without ``--timeout-s``:
-    with it, it failed under this load (HTTP 500 "os error 11" after ~17 k requests, then a
-    panic; issue 23)."""
+    interleaved), its text the same every request (hits of an answer cache) and then a
+    different one every request (misses: the look-up itself), each kind its own rows. The
+    Oxigraph server runs it on a server started without ``--timeout-s``: with it, it failed
+    under this load (HTTP 500 "os error 11" after ~17 k requests, then a panic; issue 23)."""
     query = next(q.text for q in bq.heavy_queries() if q.name == "lookup-label")
     order = [s for s in started if s.name in ("ours", "virtuoso")]
     if "oxigraph" in mode.systems:
         order.insert(1, next(s for s in started if s.name == "oxigraph"))  # started without it
     out = []
-    for r in (1, 2):
-        for s in order if r == 1 else order[::-1]:
-            note = "started without --timeout-s" if s.name == "oxigraph" else ""
-            say(f"throughput: {s.label}, {mode.clients} clients, {mode.lookup_seconds:g} s ({r}/2)")
-            out.append(
-                run.throughput(
-                    s, query, clients=mode.clients, seconds=mode.lookup_seconds,
-                    label=f"{s.label}, pass {r}", note=note,
+    for kind in (run.HIT, run.MISS):
+        for r in (1, 2):
+            for s in order if r == 1 else order[::-1]:
+                note = "started without --timeout-s" if s.name == "oxigraph" else ""
+                say(
+                    f"throughput ({kind}): {s.label}, {mode.clients} clients, "
+                    f"{mode.lookup_seconds:g} s ({r}/2)"
                 )
-            )  # fmt: skip
+                out.append(
+                    run.throughput(
+                        s, query, clients=mode.clients, seconds=mode.lookup_seconds,
+                        label=f"{s.label}, {kind}, pass {r}", note=note, kind=kind,
+                    )
+                )  # fmt: skip
     return out
 
 

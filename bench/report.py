@@ -7,7 +7,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench.run import Sample, median, pct
+from bench.run import KINDS, Sample, median, pct
 from bench.servers import LABELS
 
 SYSTEMS = ("ours", "oxigraph", "rdflib", "virtuoso")
@@ -176,10 +176,12 @@ def goals(res: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
         if t.label.startswith("competency-kg"):
             p95 = pct(t.latencies, 95)
             errs = sum(t.errors.values())
+            kind = getattr(t, "kind", "hit")  # results pickled before misses were measured
             out.append(
                 (
-                    f"one-triple lookup, {t.clients} clients ({t.label})",
-                    "≥ 2,500 req/s, p95 < 10 ms",
+                    f"one-triple lookup, {t.clients} clients, {KINDS[kind]} ({t.label})",
+                    "≥ 2,500 req/s, p95 < 10 ms"
+                    + ("" if kind == "hit" else " (the goal is judged on hits; shown)"),
                     f"{t.rate:,.0f} req/s, p95 {p95 * 1000:.1f} ms, {errs} errors",
                     t.rate >= 2500 and p95 < 0.010 and not errs,
                 )
@@ -280,6 +282,7 @@ def throughput_section(passes: list[Any]) -> list[str]:
     rows = [
         [
             t.label + (f" ({t.note})" if t.note else ""),
+            KINDS[getattr(t, "kind", "hit")],
             f"{len(t.latencies):,}",
             f"{t.rate:,.0f}",
             ms(pct(t.latencies, 50)),
@@ -294,9 +297,13 @@ def throughput_section(passes: list[Any]) -> list[str]:
         "",
         "`lookup-label` sent back to back by the clients (threads in two client processes on "
         "the same machine: the client shares the cores with the server), each system in turn, "
-        "two passes in opposite orders.",
+        "two passes in opposite orders; first with the same text every request (*hit*: what "
+        "an answer cache per store version answers), then with a different text every request "
+        "(*miss*: a comment with a counter, so no answer kept per text helps). The goal "
+        "(≥ 2,500 req/s, p95 < 10 ms) is judged on the hit rows; the miss rows are shown "
+        "beside it.",
         "",
-        md_table(["system", "answers", "req/s", "p50 ms", "p95 ms", "errors"], rows),
+        md_table(["system", "requests", "answers", "req/s", "p50 ms", "p95 ms", "errors"], rows),
         "",
     ]
 

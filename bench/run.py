@@ -353,9 +353,17 @@ def concurrent_load(
 
 
 # --------------------------------------------------------------------------- throughput
+#: The two kinds of throughput pass: the same text every time (answers that repeat: a cache
+#: per store version may answer them), and a different text each time (a comment with a
+#: counter: no answer kept per text helps; the look-up itself, every time).
+HIT, MISS = "hit", "miss"
+KINDS = {HIT: "the same text every request", MISS: "a different text every request"}
+
+
 @dataclass
 class Throughput:
-    """The one-triple lookup sent by ``clients`` clients for ``seconds``, back to back."""
+    """The one-triple lookup sent by ``clients`` clients for ``seconds``, back to back:
+    the same text each time (``kind`` :data:`HIT`) or a different one (:data:`MISS`)."""
 
     label: str
     clients: int
@@ -363,6 +371,7 @@ class Throughput:
     latencies: list[float] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     note: str = ""
+    kind: str = HIT
 
     @property
     def rate(self) -> float:
@@ -371,11 +380,12 @@ class Throughput:
 
 def throughput(
     server: Server, query: str, *, clients: int, seconds: float, label: str, processes: int = 2,
-    note: str = "",
+    note: str = "", kind: str = HIT,
 ) -> Throughput:  # fmt: skip
     """``clients`` clients (threads spread over ``processes`` client processes, so that the
     client is not held to one core by Python's GIL) send the one-triple lookup for
-    ``seconds``. Requests per second counts 200 answers only; errors are counted apart."""
+    ``seconds``, its text the same every time or (``kind`` :data:`MISS`) never the same.
+    Requests per second counts 200 answers only; errors are counted apart."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -383,10 +393,10 @@ def throughput(
         # A warm-up request per process (spawning takes longer than a request).
         run_clients(ex, server.base, server.endpoint, query, processes, 0.2, processes,
                     dataset=server.dataset)  # fmt: skip
-        out = Throughput(label, clients, seconds, note=note)
+        out = Throughput(label, clients, seconds, note=note, kind=kind)
         out.latencies, out.errors, out.seconds = run_clients(
             ex, server.base, server.endpoint, query, clients, seconds, processes,
-            dataset=server.dataset,
+            dataset=server.dataset, unique=f"{label}-{time.time_ns()}" if kind == MISS else None,
         )  # fmt: skip
     return out
 

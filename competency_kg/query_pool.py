@@ -270,6 +270,34 @@ class QueryPool(DamageProbe):
         self._answered.how = "miss" if found is MISSING else "hit"
         return None if found is MISSING else found
 
+    def kept(
+        self,
+        query: str,
+        *,
+        results_mime: str | None = RESULTS_JSON,
+        graph_mime: str | None = "text/turtle",
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        base_iri: str | None = None,
+        info: QueryInfo | None = None,
+        **_admission: object,
+    ) -> RawResult | None:
+        """The answer :meth:`run` would give from the kept answers at the store's current
+        version, or None; runs nothing and waits for nothing (a lock held for a dict lookup,
+        one ``stat``): what the server's event loop answers itself
+        (:mod:`competency_kg.web.front`). A miss is not counted: the request goes on to a
+        thread, whose :meth:`run` looks again and counts it."""
+        if self.answers is None or not repeatable(query):
+            return None
+        version = store_version(self.store_path)
+        if version is None:
+            return None
+        job = make_job(
+            query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
+        )  # fmt: skip
+        found = self.answers.find(job, version, count_miss=False)
+        return None if found is MISSING else found
+
     def _keep(self, job: QueryJob, version: str | None, result: RawResult) -> None:
         """Keep a worker's answer under the version it read (its reply says which), so that
         an answer is never served for a version it was not read from."""

@@ -23,19 +23,41 @@ Bounds, so that holding connections open costs an attacker as much as it costs t
 
 ``Expect: 100-continue`` is answered here, since the body is waited for here. TLS and HTTP/2
 cleartext connections keep gunicorn's own path (this server serves neither).
+
+A request whose answer is already kept is answered here too, without a thread: a plain
+HTTP/1.1 ``GET``/``POST`` to ``/sparql`` (:func:`_plain_head`: a few usual headers, each
+once, nothing conditional, no ``Connection`` field) whose query's answer the query pool keeps
+for the store's current version (:class:`~competency_kg.web.sparql_lean.KeptAnswers`: a dict
+lookup and one ``stat``). A request thread costs more CPU than the whole answer (gunicorn's
+environ, the thread hand-offs: a hello-world app under ``gthread`` costs 0.44 ms of CPU a
+request; ``docs/benchmarks/lookup.md``). The bytes written are the thread
+path's — gunicorn's status line, ``Server``, ``Date`` and ``Connection: keep-alive``, then
+:class:`~competency_kg.web.sparql_lean.LeanEndpoint`'s headers and body — and so is the log
+line. Bytes after the request are the next request (pipelining), read on here; with none the
+connection waits here for its next request, for gunicorn's ``keepalive`` seconds as a
+kept-alive connection does (still registered: a kept answer costs one ``select`` wake-up, one
+``recv`` and one ``send``). What the socket does not take at once a thread sends (the loop
+never waits on a client), and the loop then reads on. Everything else — a request the loop
+sees for the first time, a miss, an error, HEAD, HTTP/1.0, ``Connection: close``, a
+stopping worker — goes to a thread as before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import selectors
 import time
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from gunicorn import SERVER
+from gunicorn import util as gunicorn_util
 from gunicorn.workers.gthread import STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
 
+from competency_kg.web.sparql_lean import KeptAnswers, kept_answers
 from competency_kg.web.state import MAX_REQUEST_BYTES
 
 #: Seconds a request may stay without a new byte before its connection is closed.
@@ -43,8 +65,38 @@ READ_TIMEOUT = 30.0
 #: Bytes all connections' buffers may hold together (per worker process).
 BUFFER_BUDGET = 256 * 1024 * 1024
 _RECV = 64 * 1024
+#: Seconds between two looks for connections past their deadline.
+_SWEEP = 0.25
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _CHUNK_LINE = 1024  # longest chunk-size line (size and extensions) waited for
+
+#: The request line of a request the loop may answer: the endpoint, a query string of
+#: RFC 3986 characters only, HTTP/1.1 (whose answer keeps the connection alive).
+_PLAIN_LINE = re.compile(rb"(GET|POST) /sparql(?:\?([A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*))? HTTP/1\.1")
+#: A header field as the loop takes it: a token name, printable ASCII value (RFC 9112 §5).
+_PLAIN_FIELD = re.compile(rb"([A-Za-z0-9-]+):[ \t]*([ -~]*?)[ \t]*")
+#: The header fields a request the loop answers may have (each once; ``Host`` required):
+#: none changes the answer but those the endpoint reads (``Accept``, the body's type and
+#: length). Any other — conditional, ``Connection``, ``Expect``, forwarding, ``Transfer-
+#: Encoding`` — sends the request to a thread.
+_PLAIN_FIELDS = frozenset(
+    {
+        "host",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "user-agent",
+        "content-type",
+        "content-length",
+        "origin",
+        "referer",
+        "cache-control",
+        "pragma",
+    }
+)
+#: The largest header block the loop reads (under every limit gunicorn and the application
+#: put on one, so a request past them is answered as before: by a thread).
+_PLAIN_HEAD = 8190
 
 
 @dataclass
@@ -132,6 +184,35 @@ def _chunks_done(r: _Reading, body_limit: int) -> bool:
         r.chunk_at = end
 
 
+def _plain_head(head: bytes) -> tuple[str, str, dict[str, str]] | None:
+    """The method, query string and header fields of a request the loop may answer (see
+    the module's doc), from its header block without the blank line; else None."""
+    if len(head) > _PLAIN_HEAD:
+        return None
+    lines = head.split(b"\r\n")
+    line = _PLAIN_LINE.fullmatch(lines[0])
+    if line is None:
+        return None
+    fields: dict[str, str] = {}
+    for raw in lines[1:]:
+        field = _PLAIN_FIELD.fullmatch(raw)
+        if field is None:
+            return None
+        name = field[1].decode("ascii").lower()
+        if name not in _PLAIN_FIELDS or name in fields:
+            return None
+        fields[name] = field[2].decode("ascii")
+    if "host" not in fields:
+        return None
+    return line[1].decode("ascii"), (line[2] or b"").decode("ascii"), fields
+
+
+def _send_all(sock: Any, data: memoryview) -> None:
+    """The rest of an answer, in a request thread (the loop never waits on a client)."""
+    sock.setblocking(True)
+    sock.sendall(data)
+
+
 class BufferingWorker(ThreadWorker):
     """``gthread`` with requests read whole in the event loop (see the module's doc)."""
 
@@ -144,6 +225,27 @@ class BufferingWorker(ThreadWorker):
             None,
         )
         self._header_limit = _header_limit(self.cfg)
+        self._answers: KeptAnswers | None = None
+        self._swept = 0.0  # when murder_pending last looked at every connection
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self._answers = kept_answers(self.wsgi) if self._front and self._plain_server() else None
+
+    def _plain_server(self) -> bool:
+        """Whether a request answered in the loop gets the bytes a thread would write: no
+        gunicorn access log, hooks, proxy protocol or ``SCRIPT_NAME`` to honour, and
+        connections kept alive."""
+        cfg = self.cfg
+        hooks = (cfg.settings[name] for name in ("pre_request", "post_request"))
+        return (
+            not cfg.accesslog
+            and all(hook.get() is hook.default for hook in hooks)
+            and cfg.proxy_protocol in ("off", False, None)
+            and getattr(cfg, "protocol", "http") == "http"
+            and not os.environ.get("SCRIPT_NAME")
+            and cfg.keepalive > 0
+        )
 
     # -- where connections come from
     def accept(self, listener: Any) -> None:
@@ -225,14 +327,105 @@ class BufferingWorker(ThreadWorker):
         return True
 
     def _hand_over(self, conn: Any, r: _Reading, registered: bool) -> None:
-        if registered:
-            self._unregister(conn)
         del self._reading[conn]
         self._buffered -= len(r.buf)
+        while self._answers is not None:
+            answered = self._answer_here(conn, r)
+            if answered is None:
+                break  # not one the loop answers: a thread does
+            reply, end = answered
+            del r.buf[:end]  # the next request's bytes, if any (pipelining)
+            if not self._send(conn, reply, r.buf, registered):
+                return  # gone, or the rest of the answer is with a thread
+            # The next request: read on here (still registered: no system call); with none
+            # begun, for gunicorn's keepalive seconds, as a kept-alive connection waits.
+            wait = READ_TIMEOUT if r.buf else self.cfg.keepalive
+            r = _Reading(r.buf, time.monotonic() + wait)
+            if not _scan(r, self._header_limit, MAX_REQUEST_BYTES):
+                self._reading[conn] = r
+                self._buffered += len(r.buf)
+                if not registered:
+                    self.poller.register(
+                        conn.sock, selectors.EVENT_READ, partial(self._readable, conn)
+                    )
+                if r.continued:
+                    r.continued = False
+                    self._continue(conn, r)
+                return
+        if registered:
+            self._unregister(conn)
         conn.front_data = bytes(r.buf)
         conn.data_ready = True
         conn.front_ready = True
         self.enqueue_req(conn)
+
+    # -- answers the loop gives itself
+    def _answer_here(self, conn: Any, r: _Reading) -> tuple[bytes, int] | None:
+        """The answer to ``r``'s first request as a thread would write it, and the request's
+        length, if the loop gives it (a kept answer); else None."""
+        if r.head_end < 0 or not self.alive or self.nr + 1 >= self.max_requests:
+            return None
+        if len(self.keepalived_conns) >= self.max_keepalived:
+            return None  # gunicorn would close this connection after the answer
+        plain = _plain_head(bytes(r.buf[: r.head_end - 4]))
+        if plain is None:
+            return None
+        method, query_string, fields = plain
+        end = r.head_end
+        body: bytes | None = None
+        if "content-length" in fields:
+            length = fields["content-length"]
+            if method != "POST" or not length.isdigit():
+                return None
+            end += int(length)
+            if end > len(r.buf):
+                return None
+            body = bytes(r.buf[r.head_end : end])
+        peer = conn.client[0] if isinstance(conn.client, tuple) else None
+        reply = self._answers.answer(  # type: ignore[union-attr]
+            method, query_string, fields, body, peer, time.monotonic()
+        )
+        if reply is None:
+            return None
+        self.nr += 1
+        status, headers, data = reply
+        head = (
+            f"HTTP/1.1 {status}\r\nServer: {SERVER}\r\nDate: {gunicorn_util.http_date()}\r\n"
+            "Connection: keep-alive\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+        )
+        return head.encode("latin-1") + data, end
+
+    def _send(self, conn: Any, reply: bytes, rest: bytearray, registered: bool) -> bool:
+        """Send ``reply`` without waiting: True when the socket took it all. What it does not
+        take at once a thread sends (blocking, as a thread path's answer is written), then
+        the loop reads ``rest`` and what follows; False then, and when the client is gone."""
+        try:
+            sent = conn.sock.send(reply)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:
+            sent = -1
+        if sent == len(reply):
+            return True
+        if registered:
+            self._unregister(conn)
+        if sent < 0:
+            self.nr_conns -= 1
+            conn.close()
+            return False
+        pending = bytes(rest)
+        fut = self.tpool.submit(_send_all, conn.sock, memoryview(reply)[sent:])
+        fut.add_done_callback(lambda f: self.method_queue.defer(self._sent, conn, f, pending))
+        return False
+
+    def _sent(self, conn: Any, fut: Any, rest: bytes) -> None:
+        """A thread has sent the rest of an answer: the connection reads on (its next
+        request, or kept alive), or is closed if the send failed."""
+        if fut.exception() is not None:
+            self.nr_conns -= 1
+            conn.close()
+            return
+        self._read_ahead(conn, rest, READ_TIMEOUT if rest else self.cfg.keepalive)
 
     def _continue(self, conn: Any, r: _Reading) -> None:
         """Answer ``Expect: 100-continue`` here, and take the header out of the request so
@@ -270,6 +463,11 @@ class BufferingWorker(ThreadWorker):
         worker waits only briefly for requests still arriving."""
         super().murder_pending()
         now = time.monotonic()
+        # Called after every wake-up of the loop: under load thousands of times a second,
+        # with every kept-alive connection in ``_reading``. Deadlines are seconds apart.
+        if self.alive and now < self._swept + _SWEEP:
+            return
+        self._swept = now
         for conn, r in list(self._reading.items()):
             limit = r.deadline
             if not self.alive:

@@ -104,9 +104,8 @@ class LeanEndpoint:
             status, message, extra = error_reply(exc)
             body = (message.rstrip("\n") + "\n").encode("utf-8")
             mime = "text/plain; charset=utf-8"
-        headers = [("Content-Type", mime), ("Content-Length", str(len(body))), *_LEAN_HEADERS]
-        headers += (extra or {}).items()
-        start_response(f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers)
+        status_line, headers = reply_head(status, mime, len(body), extra)
+        start_response(status_line, headers)
         fields = request_fields(
             environ["REQUEST_METHOD"],
             "/sparql",
@@ -117,6 +116,103 @@ class LeanEndpoint:
         )
         log_request(fields, status, len(body))
         return [body]
+
+
+def reply_head(
+    status: int, mime: str, length: int, extra: dict[str, str] | None = None
+) -> tuple[str, list[tuple[str, str]]]:
+    """The status line and headers of an answer of the endpoint, in the order Flask writes
+    them (:class:`LeanEndpoint` and :class:`KeptAnswers` both)."""
+    headers = [("Content-Type", mime), ("Content-Length", str(length)), *_LEAN_HEADERS]
+    headers += (extra or {}).items()
+    return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown').upper()}", headers
+
+
+#: Requests :class:`KeptAnswers` remembers having seen, and the size of each at most.
+_SEEN = 1024
+_SEEN_BYTES = 4096
+_NEW, _ONCE = object(), object()
+
+
+class KeptAnswers:
+    """The answers the server's event loop gives itself (:mod:`competency_kg.web.front`):
+    a request :class:`LeanEndpoint` would answer, whose answer is kept for the store's
+    current version (:meth:`~competency_kg.query_pool.QueryPool.kept`).
+
+    The request comes as the front read it (method, query string, the few header values it
+    passes on, body); the answer is :class:`LeanEndpoint`'s for the same request — the same
+    parsing (:func:`protocol_request`), negotiation and checks (:func:`prepared`), headers
+    (:func:`reply_head`) and log line — or None for anything else (a miss, an error, a query
+    the cache does not keep), which a request thread then answers as before. Nothing here
+    waits: a dict lookup under a lock and one ``stat`` (the store's version).
+    """
+
+    def __init__(self, executor: Any) -> None:
+        self.kept = executor.kept
+        #: Requests seen lately (query string, body type, body: :data:`_SEEN_BYTES` at most)
+        #: and what :func:`protocol_request` made of them, or :data:`_ONCE`: seen once. A
+        #: request seen for the first time goes to a thread at once (its answer cannot be
+        #: kept yet, unless asked otherwise before): a miss costs the loop a dict insertion,
+        #: not a second parse and check of its query; a repeated one is not parsed again.
+        self._seen: dict[tuple[str, str | None, bytes | None], Any] = {}
+
+    def answer(
+        self,
+        method: str,
+        query_string: str,
+        fields: dict[str, str],
+        body: bytes | None,
+        peer: str | None,
+        started: float,
+    ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+        """The status line, headers and body for a request of ``method`` to ``/sparql`` with
+        header ``fields`` (lower-case names, one value each), or None."""
+        if method == "POST":
+            length = body_length(fields.get("content-type", ""), fields.get("content-length", ""))
+            if length is None or body is None or len(body) != length:
+                return None
+        elif method != "GET" or body is not None:
+            return None
+        key = (query_string, fields.get("content-type"), body)
+        small = len(query_string) + (len(body) if body is not None else 0) <= _SEEN_BYTES
+        req = self._seen.get(key, _NEW) if small else _ONCE
+        if req is _NEW:
+            if len(self._seen) >= _SEEN:
+                del self._seen[next(iter(self._seen))]  # the oldest
+            self._seen[key] = _ONCE
+            return None
+        if req is _ONCE:
+            req = protocol_request(query_string, fields.get("content-type"), body)
+            if small:
+                self._seen[key] = req
+        if req is None:
+            return None
+        try:
+            job = prepared(
+                req,
+                fields.get("accept"),
+                _endpoint_url("http", fields.get("host"), None, None, ""),
+                client_of(peer, ""),
+            )
+            result = self.kept(**job)
+        except (QueryError, ValueError):
+            return None  # answered by a thread, as before (the error reply and its log)
+        if result is None:
+            return None
+        data = result.data
+        status_line, headers = reply_head(200, content_type(result), len(data))
+        fields_ = request_fields(method, "/sparql", started, query=req.query, cache="hit")
+        log_request(fields_, 200, len(data))
+        return status_line, headers, data
+
+
+def kept_answers(app: Any) -> KeptAnswers | None:
+    """The application's :class:`KeptAnswers`, when its SPARQL requests go through
+    :class:`LeanEndpoint` to a query pool that keeps answers; None otherwise."""
+    lean = getattr(app, "wsgi_app", None)
+    if not isinstance(lean, LeanEndpoint) or not hasattr(lean.executor, "kept"):
+        return None
+    return KeptAnswers(lean.executor)
 
 
 @functools.lru_cache(maxsize=64)
@@ -147,27 +243,47 @@ def _lean_request(environ: dict[str, Any]) -> ProtocolRequest | None:
         MAX_HEADER_BYTES // 2
     ):
         return None
-    pairs = parse_qsl(query_string, keep_blank_values=True, errors="replace")
+    body: bytes | None = None
     if method == "POST":
-        mime, _, params = environ.get("CONTENT_TYPE", "").partition(";")
-        mime = mime.strip().lower()
-        length = environ.get("CONTENT_LENGTH", "")
-        if (
-            mime not in (FORM_TYPE, QUERY_TYPE)
-            or params.strip() not in ("", "charset=utf-8", "charset=UTF-8")
-            or not length.isdigit()
-            or int(length) > MAX_REQUEST_BYTES
-        ):
+        length = body_length(environ.get("CONTENT_TYPE", ""), environ.get("CONTENT_LENGTH", ""))
+        if length is None:
             return None
-        data = environ["wsgi.input"].read(int(length))
-        environ["wsgi.input"] = io.BytesIO(data)  # for Flask, if it answers after all
+        body = environ["wsgi.input"].read(length)
+        environ["wsgi.input"] = io.BytesIO(body)  # for Flask, if it answers after all
+        if len(body) != length:
+            return None
+    return protocol_request(query_string, environ.get("CONTENT_TYPE"), body)
+
+
+def body_length(content_type: str, content_length: str) -> int | None:
+    """The length of a POST body :class:`LeanEndpoint` reads (a UTF-8 form or a query with a
+    ``Content-Length`` within the limit), or None."""
+    mime, _, params = content_type.partition(";")
+    if (
+        mime.strip().lower() not in (FORM_TYPE, QUERY_TYPE)
+        or params.strip() not in ("", "charset=utf-8", "charset=UTF-8")
+        or not content_length.isdigit()
+        or int(content_length) > MAX_REQUEST_BYTES
+    ):
+        return None
+    return int(content_length)
+
+
+def protocol_request(
+    query_string: str, content_type: str | None, body: bytes | None
+) -> ProtocolRequest | None:
+    """One query and its dataset from a request's query string and (a POST's) ``body``, if
+    :class:`LeanEndpoint` answers the request; else None. A POST's ``content_type`` and
+    length are those :func:`body_length` accepts."""
+    if len(query_string) > MAX_QUERY_STRING:
+        return None
+    pairs = parse_qsl(query_string, keep_blank_values=True, errors="replace")
+    if body is not None:
         try:
-            text = data.decode("utf-8")
+            text = body.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        if len(data) != int(length):
-            return None
-        if mime == FORM_TYPE:
+        if (content_type or "").partition(";")[0].strip().lower() == FORM_TYPE:
             pairs += parse_qsl(text, keep_blank_values=True)
         else:
             pairs.append(("query", text))
