@@ -24,18 +24,23 @@ from __future__ import annotations
 import bisect
 import json
 import logging
+import os
+import pickle
 import re
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request
 
+from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
+from competency_kg.store.versions import current_version
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.reading import Reader, Row, chunks, values
+from competency_kg.web.reading import Reader, Row, chunks, memo, values
 from competency_kg.web.resources import (
     BadFormat,
     finish,
@@ -45,7 +50,7 @@ from competency_kg.web.resources import (
     site,
     store_version,
 )
-from competency_kg.web.state import query_executor
+from competency_kg.web.state import query_executor, state
 from competency_kg.web.terms import TYPE, iri_term, iri_value, is_iri, literal, literal_term
 from competency_kg.web.twins import OCCUPATION, occupation_groups
 from competency_kg.web.vocabulary import vocabulary
@@ -103,24 +108,14 @@ class LabelIndex:
     A scan of it answers faster than ``CONTAINS`` over the store (at 1 M triples, whole
     searches: 94–173 ms against 374–688 ms), and it ranks every match, not the first
     :data:`MAX_ROWS` the engine happens to return. Built in the background after each load
-    (:func:`label_index`); until then searches run as SPARQL.
+    (:func:`label_index`) and kept on disk per published version (:func:`_kept_file`): a
+    server started again over the same store reads it back instead of building it.
     """
 
-    def __init__(self, reader: Reader) -> None:
-        props = values("p", SEARCHED)
-        rows = reader.select(
-            f"SELECT ?s ?p ?label WHERE {{ {props} ?s ?p ?label . "
-            "FILTER(isIRI(?s) && isLiteral(?label)) }"
-        )
-        self.entries = [
-            (literal(r["label"]).value.casefold(), r["s"], r["p"], r["label"]) for r in rows
-        ]
-        types: dict[str, set[str]] = {}
-        for r in reader.select(
-            f"SELECT DISTINCT ?s ?t WHERE {{ {props} ?s ?p ?label . ?s a ?t . "
-            "FILTER(isIRI(?s) && isLiteral(?label)) }"
-        ):
-            types.setdefault(r["s"], set()).add(r["t"])
+    def __init__(
+        self, entries: list[tuple[str, str, str, str]], types: dict[str, set[str]]
+    ) -> None:
+        self.entries = entries
         self.types = types
         # Every label in one string, one a line, and where each starts: ``str.find`` runs over
         # it in C, about 100× faster than testing each label in Python (130,271 labels on the
@@ -131,6 +126,23 @@ class LabelIndex:
             self.starts.append(at)
             at += len(text) + 1
         self.text = "\n".join(e[0].replace("\n", " ") for e in self.entries)
+
+    @classmethod
+    def read(cls, reader: Reader) -> LabelIndex:
+        """The index of the store ``reader`` reads (two scans of every searched label)."""
+        props = values("p", SEARCHED)
+        rows = reader.select(
+            f"SELECT ?s ?p ?label WHERE {{ {props} ?s ?p ?label . "
+            "FILTER(isIRI(?s) && isLiteral(?label)) }"
+        )
+        entries = [(literal(r["label"]).value.casefold(), r["s"], r["p"], r["label"]) for r in rows]
+        types: dict[str, set[str]] = {}
+        for r in reader.select(
+            f"SELECT DISTINCT ?s ?t WHERE {{ {props} ?s ?p ?label . ?s a ?t . "
+            "FILTER(isIRI(?s) && isLiteral(?label)) }"
+        ):
+            types.setdefault(r["s"], set()).add(r["t"])
+        return cls(entries, types)
 
     def rows(self, ws: list[str], cls: str | None) -> list[dict[str, str]]:
         """The rows the SPARQL search would give (``s``, ``p``, ``label``), all of them."""
@@ -161,15 +173,78 @@ _BUILDING: set[str] = set()
 _FAILED: set[str] = set()
 _INDEX_LOCK = threading.Lock()
 _INDEX_BUILT = threading.Condition(_INDEX_LOCK)
-#: How long a search waits for an index being built before it runs as SPARQL: on the whole
-#: O*NET release the SPARQL search takes as long as the build it would compete with (5-6 s
-#: each on a busy 2-core machine), so waiting for the build answers sooner.
-INDEX_WAIT = 10.0
+#: How long a search waits for an index being built before it searches without it (a short
+#: wait: a search arriving just before the build ends uses the index).
+INDEX_WAIT = 0.2
+#: Changes when what is kept on disk changes shape: older files are then not read.
+KEPT_FORMAT = 1
 
 
-def label_index(version: str | None) -> LabelIndex | None:
-    """The index of the store as it is now (``version``: its fingerprint), or None when it is
-    not ready: the first call after a load starts building it in the background (the warmer
+def _kept_file(store: str | None) -> tuple[Path, str] | None:
+    """Where the index of the store's current published version is kept, and that version's
+    name: ``<store>.search/<version>-<KEPT_FORMAT>.pickle``, a sibling of the store as its
+    ``.versions`` and ``.reports`` (a version's name is never reused: a load publishes a new
+    one, so a file is never read for another version's data). None for a remote store or one
+    with no published version."""
+    if store is None or store.startswith(("http://", "https://")):
+        return None
+    path = Path(store)
+    found = current_version(path)
+    if found is None:
+        return None
+    folder = path.with_name(path.name + ".search")
+    return folder / f"{found.name}-{KEPT_FORMAT}.pickle", found.name
+
+
+def _load_kept(store: str | None, version: str) -> LabelIndex | None:
+    """The index kept on disk for the store's current version, if the store's state is still
+    ``version`` (a load meanwhile: None)."""
+    where = _kept_file(store)
+    if where is None:
+        return None
+    target, name = where
+    try:
+        with target.open("rb") as f:
+            kept = pickle.load(f)  # written by this server, beside its store
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a damaged file: built again, and written anew
+        log.warning("kept label index %s unreadable (%s): building it", target.name, exc)
+        return None
+    if not isinstance(kept, dict) or kept.get("version") != name:
+        return None
+    if versioned_cache.store_version(store) != version:
+        return None  # published meanwhile: the file may be of the version before
+    log.info("label index of store version %s read from disk", name)
+    return LabelIndex(kept["entries"], kept["types"])
+
+
+def _save_kept(store: str | None, name: str, index: LabelIndex) -> None:
+    """Keep ``index`` as that of version ``name`` (atomic: written, then renamed); remove the
+    files of other versions. A read-only folder keeps it in memory only."""
+    where = _kept_file(store)
+    if where is None or where[1] != name:
+        return  # published meanwhile: the index read may be of either version
+    target = where[0]
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(exist_ok=True)
+        with tmp.open("wb") as f:
+            doc = {"version": name, "entries": index.entries, "types": index.types}
+            pickle.dump(doc, f, pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+        for other in target.parent.iterdir():
+            if other != target and not other.name.startswith("."):
+                other.unlink(missing_ok=True)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log.warning("label index not kept on disk: %s", exc)
+
+
+def label_index(version: str | None, store: str | None = None) -> LabelIndex | None:
+    """The index of the store as it is now (``version``: its fingerprint; ``store``: where
+    it is), or None when it is not ready: the first call after a start reads it from disk
+    when kept there for this version, else starts building it in the background (the warmer
     usually has); a call while it is being built waits up to :data:`INDEX_WAIT` for it."""
     if version is None:  # a remote store: searches stay SPARQL
         return None
@@ -180,16 +255,20 @@ def label_index(version: str | None) -> LabelIndex | None:
         if hit is not None or version in _BUILDING or version in _FAILED:
             return hit
         _BUILDING.add(version)
+    kept = _load_kept(store, version)
+    if kept is not None:
+        _done(version, kept)
+        return kept
     executor = query_executor()
     threading.Thread(
-        target=_build_index, args=(version, executor), name="label-index", daemon=True
+        target=_build_index, args=(version, store, executor), name="label-index", daemon=True
     ).start()
     return None
 
 
-def build_label_index(version: str | None) -> LabelIndex | None:
+def build_label_index(version: str | None, store: str | None = None) -> LabelIndex | None:
     """Build the index of the store's ``version`` in this thread (the warmer's step after a
-    load), unless it is built or being built; the index, or None."""
+    load), unless it is built, being built or kept on disk; the index, or None."""
     if version is None:
         return None
     with _INDEX_LOCK:
@@ -197,12 +276,17 @@ def build_label_index(version: str | None) -> LabelIndex | None:
         if hit is not None or version in _BUILDING or version in _FAILED:
             return hit
         _BUILDING.add(version)
-    return _build_index(version, query_executor())
+    kept = _load_kept(store, version)
+    if kept is not None:
+        _done(version, kept)
+        return kept
+    return _build_index(version, store, query_executor())
 
 
-def _build_index(version: str, executor: Any) -> LabelIndex | None:
+def _build_index(version: str, store: str | None, executor: Any) -> LabelIndex | None:
+    where = _kept_file(store)
     try:
-        index = LabelIndex(Reader(executor, timeout=INDEX_TIMEOUT))
+        index = LabelIndex.read(Reader(executor, timeout=INDEX_TIMEOUT))
     except Exception as exc:  # the searches stay SPARQL; the next load tries again
         log.info("label index not built: %s", exc)
         with _INDEX_LOCK:
@@ -210,12 +294,52 @@ def _build_index(version: str, executor: Any) -> LabelIndex | None:
             _BUILDING.discard(version)
             _INDEX_BUILT.notify_all()
         return None
+    _done(version, index)
+    if where is not None:
+        _save_kept(store, where[1], index)
+    return index
+
+
+def _done(version: str, index: LabelIndex) -> None:
     with _INDEX_LOCK:
         _INDEXES.clear()  # older versions are of no use any more
         _INDEXES[version] = index
         _BUILDING.discard(version)
         _INDEX_BUILT.notify_all()
-    return index
+
+
+#: The classes searched while the index is being built (the first ranked: what most searches
+#: look for), from a small index of their labels read in one query per version
+#: (:func:`first_index`: 50-70 ms on the whole O*NET release, 2,407 labels).
+FIRST_CLASSES = tuple(c for c, rank in CLASS_RANK.items() if rank < 2)
+#: Seconds a search of another class may scan the store for while the index is being built
+#: (then it answers 503 with ``Retry-After``): a whole scan takes 0.5 s on the whole O*NET
+#: release on an idle machine, 5-6 s on a busy one.
+FALLBACK_TIMEOUT = 0.8
+
+
+def first_index(reader: Reader, version: str | None) -> LabelIndex:
+    """The labels of :data:`FIRST_CLASSES`' members only, kept per store version: what a
+    search answers with while the whole index is being built (its ``more`` set, and
+    ``partial`` in JSON)."""
+
+    def build() -> LabelIndex:
+        # one pattern per property: with ``VALUES ?p`` Oxigraph scans every label (1.1 s)
+        union = " UNION ".join(f"{{ ?s {p} ?label BIND({p} AS ?p) }}" for p in SEARCHED)
+        rows = reader.select(
+            f"SELECT ?s ?p ?label ?t WHERE {{ {values('t', map(iri_term, FIRST_CLASSES))} "
+            f"?s a ?t . {union} FILTER(isIRI(?s) && isLiteral(?label)) }}"
+        )
+        entries = {(r["s"], r["p"], r["label"]) for r in rows}
+        types: dict[str, set[str]] = {}
+        for r in rows:
+            types.setdefault(r["s"], set()).add(r["t"])
+        return LabelIndex(
+            [(literal(label).value.casefold(), s, p, label) for s, p, label in sorted(entries)],
+            types,
+        )
+
+    return memo("search-first", version, None, build)
 
 
 def search(
@@ -370,10 +494,18 @@ def search_page() -> Response:
     cls = class_for_slug(cls_name) if cls_name else None
     if cls_name and cls is None:
         return plain(400, f"no class called {cls_name!r}")
+    partial = False
     try:
         reader = Reader()
-        index = label_index(store_version())
+        version = store_version()
+        index = label_index(version, state().settings.store)
+        if index is None and version is not None and (cls is None or cls in FIRST_CLASSES):
+            # the index is being built: the first-ranked classes' labels answer meanwhile
+            index, partial = first_index(reader, version), True
+        elif index is None and version is not None:
+            reader = Reader(timeout=FALLBACK_TIMEOUT)  # another class: a bounded scan
         results, more = search(reader, q, cls, index)
+        more = more or partial
     except QueryError as exc:
         return plain(503, f"the search could not run just now: {exc}", {"Retry-After": "5"})
     if wants_json:
@@ -385,6 +517,8 @@ def search_page() -> Response:
             "more": more or len(results) > limit,
             "results": results[:limit],
         }
+        if partial:
+            doc["partial"] = True
         resp = Response(json.dumps(doc, ensure_ascii=False), content_type="application/json")
         resp.headers["Access-Control-Allow-Origin"] = "*"
         resp.vary.add("Accept")
@@ -414,6 +548,7 @@ def search_page() -> Response:
         cls_name=cls_name,
         cls_label=vocabulary().label(cls) if cls else None,
         words=words(q),
+        partial=partial,
     )
     resp = Response(body, content_type="text/html; charset=utf-8")
     resp.vary.add("Accept")

@@ -188,9 +188,11 @@ def warm_classes(app: Flask) -> None:
 
 
 def warm_search(app: Flask) -> None:
-    """Build the search's label index (a search before it is built runs as SPARQL)."""
+    """Build the search's label index, or read it back from disk when kept for this store
+    version (a search meanwhile answers from the first-ranked classes' labels)."""
     with app.app_context():
-        build_label_index(versioned_cache.store_version(state(app).settings.store))
+        store = state(app).settings.store
+        build_label_index(versioned_cache.store_version(store), store)
 
 
 def warm_comparison(app: Flask) -> None:
