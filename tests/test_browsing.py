@@ -823,6 +823,27 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     assert [f.name for f in (tmp_path / "store.search").iterdir()] != [kept[0].name]
 
 
+def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
+    """A server's worker compiles every template before it serves (through Jinja's bytecode
+    cache), so the first page of each kind does not wait for its templates. Checked by
+    breaking it: with ``compile_templates`` returning at once, this test failed."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web.app import create_app
+    from competency_kg.web.warming import compile_templates
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    store.close()
+    env = app.jinja_env
+    names = [n for n in env.list_templates() if n.endswith(".html")]
+    assert "resource.html" in names and "search.html" in names
+    assert compile_templates(app) == len(names)
+    compiled = {key[1] for key in env.cache}
+    assert set(names) <= compiled
+    assert env.bytecode_cache is not None
+
+
 def test_search_answers_while_the_index_is_built(browse_store: LoadedStore) -> None:
     """While the label index is being built (seconds on a big store after a start), a search
     answers at once from the first-ranked classes' labels, saying it is partial; a search
