@@ -809,10 +809,15 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     # a label planted in the kept file only: found once the index is read back from it
     with kept[0].open("rb") as f:
         doc = pickle.load(f)
-    welder = next(e for e in doc["entries"] if e[0] == "test welder")
+    welder = doc["text"].index("test welder")
     planted = f"<{BASE}occupation/planted>"
-    doc["entries"].append(("planted welder", planted, welder[2], '"Planted welder"'))
-    doc["types"][planted] = doc["types"][welder[1]]
+    for key, value in zip(
+        ("text", "s", "p", "label"),
+        ("planted welder", planted, doc["p"][welder], '"Planted welder"'),
+        strict=True,
+    ):
+        doc[key].append(value)
+    doc["types"][planted] = doc["types"][doc["s"][welder]]
     with kept[0].open("wb") as f:
         pickle.dump(doc, f)
     assert sorted(searched("welder")) == ["Planted welder", "Test welder"]

@@ -113,7 +113,9 @@ class LabelIndex:
     """
 
     def __init__(
-        self, entries: list[tuple[str, str, str, str]], types: dict[str, set[str]]
+        self,
+        entries: list[tuple[str, str, str, str]],
+        types: dict[str, set[str]] | dict[str, tuple[str, ...]],
     ) -> None:
         self.entries = entries
         self.types = types
@@ -175,9 +177,9 @@ _INDEX_LOCK = threading.Lock()
 _INDEX_BUILT = threading.Condition(_INDEX_LOCK)
 #: How long a search waits for an index being built before it searches without it (a short
 #: wait: a search arriving just before the build ends uses the index).
-INDEX_WAIT = 0.2
+INDEX_WAIT = 0.05
 #: Changes when what is kept on disk changes shape: older files are then not read.
-KEPT_FORMAT = 1
+KEPT_FORMAT = 2
 
 
 def _kept_file(store: str | None) -> tuple[Path, str] | None:
@@ -216,7 +218,8 @@ def _load_kept(store: str | None, version: str) -> LabelIndex | None:
     if versioned_cache.store_version(store) != version:
         return None  # published meanwhile: the file may be of the version before
     log.info("label index of store version %s read from disk", name)
-    return LabelIndex(kept["entries"], kept["types"])
+    entries = list(zip(kept["text"], kept["s"], kept["p"], kept["label"], strict=True))
+    return LabelIndex(entries, kept["types"])
 
 
 def _save_kept(store: str | None, name: str, index: LabelIndex) -> None:
@@ -230,7 +233,11 @@ def _save_kept(store: str | None, name: str, index: LabelIndex) -> None:
     try:
         target.parent.mkdir(exist_ok=True)
         with tmp.open("wb") as f:
-            doc = {"version": name, "entries": index.entries, "types": index.types}
+            # columns of strings and tuples: read back 5× faster than the entries' tuples and
+            # the types' sets (0.3 s against 1.4 s for the whole O*NET release, 130,271 labels)
+            doc = {"version": name, "types": {s: tuple(t) for s, t in index.types.items()}}
+            for i, key in enumerate(("text", "s", "p", "label")):
+                doc[key] = [e[i] for e in index.entries]
             pickle.dump(doc, f, pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
         for other in target.parent.iterdir():
