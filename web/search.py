@@ -241,11 +241,26 @@ def _save_kept(store: str | None, name: str, index: LabelIndex) -> None:
             pickle.dump(doc, f, pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, target)
         for other in target.parent.iterdir():
-            if other != target and not other.name.startswith("."):
+            if other != target and not _being_written(other):
                 other.unlink(missing_ok=True)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         log.warning("label index not kept on disk: %s", exc)
+
+
+def _being_written(path: Path) -> bool:
+    """Whether ``path`` is the temporary file of a process still running (one stopped while
+    writing, as a server stopped during the save, leaves its file to be removed)."""
+    parts = path.name.split(".")
+    if not path.name.startswith(".") or len(parts) < 3 or not parts[-2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[-2]), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: running
+    return True
 
 
 def label_index(version: str | None, store: str | None = None) -> LabelIndex | None:
