@@ -805,11 +805,13 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
         return [r["label"] for r in reply.json["results"]]
 
     assert searched("welder") == ["Test welder"]
-    kept = list((tmp_path / "store.search").iterdir())
+    folder = tmp_path / "store.kept"
+    kept = list(folder.glob("search-*"))
     assert len(kept) == 1
     # a label planted in the kept file only: found once the index is read back from it
     with kept[0].open("rb") as f:
-        doc = pickle.load(f)
+        whole = pickle.load(f)
+    doc = whole["value"]
     welder = doc["text"].index("test welder")
     planted = f"<{BASE}occupation/planted>"
     for key, value in zip(
@@ -820,16 +822,16 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
         doc[key].append(value)
     doc["types"][planted] = doc["types"][doc["s"][welder]]
     with kept[0].open("wb") as f:
-        pickle.dump(doc, f)
+        pickle.dump(whole, f)
     assert sorted(searched("welder")) == ["Planted welder", "Test welder"]
     # a load publishes another version: the kept file is not read for it, and is replaced
     # (with what a server stopped while writing left: no process has that id)
-    stale = tmp_path / "store.search" / f".{kept[0].name}.999999999.tmp"
+    stale = folder / f".{kept[0].name}.999999999.tmp"
     stale.write_bytes(b"cut short")
     code, log = cli("load", "--force", str(source), store=path)
     assert code == 0, log
     assert searched("welder") == ["Test welder"]
-    left = [f.name for f in (tmp_path / "store.search").iterdir()]
+    left = [f.name for f in folder.iterdir() if f.name.lstrip(".").startswith("search-")]
     assert len(left) == 1 and left != [kept[0].name]
 
 

@@ -24,20 +24,16 @@ from __future__ import annotations
 import bisect
 import json
 import logging
-import os
-import pickle
 import re
 import threading
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
-from competency_kg.store.versions import current_version
+from competency_kg.web import kept
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.reading import Reader, Row, chunks, memo, values
@@ -108,7 +104,7 @@ class LabelIndex:
     A scan of it answers faster than ``CONTAINS`` over the store (at 1 M triples, whole
     searches: 94–173 ms against 374–688 ms), and it ranks every match, not the first
     :data:`MAX_ROWS` the engine happens to return. Built in the background after each load
-    (:func:`label_index`) and kept on disk per published version (:func:`_kept_file`): a
+    (:func:`label_index`) and kept on disk per published version (:mod:`.kept`): a
     server started again over the same store reads it back instead of building it.
     """
 
@@ -180,87 +176,26 @@ _INDEX_BUILT = threading.Condition(_INDEX_LOCK)
 INDEX_WAIT = 0.05
 #: Changes when what is kept on disk changes shape: older files are then not read.
 KEPT_FORMAT = 2
-
-
-def _kept_file(store: str | None) -> tuple[Path, str] | None:
-    """Where the index of the store's current published version is kept, and that version's
-    name: ``<store>.search/<version>-<KEPT_FORMAT>.pickle``, a sibling of the store as its
-    ``.versions`` and ``.reports`` (a version's name is never reused: a load publishes a new
-    one, so a file is never read for another version's data). None for a remote store or one
-    with no published version."""
-    if store is None or store.startswith(("http://", "https://")):
-        return None
-    path = Path(store)
-    found = current_version(path)
-    if found is None:
-        return None
-    folder = path.with_name(path.name + ".search")
-    return folder / f"{found.name}-{KEPT_FORMAT}.pickle", found.name
+KEPT_KIND = "search"
 
 
 def _load_kept(store: str | None, version: str) -> LabelIndex | None:
-    """The index kept on disk for the store's current version, if the store's state is still
-    ``version`` (a load meanwhile: None)."""
-    where = _kept_file(store)
-    if where is None:
+    """The index kept on disk for the store's current version (:mod:`.kept`), or None."""
+    doc = kept.load(store, KEPT_KIND, KEPT_FORMAT, version)
+    if doc is None:
         return None
-    target, name = where
-    try:
-        with target.open("rb") as f:
-            kept = pickle.load(f)  # written by this server, beside its store
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # a damaged file: built again, and written anew
-        log.warning("kept label index %s unreadable (%s): building it", target.name, exc)
-        return None
-    if not isinstance(kept, dict) or kept.get("version") != name:
-        return None
-    if versioned_cache.store_version(store) != version:
-        return None  # published meanwhile: the file may be of the version before
-    log.info("label index of store version %s read from disk", name)
-    entries = list(zip(kept["text"], kept["s"], kept["p"], kept["label"], strict=True))
-    return LabelIndex(entries, kept["types"])
+    entries = list(zip(doc["text"], doc["s"], doc["p"], doc["label"], strict=True))
+    return LabelIndex(entries, doc["types"])
 
 
-def _save_kept(store: str | None, name: str, index: LabelIndex) -> None:
-    """Keep ``index`` as that of version ``name`` (atomic: written, then renamed); remove the
-    files of other versions. A read-only folder keeps it in memory only."""
-    where = _kept_file(store)
-    if where is None or where[1] != name:
-        return  # published meanwhile: the index read may be of either version
-    target = where[0]
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(exist_ok=True)
-        with tmp.open("wb") as f:
-            # columns of strings and tuples: read back 5× faster than the entries' tuples and
-            # the types' sets (0.3 s against 1.4 s for the whole O*NET release, 130,271 labels)
-            doc = {"version": name, "types": {s: tuple(t) for s, t in index.types.items()}}
-            for i, key in enumerate(("text", "s", "p", "label")):
-                doc[key] = [e[i] for e in index.entries]
-            pickle.dump(doc, f, pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-        for other in target.parent.iterdir():
-            if other != target and not _being_written(other):
-                other.unlink(missing_ok=True)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        log.warning("label index not kept on disk: %s", exc)
-
-
-def _being_written(path: Path) -> bool:
-    """Whether ``path`` is the temporary file of a process still running (one stopped while
-    writing, as a server stopped during the save, leaves its file to be removed)."""
-    parts = path.name.split(".")
-    if not path.name.startswith(".") or len(parts) < 3 or not parts[-2].isdigit():
-        return False
-    try:
-        os.kill(int(parts[-2]), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # another user's process: running
-    return True
+def _save_kept(store: str | None, name: str | None, index: LabelIndex) -> None:
+    """Keep ``index`` as that of version ``name``: as columns of strings and tuples, read back
+    5× faster than the entries' tuples and the types' sets (0.3 s against 1.4 s for the whole
+    O*NET release, 130,271 labels)."""
+    doc: dict[str, Any] = {"types": {s: tuple(t) for s, t in index.types.items()}}
+    for i, key in enumerate(("text", "s", "p", "label")):
+        doc[key] = [e[i] for e in index.entries]
+    kept.save(store, KEPT_KIND, KEPT_FORMAT, name, doc)
 
 
 def label_index(version: str | None, store: str | None = None) -> LabelIndex | None:
@@ -306,7 +241,7 @@ def build_label_index(version: str | None, store: str | None = None) -> LabelInd
 
 
 def _build_index(version: str, store: str | None, executor: Any) -> LabelIndex | None:
-    where = _kept_file(store)
+    name = kept.version_name(store, KEPT_KIND, KEPT_FORMAT)
     try:
         index = LabelIndex.read(Reader(executor, timeout=INDEX_TIMEOUT))
     except Exception as exc:  # the searches stay SPARQL; the next load tries again
@@ -317,8 +252,7 @@ def _build_index(version: str, store: str | None, executor: Any) -> LabelIndex |
             _INDEX_BUILT.notify_all()
         return None
     _done(version, index)
-    if where is not None:
-        _save_kept(store, where[1], index)
+    _save_kept(store, name, index)
     return index
 
 
