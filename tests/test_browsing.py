@@ -933,6 +933,46 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
         store.close()
 
 
+def test_page_basics_read_back_from_disk_by_a_restarted_server(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash IRIs of documents, computed once per store version, are kept beside the store
+    (``STORE.kept/``): a restarted server (nothing in memory) reads them back instead of
+    scanning again, and serves the same pages. Checked by breaking it: with ``kept.load``
+    returning None the second server scanned again (the patched scan raised)."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import resources, warming
+    from competency_kg.web.app import create_app
+
+    paths = ("/occupation/computer-user-support-specialists", "/curation/seeds")
+
+    def serve() -> list[tuple[int, bytes]]:
+        """A fresh process's caches, its warmer's ``basics`` step, then the pages."""
+        monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+        monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+        store = open_store(browse_store.path, read_only=True)
+        app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+        try:
+            warming.warm_basics(app)
+            client = app.test_client()
+            replies = [client.get(p, headers={"Accept": "text/html"}) for p in paths]
+            return [(r.status_code, r.get_data()) for r in replies]
+        finally:
+            store.close()
+
+    first = serve()
+    assert first[0][0] == 200
+    assert list(browse_store.path.parent.joinpath("store.kept").glob("hash-docs-*"))
+
+    def read_again(*args: object) -> None:
+        raise AssertionError("scanned again by a restarted server")
+
+    monkeypatch.setattr(resources, "hash_documents", read_again)
+    assert serve() == first
+
+
 PREFIXED = (str(SKOS) + "prefLabel", str(CKG) + "requires")
 
 
