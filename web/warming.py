@@ -37,7 +37,7 @@ from competency_kg.web.resources import HTML, answer, page_basics
 from competency_kg.web.search import build_label_index
 from competency_kg.web.state import state
 from competency_kg.web.terms import iri_value
-from competency_kg.web.void import DUMPS, current_state, ensure_dump
+from competency_kg.web.void import DUMPS, current_state, ensure_dump, existing_dump
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ WARM_CHECK_SECONDS = 10.0
 WARM_DELAY_SECONDS = 5.0
 #: How long the warmer waits for one dump being written (then goes on; the writer goes on too).
 DUMP_WARM_WAIT = 1800.0
+#: How often the warmer looks whether the dump it waits for is written.
+DUMP_WATCH_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -181,13 +183,24 @@ def warm_dumps(app: Flask) -> None:
     """Write the store's dumps, one after the other (each by a process of its own, which this
     step waits for), so that VoID names their size and checksum and a download starts at
     once: on the whole O*NET release a dump takes minutes to write on a busy 2-core machine,
-    and two at once slowed every page the warmer had not reached yet."""
+    and two at once slowed every page the warmer had not reached yet.
+
+    It watches for the dump rather than take the one wait :func:`ensure_dump` lets a request
+    thread have: VoID on a small store waits for the dumps, and got none of their checksums
+    when the warmer held that wait (seen once the warmer's earlier steps read their results
+    back from disk and reached the dumps as the first visitors came)."""
     with app.app_context():
         key = current_state()
         for name in DUMPS:
             if _closing(state(app).executor):
                 break
-            ensure_dump(name, key, wait=DUMP_WARM_WAIT)
+            found = ensure_dump(name, key)  # starts its writer
+            deadline = time.monotonic() + DUMP_WARM_WAIT
+            while found is None and time.monotonic() < deadline:
+                if _closing(state(app).executor):
+                    return
+                time.sleep(DUMP_WATCH_SECONDS)
+                found = existing_dump(name, key)
 
 
 def _reader(app: Flask) -> tuple[Reader, str, str | None]:
