@@ -740,7 +740,7 @@ def test_label_index_answers_as_the_sparql_search(
     try:
         with app.test_request_context("/search"):
             reader = Reader()
-            index = LabelIndex(reader)
+            index = LabelIndex.read(reader)
             assert len(index.entries) > 100
             klass = str(CKG) + cls if cls else None
             by_index, _ = search(reader, q, klass, index)
@@ -756,6 +756,142 @@ def test_label_index_answers_as_the_sparql_search(
         assert by_index == []
     else:
         assert by_index
+
+
+KEPT_TTL = """\
+@prefix ckg: <https://w3id.org/competency-kg/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<https://w3id.org/competency-kg/occupation/test-welder> a ckg:Occupation ;
+    skos:prefLabel "Test welder" .
+"""
+
+
+def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
+    """A server started again over the same store reads the search's index back from beside
+    the store instead of building it; after a load (another published version) the kept
+    file is never read. Checked by breaking it: with ``_load_kept`` skipping the version
+    check the planted label was still found after the second load, and with
+    ``label_index`` not reading the disk it was not found before it; with the cleanup keeping
+    every temporary file, the one left by a stopped writer stayed."""
+    import pickle
+
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import search as search_module
+    from competency_kg.web.app import create_app
+    from competency_kg.web.resources import store_version
+
+    path = tmp_path / "store"
+    source = tmp_path / "welder.ttl"
+    source.write_text(KEPT_TTL, encoding="utf-8")
+    code, log = cli("load", str(source), store=path)
+    assert code == 0, log
+
+    def searched(q: str) -> list[str]:
+        """Labels the search page finds, on a server process that has no index in memory."""
+        search_module._INDEXES.clear()
+        store = open_store(path, read_only=True)
+        app = create_app(Settings(store=str(path), base_iri=BASE), store=store)
+        try:
+            with app.test_request_context("/search"):
+                search_module.build_label_index(store_version(), str(path))
+            reply = app.test_client().get(
+                "/search", query_string={"q": q, "class": "occupation", "format": "json"}
+            )
+        finally:
+            store.close()
+        assert reply.status_code == 200, reply.text
+        assert "partial" not in reply.json
+        return [r["label"] for r in reply.json["results"]]
+
+    assert searched("welder") == ["Test welder"]
+    folder = tmp_path / "store.kept"
+    kept = list(folder.glob("search-*"))
+    assert len(kept) == 1
+    # a label planted in the kept file only: found once the index is read back from it
+    with kept[0].open("rb") as f:
+        whole = pickle.load(f)
+    doc = whole["value"]
+    welder = doc["text"].index("test welder")
+    planted = f"<{BASE}occupation/planted>"
+    for key, value in zip(
+        ("text", "s", "p", "label"),
+        ("planted welder", planted, doc["p"][welder], '"Planted welder"'),
+        strict=True,
+    ):
+        doc[key].append(value)
+    doc["types"][planted] = doc["types"][doc["s"][welder]]
+    with kept[0].open("wb") as f:
+        pickle.dump(whole, f)
+    assert sorted(searched("welder")) == ["Planted welder", "Test welder"]
+    # a load publishes another version: the kept file is not read for it, and is replaced
+    # (with what a server stopped while writing left: no process has that id)
+    stale = folder / f".{kept[0].name}.999999999.tmp"
+    stale.write_bytes(b"cut short")
+    code, log = cli("load", "--force", str(source), store=path)
+    assert code == 0, log
+    assert searched("welder") == ["Test welder"]
+    left = [f.name for f in folder.iterdir() if f.name.lstrip(".").startswith("search-")]
+    assert len(left) == 1 and left != [kept[0].name]
+
+
+def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
+    """A server's worker compiles every template before it serves (through Jinja's bytecode
+    cache), so the first page of each kind does not wait for its templates. Checked by
+    breaking it: with ``compile_templates`` returning at once, this test failed."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web.app import create_app
+    from competency_kg.web.warming import compile_templates
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    store.close()
+    env = app.jinja_env
+    names = [n for n in env.list_templates() if n.endswith(".html")]
+    assert "resource.html" in names and "search.html" in names
+    assert compile_templates(app) == len(names)
+    compiled = {key[1] for key in env.cache}
+    assert set(names) <= compiled
+    assert env.bytecode_cache is not None
+
+
+def test_search_answers_while_the_index_is_built(browse_store: LoadedStore) -> None:
+    """While the label index is being built (seconds on a big store after a start), a search
+    answers at once from the first-ranked classes' labels, saying it is partial; a search
+    of another class scans the store, bounded. Checked by breaking it: without the first
+    index the answer was not partial (it waited for, or ran, the whole search)."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import search as search_module
+    from competency_kg.web.app import create_app
+    from competency_kg.web.resources import store_version
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    client = app.test_client()
+    try:
+        with app.test_request_context("/search"):
+            version = store_version()
+        with search_module._INDEX_LOCK:
+            search_module._INDEXES.clear()
+            search_module._BUILDING.add(version)  # as while a build runs
+        doc = client.get("/search", query_string={"q": "support", "format": "json"}).json
+        assert doc["partial"] is True and doc["more"] is True
+        assert doc["results"] and {r["type"] for r in doc["results"]} <= set(
+            search_module.FIRST_CLASSES
+        )
+        assert "Computer User Support Specialists" in [r["label"] for r in doc["results"]]
+        html = client.get("/search", query_string={"q": "support"}).text
+        assert "is being prepared" in html and "Computer User Support Specialists" in html
+        other = client.get(
+            "/search", query_string={"q": "software", "class": "technology", "format": "json"}
+        )
+        assert other.status_code == 200 and "partial" not in other.json
+    finally:
+        with search_module._INDEX_LOCK:
+            search_module._BUILDING.discard(version)
+        store.close()
 
 
 def test_the_warmer_reads_listings_and_page_basics_ahead(
@@ -795,6 +931,46 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
         assert page.status_code == 200, page.get_data(as_text=True)[:2000]
     finally:
         store.close()
+
+
+def test_page_basics_read_back_from_disk_by_a_restarted_server(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash IRIs of documents, computed once per store version, are kept beside the store
+    (``STORE.kept/``): a restarted server (nothing in memory) reads them back instead of
+    scanning again, and serves the same pages. Checked by breaking it: with ``kept.load``
+    returning None the second server scanned again (the patched scan raised)."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import resources, warming
+    from competency_kg.web.app import create_app
+
+    paths = ("/occupation/computer-user-support-specialists", "/curation/seeds")
+
+    def serve() -> list[tuple[int, bytes]]:
+        """A fresh process's caches, its warmer's ``basics`` step, then the pages."""
+        monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+        monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+        store = open_store(browse_store.path, read_only=True)
+        app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+        try:
+            warming.warm_basics(app)
+            client = app.test_client()
+            replies = [client.get(p, headers={"Accept": "text/html"}) for p in paths]
+            return [(r.status_code, r.get_data()) for r in replies]
+        finally:
+            store.close()
+
+    first = serve()
+    assert first[0][0] == 200
+    assert list(browse_store.path.parent.joinpath("store.kept").glob("hash-docs-*"))
+
+    def read_again(*args: object) -> None:
+        raise AssertionError("scanned again by a restarted server")
+
+    monkeypatch.setattr(resources, "hash_documents", read_again)
+    assert serve() == first
 
 
 PREFIXED = (str(SKOS) + "prefLabel", str(CKG) + "requires")

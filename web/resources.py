@@ -34,6 +34,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
 from competency_kg.sparql.errors import QueryError
+from competency_kg.web import kept
 from competency_kg.web.describe import (
     INVERSE_PAGE_SIZE,
     Description,
@@ -371,8 +372,27 @@ def page_basics(
     the hash IRIs by document (:func:`~competency_kg.web.describe.hash_documents`: a scan of
     the small graphs, seconds on the whole O*NET release, which the warmer does first)."""
     sources = memo("sources", version, base, lambda: read_sources(reader, base))
-    docs = memo("hash-docs", version, base, lambda: hash_documents(reader, base, sources))
+    docs = memo("hash-docs", version, base, lambda: _hash_documents(reader, base, version, sources))
     return sources, docs
+
+
+def _hash_documents(
+    reader: Reader, base: str, version: str | None, sources: dict[str, Source]
+) -> dict[str, list[str]]:
+    """The hash IRIs by document, read back from disk when kept for this store version
+    (:mod:`~competency_kg.web.kept`: a restarted server does not scan again), else read and
+    kept."""
+    store = state().settings.store
+    kind = "hash-docs-" + hashlib.sha256(base.encode()).hexdigest()[:12]
+    if version is not None:
+        found = kept.load(store, kind, 1, version)
+        if found is not None:
+            return found
+    name = kept.version_name(store, kind, 1)
+    docs = hash_documents(reader, base, sources)
+    if version is not None:
+        kept.save(store, kind, 1, name, docs)
+    return docs
 
 
 def _describe(
