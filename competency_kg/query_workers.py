@@ -5,9 +5,12 @@ for why queries run in processes; :mod:`competency_kg.query_sandbox` is what run
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import queue
 import signal
@@ -15,8 +18,10 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from competency_kg.child_python import import_environment
 from competency_kg.query_sandbox import worker_main
 from competency_kg.sparql.errors import CANNOT_OPEN, PoolBusy, QueryFailed, StoreUnavailable
 
@@ -62,6 +67,78 @@ def default_size() -> int:
     return max(4, 2 * cores)
 
 
+#: The process that started multiprocessing's fork server with :func:`start_fork_server`.
+_fork_server_of: int | None = None
+_fork_server_lock = threading.Lock()
+
+
+def fork_server_preload() -> list[str]:
+    """The modules the fork server imports once, so that workers forked from it start in
+    milliseconds: the worker's module, and what the main module needs.
+
+    Each worker runs the main module again (``multiprocessing.spawn.prepare``): by name when it
+    was run with ``-m`` (preloading that name makes its imports free), or from its file (a
+    console script: 0.3 s of CLI and rdflib imports in every worker, measured). Python 3.11
+    cannot preload a main file (its ``__main__`` entry is a no-op: CPython gh-98552), so the
+    modules that file imports are preloaded instead.
+    """
+    preload = ["__main__", worker_main.__module__]
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None:
+        preload.append(spec.name)
+    elif isinstance(getattr(main, "__file__", None), str):
+        preload.extend(_imported_by(main.__file__))
+    return list(dict.fromkeys(preload))
+
+
+@functools.cache
+def _imported_by(path: str) -> tuple[str, ...]:
+    """The absolute imports at the top level of the Python file at ``path`` (none if it cannot
+    be read or parsed)."""
+    try:
+        tree = ast.parse(Path(path).read_bytes(), path)
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+    return tuple(names)
+
+
+def start_fork_server() -> None:
+    """Start multiprocessing's fork server (once per process) with
+    :func:`~competency_kg.child_python.import_environment`, so that the workers forked from it
+    run the same code as the server, wherever the server was started.
+
+    Left alone, the fork server (``python -c …``) puts its working directory (ours) first on
+    ``sys.path``, and Python 3.11 ignores the ``sys_path`` multiprocessing hands it (CPython
+    gh-117378, fixed in 3.12.8 and 3.13.1): it preloaded the ``competency_kg`` of the folder the
+    server was started in. It takes the environment it is started with (``os.environ``: its
+    start offers no other), so the variables are set for that moment only, then put back. (A
+    fork server that died would be started again by multiprocessing itself, without them.)
+    """
+    global _fork_server_of
+    with _fork_server_lock:
+        if _fork_server_of == os.getpid():
+            return
+        variables = import_environment()
+        saved = {name: os.environ.get(name) for name in variables}
+        os.environ.update(variables)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        _fork_server_of = os.getpid()
+
+
 class WorkerLifecycle:
     """Starting, handing out, retiring and stopping the workers (the first part of the pool)."""
 
@@ -85,14 +162,8 @@ class WorkerLifecycle:
     def _context(self) -> Any:
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
-            # Import what a worker needs once, in the fork server; children start in
-            # milliseconds. The main module is preloaded too, so that children do not each
-            # re-import it (for a console script that would mean rdflib and the whole CLI).
-            preload = ["__main__", worker_main.__module__]
-            main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-            if main_spec is not None and main_spec.name not in preload:
-                preload.append(main_spec.name)
-            ctx.set_forkserver_preload(preload)
+            ctx.set_forkserver_preload(fork_server_preload())
+            start_fork_server()
         return ctx
 
     def start(self) -> None:

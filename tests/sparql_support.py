@@ -276,6 +276,26 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+#: The file a decoy ``competency_kg`` package (:func:`plant_decoy`) writes when imported.
+DECOY_MARK = "decoy-competency-kg-imported"
+
+
+def plant_decoy(folder: Path) -> Path:
+    """A ``competency_kg/`` package in ``folder`` whose import writes :data:`DECOY_MARK` there
+    (the importing process's command line) and fails: a server started in ``folder`` (as if
+    inside another checkout) must never import it. Returns the mark's path."""
+    mark = folder / DECOY_MARK
+    package = folder / "competency_kg"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        "import sys\n"
+        f"with open({str(mark)!r}, 'a') as f:\n"
+        "    f.write(repr(sys.argv) + '\\n')\n"
+        "raise ImportError('the decoy competency_kg of tests/sparql_support.py')\n"
+    )
+    return mark
+
+
 def start_server(
     store: LoadedStore, workdir: Path, *, timeout: float = QUERY_TIMEOUT, env: dict | None = None
 ) -> Server:

@@ -20,6 +20,7 @@ import time
 import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 from sparql_support import (
+    DECOY_MARK,
     MAX_RESULT_BYTES,
     QUERY_TIMEOUT,
     QUERY_WORKERS,
@@ -38,6 +40,7 @@ from sparql_support import (
     Reply,
     Server,
     cli,
+    fetch,
     parse_rdf,
     start_server,
     stop_server,
@@ -856,6 +859,38 @@ def test_serve_without_a_store_explains(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "run 'competency-kg load' first" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_servers_python_children_run_its_code_whatever_its_working_directory(
+    sparql_server: Server,
+) -> None:
+    """``sparql_server`` is started in a folder holding a decoy ``competency_kg`` package whose
+    import fails (``plant_decoy``), as a server started inside another checkout: its query
+    workers (and their fork server) and its dump writer (``python -m``) import the server's
+    code, so a query a worker answers agrees with the same data read in the web process, the
+    dump is written, and nothing imported the decoy.
+
+    Checked: without ``start_fork_server``'s environment (the fork server with its working
+    directory first, as Python 3.11 leaves it) this failed, the fork server (``['-c']``) having
+    written the mark; with the pool as it was before, the workers never started (503); without
+    the dump writer's environment, the writer (``['-m', …]``) wrote it."""
+    # one triple pattern: a look-up answered in the web process
+    by_type = Counter(row["t"] for row in rows(sparql_server.get(params={"query": SELECT})))
+    grouped = (  # a group: only a worker answers it; a new text, never a kept answer
+        f"SELECT ?t (COUNT(?s) AS ?n) WHERE {{ GRAPH <{DATA1}> {{ ?s a ?t }} }} GROUP BY ?t "
+        f"# {uuid.uuid4()}"
+    )
+    reply = sparql_server.post(
+        body=grouped, headers={"Content-Type": "application/sparql-query"}, timeout=60
+    )
+    assert reply.status == 200, reply.text
+    assert {row["t"]: int(row["n"]) for row in rows(reply)} == by_type
+    assert by_type
+    # the warmer has started the dumps since the server started; this waits for one
+    dump = fetch(sparql_server.url, "/dumps/all.ttl.gz", method="HEAD", timeout=60)
+    assert dump.status == 200, dump.headers
+    mark = sparql_server.log_path.parent / DECOY_MARK
+    assert not mark.exists(), f"imported the decoy: {mark.read_text()}"
 
 
 def _state(pid: int) -> str:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import pickle
 import re
 import tempfile
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,7 @@ from competency_kg.config import settings
 from competency_kg.iris import Minter
 from competency_kg.loading import load_paths
 from competency_kg.namespaces import SH
-from competency_kg.reporting import CACHE
+from competency_kg.reporting import CACHE, kept
 from competency_kg.store import open_store
 from competency_kg.web.app import create_app
 
@@ -683,7 +685,7 @@ def test_a_stale_correction_names_what_no_source_states(
 def _kept(store: Path) -> list[str]:
     """The report files kept beside the store (``<store>.reports/``)."""
     folder = store.with_name(store.name + ".reports")
-    return sorted(p.name for p in folder.glob("*.pickle")) if folder.is_dir() else []
+    return sorted(p.name for p in folder.glob("*.json")) if folder.is_dir() else []
 
 
 def _version(store: Path) -> str:
@@ -711,7 +713,8 @@ def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
     Checked by breaking it once each: with ``kept.load`` returning None the restarted server
     logged "computed"; with the version left out of the file's name the load's report was
     read from disk (no "computed" line); with the HTML visit waiting like a machine's the
-    first page showed the counts, not "being computed"."""
+    first page showed the counts, not "being computed"; with ``kept.load`` passing the
+    planted file's error on, the page got 500."""
     path = tmp_path / "store"
     with open_store(path) as store:
         load_paths(store, [FRAMEWORK_SEED, OVERVIEW_SEED], Minter(), corrections=[])
@@ -739,9 +742,145 @@ def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
         old = _kept(path)
         with open_store(path) as store:  # a load while the server runs: a new version
             load_paths(store, [FRAMEWORK_SEED], Minter(), corrections=[])
+        # a file of the new version's name that is no report: never served, computed anew
+        planted = kept.reports_dir(path) / f"{_version(path)}-{kept.shapes_key()}.json"
+        planted.write_bytes(b'{"schema": "competency-kg/kept-validation-report", "format": 2')
         assert json.loads(_page(server, "application/json"))["sources"]
         assert _computed(server) == 1
-        assert _kept(path) != old and _kept(path)[0].startswith(_version(path) + "-")
+        assert len(re.findall(r"kept validation report .* not used", server.log())) == 1
+        assert _kept(path) != old and _kept(path) == [planted.name]
         assert len(_kept(path)) == 1
+        with open_store(path) as store:  # the file written anew is a whole report
+            assert kept.load(store, _version(path))
     finally:
         stop_server(server)
+
+
+def _kept_file(store: Path) -> Path:
+    """The file the store's current version's report is kept in."""
+    return kept.reports_dir(store) / f"{_version(store)}-{kept.shapes_key()}.json"
+
+
+def test_a_kept_report_reads_back_as_it_was_computed(client: FlaskClient, store_path: Path) -> None:
+    """The reports of the module's store (two documents, a correction and what it resolves,
+    an O*NET release), kept, read back equal to those in memory, field for field: blank
+    nodes, literals' datatypes and languages, sets, fingerprints. (Kept again here: the
+    cache is the process's, and other tests may have recomputed a graph since the site kept
+    them.) Checked: with the datatype left out of a literal (``kept_json._term``) this
+    failed."""
+    _json(client)  # the report computed, and kept
+    with open_store(store_path) as store:
+        entries = CACHE.entries_of(store)
+        assert kept.save(store, _version(store_path), entries) == _kept_file(store_path)
+        assert kept.load(store, _version(store_path)) == entries
+    assert any(e.resolved and e.corrections for e in entries.values())
+    assert any(e.rdf for e in entries.values())
+
+
+def _edit(change: Callable[[dict], object]) -> Callable[[bytes], bytes]:
+    """A damage made to the valid file's JSON document by ``change``."""
+
+    def damage(valid: bytes) -> bytes:
+        doc = json.loads(valid)
+        change(doc)
+        return json.dumps(doc).encode()
+
+    return damage
+
+
+def _first(doc: dict, field: str) -> dict:
+    """The first graph report with something in ``field``."""
+    return next(g for g in doc["graphs"] if g[field])
+
+
+def _result(doc: dict) -> dict:
+    """The first result of a graph report."""
+    return _first(doc, "results")["results"][0]
+
+
+def _triple(doc: dict) -> list:
+    """The first triple kept for a result: three terms."""
+    return _first(doc, "rdf")["rdf"][0][1][0]
+
+
+class _Unpickled:
+    """A pickle that touches a file when unpickled: what a pickle file could make a reader do."""
+
+    def __init__(self, mark: Path) -> None:
+        self.mark = mark
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Path.touch, (self.mark,))
+
+
+def _set(field: str, value: object) -> Callable[[dict], object]:
+    return lambda doc: doc.__setitem__(field, value)
+
+
+#: Files a kept report must never be read from: damaged, of another schema, version or key,
+#: or written to make a reader misbehave.
+DAMAGES: dict[str, Callable[[bytes], bytes]] = {
+    "empty": lambda valid: b"",
+    "cut short": lambda valid: valid[: len(valid) // 2],
+    "not UTF-8": lambda valid: b"\xff" + valid,
+    "not an object": lambda valid: b"[]",
+    "another schema": _edit(_set("schema", "another")),
+    "format 1": _edit(_set("format", 1)),
+    "another version": _edit(_set("version", "0")),
+    "another key": _edit(_set("key", "0" * 16)),
+    "a field more": _edit(lambda doc: doc["graphs"][0].__setitem__("more", 1)),
+    "a field less": _edit(lambda doc: doc["graphs"][0].pop("results")),
+    "a number for a string": _edit(lambda doc: _result(doc).update(focus=5)),
+    "a string for a set": _edit(lambda doc: _first(doc, "subjects").update(subjects="x")),
+    "NaN": _edit(lambda doc: doc["graphs"][0].update(seconds=float("nan"))),
+    "a term of no kind": _edit(lambda doc: _triple(doc).__setitem__(0, ["x"])),
+    "a literal with language and datatype": _edit(
+        lambda doc: _triple(doc).__setitem__(2, ["literal", "a", "b", "en"])
+    ),
+    "a bad language tag": _edit(
+        lambda doc: _triple(doc).__setitem__(2, ["literal", "a", None, "1 2"])
+    ),
+    "a graph twice": _edit(lambda doc: doc["graphs"].append(doc["graphs"][0])),
+    "nested too deep": lambda valid: b"[" * 200_000,
+    "a number of 5000 digits": lambda valid: b'{"format": ' + b"9" * 5000 + b"}",
+    "a pickle": lambda valid: b"",  # written by the test: it needs the mark's path
+    "a folder": lambda valid: b"",  # made by the test
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_a_damaged_or_hostile_kept_file_is_never_used(
+    damage: str,
+    client: FlaskClient,
+    store_path: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A kept file that does not parse or is not of the schema, store version and key is not
+    read: one log line naming it, no error (the caller computes the report again and writes it
+    anew: ``test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile``), and a
+    pickle is never unpickled. Checked: with pickle files read again (``pickle.loads`` where
+    ``kept.load`` reads the file) the pickle's mark was made; with ``loads`` taking any
+    ``format``, or not checking a field's type, those cases returned a report."""
+    _json(client)  # the report computed, and kept
+    target = _kept_file(store_path)
+    valid = target.read_bytes()
+    mark = tmp_path / "unpickled"
+    try:
+        if damage == "a folder":
+            target.unlink()
+            target.mkdir()
+        elif damage == "a pickle":
+            target.write_bytes(pickle.dumps(_Unpickled(mark)))
+        else:
+            target.write_bytes(DAMAGES[damage](valid))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING), open_store(store_path) as store:
+            assert kept.load(store, _version(store_path)) is None
+        assert not mark.exists()
+        lines = [r.getMessage() for r in caplog.records if r.name == kept.__name__]
+        assert len(lines) == 1 and target.name in lines[0] and "\n" not in lines[0], lines
+    finally:
+        if target.is_dir():
+            target.rmdir()
+        target.write_bytes(valid)

@@ -36,6 +36,7 @@ from flask import Blueprint, Response, send_file
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, VOID, XSD
 
+from competency_kg.child_python import import_environment
 from competency_kg.namespaces import CC, CKG, ONTOLOGY_IRI, PREFIXES
 from competency_kg.sparql.errors import QueryError
 from competency_kg.stats import Statistics, statistics
@@ -188,6 +189,7 @@ def _start_writer(name: str, key: str, store: str) -> subprocess.Popen[bytes]:
     args = [store, str(folder), name, DUMPS[name][1], str(os.getpid())]
     return subprocess.Popen(
         [sys.executable, "-m", "competency_kg.web.dump_writer", *args],
+        env={**os.environ, **import_environment()},  # the server's code, not its folder's
         stdin=subprocess.DEVNULL,
         close_fds=True,
     )

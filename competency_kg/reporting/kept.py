@@ -3,14 +3,16 @@ background: what ``/validation`` shows at once on a restarted server, and while 
 being computed (see docs/validation.md, "Kept reports").
 
 - **On disk.** Beside an embedded store, as its ``.versions`` and ``.checkpoint``:
-  ``<store>.reports/<version>-<key>.pickle``, the per-graph reports of :class:`ReportCache`
+  ``<store>.reports/<version>-<key>.json``, the per-graph reports of :class:`ReportCache`
   for that published version (``CURRENT``'s name, never reused: a load publishes a new one),
-  ``<key>`` a digest of the shapes files, this code's version and :data:`FORMAT`. Written to a
-  temporary file then renamed (atomic: a reader sees a whole file or none), the others
-  removed. A version or shapes change names another file: the report is computed again,
-  never served stale; the cache still checks each graph's fingerprints before serving it. A
-  remote store (no published version) keeps nothing on disk. The file is written by the
-  server from its own computation into a folder as trusted as the store beside it.
+  ``<key>`` a digest of the shapes files, this code's version and the file's format
+  (:mod:`competency_kg.reporting.kept_json`: JSON of an explicit schema, read strictly).
+  Written to a temporary file then renamed (atomic: a reader sees a whole file or none), the
+  others removed. A version or shapes change names another file: the report is computed
+  again, never served stale; the cache still checks each graph's fingerprints before serving
+  it. A file that does not parse, or is not of the schema, version and key asked for, is
+  never served: one log line, and the report is computed again and written anew. A remote
+  store (no published version) keeps nothing on disk.
 - **In the background.** :func:`whole_report` starts (or joins) the one computation of the
   current version's report per store and process, waits for it at most ``wait`` seconds and
   gives the report, or says how far it got; the warmer's report step runs the same one.
@@ -22,7 +24,6 @@ import functools
 import hashlib
 import logging
 import os
-import pickle
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,15 +33,13 @@ from pathlib import Path
 from competency_kg import __version__
 from competency_kg.iris import Minter
 from competency_kg.reporting.graph_report import CACHE, GraphReport, ReportCache
+from competency_kg.reporting.kept_json import FORMAT, KeptFileError, dumps, loads
 from competency_kg.reporting.state import read_state, store_id
 from competency_kg.reporting.store_report import StoreReport, assemble
 from competency_kg.store import GraphStore
 from competency_kg.store.versions import current_version, store_of
 
 log = logging.getLogger(__name__)
-
-#: Changes when what is pickled changes shape: older files are then not read.
-FORMAT = 1
 
 
 def reports_dir(path: Path) -> Path:
@@ -56,8 +55,8 @@ _CODE_FILES = {"competency_kg": ("validation.py", "validation_places.py")}
 
 @functools.lru_cache(maxsize=1)  # the files a running process has read do not change for it
 def shapes_key() -> str:
-    """A digest of every shapes file, of the validation code, this code's version and
-    :data:`FORMAT`."""
+    """A digest of every shapes file, of the validation code, this code's version and the
+    kept file's format (:data:`~competency_kg.reporting.kept_json.FORMAT`)."""
     h = hashlib.sha256(f"{FORMAT} {__version__}".encode())
     for f in sorted(files("competency_kg.shapes").iterdir(), key=lambda f: f.name):
         if f.name.endswith(".ttl"):
@@ -92,26 +91,25 @@ def version_of(store: GraphStore) -> str | None:
 
 
 def _file(path: Path, version: str) -> Path:
-    return reports_dir(path) / f"{version}-{shapes_key()}.pickle"
+    return reports_dir(path) / f"{version}-{shapes_key()}.json"
 
 
 def load(store: GraphStore, version: str) -> dict[str, GraphReport] | None:
-    """The reports kept for ``version`` of ``store`` (None: none, or unreadable)."""
+    """The reports kept for ``version`` of ``store`` (None: none, or a file not to be used,
+    logged in one line: the caller computes the report again, and writes it anew)."""
     path = store_path(store)
     if path is None:
         return None
     target = _file(path, version)
     try:
-        with target.open("rb") as f:
-            kept = pickle.load(f)  # written by this server, beside its store
+        return loads(target.read_bytes(), version, shapes_key())
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a damaged file: computed again, and written anew
-        log.warning("kept validation report %s unreadable (%s): computing it", target.name, exc)
+    except Exception as exc:  # whatever the file holds, never the server's failure
+        known = isinstance(exc, OSError | KeptFileError)
+        why = str(exc) if known else f"{type(exc).__name__} reading it"
+        log.warning("kept validation report %s not used (%s): computing it", target.name, why)
         return None
-    if not isinstance(kept, dict) or kept.get("version") != version:
-        return None
-    return kept["graphs"]
 
 
 def save(store: GraphStore, version: str, graphs: dict[str, GraphReport]) -> Path | None:
@@ -123,9 +121,13 @@ def save(store: GraphStore, version: str, graphs: dict[str, GraphReport]) -> Pat
     target = _file(path, version)
     tmp = folder / f".{target.name}.{os.getpid()}.tmp"
     try:
+        data = dumps(version, shapes_key(), graphs)
+    except (TypeError, ValueError) as exc:  # a report holding what the schema has no room for
+        log.warning("validation report not kept on disk: %s", exc)
+        return None
+    try:
         folder.mkdir(exist_ok=True)
-        with tmp.open("wb") as f:
-            pickle.dump({"version": version, "graphs": graphs}, f, pickle.HIGHEST_PROTOCOL)
+        tmp.write_bytes(data)
         os.replace(tmp, target)
         for other in folder.iterdir():
             if other != target and not other.name.startswith("."):
