@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from competency_kg.sparql.class_counts import ClassCounter, counts_from_classes
 from competency_kg.sparql.rewrite import _elements, _mask, rewrite, where_group
 
 #: A triple pattern of an unanchored basic graph pattern: variable subject, a predicate that
@@ -142,7 +143,8 @@ def scans_as_hash_joins(query: str, count: Counter | None) -> str:
     return query[: open_at + 1] + " " + " ".join(pieces) + " " + query[close:]
 
 
-def plan(query: str, count: Counter | None) -> str:
-    """:func:`scans_as_hash_joins` (sizes from ``count``; none: left out), then every rewrite
-    of :mod:`competency_kg.sparql.rewrite`."""
-    return rewrite(scans_as_hash_joins(query, count))
+def plan(query: str, count: Counter | None, classes: ClassCounter | None = None) -> str:
+    """:func:`~competency_kg.sparql.class_counts.counts_from_classes` (figures from
+    ``classes``; none: left out), :func:`scans_as_hash_joins` (sizes from ``count``; none: left
+    out), then every rewrite of :mod:`competency_kg.sparql.rewrite`."""
+    return rewrite(scans_as_hash_joins(counts_from_classes(query, classes), count))
