@@ -33,9 +33,10 @@ KEEP = 2
 MAX_CLASSES = 2000
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 
-# id(store) -> (store, its counts: None when they cannot be used, _UNCOUNTED until counted). The store itself is held so that its
-# id cannot be reused by another store while the entry exists (pyoxigraph's Store has no weak
-# references); a dropped version stays open until KEEP newer ones are opened.
+# id(store) -> (store, its counts: None when they cannot be used, _UNCOUNTED until counted).
+# The store itself is held so that its id cannot be reused by another store while the entry
+# exists (pyoxigraph's Store has no weak references); a dropped version stays open until KEEP
+# newer ones are opened.
 _UNCOUNTED: ClassCounts = {}
 _read_only: OrderedDict[int, tuple[ox.Store, ClassCounts | None]] = OrderedDict()
 _lock = threading.Lock()
