@@ -171,7 +171,7 @@ def counts_from_classes(query: str, counter: ClassCounter | None) -> str:
     i, names, counted, class_var = sel.end(), [], [], None
     items: list[tuple[str, str | None]] = []  # (name, COUNT argument or None for a variable)
     where = None
-    while i < open_at:
+    while i <= open_at:
         if (w := _WHERE.match(code, i)) is not None and w.end() - 1 == open_at:
             where = w
             break
