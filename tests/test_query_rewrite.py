@@ -582,7 +582,7 @@ def test_class_counts_give_the_same_rows(store: ox.Store, query: str) -> None:
     "query", NOT_CLASS_COUNTED, ids=[f"not-counted-{i}" for i in range(len(NOT_CLASS_COUNTED))]
 )
 def test_class_counts_leave_other_shapes(query: str) -> None:
-    """(Checked by breaking it: with the predicate check dropped, not-counted-10 to 12 fail.)"""
+    """(Checked by breaking it: with the predicate check dropped, not-counted-10 and 11 fail.)"""
     assert counts_from_classes(query, lambda: {"<urn:C>": 1}) == query
 
 
@@ -592,8 +592,7 @@ def test_class_counts_only_for_read_only_stores_and_their_default_graph(
     """The engine path (``run_rewritten``) answers from kept counts only on a store opened
     read-only by ``open_read_only`` and its default graph: a store that can be written would
     go stale, a dataset argument reads other graphs. Checked by breaking it: with
-    ``class_counter`` not looking at the registry, the writable store's count went stale
-    (2 where the store holds 3)."""
+    ``class_counter`` not looking at the registry, the writable store gets a counter here."""
     from competency_kg.sparql.execute import run_rewritten
 
     query = CLASS_COUNTED[0]
