@@ -707,7 +707,8 @@ NOT_SMALL_LEFT = [
 @pytest.mark.parametrize("path", SMALL_LEFT_EXAMPLES, ids=[p.stem for p in SMALL_LEFT_EXAMPLES])
 def test_small_left_lateral_examples_answer_the_same(store: ox.Store, path: Path) -> None:
     """Checked by breaking it: with the OPTIONAL's keyword dropped inside the LATERAL (a join
-    instead of a left join), document-tools and what-a-scenario-exercises fail."""
+    instead of a left join), occupation-requirements, prioritized-lists and what-a-scenario
+    fail."""
     text = path.read_text(encoding="utf-8")
     assert small_left_optional_as_lateral(text, _large, _every) != text
     expected = _rows(store, text)
