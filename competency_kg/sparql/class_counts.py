@@ -154,45 +154,18 @@ def counts_from_classes(query: str, counter: ClassCounter | None) -> str:
     if group is None:
         return query
     open_at, close = group
-    head = None
-    for m in re.finditer(r"\bSELECT\b", code, re.IGNORECASE):
-        if head is not None:
-            return query  # a sub-query
-        head = m
-    if head is None:
-        return query
-    prologue = query[: head.start()]
-    if re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|WHERE)\b|\{", _mask(prologue), re.IGNORECASE):
-        return query
-    sel = _HEAD.match(code, head.start())
-    if sel is None:
-        return query
-    # the projection: ?class and COUNT items, up to the group
-    i, names, counted, class_var = sel.end(), [], [], None
-    items: list[tuple[str, str | None]] = []  # (name, COUNT argument or None for a variable)
-    where = None
-    while i <= open_at:
-        if (w := _WHERE.match(code, i)) is not None and w.end() - 1 == open_at:
-            where = w
-            break
-        if (c := _COUNT_ITEM.match(code, i)) is not None:
-            items.append((c.group(3), c.group("arg")))
-            i = c.end()
-        elif (v := _PLAIN.match(code, i)) is not None:
-            items.append((v.group(1), None))
-            i = v.end()
-        else:
-            return query  # an expression, a dataset clause, …
-        i = _skip(code, i)
-    if where is None or not items:
-        return query
+    head = _select_head(query, code)
+    items = _projection(code, head[1].end(), open_at) if head else None
     body = _BODY.match(code[open_at + 1 : close])
-    if body is None:
+    if head is None or not items or body is None:
         return query
+    prologue, sel = head
     subject, class_var = body.group(1), body.group(3)
     predicate = query[open_at + 1 + body.start("p") : open_at + 1 + body.end("p")]
     if subject == class_var or not _is_type(predicate, prologue):
         return query
+    names: list[str] = []
+    counted: list[str] = []
     for name, arg in items:
         names.append(name)
         if arg is None:
@@ -204,24 +177,11 @@ def counts_from_classes(query: str, counter: ClassCounter | None) -> str:
             counted.append(name)
     if len(set(names)) != len(names) or class_var in counted or subject in names:
         return query
-    tail_at = close + 1
-    grouped = _GROUP_BY.match(code, tail_at)
+    grouped = _GROUP_BY.match(code, close + 1)
     if grouped is None or grouped.group(1) != class_var:
         return query
-    k = grouped.end()
-    if (o := _ORDER_BY.match(code, k)) is not None:
-        k = o.end()
-        keys = 0
-        while (key := _ORDER_KEY.match(code, k)) is not None:
-            if (key.group(1) or key.group(2)) not in names:
-                return query  # a key the table does not hold
-            keys, k = keys + 1, key.end()
-        if not keys:
-            return query
-    while (lim := _LIMIT.match(code, k)) is not None:
-        k = lim.end()
-    if code[k:].strip():
-        return query  # HAVING, VALUES, or anything else
+    if not _modifiers_only(code, grouped.end(), names):
+        return query  # HAVING, VALUES, an ORDER BY expression, or anything else
     counts = counter()
     if counts is None or len(counts) > MAX_CLASSES:
         return query
@@ -239,6 +199,56 @@ def counts_from_classes(query: str, counter: ClassCounter | None) -> str:
         + " } } "
         + query[grouped.end() :]
     )
+
+
+def _select_head(query: str, code: str) -> tuple[str, re.Match[str]] | None:
+    """The prologue and ``SELECT [DISTINCT|REDUCED]`` of a query with one ``SELECT`` (no
+    sub-query); None otherwise."""
+    heads = list(re.finditer(r"\bSELECT\b", code, re.IGNORECASE))
+    if len(heads) != 1:
+        return None
+    prologue = query[: heads[0].start()]
+    if re.search(r"\b(ASK|CONSTRUCT|DESCRIBE|WHERE)\b|\{", _mask(prologue), re.IGNORECASE):
+        return None
+    sel = _HEAD.match(code, heads[0].start())
+    return None if sel is None else (prologue, sel)
+
+
+def _projection(code: str, i: int, open_at: int) -> list[tuple[str, str | None]] | None:
+    """The projection from ``code[i]`` up to the group's brace at ``open_at``: (name, COUNT
+    argument) for a ``COUNT`` item, (name, None) for a plain variable; None for anything else
+    (an expression, a dataset clause …)."""
+    items: list[tuple[str, str | None]] = []
+    while i <= open_at:
+        if (w := _WHERE.match(code, i)) is not None and w.end() - 1 == open_at:
+            return items
+        if (c := _COUNT_ITEM.match(code, i)) is not None:
+            items.append((c.group(3), c.group("arg")))
+            i = c.end()
+        elif (v := _PLAIN.match(code, i)) is not None:
+            items.append((v.group(1), None))
+            i = v.end()
+        else:
+            return None
+        i = _skip(code, i)
+    return None
+
+
+def _modifiers_only(code: str, k: int, names: list[str]) -> bool:
+    """Whether ``code[k:]`` is at most ``ORDER BY`` on the projected ``names`` and ``LIMIT``/
+    ``OFFSET``: what applies to the table as it applies to the grouped solutions."""
+    if (o := _ORDER_BY.match(code, k)) is not None:
+        k = o.end()
+        keys = 0
+        while (key := _ORDER_KEY.match(code, k)) is not None:
+            if (key.group(1) or key.group(2)) not in names:
+                return False  # a key the table does not hold
+            keys, k = keys + 1, key.end()
+        if not keys:
+            return False
+    while (lim := _LIMIT.match(code, k)) is not None:
+        k = lim.end()
+    return not code[k:].strip()
 
 
 def _skip(code: str, i: int) -> int:
