@@ -1,6 +1,8 @@
-"""The one rewrite that reads the store: an unanchored group of triple patterns joined by
-hashing whole scans (:func:`scans_as_hash_joins`), chosen by the patterns' sizes
-(:mod:`competency_kg.sparql.sizes`); :func:`plan` applies it and then every rewrite of
+"""The rewrites that read the store's sizes (:mod:`competency_kg.sparql.sizes`): an unanchored
+group of triple patterns joined by hashing whole scans (:func:`scans_as_hash_joins`), and an
+OPTIONAL evaluated per row of a left side that has few rows
+(:func:`small_left_optional_as_lateral`); :func:`plan` applies them, with the class counts of
+:mod:`competency_kg.sparql.class_counts`, and then every rewrite of
 :mod:`competency_kg.sparql.rewrite`.
 """
 

@@ -8,8 +8,9 @@ shapes it is proven for; anything else is left exactly as written.
 4. A grouped sub-query (labels per resource) joined on its keys after an anchored sub-query
    is evaluated for the keys the rest produces (:func:`grouped_subquery_as_lateral`).
 
-One more, in :mod:`competency_kg.sparql.hash_joins`, reads the store (the patterns' sizes):
-an unanchored group of triple patterns is joined by hashing whole scans.
+Those that read the store are in :mod:`competency_kg.sparql.hash_joins` (by the patterns'
+sizes: hashing unanchored joins, an OPTIONAL per row of a small left side) and
+:mod:`competency_kg.sparql.class_counts` (instances per class from kept counts).
 
 On the first:
 
