@@ -782,3 +782,26 @@ def test_small_left_lateral_on_random_graphs(query: str) -> None:
 
     same_rows()
     assert any(answered)
+
+
+def test_the_rewrites_keep_no_writable_store_open(tmp_path: Path) -> None:
+    """The loads run queries through the same path on a writable store and then open it again
+    for the next load: nothing the rewrites leave behind may hold it (a reference cycle through
+    a size counter kept RocksDB's lock until a garbage collection; found by
+    tests/test_sparql_endpoint.py's loads). Checked by breaking it: with the OPTIONAL blocks
+    visited by a closure that calls itself, reopening fails on the lock."""
+    import gc
+
+    from competency_kg.sparql.execute import run_rewritten
+
+    path = tmp_path / "store"
+    s = ox.Store(str(path))
+    s.add(ox.Quad(NODES[0], RDF_TYPE, NODES[1]))
+    gc.disable()  # only reference counts free the store: what a load between collections sees
+    try:
+        for query in (SMALL_LEFT[0], SMALL_LEFT[1], HASHED[0], CLASS_COUNTED[0]):
+            list(run_rewritten(s, query, {}))
+        del s
+        ox.Store(str(path))  # OSError (the lock) while anything still holds the first handle
+    finally:
+        gc.enable()

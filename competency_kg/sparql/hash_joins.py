@@ -198,21 +198,9 @@ def small_left_optional_as_lateral(
     if group is None or form is None:
         return query
     prologue = query[: form.start()]
-    wrapped: list[tuple[int, int]] = []
-
-    def visit(start: int, end: int) -> None:
-        parts = _elements(code, start, end)
-        if parts is None:
-            return
-        for n, (kind, a, b) in enumerate(parts):
-            if kind != "optional":
-                continue
-            open_at = code.index("{", a)
-            if _worth_lateral(query, code, prologue, parts[:n], open_at + 1, b - 1, count, rows):
-                wrapped.append((a, b))
-            visit(open_at + 1, b - 1)
-
-    visit(group[0] + 1, group[1])
+    # a recursive function, not a closure: a closure that calls itself is a reference cycle,
+    # and through ``count`` it would keep a writable store (and its lock) open until a GC runs
+    wrapped = _lateral_spans(query, code, prologue, group[0] + 1, group[1], count, rows)
     if not wrapped:
         return query
     inserts = sorted([(a, "LATERAL { ") for a, _ in wrapped] + [(b, " }") for _, b in wrapped])
@@ -221,6 +209,25 @@ def small_left_optional_as_lateral(
         out += [query[last:at], text]
         last = at
     return "".join(out) + query[last:]
+
+
+def _lateral_spans(
+    query: str, code: str, prologue: str, start: int, end: int, count: Counter, rows: Counter
+) -> list[tuple[int, int]]:
+    """The OPTIONAL elements of the group body ``code[start:end]``, and of the OPTIONAL blocks
+    inside it, to evaluate per row (:func:`_worth_lateral`)."""
+    parts = _elements(code, start, end)
+    if parts is None:
+        return []
+    out: list[tuple[int, int]] = []
+    for n, (kind, a, b) in enumerate(parts):
+        if kind != "optional":
+            continue
+        open_at = code.index("{", a)
+        if _worth_lateral(query, code, prologue, parts[:n], open_at + 1, b - 1, count, rows):
+            out.append((a, b))
+        out += _lateral_spans(query, code, prologue, open_at + 1, b - 1, count, rows)
+    return out
 
 
 def _worth_lateral(
