@@ -393,6 +393,22 @@ def test_the_engine_path_counts_and_hashes(store: ox.Store) -> None:
     assert scans_as_hash_joins(HASHED[0], pattern_counter(store, {})) != HASHED[0]
 
 
+def test_a_new_comment_does_not_count_the_patterns_again(store: ox.Store) -> None:
+    """A client that makes each text its own with a comment in the prologue (the benchmark's
+    ``# round N``) has the patterns' sizes counted once, not per text: they are kept under the
+    prologue's declarations. Checked by breaking it: kept under the prologue as written, the
+    second text adds two figures and the assert fails."""
+    from competency_kg.sparql import sizes
+    from competency_kg.sparql.execute import run_rewritten
+
+    sizes._kept.clear()
+    list(run_rewritten(store, "# round 1\n" + HASHED[0], {}))
+    kept = set(sizes._kept)
+    assert len(kept) == 2
+    list(run_rewritten(store, "# round 2\n" + HASHED[0].replace("PREFIX", "PREFIX  "), {}))
+    assert set(sizes._kept) == kept
+
+
 @pytest.mark.parametrize("query", HASHED, ids=[f"hashed-{i}" for i in range(len(HASHED))])
 def test_scans_as_hash_joins_gives_the_same_rows(store: ox.Store, query: str) -> None:
     """Checked by breaking it: with the FILTERs dropped from the rewritten group, hashed-0
