@@ -409,6 +409,29 @@ def test_a_new_comment_does_not_count_the_patterns_again(store: ox.Store) -> Non
     assert set(sizes._kept) == kept
 
 
+def test_a_plan_is_remembered_with_the_figures_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same text with another comment is not planned again (the plan is kept), unless a
+    figure the plan read has changed: then it is planned anew, by the new figures. Checked by
+    breaking it: with nothing kept, the first count assert fails; with the kept plan returned
+    without reading its figures again, the lookups' text is hashed and the last asserts fail."""
+    from competency_kg.sparql import hash_joins
+
+    planned = []
+    real = hash_joins.hoist_required_patterns
+    monkeypatch.setattr(
+        hash_joins, "hoist_required_patterns", lambda q: planned.append(q) or real(q)
+    )
+    hash_joins._plans.clear()
+    query = "# round 1\n" + HASHED[0]
+    hashed = plan(query, _every)
+    assert "{ SELECT * WHERE" in hashed and "round 1" not in hashed
+    assert plan(query.replace("round 1", "round 22"), _every) == hashed
+    assert len(planned) == 1
+    lookups = plan(query.replace("round 1", "round 3"), lambda _, tp: 250_000)  # over the cap
+    assert len(planned) == 2
+    assert lookups == query.replace("round 1", "round 3")  # nothing rewritten: as written
+
+
 @pytest.mark.parametrize("query", HASHED, ids=[f"hashed-{i}" for i in range(len(HASHED))])
 def test_scans_as_hash_joins_gives_the_same_rows(store: ox.Store, query: str) -> None:
     """Checked by breaking it: with the FILTERs dropped from the rewritten group, hashed-0
