@@ -432,6 +432,25 @@ def test_a_plan_is_remembered_with_the_figures_it_read(monkeypatch: pytest.Monke
     assert lookups == query.replace("round 1", "round 3")  # nothing rewritten: as written
 
 
+def test_the_checks_look_at_the_text_without_its_comments() -> None:
+    """The checks see a text without its comments (what they remember it by): a ``#`` in a
+    string or an IRI is no comment, and what follows it is still checked. Checked by breaking
+    it: with comments taken out by ``#[^\\n]*`` (strings and IRIs not skipped), the SERVICE
+    after a ``"#"`` is not refused and the first assert fails."""
+    from competency_kg.sparql.checks import check_query
+    from competency_kg.sparql.errors import QueryRefused
+
+    for query in (
+        'SELECT * { ?s ?p "#" . SERVICE <http://e/> { ?s ?p ?o } }',
+        "SELECT * { ?s ?p <http://e/#a> . SERVICE <http://e/> { ?s ?p ?o } } # end",
+        "# round 1\nSELECT * {" + "{" * 300 + "}" * 300 + "}",
+    ):
+        with pytest.raises(QueryRefused):
+            check_query(query)
+    info = check_query('# SERVICE <http://e/>\nSELECT * { ?s ?p "#x" } # SERVICE <http://e/>')
+    assert info.form == "select" and not info.uses_service
+
+
 @pytest.mark.parametrize("query", HASHED, ids=[f"hashed-{i}" for i in range(len(HASHED))])
 def test_scans_as_hash_joins_gives_the_same_rows(store: ox.Store, query: str) -> None:
     """Checked by breaking it: with the FILTERs dropped from the rewritten group, hashed-0

@@ -24,7 +24,7 @@ from competency_kg.sparql.rewrite import (
     rewrite,
     where_group,
 )
-from competency_kg.sparql.text import TOKEN
+from competency_kg.sparql.text import without_comments
 
 #: A triple pattern of an unanchored basic graph pattern: variable subject, a predicate that
 #: is an IRI, a prefixed name, ``a`` or a path of them, and a variable object (or a class).
@@ -285,17 +285,16 @@ def plan(query: str, count: Counter | None, classes: ClassCounter | None = None)
     again only when a figure it read has changed. Planning is a pure function of the
     text and those figures, so replaying them (dictionary look-ups) gives the same plan; the
     scanning of the text it saves is 0.5–2 ms of the benchmark's small queries. The plan is of
-    the text without comments (a comment is white space, SPARQL 1.1 §19.4, and ends at a line
-    end or the text's), or the query exactly as written when nothing was rewritten. A text
-    with a backslash (a ``\\#`` escape in a prefixed name is no comment) or over
-    :data:`PLAN_CHARS` is planned each time as written.
+    the text without comments (:func:`~competency_kg.sparql.text.without_comments`; a comment
+    is white space), or the query exactly as written when nothing was rewritten. A text with
+    a backslash (not sure of its comments) or over :data:`PLAN_CHARS` is planned each time.
 
     >>> plan("SELECT * { ?a <p> ?b OPTIONAL { ?b <q> ?c } ?a <r> ?d }# one", None)
     'SELECT * { ?a <p> ?b . ?a <r> ?d . OPTIONAL { ?b <q> ?c } }'
     """
-    if "\\" in query or len(query) > PLAN_CHARS:
+    text = without_comments(query) if len(query) <= PLAN_CHARS else None
+    if text is None:
         return _plan(query, count, classes)
-    text = TOKEN.sub(lambda m: "" if m.lastgroup == "c" else m[0], query)  # ends at a line end
     key = (text, count is None, classes is None)
     with _plans_lock:
         kept = _plans.get(key)
