@@ -28,8 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
+from competency_kg.sparql.class_counts import open_read_only
 from competency_kg.sparql.execute import Reply, probe
 from competency_kg.store.dataset import answer
 from competency_kg.store.live import LiveView
@@ -265,7 +264,7 @@ def worker_main(
     guarded = deny_network() if guard_network else False
     _watch_parent()
     try:
-        handle = LiveView(store_path, ox.Store.read_only)
+        handle = LiveView(store_path, open_read_only)
     except (OSError, RuntimeError) as exc:
         with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
             conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))  # logged

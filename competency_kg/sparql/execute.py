@@ -18,6 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from competency_kg.sparql.checks import check_query
+from competency_kg.sparql.class_counts import class_counter
 from competency_kg.sparql.errors import (
     BadRequest,
     NotAcceptable,
@@ -169,7 +170,7 @@ def probe(store: ox.Store, seconds: float = PROBE_SECONDS) -> Reply:
 def run_rewritten(store: ox.Store, query: str, kwargs: dict[str, Any]) -> Any:
     """Run the query after the rewrites (:func:`competency_kg.sparql.hash_joins.plan`); should the
     rewrite ever produce text the engine rejects, run the query exactly as written."""
-    rewritten = plan(query, pattern_counter(store, kwargs))
+    rewritten = plan(query, pattern_counter(store, kwargs), class_counter(store, kwargs))
     if rewritten != query:
         try:
             return store.query(rewritten, **kwargs)

@@ -8,8 +8,9 @@ shapes it is proven for; anything else is left exactly as written.
 4. A grouped sub-query (labels per resource) joined on its keys after an anchored sub-query
    is evaluated for the keys the rest produces (:func:`grouped_subquery_as_lateral`).
 
-One more, in :mod:`competency_kg.sparql.hash_joins`, reads the store (the patterns' sizes):
-an unanchored group of triple patterns is joined by hashing whole scans.
+Those that read the store are in :mod:`competency_kg.sparql.hash_joins` (by the patterns'
+sizes: hashing unanchored joins, an OPTIONAL per row of a small left side) and
+:mod:`competency_kg.sparql.class_counts` (instances per class from kept counts).
 
 On the first:
 
@@ -366,13 +367,15 @@ _AGGREGATE_ITEM = re.compile(
     re.IGNORECASE,
 )
 _TOP_LEVEL_WORD = re.compile(r"(OPTIONAL|MINUS|LATERAL|FILTER|BIND|VALUES)\b", re.IGNORECASE)
+_EXISTS = re.compile(r"(?:NOT\s+)?EXISTS\s*\{", re.IGNORECASE)
 _NOT_A_JOIN = re.compile(r"\b(UNION|SERVICE|GRAPH)\b", re.IGNORECASE)
 
 
 def _elements(code: str, start: int, end: int) -> list[tuple[str, int, int]] | None:
     """Top-level elements of the group body ``code[start:end]`` as (kind, start, end): kind is
     ``group`` (a ``{…}``), ``optional``/``minus``/``lateral``, ``filter``/``bind``,
-    ``values`` or ``triples``; None when it is not understood."""
+    ``exists`` (``FILTER [NOT] EXISTS {…}``), ``values`` or ``triples``; None when it is not
+    understood."""
     out: list[tuple[str, int, int]] = []
     i = start
     while i < end:
@@ -394,6 +397,8 @@ def _elements(code: str, start: int, end: int) -> list[tuple[str, int, int]] | N
             while j < end and code[j] in " \t\r\n":
                 j += 1
             opener = "(" if kind in ("filter", "bind") else "{"
+            if kind == "filter" and (ex := _EXISTS.match(code, j)) is not None:
+                kind, opener, j = "exists", "{", ex.end() - 1  # FILTER [NOT] EXISTS { … }
             if kind == "values":
                 j = code.find("{", j, end)
             if j < 0 or j >= end or code[j] != opener:
@@ -462,7 +467,7 @@ def grouped_subquery_as_lateral(query: str) -> str:
         return query
     open_at, close = group
     parts = _elements(code, open_at + 1, close)
-    if not parts:
+    if not parts or any(kind == "exists" for kind, _, _ in parts):
         return query
     out, last = [query[: open_at + 1]], open_at + 1
     for n, (kind, start, end) in enumerate(parts):

@@ -94,6 +94,25 @@ def strip(text: str) -> str:
     return TOKEN.sub(lambda m: _BLANKS[m.lastgroup or ""], text)
 
 
+def without_comments(text: str) -> str | None:
+    """The query with its comments taken out, for what is kept per query (checks, plans): a
+    client that makes each text its own with a comment (a ``# round N``, a cache-buster)
+    then finds them. None when that is not sure: a backslash (an escape such as ``ex:a\\#b``
+    in a prefixed name, where ``#`` is no comment; SPARQL 1.1 §19.4, ``PN_LOCAL_ESC``).
+    A comment runs to a line end, which stays: the tokens around it stay apart.
+
+    >>> without_comments('# round 2\\nSELECT * { ?s <http://x/#a> "# no" } # c')
+    '\\nSELECT * { ?s <http://x/#a> "# no" } '
+    >>> without_comments("SELECT * { ?s ?p 'a\\\\'' }") is None
+    True
+    """
+    if "\\" in text:
+        return None
+    if "#" not in text:
+        return text
+    return TOKEN.sub(lambda m: "" if m.lastgroup == "c" else m[0], text)
+
+
 def unescape_codepoints(text: str) -> str:
     """Replace \\uXXXX / \\UXXXXXXXX escapes (SPARQL 1.1 §19.2 applies them to the whole text)."""
 
