@@ -298,6 +298,24 @@ def first_index(reader: Reader, version: str | None) -> LabelIndex:
     return memo("search-first", version, None, build)
 
 
+def _while_building(
+    reader: Reader, version: str, q: str, cls: str | None
+) -> tuple[list[dict[str, Any]], bool, bool]:
+    """A search while the index is being built: the store scanned for at most
+    :data:`FALLBACK_TIMEOUT` (every class: the whole answer, as before there was an index);
+    if that does not finish in time, the first-ranked classes' labels (:func:`first_index`)
+    answer, said to be partial, or — for another class — the scan's error (503). The
+    results, whether more match, and whether the answer is partial."""
+    try:
+        results, more = search(Reader(timeout=FALLBACK_TIMEOUT), q, cls)
+        return results, more, False
+    except QueryError:
+        if cls is not None and cls not in FIRST_CLASSES:
+            raise
+    results, _ = search(reader, q, cls, first_index(reader, version))
+    return results, True, True
+
+
 def search(
     reader: Reader, q: str, cls: str | None = None, index: LabelIndex | None = None
 ) -> tuple[list[dict[str, Any]], bool]:
@@ -455,13 +473,10 @@ def search_page() -> Response:
         reader = Reader()
         version = store_version()
         index = label_index(version, state().settings.store)
-        if index is None and version is not None and (cls is None or cls in FIRST_CLASSES):
-            # the index is being built: the first-ranked classes' labels answer meanwhile
-            index, partial = first_index(reader, version), True
-        elif index is None and version is not None:
-            reader = Reader(timeout=FALLBACK_TIMEOUT)  # another class: a bounded scan
-        results, more = search(reader, q, cls, index)
-        more = more or partial
+        if index is None and version is not None:
+            results, more, partial = _while_building(reader, version, q, cls)
+        else:
+            results, more = search(reader, q, cls, index)
     except QueryError as exc:
         return plain(503, f"the search could not run just now: {exc}", {"Retry-After": "5"})
     if wants_json:
