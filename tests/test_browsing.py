@@ -769,10 +769,10 @@ KEPT_TTL = """\
 def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     """A server started again over the same store reads the search's index back from beside
     the store instead of building it; after a load (another published version) the kept
-    file is never read. Checked by breaking it: with ``_load_kept`` skipping the version
-    check the planted label was still found after the second load, and with
-    ``label_index`` not reading the disk it was not found before it; with the cleanup keeping
-    every temporary file, the one left by a stopped writer stayed."""
+    file is never read (the version checks themselves: tests/test_kept_files.py). Checked by
+    breaking it: with ``_load_kept`` not reading the disk the planted label was not found;
+    with the cleanup (``store/kept.py``) keeping every temporary file, the one left by a
+    stopped writer stayed."""
     from competency_kg.config import Settings
     from competency_kg.store import open_store
     from competency_kg.web import search as search_module
@@ -934,8 +934,8 @@ def test_page_basics_read_back_from_disk_by_a_restarted_server(
 ) -> None:
     """The hash IRIs of documents, computed once per store version, are kept beside the store
     (``STORE.kept/``): a restarted server (nothing in memory) reads them back instead of
-    scanning again, and serves the same pages. Checked by breaking it: with ``kept.load``
-    returning None the second server scanned again (the patched scan raised)."""
+    scanning again, and serves the same pages. Checked by breaking it: with
+    ``HASH_DOCS.read`` not called the second server scanned again (the patched scan raised)."""
     from competency_kg import versioned_cache
     from competency_kg.config import Settings
     from competency_kg.store import open_store

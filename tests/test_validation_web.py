@@ -861,8 +861,9 @@ def test_a_damaged_or_hostile_kept_file_is_never_used(
     read: one log line naming it, no error (the caller computes the report again and writes it
     anew: ``test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile``), and a
     pickle is never unpickled. Checked: with pickle files read again (``pickle.loads`` where
-    ``kept.load`` reads the file) the pickle's mark was made; with ``loads`` taking any
-    ``format``, or not checking a field's type, those cases returned a report."""
+    ``store/kept.py`` reads the file) the pickle's mark was made; with ``Kept._open`` taking
+    any ``format``, or ``kept_json._expect`` not checking a field's type, those cases
+    returned a report."""
     _json(client)  # the report computed, and kept
     target = _kept_file(store_path)
     valid = target.read_bytes()

@@ -25,8 +25,8 @@ caller's (:class:`Kept` takes an ``encode`` and a ``decode``); the rest is here,
   never served and never a crash: one log line naming it, None, and the caller computes the
   value again and writes it anew.
 
-The search's index as JSON columns (130,271 labels on the whole O*NET release) reads back in
-about the time the pickle it replaces did (see docs/browsing.md).
+Figures (the search's index read back as JSON columns against the pickle it replaces):
+docs/browsing.md, "Kept files".
 """
 
 from __future__ import annotations
