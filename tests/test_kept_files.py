@@ -164,3 +164,23 @@ def test_a_value_json_cannot_hold_is_not_kept(
         assert KIND.write(store, "7", {"a": float("nan")}) is None
     assert len([r for r in caplog.records if "not kept on disk" in r.getMessage()]) == 2
     assert not kept.kept_dir(store).exists()
+
+
+def test_the_previous_releases_pickled_reports_are_removed(tmp_path: Path) -> None:
+    """The previous release kept pickled reports in ``<store>.reports/``; nothing reads them
+    now, so a write removes that folder when it holds only such files, and leaves one that
+    holds anything else. Checked by breaking it once: with ``_remove_legacy`` not called from
+    ``write``, the old folder stayed."""
+    store = tmp_path / "store"
+    _publish(store, "7")
+    legacy = tmp_path / "store.reports"
+    legacy.mkdir()
+    (legacy / "6-abc.pickle").write_bytes(pickle.dumps({"old": 1}))
+    (legacy / ".6-abc.pickle.123.tmp").write_bytes(b"")
+    assert KIND.write(store, "7", {"a": ["b"]}) is not None
+    assert not legacy.exists()
+
+    legacy.mkdir()
+    (legacy / "notes.txt").write_text("a curator's file", encoding="utf-8")
+    assert KIND.write(store, "7", {"a": ["c"]}) is not None
+    assert (legacy / "notes.txt").exists()

@@ -155,6 +155,7 @@ class Kept:
             tmp.write_bytes(data.encode("utf-8"))
             os.replace(tmp, target)
             self._clean(target.parent, version)
+            _remove_legacy(path)
         except (OSError, TypeError, ValueError) as exc:  # a read-only folder; a value JSON
             tmp.unlink(missing_ok=True)  # cannot hold (TypeError, ValueError)
             log.warning("%s not kept on disk: %s", self.what, exc)
@@ -191,6 +192,27 @@ class Kept:
             temporary = bool(found[1])
             if (temporary and not _being_written(other)) or (not temporary and found[2] != version):
                 other.unlink(missing_ok=True)
+
+
+#: What the previous release kept beside a store: ``<store>.reports/`` of pickled reports
+#: (``<version>-<key>.pickle`` and their temporary files), never read again.
+_LEGACY = (".reports", (".pickle", ".tmp"))
+
+
+def _remove_legacy(path: Path) -> None:
+    """Remove the previous release's ``<store>.reports/`` folder, if it holds only its
+    files (an upgraded server would otherwise leave it beside the store for good)."""
+    suffix, kinds = _LEGACY
+    folder = path.with_name(path.name + suffix)
+    try:
+        entries = list(folder.iterdir())
+        if all(e.is_file() and e.name.endswith(kinds) for e in entries):
+            for e in entries:
+                e.unlink(missing_ok=True)
+            folder.rmdir()
+            log.info("removed %s (the previous release's pickled reports)", folder.name)
+    except OSError:
+        return  # none, or not ours to remove: left as it is
 
 
 def _no_constant(name: str) -> None:
