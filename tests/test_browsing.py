@@ -769,12 +769,10 @@ KEPT_TTL = """\
 def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     """A server started again over the same store reads the search's index back from beside
     the store instead of building it; after a load (another published version) the kept
-    file is never read. Checked by breaking it: with ``_load_kept`` skipping the version
-    check the planted label was still found after the second load, and with
-    ``label_index`` not reading the disk it was not found before it; with the cleanup keeping
-    every temporary file, the one left by a stopped writer stayed."""
-    import pickle
-
+    file is never read (the version checks themselves: tests/test_kept_files.py). Checked by
+    breaking it: with ``_load_kept`` not reading the disk the planted label was not found;
+    with the cleanup (``store/kept.py``) keeping every temporary file, the one left by a
+    stopped writer stayed."""
     from competency_kg.config import Settings
     from competency_kg.store import open_store
     from competency_kg.web import search as search_module
@@ -809,20 +807,18 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     kept = list(folder.glob("search-*"))
     assert len(kept) == 1
     # a label planted in the kept file only: found once the index is read back from it
-    with kept[0].open("rb") as f:
-        whole = pickle.load(f)
+    whole = json.loads(kept[0].read_bytes())
     doc = whole["value"]
     welder = doc["text"].index("test welder")
-    planted = f"<{BASE}occupation/planted>"
+    doc["subjects"].append(f"<{BASE}occupation/planted>")
+    doc["types"].append(doc["types"][doc["s"][welder]])
     for key, value in zip(
-        ("text", "s", "p", "label"),
-        ("planted welder", planted, doc["p"][welder], '"Planted welder"'),
+        ("text", "label", "s", "p"),
+        ("planted welder", '"Planted welder"', len(doc["subjects"]) - 1, doc["p"][welder]),
         strict=True,
     ):
         doc[key].append(value)
-    doc["types"][planted] = doc["types"][doc["s"][welder]]
-    with kept[0].open("wb") as f:
-        pickle.dump(whole, f)
+    kept[0].write_text(json.dumps(whole), encoding="utf-8")
     assert sorted(searched("welder")) == ["Planted welder", "Test welder"]
     # a load publishes another version: the kept file is not read for it, and is replaced
     # (with what a server stopped while writing left: no process has that id)
@@ -953,8 +949,8 @@ def test_page_basics_read_back_from_disk_by_a_restarted_server(
 ) -> None:
     """The hash IRIs of documents, computed once per store version, are kept beside the store
     (``STORE.kept/``): a restarted server (nothing in memory) reads them back instead of
-    scanning again, and serves the same pages. Checked by breaking it: with ``kept.load``
-    returning None the second server scanned again (the patched scan raised)."""
+    scanning again, and serves the same pages. Checked by breaking it: with
+    ``HASH_DOCS.read`` not called the second server scanned again (the patched scan raised)."""
     from competency_kg import versioned_cache
     from competency_kg.config import Settings
     from competency_kg.store import open_store

@@ -33,6 +33,7 @@ from competency_kg.iris import Minter
 from competency_kg.loading import load_paths
 from competency_kg.namespaces import SH
 from competency_kg.reporting import CACHE, kept
+from competency_kg.store import kept as kept_files
 from competency_kg.store import open_store
 from competency_kg.web.app import create_app
 
@@ -683,9 +684,9 @@ def test_a_stale_correction_names_what_no_source_states(
 
 # --------------------------------------------------------------------------- kept reports
 def _kept(store: Path) -> list[str]:
-    """The report files kept beside the store (``<store>.reports/``)."""
-    folder = store.with_name(store.name + ".reports")
-    return sorted(p.name for p in folder.glob("*.json")) if folder.is_dir() else []
+    """The report files kept beside the store (``<store>.kept/report-*``)."""
+    folder = store.with_name(store.name + ".kept")
+    return sorted(p.name for p in folder.glob("report-*.json")) if folder.is_dir() else []
 
 
 def _version(store: Path) -> str:
@@ -727,7 +728,7 @@ def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
         computed = json.loads(_page(server, "application/json"))  # waits for it
         assert computed["sources"] and "data-count" in _page(server)
         assert _computed(server) == 1 and "kept on disk" in server.log()
-        assert _kept(path) and _kept(path)[0].startswith(_version(path) + "-")
+        assert _kept(path) and _kept(path)[0].startswith(f"report-{_version(path)}-")
     finally:
         stop_server(server)
 
@@ -743,8 +744,8 @@ def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
         with open_store(path) as store:  # a load while the server runs: a new version
             load_paths(store, [FRAMEWORK_SEED], Minter(), corrections=[])
         # a file of the new version's name that is no report: never served, computed anew
-        planted = kept.reports_dir(path) / f"{_version(path)}-{kept.shapes_key()}.json"
-        planted.write_bytes(b'{"schema": "competency-kg/kept-validation-report", "format": 2')
+        planted = kept.kept_file(path, _version(path))
+        planted.write_bytes(b'{"kind": "report", "format": 3')
         assert json.loads(_page(server, "application/json"))["sources"]
         assert _computed(server) == 1
         assert len(re.findall(r"kept validation report .* not used", server.log())) == 1
@@ -758,7 +759,7 @@ def test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile(
 
 def _kept_file(store: Path) -> Path:
     """The file the store's current version's report is kept in."""
-    return kept.reports_dir(store) / f"{_version(store)}-{kept.shapes_key()}.json"
+    return kept.kept_file(store, _version(store))
 
 
 def test_a_kept_report_reads_back_as_it_was_computed(client: FlaskClient, store_path: Path) -> None:
@@ -790,7 +791,7 @@ def _edit(change: Callable[[dict], object]) -> Callable[[bytes], bytes]:
 
 def _first(doc: dict, field: str) -> dict:
     """The first graph report with something in ``field``."""
-    return next(g for g in doc["graphs"] if g[field])
+    return next(g for g in doc["value"] if g[field])
 
 
 def _result(doc: dict) -> dict:
@@ -824,15 +825,15 @@ DAMAGES: dict[str, Callable[[bytes], bytes]] = {
     "cut short": lambda valid: valid[: len(valid) // 2],
     "not UTF-8": lambda valid: b"\xff" + valid,
     "not an object": lambda valid: b"[]",
-    "another schema": _edit(_set("schema", "another")),
+    "another kind": _edit(_set("kind", "search")),
     "format 1": _edit(_set("format", 1)),
     "another version": _edit(_set("version", "0")),
     "another key": _edit(_set("key", "0" * 16)),
-    "a field more": _edit(lambda doc: doc["graphs"][0].__setitem__("more", 1)),
-    "a field less": _edit(lambda doc: doc["graphs"][0].pop("results")),
+    "a field more": _edit(lambda doc: doc["value"][0].__setitem__("more", 1)),
+    "a field less": _edit(lambda doc: doc["value"][0].pop("results")),
     "a number for a string": _edit(lambda doc: _result(doc).update(focus=5)),
     "a string for a set": _edit(lambda doc: _first(doc, "subjects").update(subjects="x")),
-    "NaN": _edit(lambda doc: doc["graphs"][0].update(seconds=float("nan"))),
+    "NaN": _edit(lambda doc: doc["value"][0].update(seconds=float("nan"))),
     "a term of no kind": _edit(lambda doc: _triple(doc).__setitem__(0, ["x"])),
     "a literal with language and datatype": _edit(
         lambda doc: _triple(doc).__setitem__(2, ["literal", "a", "b", "en"])
@@ -840,7 +841,7 @@ DAMAGES: dict[str, Callable[[bytes], bytes]] = {
     "a bad language tag": _edit(
         lambda doc: _triple(doc).__setitem__(2, ["literal", "a", None, "1 2"])
     ),
-    "a graph twice": _edit(lambda doc: doc["graphs"].append(doc["graphs"][0])),
+    "a graph twice": _edit(lambda doc: doc["value"].append(doc["value"][0])),
     "nested too deep": lambda valid: b"[" * 200_000,
     "a number of 5000 digits": lambda valid: b'{"format": ' + b"9" * 5000 + b"}",
     "a pickle": lambda valid: b"",  # written by the test: it needs the mark's path
@@ -860,8 +861,9 @@ def test_a_damaged_or_hostile_kept_file_is_never_used(
     read: one log line naming it, no error (the caller computes the report again and writes it
     anew: ``test_a_report_is_kept_per_store_version_and_shown_as_computing_meanwhile``), and a
     pickle is never unpickled. Checked: with pickle files read again (``pickle.loads`` where
-    ``kept.load`` reads the file) the pickle's mark was made; with ``loads`` taking any
-    ``format``, or not checking a field's type, those cases returned a report."""
+    ``store/kept.py`` reads the file) the pickle's mark was made; with ``Kept._open`` taking
+    any ``format``, or ``kept_json._expect`` not checking a field's type, those cases
+    returned a report."""
     _json(client)  # the report computed, and kept
     target = _kept_file(store_path)
     valid = target.read_bytes()
@@ -878,7 +880,7 @@ def test_a_damaged_or_hostile_kept_file_is_never_used(
         with caplog.at_level(logging.WARNING), open_store(store_path) as store:
             assert kept.load(store, _version(store_path)) is None
         assert not mark.exists()
-        lines = [r.getMessage() for r in caplog.records if r.name == kept.__name__]
+        lines = [r.getMessage() for r in caplog.records if r.name == kept_files.__name__]
         assert len(lines) == 1 and target.name in lines[0] and "\n" not in lines[0], lines
     finally:
         if target.is_dir():

@@ -34,7 +34,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
 from competency_kg.sparql.errors import QueryError
-from competency_kg.web import kept
+from competency_kg.store.kept import Kept, KeptFileError, published_at
 from competency_kg.web.describe import (
     INVERSE_PAGE_SIZE,
     Description,
@@ -376,23 +376,35 @@ def page_basics(
     return sources, docs
 
 
+#: The hash IRIs by document, kept per store version and base IRI (its digest is the key).
+HASH_DOCS = Kept("hash-docs", "hash IRIs of documents", 2)
+
+
 def _hash_documents(
     reader: Reader, base: str, version: str | None, sources: dict[str, Source]
 ) -> dict[str, list[str]]:
     """The hash IRIs by document, read back from disk when kept for this store version
-    (:mod:`~competency_kg.web.kept`: a restarted server does not scan again), else read and
+    (:mod:`competency_kg.store.kept`: a restarted server does not scan again), else read and
     kept."""
     store = state().settings.store
-    kind = "hash-docs-" + hashlib.sha256(base.encode()).hexdigest()[:12]
-    if version is not None:
-        found = kept.load(store, kind, 1, version)
-        if found is not None:
-            return found
-    name = kept.version_name(store, kind, 1)
+    key = hashlib.sha256(base.encode()).hexdigest()[:12]
+    name = published_at(store, version)  # read before the scan: kept only if still current
+    found = HASH_DOCS.read(store, name, _documents, key)
+    if found is not None:
+        return found
     docs = hash_documents(reader, base, sources)
-    if version is not None:
-        kept.save(store, kind, 1, name, docs)
+    HASH_DOCS.write(store, name, docs, key=key)
     return docs
+
+
+def _documents(value: object) -> dict[str, list[str]]:
+    """The hash IRIs by document a kept file holds: an object of arrays of strings."""
+    ok = isinstance(value, dict) and all(
+        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()
+    )
+    if not ok:
+        raise KeptFileError("not hash IRIs by document")
+    return value  # type: ignore[return-value]
 
 
 def _describe(

@@ -2,15 +2,14 @@
 background: what ``/validation`` shows at once on a restarted server, and while a report is
 being computed (see docs/validation.md, "Kept reports").
 
-- **On disk.** Beside an embedded store, as its ``.versions`` and ``.checkpoint``:
-  ``<store>.reports/<version>-<key>.json``, the per-graph reports of :class:`ReportCache`
-  for that published version (``CURRENT``'s name, never reused: a load publishes a new one),
-  ``<key>`` a digest of the shapes files, this code's version and the file's format
-  (:mod:`competency_kg.reporting.kept_json`: JSON of an explicit schema, read strictly).
-  Written to a temporary file then renamed (atomic: a reader sees a whole file or none), the
-  others removed. A version or shapes change names another file: the report is computed
-  again, never served stale; the cache still checks each graph's fingerprints before serving
-  it. A file that does not parse, or is not of the schema, version and key asked for, is
+- **On disk.** As what else is kept per published version beside an embedded store
+  (:mod:`competency_kg.store.kept`: the file's place, the version check, the atomic write,
+  the cleanup, the error policy): ``<store>.kept/report-<version>-<format>-<key>.json``, the
+  per-graph reports of :class:`ReportCache` for that version, ``<key>`` a digest of the
+  shapes files, the validation code, this code's version and the schema's format
+  (:mod:`competency_kg.reporting.kept_json`: the value's schema, read strictly). A version or
+  shapes change names another file: the report is computed again, never served stale; the
+  cache still checks each graph's fingerprints before serving it. A file not to be used is
   never served: one log line, and the report is computed again and written anew. A remote
   store (no published version) keeps nothing on disk.
 - **In the background.** :func:`whole_report` starts (or joins) the one computation of the
@@ -23,7 +22,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -33,18 +31,19 @@ from pathlib import Path
 from competency_kg import __version__
 from competency_kg.iris import Minter
 from competency_kg.reporting.graph_report import CACHE, GraphReport, ReportCache
-from competency_kg.reporting.kept_json import FORMAT, KeptFileError, dumps, loads
+from competency_kg.reporting.kept_json import FORMAT, decode, encode
 from competency_kg.reporting.state import read_state, store_id
 from competency_kg.reporting.store_report import StoreReport, assemble
 from competency_kg.store import GraphStore
-from competency_kg.store.versions import current_version, store_of
+from competency_kg.store.kept import Kept, published
+from competency_kg.store.versions import store_of
 
 log = logging.getLogger(__name__)
 
 
-def reports_dir(path: Path) -> Path:
-    """The folder of the kept reports of the store at ``path`` (a sibling, as ``.versions``)."""
-    return path.with_name(path.name + ".reports")
+#: The report's files (the schema's :data:`~competency_kg.reporting.kept_json.FORMAT` is in
+#: their key, :func:`shapes_key`).
+KEPT = Kept("report", "validation report", FORMAT)
 
 
 #: The code a report depends on, besides the shapes: a change to it (a checkout between two
@@ -86,57 +85,24 @@ def version_of(store: GraphStore) -> str | None:
     folder = Path(folder)
     if store_of(folder) != folder:
         return folder.name
-    found = current_version(folder)
-    return found.name if found is not None else None
+    return published(folder)
 
 
-def _file(path: Path, version: str) -> Path:
-    return reports_dir(path) / f"{version}-{shapes_key()}.json"
+def kept_file(path: Path, version: str) -> Path:
+    """The file the report of ``version`` of the store at ``path`` is kept in."""
+    return KEPT.file(path, version, shapes_key())
 
 
 def load(store: GraphStore, version: str) -> dict[str, GraphReport] | None:
     """The reports kept for ``version`` of ``store`` (None: none, or a file not to be used,
     logged in one line: the caller computes the report again, and writes it anew)."""
-    path = store_path(store)
-    if path is None:
-        return None
-    target = _file(path, version)
-    try:
-        return loads(target.read_bytes(), version, shapes_key())
-    except FileNotFoundError:
-        return None
-    except Exception as exc:  # whatever the file holds, never the server's failure
-        known = isinstance(exc, OSError | KeptFileError)
-        why = str(exc) if known else f"{type(exc).__name__} reading it"
-        log.warning("kept validation report %s not used (%s): computing it", target.name, why)
-        return None
+    return KEPT.read(store_path(store), version, decode, shapes_key())
 
 
 def save(store: GraphStore, version: str, graphs: dict[str, GraphReport]) -> Path | None:
-    """Keep ``graphs`` as the reports of ``version``; remove the files of other versions."""
-    path = store_path(store)
-    if path is None:
-        return None
-    folder = reports_dir(path)
-    target = _file(path, version)
-    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-    try:
-        data = dumps(version, shapes_key(), graphs)
-    except (TypeError, ValueError) as exc:  # a report holding what the schema has no room for
-        log.warning("validation report not kept on disk: %s", exc)
-        return None
-    try:
-        folder.mkdir(exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        for other in folder.iterdir():
-            if other != target and not other.name.startswith("."):
-                other.unlink(missing_ok=True)
-    except OSError as exc:  # a read-only folder: the report stays in memory only
-        tmp.unlink(missing_ok=True)
-        log.warning("validation report not kept on disk: %s", exc)
-        return None
-    return target
+    """Keep ``graphs`` as the reports of ``version`` (if still the published one); the file,
+    or None."""
+    return KEPT.write(store_path(store), version, graphs, encode, shapes_key())
 
 
 @dataclass
@@ -191,7 +157,6 @@ def whole_report(
             if found is not None:
                 cache.restore(store, found)
                 _READY[sid] = version
-                log.info("validation report of store version %s read from disk", version)
                 job = None
             else:
                 job = Computation(version, answered_before=cache.answered[sid])

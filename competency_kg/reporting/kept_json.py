@@ -1,31 +1,26 @@
-"""The file a store's report is kept in (:mod:`competency_kg.reporting.kept`): JSON of an
-explicit, versioned schema, read strictly (see docs/validation.md, "Kept reports").
+"""What a store's report is kept as (:mod:`competency_kg.reporting.kept`): the value of its
+file (:mod:`competency_kg.store.kept`: the envelope, its kind, format, store version and key,
+each checked there), JSON of an explicit, versioned schema, read strictly (see
+docs/validation.md, "Kept reports").
 
-One JSON object (UTF-8)::
+The value is an array of graph reports. A graph report is an object with exactly the fields
+of :class:`GraphReport`, and a result, a correction and a resolved result those of
+:class:`Result`, :class:`CorrectionInfo` and :class:`ResolvedResult`, each as its type says:
+a string, a number, a boolean, ``null`` for None, an array for a list, tuple or set; ``rdf``
+(keyed by a result's key) an array of ``[key, triples]`` pairs; an RDF term ``["iri", iri]``,
+``["bnode", id]`` or ``["literal", lexical form, datatype IRI or null, language or null]``; a
+graph's fingerprint (``own_key``, ``world``) arrays of strings, numbers, booleans and nulls.
 
-    {"schema": "competency-kg/kept-validation-report", "format": 2,
-     "version": "<store version>", "key": "<shapes key>", "graphs": [<graph report>, ...]}
-
-A graph report is an object with exactly the fields of :class:`GraphReport`, and a result, a
-correction and a resolved result those of :class:`Result`, :class:`CorrectionInfo` and
-:class:`ResolvedResult`, each as its type says: a string, a number, a boolean, ``null`` for
-None, an array for a list, tuple or set; ``rdf`` (keyed by a result's key) an array of
-``[key, triples]`` pairs; an RDF term ``["iri", iri]``, ``["bnode", id]`` or ``["literal",
-lexical form, datatype IRI or null, language or null]``; a graph's fingerprint (``own_key``,
-``world``) arrays of strings, numbers, booleans and nulls.
-
-Reading checks the schema's name and format, the store version and key it was asked for,
-every field's type, and that no field is missing or extra: anything else is a
-:class:`KeptFileError`, naming where (never the offending value), and the report is computed
-again. A reader builds plain values and the report's own classes, nothing else: unlike the
-pickle files of format 1, a file cannot make the server run anything.
+Reading checks every field's type, and that no field is missing or extra: anything else is a
+:class:`~competency_kg.store.kept.KeptFileError`, naming where (never the offending value),
+and the report is computed again. A reader builds plain values and the report's own classes,
+nothing else: unlike the pickle files of format 1, a file cannot make the server run anything.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import types
 import typing
 from typing import Any
@@ -34,65 +29,29 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from competency_kg.reporting.graph_report import GraphReport
+from competency_kg.store.kept import KeptFileError
 
-SCHEMA = "competency-kg/kept-validation-report"
 #: The schema's version: changes when a field or its encoding does (older files are then not
 #: read; their name changes too: it is part of :func:`competency_kg.reporting.kept.shapes_key`).
-FORMAT = 2
+#: 3: the envelope is :mod:`competency_kg.store.kept`'s.
+FORMAT = 3
 #: Nesting of arrays a fingerprint may have (own_key: a pair of fingerprints).
 _PLAIN_DEPTH = 3
 
 
-class KeptFileError(ValueError):
-    """A kept report file that is not one this code wrote for the store version and key."""
+def encode(graphs: dict[str, GraphReport]) -> list[Any]:
+    """``graphs``, the reports of a store version, as the kept file's value."""
+    return [_encode(g, GraphReport) for g in graphs.values()]
 
 
-def dumps(version: str, key: str, graphs: dict[str, GraphReport]) -> bytes:
-    """The file keeping ``graphs``, the reports of store ``version`` under shapes ``key``."""
-    doc = {
-        "schema": SCHEMA,
-        "format": FORMAT,
-        "version": version,
-        "key": key,
-        "graphs": [_encode(g, GraphReport) for g in graphs.values()],
-    }
-    text = json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
-
-
-def loads(data: bytes, version: str, key: str) -> dict[str, GraphReport]:
-    """The reports a file :func:`dumps` wrote for ``version`` and ``key``, per graph.
-    Raises :class:`KeptFileError` for anything else."""
-    try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_no_constant)
-    except ValueError as exc:  # not UTF-8, not JSON, a number of over 4300 digits
-        raise KeptFileError(f"not JSON ({exc})") from None
-    except RecursionError:
-        raise KeptFileError("not JSON (nested too deep)") from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise KeptFileError("not a kept validation report")
-    if doc.get("format") != FORMAT:
-        raise KeptFileError(f"format {_shown(doc.get('format'))}, not {FORMAT}")
-    if doc.get("version") != version or doc.get("key") != key:
-        raise KeptFileError("written for another store version or shapes key")
-    if set(doc) != {"schema", "format", "version", "key", "graphs"}:
-        raise KeptFileError("fields other than the schema's")
-    reports = _decode(doc["graphs"], list[GraphReport], "graphs")
+def decode(value: Any) -> dict[str, GraphReport]:
+    """The reports, per graph, of a value :func:`encode` made; raises
+    :class:`~competency_kg.store.kept.KeptFileError` for anything else."""
+    reports = _decode(value, list[GraphReport], "graphs")
     graphs = {r.graph: r for r in reports}
     if len(graphs) != len(reports):
         raise KeptFileError("graphs: a graph reported twice")
     return graphs
-
-
-def _no_constant(name: str) -> None:
-    raise ValueError(name)  # NaN, Infinity: Python's json reads them, JSON has none
-
-
-def _shown(value: object) -> str:
-    """A value of the file in an error: a number as is, anything else by its type."""
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 1 << 32:
-        return str(value)
-    return type(value).__name__
 
 
 @functools.cache
