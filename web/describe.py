@@ -29,14 +29,14 @@ search text) only ever enter a query as terms written by Oxigraph's own serializ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rdflib.namespace import XSD
 
 from competency_kg.labels import RULES, rule_for
 from competency_kg.namespaces import CKG
-from competency_kg.web.reading import LRUCache, Reader, chunks, values
+from competency_kg.web.reading import LRUCache, Reader, chunks, memo, values
 from competency_kg.web.sources import Source
 from competency_kg.web.terms import (
     LABEL_PROPS,
@@ -420,11 +420,51 @@ def _prefixes_of(iri: str) -> list[str]:
 _SUMMARY_CACHE = LRUCache(max_bytes=32 * 1024 * 1024, max_items=200_000)
 
 
-def summarize(reader: Reader, terms: Sequence[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """Labels, types, codes, positions of IRIs (with the graph of each), cached per version."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
+Summary = dict[str, list[tuple[str, str, str]]]
+
+#: The classes of the hubs: resources that hundreds of nodes are minted under or link to, with
+#: hundreds of statements each, which a summary's query scans whole (an O*NET element's page
+#: names the ~100 occupations its ratings belong to: 41 of the 45 ms of its summaries at 1 M).
+HUB_CLASSES: tuple[str, ...] = (
+    f"<{CKG.Occupation}>",
+    f"<{CKG.Competency}>",
+    f"<{CKG.ContentModelElement}>",
+)
+
+
+def read_hub_summaries(reader: Reader) -> Summary:
+    """The summaries of every hub (:data:`HUB_CLASSES`), in one query: 3,622 resources,
+    18,517 facts, 0.6 s and 5.6 MB at 1 M triples."""
+    rows = reader.select(
+        f"SELECT ?x ?p ?v ?g WHERE {{ {{ SELECT DISTINCT ?x WHERE {{ {values('c', HUB_CLASSES)} "
+        f"?x {TYPE} ?c FILTER(isIRI(?x)) }} }} GRAPH ?g {{ ?x ?p ?v }} "
+        f"FILTER(?p IN ({', '.join(SUMMARY_PROPS)})) }}"
+    )
+    out: Summary = defaultdict(list)
+    for r in rows:
+        out[r["x"]].append((r["p"], r["v"], r["g"]))
+    return dict(out)
+
+
+def hub_summaries(reader: Reader, read: Callable[[], Summary] | None = None) -> Summary:
+    """The hubs' summaries, read once per store version and shared by every page (``read``:
+    how, when it is not read yet; default :func:`read_hub_summaries`); none without a
+    version (nothing is cached then)."""
+    if reader.version is None:
+        return {}
+    return memo("hub-summaries", reader.version, None, read or (lambda: read_hub_summaries(reader)))
+
+
+def summarize(reader: Reader, terms: Sequence[str]) -> Summary:
+    """Labels, types, codes, positions of IRIs (with the graph of each), cached per version:
+    the hubs' from :func:`hub_summaries`, the others' in an LRU cache."""
+    out: Summary = {}
     missing: list[str] = []
+    hubs = hub_summaries(reader)
     for t in terms:
+        if t in hubs:
+            out[t] = hubs[t]
+            continue
         hit = _SUMMARY_CACHE.get((reader.version, t)) if reader.version else None
         if hit is None:
             missing.append(t)
