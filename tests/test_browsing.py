@@ -912,13 +912,19 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
     page are answered without reading a class's members or the hash IRIs of documents again
     (the seconds a first visitor waited for on the whole O*NET release).
 
+    The summaries (labels, types) of the hubs (occupations, competencies, O*NET elements)
+    are read then too, and pages name them from there.
+
     Checked by taking ``warm_classes`` out of the test (the listing then read its members,
-    which raise here) and, apart, ``warm_basics`` (the page then scanned for hash IRIs)."""
+    which raise here) and, apart, ``warm_basics`` (the page then scanned for hash IRIs);
+    with ``summarize`` not consulting the hubs' summaries, the competency's page asked for
+    the occupation's labels and the last assertion failed."""
     from competency_kg import versioned_cache
     from competency_kg.config import Settings
     from competency_kg.store import open_store
-    from competency_kg.web import home, resources, warming
+    from competency_kg.web import describe, home, resources, warming
     from competency_kg.web.app import create_app
+    from competency_kg.web.reading import Reader
 
     monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
     monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
@@ -934,12 +940,60 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
 
         monkeypatch.setattr(home, "_members", read_again)
         monkeypatch.setattr(resources, "hash_documents", read_again)
+        monkeypatch.setattr(describe, "read_hub_summaries", read_again)
+        # the class listings' summaries, read by ``warm_classes``, are not the hubs'
+        monkeypatch.setattr(describe, "_SUMMARY_CACHE", describe.LRUCache())
+        asked: list[str] = []
+        select = Reader.select
+        monkeypatch.setattr(Reader, "select", lambda r, q: asked.append(q) or select(r, q))
         client = app.test_client()
         listing = client.get("/class/competency?page=2", headers={"Accept": "text/html"})
         assert listing.status_code == 200, listing.get_data(as_text=True)[:2000]
         assert 'href="/competency/' in listing.get_data(as_text=True)
+        # A competency's page names the occupations requiring it from the hubs' summaries
+        # read by the warmer: no query of its own asks for an occupation's labels.
+        page = client.get("/competency/active-listening", headers={"Accept": "text/html"})
+        assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+        assert 'href="/occupation/computer-user-support-specialists"' in page.get_data(as_text=True)
+        occupation = f"<{BASE}occupation/computer-user-support-specialists>"
+        summaries = [q for q in asked if "VALUES ?x" in q and str(SKOS.prefLabel) in q]
+        assert not [q for q in summaries if occupation in q]
         page = client.get("/occupation/computer-user-support-specialists")
         assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+    finally:
+        store.close()
+
+
+def test_a_page_does_not_wait_for_the_hubs_summaries(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the warmer has read the hubs' summaries (seconds on a big store), a page reads
+    the summaries it needs itself and names the occupations as it does after: it never reads
+    (nor waits for) the hubs' summaries. Checked by breaking it: with a page's
+    ``page_basics`` reading the hubs (``hubs=True``), the patched reader raised (500)."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import describe, resources
+    from competency_kg.web.app import create_app
+
+    monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+    monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+    monkeypatch.setattr(describe, "_SUMMARY_CACHE", describe.LRUCache())
+
+    def not_now(*args: object) -> None:
+        raise AssertionError("a page read the hubs' summaries")
+
+    monkeypatch.setattr(describe, "read_hub_summaries", not_now)
+    monkeypatch.setattr(resources, "read_hub_summaries", not_now)
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    try:
+        page = app.test_client().get(
+            "/competency/active-listening", headers={"Accept": "text/html"}
+        )
+        assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+        assert 'href="/occupation/computer-user-support-specialists"' in page.get_data(as_text=True)
     finally:
         store.close()
 
@@ -947,10 +1001,12 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
 def test_page_basics_read_back_from_disk_by_a_restarted_server(
     browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hash IRIs of documents, computed once per store version, are kept beside the store
-    (``STORE.kept/``): a restarted server (nothing in memory) reads them back instead of
-    scanning again, and serves the same pages. Checked by breaking it: with
-    ``HASH_DOCS.read`` not called the second server scanned again (the patched scan raised)."""
+    """The hash IRIs of documents and the hubs' summaries, computed once per store version,
+    are kept beside the store (``STORE.kept/``): a restarted server (nothing in memory) reads
+    them back instead of scanning again, and serves the same pages. Checked by breaking it:
+    with ``HASH_DOCS.read`` not called the second server scanned again (the patched scan
+    raised); the same with ``kept.load`` returning None before the kept files were one
+    mechanism."""
     from competency_kg import versioned_cache
     from competency_kg.config import Settings
     from competency_kg.store import open_store
@@ -975,12 +1031,14 @@ def test_page_basics_read_back_from_disk_by_a_restarted_server(
 
     first = serve()
     assert first[0][0] == 200
-    assert list(browse_store.path.parent.joinpath("store.kept").glob("hash-docs-*"))
+    kept = browse_store.path.parent.joinpath("store.kept")
+    assert list(kept.glob("hash-docs-*")) and list(kept.glob("hub-summaries-*"))
 
     def read_again(*args: object) -> None:
         raise AssertionError("scanned again by a restarted server")
 
     monkeypatch.setattr(resources, "hash_documents", read_again)
+    monkeypatch.setattr(resources, "read_hub_summaries", read_again)
     assert serve() == first
 
 

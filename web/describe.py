@@ -28,15 +28,17 @@ search text) only ever enter a query as terms written by Oxigraph's own serializ
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rdflib.namespace import XSD
 
+from competency_kg import versioned_cache
 from competency_kg.labels import RULES, rule_for
-from competency_kg.namespaces import CKG
-from competency_kg.web.reading import LRUCache, Reader, chunks, values
+from competency_kg.namespaces import CKG, SCHEMA
+from competency_kg.web.reading import LRUCache, Reader, chunks, memo, values
 from competency_kg.web.sources import Source
 from competency_kg.web.terms import (
     LABEL_PROPS,
@@ -420,31 +422,102 @@ def _prefixes_of(iri: str) -> list[str]:
 _SUMMARY_CACHE = LRUCache(max_bytes=32 * 1024 * 1024, max_items=200_000)
 
 
-def summarize(reader: Reader, terms: Sequence[str]) -> dict[str, list[tuple[str, str, str]]]:
-    """Labels, types, codes, positions of IRIs (with the graph of each), cached per version."""
-    out: dict[str, list[tuple[str, str, str]]] = {}
+Summary = dict[str, list[tuple[str, str, str]]]
+
+#: The classes of the hubs: resources that hundreds of nodes are minted under or link to, whose
+#: summaries many pages need. Occupations, competencies and O*NET elements hold hundreds of
+#: statements each, which a summary's query scans whole (an O*NET element's page names the
+#: ~100 occupations its ratings belong to: 41 of the 45 ms of its summaries at 1 M); the
+#: technology and tool classes (``schema:DefinedTerm``, UNSPSC) are linked by the hundred from
+#: each occupation (15 of its 19 ms of summaries).
+HUB_CLASSES: tuple[str, ...] = (
+    f"<{CKG.Occupation}>",
+    f"<{CKG.Competency}>",
+    f"<{CKG.ContentModelElement}>",
+    f"<{SCHEMA.DefinedTerm}>",
+)
+
+
+#: Hubs listed per query (IRIs, ~80 bytes each: well under a result cap).
+HUB_PAGE = 5000
+
+
+def read_hub_summaries(reader: Reader) -> Summary:
+    """The summaries of every hub (:data:`HUB_CLASSES`): at 1 M triples 10,840 resources,
+    50,144 facts, 10 MB kept. Read as the pages read them (:func:`_read_summaries`, 400 a
+    query): one query of them all would be 8 MB of results, past a small result cap."""
+    hubs: dict[str, None] = {}
+    for cls in HUB_CLASSES:
+        offset = 0
+        while True:
+            rows = reader.select(
+                f"SELECT DISTINCT ?x WHERE {{ ?x {TYPE} {cls} FILTER(isIRI(?x)) }} "
+                f"LIMIT {HUB_PAGE} OFFSET {offset}"
+            )
+            hubs.update(dict.fromkeys(r["x"] for r in rows))
+            if len(rows) < HUB_PAGE:
+                break
+            offset += HUB_PAGE
+    return {t: facts for t, facts in _read_summaries(reader, list(hubs)).items() if facts}
+
+
+def hub_summaries(reader: Reader, read: Callable[[], Summary] | None = None) -> Summary:
+    """The hubs' summaries, read once per store version and shared by every page (``read``:
+    how, when it is not read yet; default :func:`read_hub_summaries`); none without a
+    version (nothing is cached then)."""
+    if reader.version is None:
+        return {}
+    return memo("hub-summaries", reader.version, None, read or (lambda: read_hub_summaries(reader)))
+
+
+def ready_hub_summaries(reader: Reader) -> Summary:
+    """The hubs' summaries if they are read already for the store's version, else none: a
+    page never waits for them (seconds on a big store; the warmer's ``basics`` step reads
+    them), it reads the summaries it needs itself meanwhile."""
+    if reader.version is None:
+        return {}
+    found = versioned_cache.CACHE.find(
+        ("page", "hub-summaries", None), reader.version, count_miss=False
+    )
+    return {} if found is versioned_cache.MISSING else found
+
+
+def summarize(reader: Reader, terms: Sequence[str]) -> Summary:
+    """Labels, types, codes, positions of IRIs (with the graph of each), cached per version:
+    the hubs' from :func:`hub_summaries`, the others' in an LRU cache."""
+    out: Summary = {}
     missing: list[str] = []
+    hubs = ready_hub_summaries(reader)
     for t in terms:
+        if t in hubs:
+            out[t] = hubs[t]
+            continue
         hit = _SUMMARY_CACHE.get((reader.version, t)) if reader.version else None
         if hit is None:
             missing.append(t)
         elif hit:
             out[t] = hit
+    for t, facts in _read_summaries(reader, missing).items():
+        if facts:
+            out[t] = facts
+        if reader.version:
+            _SUMMARY_CACHE.put((reader.version, t), facts, 64 + sum(map(_size, facts)))
+    return out
+
+
+def _read_summaries(reader: Reader, terms: Sequence[str]) -> Summary:
+    """The summary facts of ``terms`` (none: an empty list), 400 terms a query."""
     props = ", ".join(SUMMARY_PROPS)
-    for part in chunks(missing):
-        found: dict[str, list[tuple[str, str, str]]] = {t: [] for t in part}
+    found: Summary = {}
+    for part in chunks(terms):
+        found.update((t, []) for t in part)
         rows = reader.select(
             f"SELECT ?x ?p ?v ?g WHERE {{ {values('x', part)} GRAPH ?g {{ ?x ?p ?v }} "
             f"FILTER(?p IN ({props})) }}"
         )
-        for r in rows:
-            found[r["x"]].append((r["p"], r["v"], r["g"]))
-        for t, facts in found.items():
-            if facts:
-                out[t] = facts
-            if reader.version:
-                _SUMMARY_CACHE.put((reader.version, t), facts, 64 + sum(map(_size, facts)))
-    return out
+        for r in rows:  # properties and graphs are few: one string each, not one a fact
+            found[r["x"]].append((sys.intern(r["p"]), r["v"], sys.intern(r["g"])))
+    return found
 
 
 #: Past this many nodes left unexpanded (an occupation's measurements), none is named.
