@@ -261,14 +261,20 @@ class QueryPool(DamageProbe):
         """The answer kept for ``job`` at the store's current version, if any. A hit takes no
         worker and no share of one: nothing runs. :meth:`answered_from` says which it was."""
         self._answered.how = None
+        found = self._find(job, count_miss=True)
+        if found is not None:
+            self._answered.how = "miss" if found is MISSING else "hit"
+        return None if found is None or found is MISSING else found
+
+    def _find(self, job: QueryJob, *, count_miss: bool) -> RawResult | object | None:
+        """The kept answer of ``job`` at the store's current version, :data:`MISSING`, or
+        None when nothing is kept for it (not repeatable, no published version yet)."""
         if self.answers is None or not repeatable(job.query):
             return None
         version = store_version(self.store_path)
         if version is None:  # no published version yet: nothing is kept
             return None
-        found = self.answers.find(job, version)
-        self._answered.how = "miss" if found is MISSING else "hit"
-        return None if found is MISSING else found
+        return self.answers.find(job, version, count_miss=count_miss)
 
     def kept(
         self,
@@ -287,16 +293,13 @@ class QueryPool(DamageProbe):
         one ``stat``): what the server's event loop answers itself
         (:mod:`competency_kg.web.front`). A miss is not counted: the request goes on to a
         thread, whose :meth:`run` looks again and counts it."""
-        if self.answers is None or not repeatable(query):
-            return None
-        version = store_version(self.store_path)
-        if version is None:
+        if self.answers is None:
             return None
         job = make_job(
             query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
         )  # fmt: skip
-        found = self.answers.find(job, version, count_miss=False)
-        return None if found is MISSING else found
+        found = self._find(job, count_miss=False)
+        return None if found is None or found is MISSING else found  # type: ignore[return-value]
 
     def _keep(self, job: QueryJob, version: str | None, result: RawResult) -> None:
         """Keep a worker's answer under the version it read (its reply says which), so that
