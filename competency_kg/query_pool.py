@@ -196,7 +196,14 @@ class QueryPool(DamageProbe):
         self.guard_network = guard_network
         #: Idle workers by lane: the ``reserved`` page workers, and the others (at
         #: :data:`WRITTEN_NICENESS` when there are page workers), which pages may borrow.
-        self._idle: dict[str, queue.Queue[Worker]] = {PAGES: queue.Queue(), WRITTEN: queue.Queue()}
+        #: Last in, first out: the worker that answered last answers next, so a client that
+        #: sends one query after another finds what that worker counted on first use (pattern
+        #: sizes, class counts, plans: per worker process) instead of each new text paying it
+        #: again on each worker in turn (count-by-class 47 ms against 4 ms warm, at 1 M).
+        self._idle: dict[str, queue.Queue[Worker]] = {
+            PAGES: queue.LifoQueue(),
+            WRITTEN: queue.LifoQueue(),
+        }
         self._live: set[Worker] = set()
         self._lock = threading.Lock()
         self._spawn_lock = threading.Lock()

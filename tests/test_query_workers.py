@@ -115,3 +115,31 @@ def test_a_reply_is_one_message(size: int) -> None:
     assert read_reply(ours) == (("syntax", "no"), None)
     ours.close()
     theirs.close()
+
+
+def test_one_client_after_another_keeps_to_the_worker_it_warmed(store_path: Path) -> None:
+    """Idle workers are handed out last in, first out: queries sent one after another go to
+    the worker that answered the one before, whose figures counted on first use (pattern
+    sizes, class counts, plans: kept per worker process) they then reuse. Checked by breaking
+    it: with first-in-first-out queues the six queries went to all three workers in turn."""
+    with QueryPool(
+        store_path, size=3, reserved=0, inline=False, answer_cache=0, max_result_bytes=MAX_BYTES
+    ) as p:
+        assert p.wait_ready()
+        for _ in range(600):  # every worker started and idle
+            if p._idle[WRITTEN].qsize() == 3:
+                break
+            threading.Event().wait(0.05)
+        assert p._idle[WRITTEN].qsize() == 3
+        taken: list[int] = []
+        take = p._take_idle
+
+        def recorded(lane: str, timeout: float) -> object:
+            worker = take(lane, timeout)
+            taken.append(worker.process.pid)
+            return worker
+
+        p._take_idle = recorded  # type: ignore[method-assign]
+        for i in range(6):
+            p.run(f"# query {i}\n{SELECT}", lane=WRITTEN)
+        assert len(taken) == 6 and len(set(taken)) == 1, taken
