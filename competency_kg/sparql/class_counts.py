@@ -19,7 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from competency_kg.sparql.rewrite import _mask, where_group
+from competency_kg.sparql.rewrite import _mask, masked_where
 
 #: Per class (a term in SPARQL syntax): its ``?s a ?class`` rows in the default graph.
 ClassCounts = dict[str, int]
@@ -149,11 +149,10 @@ def counts_from_classes(query: str, counter: ClassCounter | None) -> str:
     """
     if counter is None or "GROUP" not in query.upper():
         return query
-    code = _mask(query)
-    group = where_group(code)
-    if group is None:
+    found = masked_where(query)
+    if found is None:
         return query
-    open_at, close = group
+    code, open_at, close = found
     head = _select_head(query, code)
     items = _projection(code, head[1].end(), open_at) if head else None
     body = _BODY.match(code[open_at + 1 : close])

@@ -18,11 +18,10 @@ from competency_kg.sparql.class_counts import ClassCounter, counts_from_classes
 from competency_kg.sparql.rewrite import (
     _PLAIN_OPTIONAL_BODY,
     _elements,
-    _mask,
     _vars,
     hoist_required_patterns,
+    masked_where,
     rewrite,
-    where_group,
 )
 from competency_kg.sparql.text import without_comments
 
@@ -128,11 +127,10 @@ def scans_as_hash_joins(query: str, count: Counter | None) -> str:
     """
     if count is None or "{" not in query:
         return query
-    code = _mask(query)
-    group = where_group(code)
-    if group is None:
+    found = masked_where(query)
+    if found is None:
         return query
-    open_at, close = group
+    code, open_at, close = found
     parts = _elements(code, open_at + 1, close)
     if not parts or any(kind not in ("triples", "filter") for kind, _, _ in parts):
         return query
@@ -196,15 +194,15 @@ def small_left_optional_as_lateral(
     if count is None or "OPTIONAL" not in query.upper():
         return query
     rows = rows or count
-    code = _mask(query)
-    group = where_group(code)
-    form = _FORM.search(code)
-    if group is None or form is None:
+    found = masked_where(query)
+    form = _FORM.search(found[0]) if found is not None else None
+    if found is None or form is None:
         return query
+    code, open_at, close = found
     prologue = query[: form.start()]
     # a recursive function, not a closure: a closure that calls itself is a reference cycle,
     # and through ``count`` it would keep a writable store (and its lock) open until a GC runs
-    wrapped = _lateral_spans(query, code, prologue, group[0] + 1, group[1], count, rows)
+    wrapped = _lateral_spans(query, code, prologue, open_at + 1, close, count, rows)
     if not wrapped:
         return query
     inserts = sorted([(a, "LATERAL { ") for a, _ in wrapped] + [(b, " }") for _, b in wrapped])

@@ -96,6 +96,15 @@ def where_group(code: str) -> tuple[int, int] | None:
     return None if close is None else (open_at, close)
 
 
+def masked_where(query: str) -> tuple[str, int, int] | None:
+    """``query`` masked (:func:`_mask`) and the braces of its outermost ``WHERE`` group
+    (:func:`where_group`): where every rewrite that splits that group starts; None when the
+    group is not found."""
+    code = _mask(query)
+    group = where_group(code)
+    return None if group is None else (code, *group)
+
+
 def _top_level_word_at(code: str, k: int) -> bool:
     return bool(_TOP_LEVEL_WORD.match(code, k)) and not code[k - 1].isalnum()
 
@@ -180,11 +189,10 @@ def _outer_group(query: str) -> tuple[str, int, int, list[_Part]] | None:
     elements; None when there is no OPTIONAL or the group is not understood."""
     if not _OPTIONAL.search(query):  # most queries: nothing to do, found in a microsecond
         return None
-    code = _mask(query)
-    group = where_group(code)
-    if group is None:
+    found = masked_where(query)
+    if found is None:
         return None
-    open_at, close = group
+    code, open_at, close = found
     parts = _split_group(code, open_at + 1, close)
     return (code, open_at, close, parts) if parts else None
 
@@ -461,11 +469,10 @@ def grouped_subquery_as_lateral(query: str) -> str:
     """
     if "GROUP" not in query.upper():
         return query
-    code = _mask(query)
-    group = where_group(code)
-    if group is None or _NOT_A_JOIN.search(code, *group):
+    found = masked_where(query)
+    if found is None or _NOT_A_JOIN.search(*found):
         return query
-    open_at, close = group
+    code, open_at, close = found
     parts = _elements(code, open_at + 1, close)
     if not parts or any(kind == "exists" for kind, _, _ in parts):
         return query
