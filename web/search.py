@@ -319,20 +319,21 @@ def _done(version: str, index: LabelIndex) -> None:
         _INDEX_BUILT.notify_all()
 
 
-#: The classes searched while the index is being built (the first ranked: what most searches
-#: look for), from a small index of their labels read in one query per version
-#: (:func:`first_index`: 50-70 ms on the whole O*NET release, 2,407 labels).
+#: The classes searched while the index is being built and a scan of the store did not finish
+#: in time (the first ranked: what most searches look for), from a small index of their labels
+#: read in one query per version (:func:`first_index`: 50-70 ms on the whole O*NET release,
+#: 2,407 labels).
 FIRST_CLASSES = tuple(c for c, rank in CLASS_RANK.items() if rank < 2)
-#: Seconds a search of another class may scan the store for while the index is being built
-#: (then it answers 503 with ``Retry-After``): a whole scan takes 0.5 s on the whole O*NET
-#: release on an idle machine, 5-6 s on a busy one.
+#: Seconds a search may scan the store for while the index is being built (then the first
+#: classes' labels answer, or a search of another class answers 503 with ``Retry-After``): a
+#: whole scan takes 0.5 s on the whole O*NET release on an idle machine, 5-6 s on a busy one.
 FALLBACK_TIMEOUT = 0.8
 
 
 def first_index(reader: Reader, version: str | None) -> LabelIndex:
     """The labels of :data:`FIRST_CLASSES`' members only, kept per store version: what a
-    search answers with while the whole index is being built (its ``more`` set, and
-    ``partial`` in JSON)."""
+    search answers with while the whole index is being built and a scan of the store did not
+    finish in time (its ``more`` set, and ``partial`` in JSON)."""
 
     def build() -> LabelIndex:
         # one pattern per property: with ``VALUES ?p`` Oxigraph scans every label (1.1 s)

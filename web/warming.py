@@ -212,7 +212,7 @@ def _reader(app: Flask) -> tuple[Reader, str, str | None]:
 def warm_basics(app: Flask) -> None:
     """What every resource page reads once per store version (the sources, the hash IRIs of
     documents: seconds on the whole O*NET release), so no first visitor of a page waits
-    for it."""
+    for it; and the hubs' summaries, which pages use once read (they never wait for them)."""
     with app.app_context():
         page_basics(*_reader(app))
 
@@ -228,7 +228,8 @@ def warm_classes(app: Flask) -> None:
 
 def warm_search(app: Flask) -> None:
     """Build the search's label index, or read it back from disk when kept for this store
-    version (a search meanwhile answers from the first-ranked classes' labels)."""
+    version (a search meanwhile scans the store, bounded: :func:`~competency_kg.web.search.
+    search_page`)."""
     with app.app_context():
         store = state(app).settings.store
         build_label_index(versioned_cache.store_version(store), store)
