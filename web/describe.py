@@ -96,6 +96,12 @@ class Description:
     inverse: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     page: int = 1
     page_size: int = INVERSE_PAGE_SIZE
+    #: the one property whose inverse links are paged (a page of that property's links:
+    #: :func:`describe`'s ``inverse_property``), or None: all of them, in property order
+    inverse_property: str | None = None
+    #: instead of a page: the first this many links of each property (describe's
+    #: ``inverse_first``), or None
+    inverse_first: int | None = None
     #: named graphs the resource is the name of (a source graph, the metadata graph …)
     is_graph: bool = False
     #: what label rules read about linked nodes (:func:`complete_labels`), pages only: the RDF
@@ -104,8 +110,25 @@ class Description:
 
     # -- derived views
     @property
+    def names(self) -> dict[tuple[str, int, int], str]:
+        """Display names of nodes, kept until the description learns more
+        (:func:`~competency_kg.web.pages.names.display_label`)."""
+        found = self.__dict__.get("_names")
+        if found is None:
+            found = self.__dict__["_names"] = {}
+        return found
+
+    def forget_names(self) -> None:
+        """New facts about linked nodes: the names kept may change."""
+        self.__dict__.pop("_names", None)
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.inverse_total // self.page_size))
+        """Pages of inverse links: of all of them, or of :attr:`inverse_property`'s."""
+        total = self.inverse_total
+        if self.inverse_property is not None:
+            total = self.inverse_counts.get(self.inverse_property, 0)
+        return max(1, -(-total // self.page_size))
 
     @property
     def graphs(self) -> set[str]:
@@ -213,6 +236,8 @@ def describe(
     owners: bool = False,
     inverse: bool = True,
     members: Sequence[str] = (),
+    inverse_property: str | None = None,
+    inverse_first: int | None = None,
 ) -> Description:
     """Describe ``iri`` (see the module doc); :class:`NotFound` when the store has nothing.
 
@@ -221,10 +246,20 @@ def describe(
     also summarizes the resources that inverse-link subjects are minted under; without
     ``inverse`` the inverse links are not read at all. ``members`` (terms) are described
     with it, as its closure: the hash IRIs of a document (``{iri}#x``, see
-    :func:`hash_documents`).
+    :func:`hash_documents`). With ``inverse_property`` (a term), the page of inverse links
+    is a page of that property's links only, paged by the same offsets (the counts of every
+    property are read all the same); with ``inverse_first``, the first that many links of
+    each property instead of a page (what an HTML page shows, linking to the rest).
     """
     term = iri_term(iri)
-    d = Description(iri=iri, term=term, page=page, page_size=page_size)
+    d = Description(
+        iri=iri,
+        term=term,
+        page=page,
+        page_size=page_size,
+        inverse_property=inverse_property,
+        inverse_first=inverse_first,
+    )
     prefix = literal_term(iri + "/")
     skip = set(skip_predicates)
     _closure(reader, d, [term, *members], iri + "/", skip)
@@ -303,6 +338,7 @@ def _closure(reader: Reader, d: Description, start: list[str], prefix: str, skip
         frontier = found
     d.__dict__.pop("_by_subject", None)
     d.__dict__.pop("_by_object", None)
+    d.forget_names()
 
 
 def _bnode_closure(reader: Reader, d: Description, parents: list[tuple[str, str]]) -> None:
@@ -367,26 +403,41 @@ def _inverse_counts(reader: Reader, d: Description, term: str, prefix: str) -> N
 
 
 def _inverse_page(reader: Reader, d: Description, term: str, prefix: str) -> None:
-    """One page of inverse links: properties in IRI order, each property's subjects in the
-    store's own (stable) order. Each property on the page is one query that skips to its
-    offset, so no query sorts or pulls all the links (sorting thousands of terms is slow)."""
+    """One page of inverse links (of :attr:`Description.inverse_property` alone, when set):
+    properties in IRI order, each property's subjects in the store's own (stable) order.
+    Each property on the page is one query that skips to its offset, so no query sorts or
+    pulls all the links (sorting thousands of terms is slow)."""
+    if d.inverse_first is not None:  # the first links of each property (a page's overview)
+        for p, n in d.inverse_counts.items():
+            _inverse_slice(reader, d, term, prefix, p, 0, min(n, d.inverse_first))
+        return
     start = (d.page - 1) * d.page_size
     end = start + d.page_size
     seen = 0
-    for p, n in d.inverse_counts.items():
+    counts = d.inverse_counts
+    if d.inverse_property is not None:  # one property's links: its offsets from its start
+        counts = {d.inverse_property: counts.get(d.inverse_property, 0)}
+    for p, n in counts.items():
         lo, hi = max(start, seen), min(end, seen + n)
         if lo < hi:
-            inner = d._inner.get(p, 0)  # type: ignore[attr-defined]
-            keep = f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {prefix})))" if inner else ""
-            rows = reader.select(
-                f"SELECT ?s ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ ?s {p} {term} {keep} }} "
-                f"LIMIT {hi - lo} OFFSET {lo - seen} }} GRAPH ?g {{ ?s {p} {term} }} }}"
-            )
-            for r in rows:
-                d.inverse.setdefault((r["s"], p), set()).add(r["g"])
+            _inverse_slice(reader, d, term, prefix, p, lo - seen, hi - lo)
         seen += n
         if seen >= end:
             break
+
+
+def _inverse_slice(
+    reader: Reader, d: Description, term: str, prefix: str, p: str, offset: int, limit: int
+) -> None:
+    """``limit`` links to ``term`` by ``p`` from ``offset`` on, in the store's order."""
+    inner = d._inner.get(p, 0)  # type: ignore[attr-defined]
+    keep = f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {prefix})))" if inner else ""
+    rows = reader.select(
+        f"SELECT ?s ?g WHERE {{ {{ SELECT DISTINCT ?s WHERE {{ ?s {p} {term} {keep} }} "
+        f"LIMIT {limit} OFFSET {offset} }} GRAPH ?g {{ ?s {p} {term} }} }}"
+    )
+    for r in rows:
+        d.inverse.setdefault((r["s"], p), set()).add(r["g"])
 
 
 def _summaries(reader: Reader, d: Description, owners: bool) -> None:
@@ -406,6 +457,7 @@ def _summaries(reader: Reader, d: Description, owners: bool) -> None:
         wanted.update(dict.fromkeys(_prefixes_of(d.iri)))
     wanted.pop(d.term, None)
     d.summary.update(summarize(reader, list(wanted)))
+    d.forget_names()
 
 
 def _prefixes_of(iri: str) -> list[str]:
@@ -561,6 +613,7 @@ def complete_labels(reader: Reader, d: Description, nodes: Iterable[str], rounds
         linked = {v for facts in found.values() for p, v, _ in facts if is_iri(v) and p != TYPE}
         unknown = [v for v in linked if not d.facts(v) and not v.startswith(_CKG_TERM)]
         d.summary.update(summarize(reader, unknown))
+        d.forget_names()
         wanted = list(linked)
 
 

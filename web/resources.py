@@ -12,6 +12,10 @@ clients alike (W3C "Cool URIs for the Semantic Web", "Best Practice Recipes").
   without the body; an IRI the store knows nothing about is a 404.
 - ``?page=N`` pages the inverse links (:data:`~competency_kg.web.describe.INVERSE_PAGE_SIZE`
   per page; the RDF says where the other pages are, with hydra).
+- ``?property=IRI`` (HTML): every value of one of its properties, by the same pages
+  (``?property=^IRI``: the links to it by that property, a page of them at a time). A page
+  shows the first :data:`~competency_kg.web.pages.model.FIRST_VALUES` values of a long list
+  and links here for the rest; the RDF documents hold every value as they are.
 - ``GET /describe?iri=…`` does the same for IRIs outside the base that the store holds data
   about; an IRI under the base is redirected to its own path.
 - ``/ontology`` (with its hash terms) and ``/shapes``: the ontology and the SHACL shapes, as a
@@ -55,14 +59,16 @@ from competency_kg.web.documents import (
     serialize,
 )
 from competency_kg.web.negotiation import negotiate
-from competency_kg.web.pages.model import cite_html
+from competency_kg.web.pages.model import FIRST_VALUES, cite_html
 from competency_kg.web.pages.names import MEASUREMENT
 from competency_kg.web.pages.page import page_for
 from competency_kg.web.pages.site import Site, safe_href
+from competency_kg.web.pages.values import values_view
 from competency_kg.web.reading import LRUCache, Reader, memo
 from competency_kg.web.security import RETRY, log_query_error, retryable
 from competency_kg.web.sources import Source, licence_name, read_sources
 from competency_kg.web.state import state
+from competency_kg.web.terms import iri_term, iri_value
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +171,19 @@ def choose(offers: list[str] | None = None) -> str | None:
         return None
     mime = ALIASES.get(picked, picked)
     return mime if mime in offers else None
+
+
+def property_asked() -> str:
+    """``?property=``: an IRI (``^IRI`` for the links to the resource by it), or ""."""
+    raw = request.args.get("property", "")
+    if raw:
+        try:
+            iri_term(raw.removeprefix("^"))
+        except ValueError:
+            raise BadFormat(
+                f"property must be an IRI (^ first for links to it), not {raw!r}"
+            ) from None
+    return raw
 
 
 def page_number() -> int:
@@ -283,40 +302,50 @@ def answer(iri: str, doc_path: str) -> Response:
     """The description of ``iri`` in the negotiated format (``doc_path``: where it lives):
     negotiated, read from the cache or described and written, then sent."""
     try:
-        mime = choose()
+        prop = property_asked()
+        mime = choose([HTML] if prop else None)  # one property's values: a page only
         page = page_number()
     except BadFormat as exc:
         return plain(400, str(exc))
     if mime is None:
+        if prop:
+            return plain(
+                406,
+                "one property's values are listed as a page (text/html); the resource's RDF "
+                f"holds every value: {doc_path}",
+            )
         return plain(
             406,
             "no format the Accept header allows; this resource is available as "
             + ", ".join(OFFERS),
         )
     s = site()
-    doc = _Document(doc_path, page, s)
+    doc = _Document(doc_path, page, s, prop)
     version = store_version()
     # Cached bodies do not depend on the address the server is reached by: pages link by
     # path, and RDF documents name this server by a token replaced as they are sent.
-    key = (version, s.base, iri, page, mime)
+    key = (version, s.base, iri, page, mime, prop)
     hit = CACHE.get(key) if version else None
     if hit is not None:
-        return _send(hit, mime, s, doc.location)
+        return _send(hit, mime, s, doc.location, alternates=not prop)
     written = _write(iri, mime, doc, version)
     if isinstance(written, Response):
         return written
     if version:
         CACHE.put(key, written, len(written))
-    return _send(written, mime, s, doc.location)
+    return _send(written, mime, s, doc.location, alternates=not prop)
 
 
 @dataclass(frozen=True)
 class _Document:
-    """Where a description lives: its path, its page of inverse links, the site."""
+    """Where a description lives: its path, its page of inverse links, the site; ``prop``:
+    the property whose values it lists (``?property=``, ``^`` first for links to it), if
+    any."""
 
     path: str
     page: int
     site: Site
+    prop: str = ""
 
     @property
     def sep(self) -> str:
@@ -324,8 +353,9 @@ class _Document:
 
     def relative(self, short: str) -> str:
         """This page of the description in the format named ``short``, by path."""
+        prop = f"&property={quote(self.prop, safe='')}" if self.prop else ""
         page = f"&page={self.page}" if self.page > 1 else ""
-        return self.path + f"{self.sep}format={short}" + page
+        return self.path + f"{self.sep}format={short}" + prop + page
 
     def location(self, short: str) -> str:
         return self.site.url(self.relative(short))
@@ -339,7 +369,8 @@ def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | 
     try:
         sources, docs = page_basics(reader, s.base, version, hubs=False)
         members = docs.get(iri, []) if "#" not in iri else []
-        d = _describe(reader, iri, doc.page, html, members)
+        inverse, prop = doc.prop.startswith("^"), doc.prop.removeprefix("^")
+        d = _describe(reader, iri, doc.page, html, members, prop and iri_term(prop), inverse)
     except NotFound:
         for other in UNDESCRIBED:
             try:
@@ -355,11 +386,20 @@ def _write(iri: str, mime: str, doc: _Document, version: str | None) -> bytes | 
         return not_found(f"not an IRI: {iri}", html)
     except QueryError as exc:
         return unavailable(exc, html)
-    if doc.page > d.pages:
+    if doc.prop:
+        found = property_pages(d, iri_term(prop), inverse)
+        if not found:
+            what = "links to it by" if inverse else "values of"
+            return not_found(f"<{iri}> has no {what} <{prop}> here", html)
+        if doc.page > found:
+            return not_found(f"<{iri}> has {found} page(s) of these; no page {doc.page}", html)
+    elif doc.page > d.pages:
         return not_found(
             f"<{iri}> has {d.pages} page(s) of links; there is no page {doc.page}", html
         )
     try:
+        if doc.prop:
+            return _values_page(reader, d, doc, sources, iri_term(prop), inverse)
         if html:
             return _html_page(reader, d, doc, sources)
         return _rdf_document(d, mime, doc, sources)
@@ -462,9 +502,12 @@ def _describe(
     page: int,
     html: bool,
     members: list[str],
+    prop: str = "",
+    inverse: bool = False,
 ) -> Description:
     """What the store says of ``iri`` (a page adds its owners and hides measurements;
-    ``members``: its hash IRIs, when it is a document)."""
+    ``members``: its hash IRIs, when it is a document). For the values of one property
+    (``prop``, a term) the page of links is that property's (``inverse``), or none."""
     return describe(
         reader,
         iri,
@@ -472,7 +515,38 @@ def _describe(
         skip_predicates=(MEASUREMENT,) if html else (),
         owners=html,
         members=members,
+        inverse=inverse or not prop,
+        inverse_property=prop if inverse else None,
+        # a page's first page shows the first links of each property, linking to the rest
+        inverse_first=FIRST_VALUES if html and page == 1 and not prop else None,
     )
+
+
+def property_pages(d: Description, prop: str, inverse: bool) -> int:
+    """How many pages list the values of ``prop`` (or the links to it by ``prop``): 0 when
+    there are none. The values go :data:`INVERSE_PAGE_SIZE` a page, as the links."""
+    n = d.inverse_counts.get(prop, 0) if inverse else len(set(d.values(prop)))
+    return -(-n // d.page_size)
+
+
+def _values_page(
+    reader: Reader,
+    d: Description,
+    doc: _Document,
+    sources: dict[str, Source],
+    prop: str,
+    inverse: bool,
+) -> bytes:
+    """Every value of one property of the resource, a page of them (see :func:`answer`)."""
+    view = values_view(reader, d, doc.site, sources, prop, inverse=inverse)
+    whole = _Document(doc.path, 1, doc.site)
+    return render(
+        "property_values.html",
+        v=view,
+        site=doc.site,
+        formats=[(FORMAT_LABELS[m], whole.relative(SHORT[m]), m) for m in RDF_FORMATS],
+        page_href=lambda n: doc.site.values_path(d.iri, iri_value(prop), inverse=inverse, page=n),
+    ).encode("utf-8")
 
 
 def _html_page(reader: Reader, d: Description, doc: _Document, sources: dict[str, Source]) -> bytes:
@@ -504,11 +578,13 @@ SERVER_TOKEN = "http://this-server.competency-kg.invalid"
 _TOKEN = SERVER_TOKEN.encode()
 
 
-def _send(body: bytes, mime: str, s: Site, location: Callable[[str], str]) -> Response:
+def _send(
+    body: bytes, mime: str, s: Site, location: Callable[[str], str], alternates: bool = True
+) -> Response:
     if mime != HTML:
         body = body.replace(_TOKEN, s.server.encode())
     resp = Response(body, status=200, content_type=content_type(mime))
-    return finish(with_document_headers(resp, mime, location))
+    return finish(with_document_headers(resp, mime, location, alternates=alternates))
 
 
 def content_type(mime: str) -> str:

@@ -88,7 +88,8 @@ class Builder:
         self, d: Description, node: str, skip: Iterable[str] = (), cap: int | None = None
     ) -> list[Group]:
         """A node's properties, grouped as the ontology's sections, named by its labels;
-        with ``cap``, at most that many values per property (the rest are counted)."""
+        with ``cap``, at most that many values per property (the rest are counted, and the
+        row links to the pages of all of them when ``node`` is the resource itself)."""
         skip = set(skip)
         rows_by_group: dict[str, list[PropertyRow]] = defaultdict(list)
         props = d.props(node)
@@ -100,6 +101,7 @@ class Builder:
             objects = sorted(set(props[p]), key=lambda o: sort_key(d, o))
             for o in objects[:cap] if cap else objects:
                 vals.append(self.link(d, o, d.sources_of((node, p, o))))
+            cut = len(objects) > len(vals) and node == d.term
             rows_by_group[self.vocab.group(piri)].append(
                 PropertyRow(
                     iri=piri,
@@ -109,6 +111,7 @@ class Builder:
                     comment=self.vocab.comment(piri),
                     values=vals,
                     more=len(objects) - len(vals),
+                    all_href=self.site.values_path(d.iri, piri) if cut else None,
                 )
             )
         order = [name for name, _ in GROUPS] + [OTHER_GROUP]

@@ -10,6 +10,7 @@ from competency_kg.namespaces import CKG, sparql_prefixes
 from competency_kg.web.describe import Description, summarize
 from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.charts import ONET_SCALES
+from competency_kg.web.pages.model import FIRST_VALUES, More
 from competency_kg.web.pages.names import ckg, display_label, skos, sorted_nodes
 from competency_kg.web.reading import Reader, values
 from competency_kg.web.svg import Bar, bar_chart
@@ -22,7 +23,10 @@ def competency_profile(reader: Reader, d: Description, b: Builder) -> dict[str, 
     """Who requires the competency, at which level; lists, scenarios, O*NET ratings, links.
 
     The parts are built in the order the page cites its sources (footnotes are numbered as
-    they are first cited)."""
+    they are first cited). A table shows its first :data:`~.model.FIRST_VALUES` rows, with
+    their number and a link to all of them: the links to the competency by the property
+    that makes the rows (``ckg:competency``, ``ckg:exercises``), paged; only the rows shown
+    are named (a competency in 303 lists read the summaries of 303 lists: 80 of its 200 ms)."""
     c = d.term
     prof: dict[str, Any] = {}
     kind = d.fact(ckg("competencyKind"))
@@ -30,9 +34,9 @@ def competency_profile(reader: Reader, d: Description, b: Builder) -> dict[str, 
     prof["alt_labels"] = sorted({literal(v).value for v in d.values(skos("altLabel"))})
     prof["broader"] = [b.link(d, n) for n in sorted_nodes(d, skos("broader"))]
     prof["links"] = _cross_links(reader, d, b)
-    prof["required_by"] = _required_by(reader, d, b)
-    prof["in_lists"] = _in_lists(reader, d, b)
-    prof["scenarios"] = _scenarios(reader, d, b)
+    prof["required_by"], prof["required_by_more"] = _required_by(reader, d, b)
+    prof["in_lists"], prof["in_lists_more"] = _in_lists(reader, d, b)
+    prof["scenarios"], prof["scenarios_more"] = _scenarios(reader, d, b)
     # O*NET ratings of this element, or of the elements it matches
     prof["element"] = d.has_type(str(CKG.ContentModelElement))
     elements = [c] if prof["element"] else []
@@ -74,30 +78,39 @@ def _cross_links(reader: Reader, d: Description, b: Builder) -> list[dict[str, A
     return links
 
 
-def _required_by(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]]:
-    """The occupations requiring it, with the level and the source's wording."""
+def _required_by(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
+    """The occupations requiring it (by name), with the level and the source's wording: the
+    first ones, and how many."""
     rows = reader.select(
         PFX + "SELECT ?occ ?level ?wording WHERE { "
         f"?req ckg:competency {d.term} ; a ckg:CompetencyRequirement ; ckg:forOccupation ?occ . "
         "OPTIONAL { ?req ckg:requiredLevel ?level } OPTIONAL { ?req ckg:sourceWording ?wording } "
         "} LIMIT 500"
     )
-    extra = _summaries(reader, d, [r[k] for r in rows for k in ("occ", "level") if k in r])
-    return sorted(
-        (
-            {
-                "occupation": b.link(extra, r["occ"]),
-                "level": display_label(extra, r["level"], b.vocab) if "level" in r else None,
-                "wording": text(r["wording"]) if "wording" in r else None,
-            }
-            for r in rows
-        ),
-        key=lambda x: x["occupation"].text,
-    )
+    names = _summaries(reader, d, [r["occ"] for r in rows])  # occupations: hubs, kept
+    rows.sort(key=lambda r: display_label(names, r["occ"], b.vocab))
+    shown = rows[:FIRST_VALUES]
+    extra = _summaries(reader, names, [r["level"] for r in shown if "level" in r])
+    out = [
+        {
+            "occupation": b.link(extra, r["occ"]),
+            "level": display_label(extra, r["level"], b.vocab) if "level" in r else None,
+            "wording": text(r["wording"]) if "wording" in r else None,
+        }
+        for r in shown
+    ]
+    return out, _more(b, d, len(out), len(rows), "competency", "requirements")
 
 
-def _in_lists(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]]:
-    """The prioritized lists it is in, with its rank (or unplaced).
+def _more(b: Builder, d: Description, shown: int, total: int, prop: str, what: str) -> More:
+    """``shown`` of ``total`` rows, all of them among the links to ``d`` by ``ckg:{prop}``."""
+    href = b.site.values_path(d.iri, iri_value(ckg(prop)), inverse=True)
+    return More(shown, total, [(f"the {what} among the links to it by ckg:{prop}", href)])
+
+
+def _in_lists(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
+    """The prioritized lists it is in, with its rank (or unplaced), by occupation, list and
+    rank: the first ones, and how many. Only the lists of the occupations shown are named.
 
     The entry pattern is in each branch: Oxigraph evaluates a UNION's branches on their own,
     and one without it scans every list entry of the store."""
@@ -109,8 +122,18 @@ def _in_lists(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]
         f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
         "} LIMIT 500"
     )
-    extra = _summaries(reader, d, [r[k] for r in rows for k in ("occ", "list") if k in r])
-    return sorted(
+    names = _summaries(reader, d, [r["occ"] for r in rows])  # occupations: hubs, kept
+    by_name = sorted(
+        ((display_label(names, r["occ"], b.vocab), r) for r in rows), key=lambda x: x[0]
+    )
+    # the rows up to the last occupation shown (with its ties): the first rows in the
+    # full order (occupation, list, rank) are among them
+    head = by_name
+    if len(by_name) > FIRST_VALUES:
+        last = by_name[FIRST_VALUES - 1][0]
+        head = [x for x in by_name if x[0] <= last]
+    extra = _summaries(reader, names, [r["list"] for _, r in head if "list" in r])
+    out = sorted(
         (
             {
                 "occupation": b.link(extra, r["occ"]),
@@ -119,22 +142,26 @@ def _in_lists(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]
                 "rank": int(number(r["rank"]) or 0) if "rank" in r else None,
                 "unplaced": "unplaced" in r,
             }
-            for r in rows
+            for _, r in head
         ),
         key=lambda x: (x["occupation"].text, x["list"] or "", x["rank"] or 0),
-    )
+    )[:FIRST_VALUES]
+    return out, _more(b, d, len(out), len(rows), "competency", "list entries")
 
 
-def _scenarios(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]]:
-    """The work scenarios exercising it, with their occupations."""
+def _scenarios(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
+    """The work scenarios exercising it, with their occupations: the first ones, and how
+    many."""
     rows = reader.select(
         PFX + f"SELECT ?occ ?sc WHERE {{ ?sc ckg:exercises {d.term} ; ckg:forOccupation ?occ . }} "
         "LIMIT 500"
     )
-    extra = _summaries(reader, d, [r[k] for r in rows for k in ("occ", "sc")])
-    return [
-        {"occupation": b.link(extra, r["occ"]), "scenario": b.link(extra, r["sc"])} for r in rows
+    shown = rows[:FIRST_VALUES]
+    extra = _summaries(reader, d, [r[k] for r in shown for k in ("occ", "sc")])
+    out = [
+        {"occupation": b.link(extra, r["occ"]), "scenario": b.link(extra, r["sc"])} for r in shown
     ]
+    return out, _more(b, d, len(out), len(rows), "exercises", "scenarios")
 
 
 def link_annotations(reader: Reader, term: str) -> list[dict[str, Any]]:

@@ -7,16 +7,13 @@ from collections import defaultdict
 
 from competency_kg.web.describe import Description
 from competency_kg.web.pages.builder import Builder
-from competency_kg.web.pages.model import InverseGroup, NodeView, Page
+from competency_kg.web.pages.model import FIRST_VALUES, InverseGroup, NodeView, Page
 from competency_kg.web.pages.names import definition, display_label, ordered_types, sort_key
 from competency_kg.web.reading import Reader
 from competency_kg.web.terms import NOTATION, TYPE, best_text, compact, iri_value, is_iri
 
 #: Above this many nodes in its closure, a page lists the node counts, not every node.
 MAX_PARTS_SHOWN = 150
-
-#: On a profile page, the table of all statements shows this many values per property.
-PROFILE_VALUES_CAP = 30
 
 
 def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False) -> Page:
@@ -52,7 +49,7 @@ def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False
         types=b.type_values(d, d.term),
         notation=best_text(notation_vals) if notation_vals else None,
         definition=definition(d),
-        groups=b.groups(d, d.term, cap=PROFILE_VALUES_CAP if profile else None),
+        groups=b.groups(d, d.term, cap=FIRST_VALUES),
         parts=sorted(parts.items()),
         parts_hidden=parts_hidden,
         inverse=inverse,
@@ -63,6 +60,7 @@ def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False
         sources=[],
         triples=len(d.triples),
         is_graph=d.is_graph,
+        first_links=d.inverse_first is not None,
     )
     owner = d.owner(d.term)
     if owner is not None and owner != d.term:
@@ -99,5 +97,14 @@ def inverse_groups(d: Description, b: Builder) -> list[InverseGroup]:
                 (b.link(d, s, gs), b.link(d, owner) if owner and owner != d.term else None)
             )
         piri = iri_value(p)
-        out.append(InverseGroup(p, b.vocab.inverse_label(piri), compact(piri), n, items))
+        out.append(
+            InverseGroup(
+                p,
+                b.vocab.inverse_label(piri),
+                compact(piri),
+                n,
+                items,
+                b.site.values_path(d.iri, piri, inverse=True),
+            )
+        )
     return out

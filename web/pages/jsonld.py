@@ -47,9 +47,9 @@ def jsonld(
                 out["skills"] = sorted(set(skills))
             if profile.get("certifications"):
                 out["qualifications"] = [v.text for v in profile["certifications"]]
-            titles = [v.text for v in profile.get("job_titles", [])] + [
-                v.text for v in onet.get("titles", [])
-            ]
+            titles = [v.text for v in profile.get("job_titles", [])] + list(
+                onet.get("title_names", [])
+            )
             if titles:
                 out["alternateName"] = sorted(set(titles))[:50]
     else:

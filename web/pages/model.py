@@ -68,6 +68,27 @@ def render_value(v: Value, cite: bool = True, hint: bool = False) -> Markup:
     return Markup(out)
 
 
+#: How many values of one kind a page shows before it says how many there are and links to
+#: all of them (a property's values, a profile's table); ESCO's and LodView's pages cut long
+#: lists the same way. Every value is on the pages of that property's values
+#: (:meth:`~competency_kg.web.pages.site.Site.values_path`) and in the RDF.
+FIRST_VALUES = 30
+
+
+@dataclass
+class More:
+    """A list cut to its first values: how many there are, and where all of them are listed
+    (``links``: (what, href), a property's values or the links to the resource by one)."""
+
+    shown: int
+    total: int
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def cut(self) -> bool:
+        return self.shown < self.total
+
+
 @dataclass
 class PropertyRow:
     iri: str
@@ -76,7 +97,8 @@ class PropertyRow:
     href: str | None
     comment: str | None
     values: list[Value]
-    more: int = 0  # values not shown on the page (they are all in the RDF)
+    more: int = 0  # values not shown on the page (all are at ``all_href`` and in the RDF)
+    all_href: str | None = None  # every value of the property, paged
 
 
 @dataclass
@@ -102,6 +124,7 @@ class InverseGroup:
     curie: str
     count: int
     items: list[tuple[Value, Value | None]]  # (subject, the resource it belongs to)
+    all_href: str | None = None  # every link to the resource by ``prop``, paged
 
 
 @dataclass
@@ -132,3 +155,6 @@ class Page:
     twins: list[dict[str, Any]] = field(default_factory=list)
     #: a tool's, certification's, activity's or statement's counterparts (:mod:`.linked`)
     linked: dict[str, Any] | None = None
+    #: the links to it shown are the first of each property (each links to all of them),
+    #: not a page of links
+    first_links: bool = False

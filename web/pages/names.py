@@ -80,9 +80,22 @@ def sort_key(d: Description, term: str) -> tuple[Any, ...]:
 
 def display_label(d: Description, node: str, vocab: Vocabulary | None, depth: int = 2) -> str:
     """A readable name for any node: its label in the data, a vocabulary term's label, else
-    the label rule of its class (:mod:`competency_kg.labels`), built from its data."""
+    the label rule of its class (:mod:`competency_kg.labels`), built from its data.
+
+    Kept per description until it learns more (:meth:`Description.forget_names`): a page
+    names a node several times (to sort, to link, in a table), and an occupation's 3,000
+    names by rule were a fifth of its page's time."""
     if is_literal(node):
         return literal(node).value
+    names = d.names
+    key = (node, depth, id(vocab or vocabulary()))
+    name = names.get(key)
+    if name is None:
+        name = names[key] = _display_label(d, node, vocab, depth)
+    return name
+
+
+def _display_label(d: Description, node: str, vocab: Vocabulary | None, depth: int) -> str:
     name = _known_name(d, node, vocab, depth)
     if name is not None:
         return name

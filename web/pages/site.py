@@ -66,6 +66,16 @@ class Site:
     def url(self, path: str) -> str:
         return self.server + path
 
+    def values_path(self, iri: str, prop: str, *, inverse: bool = False, page: int = 1) -> str:
+        """Where every value of one property of ``iri`` is listed (``prop``: an IRI), paged:
+        ``{its path}?property={prop}`` (``^{prop}`` for the links to it by ``prop``), then
+        ``&page=N``; the same pages as the description's inverse links (see
+        :mod:`competency_kg.web.resources`)."""
+        path = self.doc_path(iri)
+        sep = "&" if "?" in path else "?"
+        name = quote(("^" if inverse else "") + prop, safe="")
+        return f"{path}{sep}property={name}" + (f"&page={page}" if page > 1 else "")
+
     def doc_path(self, iri: str) -> str:
         """The path of an IRI's description on this server (``/describe?iri=`` for others)."""
         path = self.path_for(iri)
