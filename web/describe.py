@@ -38,7 +38,7 @@ from rdflib.namespace import XSD
 from competency_kg import versioned_cache
 from competency_kg.labels import RULES, rule_for
 from competency_kg.namespaces import CKG, SCHEMA
-from competency_kg.web.reading import LRUCache, Reader, chunks, memo, values
+from competency_kg.web.reading import LRUCache, Reader, chunks, memo, settle_heap, values
 from competency_kg.web.sources import Source
 from competency_kg.web.terms import (
     LABEL_PROPS,
@@ -519,7 +519,13 @@ def hub_summaries(reader: Reader, read: Callable[[], Summary] | None = None) -> 
     version (nothing is cached then)."""
     if reader.version is None:
         return {}
-    return memo("hub-summaries", reader.version, None, read or (lambda: read_hub_summaries(reader)))
+
+    def read_settled() -> Summary:
+        found = read() if read else read_hub_summaries(reader)
+        settle_heap()  # a long-lived table: out of the full collections' way
+        return found
+
+    return memo("hub-summaries", reader.version, None, read_settled)
 
 
 def ready_hub_summaries(reader: Reader) -> Summary:
