@@ -6,8 +6,8 @@ every value the RDF holds; the RDF documents stay whole.
 How each test was seen failing (then the code restored): the cut removed from
 ``onet_section`` (all 259 chips shown: the first test fails on the count of chips); the
 values page sliced one short (``start + d.page_size - 1``: the values reached miss one per
-page); ``_inverse_page``'s one-property offsets started at the page of all links (the links
-reached by the property's pages repeat and miss some); ``inverse_first`` left unset for
+page); ``_inverse_page`` paging all properties for one property's pages (its first page held 99
+of its links: pages of 100 expected); ``inverse_first`` left unset for
 pages (100 links shown, not 30); the 406 for RDF with ``?property=`` removed (Turtle of the
 whole resource answered).
 """
@@ -30,6 +30,7 @@ PROV = "http://www.w3.org/ns/prov#wasDerivedFrom"
 OCCUPATION = "/occupation/15-1232.00"  # O*NET: 259 technologies, 152 of them hot
 SOURCE = "/source/onet-27.0"  # 1,776 resources derived from it
 SHOWN = 30  # web/pages/model.py FIRST_VALUES
+PAGE = 100  # web/describe.py INVERSE_PAGE_SIZE
 
 
 def hrefs(block: str) -> list[str]:
@@ -44,6 +45,7 @@ def follow_values(server: Server, first: str) -> tuple[int, list[str]]:
     """Every value's link on the pages of one property's values, from ``first`` on by the
     pages' "next" links; with the count the first page states."""
     out: list[str] = []
+    sizes: list[int] = []
     path: str | None = first
     total = None
     while path:
@@ -54,11 +56,15 @@ def follow_values(server: Server, first: str) -> tuple[int, list[str]]:
             assert m, r.text[:2000]
             total = int(m.group(1).replace(",", ""))
         block = section(r.text, '<section id="values">', "</ul>")
-        for item in block.split("<li>")[1:]:  # each value's own link (not its owner's)
+        items = block.split("<li>")[1:]
+        for item in items:  # each value's own link (not its owner's)
             out.append(hrefs(item)[0])
+        sizes.append(len(items))
         nxt = re.search(r'<a rel="next" href="([^"]+)"', r.text)
         path = htmllib.unescape(nxt.group(1)) if nxt else None
     assert total is not None
+    # pages of 100 (as the RDF's pages of links), the last one the rest
+    assert all(n == PAGE for n in sizes[:-1]) and 0 < sizes[-1] <= PAGE, sizes
     return total, out
 
 
