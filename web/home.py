@@ -21,8 +21,8 @@ from flask import Blueprint, Response
 
 from competency_kg.namespaces import CKG
 from competency_kg.sparql.errors import QueryError
-from competency_kg.web.describe import Description, complete_labels, summarize
-from competency_kg.web.pages.names import display_label
+from competency_kg.web.describe import Description, summarize
+from competency_kg.web.pages.names import complete_labels, display_label
 from competency_kg.web.reading import Reader, memo
 from competency_kg.web.resources import (
     HTML,

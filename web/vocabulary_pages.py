@@ -20,9 +20,9 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
 from competency_kg.namespaces import CKG, ONTOLOGY_IRI
-from competency_kg.web.describe import Description, complete_labels, summarize
+from competency_kg.web.describe import Description, summarize
 from competency_kg.web.documents import RDF_FORMATS, serialize
-from competency_kg.web.pages.names import display_label
+from competency_kg.web.pages.names import complete_labels, display_label
 from competency_kg.web.reading import Reader
 from competency_kg.web.resources import (
     CACHE,

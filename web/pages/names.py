@@ -8,13 +8,15 @@ from typing import Any
 
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from competency_kg.labels import rule_label
+from competency_kg.labels import RULES, rule_for, rule_label
 from competency_kg.names import local_name
 from competency_kg.namespaces import CEASN, CKG, SHAPES_IRI
-from competency_kg.web.describe import Description
+from competency_kg.web.describe import Description, summarize
+from competency_kg.web.reading import Reader, chunks, values
 from competency_kg.web.sources import licence_name
 from competency_kg.web.terms import (
     POSITION,
+    TYPE,
     best_text,
     iri_value,
     is_iri,
@@ -180,3 +182,48 @@ def position_of(d: Description, node: str | None) -> float:
 def first_text(d: Description, prop: str, node: str | None = None) -> str | None:
     vals = d.facts(node or d.term).get(prop)
     return best_text(vals) if vals else None
+
+
+#: Past this many nodes left unexpanded (an occupation's measurements), none is named.
+MAX_SKIPPED_NAMED = 150
+
+
+def complete_labels(reader: Reader, d: Description, nodes: Iterable[str], rounds: int = 2) -> None:
+    """Read what the label rules (:mod:`competency_kg.labels`) need about the unlabelled
+    ``nodes`` known only by a summary (or not at all: nodes left unexpanded), and the names of
+    what that points to, into ``d.extra``: enough for every node to be named from its data.
+    ``rounds`` bounds the chain (a retracted statement about an unplaced entry takes two)."""
+    wanted = list(dict.fromkeys(nodes))
+    for _ in range(rounds):
+        todo = [
+            n
+            for n in wanted
+            if is_iri(n)
+            and n not in d.extra
+            and not d.props(n)
+            and d.label(n) is None
+            and (rule_for(d.types(n)) is not None or (n in d.skipped and not d.types(n)))
+        ]
+        if not todo:
+            return
+        rules = list(RULES.values())
+        props = sorted({p for r in rules for p in r.props} | {TYPE})
+        refs = sorted({p for r in rules for p in r.referrers})
+        found: dict[str, list[tuple[str, str, str]]] = {n: [] for n in todo}
+        for part in chunks(todo):
+            for r in reader.select(
+                f"SELECT DISTINCT ?x ?p ?v WHERE {{ {values('x', part)} ?x ?p ?v "
+                f"FILTER(?p IN ({', '.join(props)})) }}"
+            ):
+                found[r["x"]].append((r["p"], r["v"], ""))
+            for r in reader.select(
+                f"SELECT DISTINCT ?x ?p ?v WHERE {{ {values('x', part)} ?v ?p ?x "
+                f"FILTER(?p IN ({', '.join(refs)})) }}"
+            ):
+                found[r["x"]].append(("^" + r["p"], r["v"], ""))
+        d.extra.update(found)
+        linked = {v for facts in found.values() for p, v, _ in facts if is_iri(v) and p != TYPE}
+        unknown = [v for v in linked if not d.facts(v) and not v.startswith("<" + str(CKG))]
+        d.summary.update(summarize(reader, unknown))
+        d.forget_names()
+        wanted = list(linked)

@@ -47,37 +47,7 @@ def onet_section(d: Description, occ: str, b: Builder) -> dict[str, Any]:
     tasks.sort(key=lambda x: (not x["core"], x["text"]))
     out["tasks"] = tasks[:FIRST_VALUES]
     out["tasks_more"] = _more(d, occ, b, len(out["tasks"]), len(tasks), "task")
-    hot = set(d.values(ckg("hotTechnology"), occ))
-    techs = sorted(
-        set(d.values(ckg("usesTechnology"), occ)) | hot,
-        key=lambda n: (n not in hot, display_label(d, n, b.vocab).lower()),
-    )
-    out["technologies"] = [
-        {"value": b.link(d, n, d.sources_of((occ, ckg("usesTechnology"), n))), "hot": n in hot}
-        for n in techs[:FIRST_VALUES]
-    ]
-    out["technologies_more"] = _more(
-        d, occ, b, len(out["technologies"]), len(techs), "usesTechnology", "hotTechnology"
-    )
-    out["hot_count"] = len(hot)
-    equipment = _by_name(d, b, set(d.values(ckg("usesEquipment"), occ)))
-    out["equipment"] = [
-        b.link(d, n, d.sources_of((occ, ckg("usesEquipment"), n))) for n in equipment[:FIRST_VALUES]
-    ]
-    out["equipment_more"] = _more(d, occ, b, len(out["equipment"]), len(equipment), "usesEquipment")
-    titles = _by_name(
-        d, b, set(d.values(ckg("alternateTitle"), occ)) | set(d.values(ckg("reportedTitle"), occ))
-    )
-    out["titles"] = [b.link(d, n) for n in titles[:FIRST_VALUES]]
-    out["titles_more"] = _more(
-        d, occ, b, len(out["titles"]), len(titles), "alternateTitle", "reportedTitle"
-    )
-    out["title_names"] = [display_label(d, n, b.vocab) for n in titles]  # all: for JSON-LD
-    related = sorted(
-        set(d.values(ckg("relatedOccupation"), occ)), key=lambda n: display_label(d, n, b.vocab)
-    )
-    out["related"] = [b.link(d, n) for n in related[:FIRST_VALUES]]
-    out["related_more"] = _more(d, occ, b, len(out["related"]), len(related), "relatedOccupation")
+    out.update(_named_lists(d, occ, b))
     zone = d.fact(ckg("inJobZone"), occ)
     out["job_zone"] = b.link(d, zone) if zone else None
     ratings: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -129,3 +99,41 @@ def _more(d: Description, occ: str, b: Builder, shown: int, total: int, *props: 
                 (f"{b.vocab.label(piri)} ({n:,})", b.site.values_path(iri_value(occ), piri))
             )
     return More(shown, total, links)
+
+
+def _named_lists(d: Description, occ: str, b: Builder) -> dict[str, Any]:
+    """Technologies (hot ones first), tools, titles and related occupations, by name: the
+    first of each, and how many (:class:`~.model.More`)."""
+    out: dict[str, Any] = {}
+    hot = set(d.values(ckg("hotTechnology"), occ))
+    techs = sorted(
+        set(d.values(ckg("usesTechnology"), occ)) | hot,
+        key=lambda n: (n not in hot, display_label(d, n, b.vocab).lower()),
+    )
+    out["technologies"] = [
+        {"value": b.link(d, n, d.sources_of((occ, ckg("usesTechnology"), n))), "hot": n in hot}
+        for n in techs[:FIRST_VALUES]
+    ]
+    out["technologies_more"] = _more(
+        d, occ, b, len(out["technologies"]), len(techs), "usesTechnology", "hotTechnology"
+    )
+    out["hot_count"] = len(hot)
+    equipment = _by_name(d, b, set(d.values(ckg("usesEquipment"), occ)))
+    out["equipment"] = [
+        b.link(d, n, d.sources_of((occ, ckg("usesEquipment"), n))) for n in equipment[:FIRST_VALUES]
+    ]
+    out["equipment_more"] = _more(d, occ, b, len(out["equipment"]), len(equipment), "usesEquipment")
+    titles = _by_name(
+        d, b, set(d.values(ckg("alternateTitle"), occ)) | set(d.values(ckg("reportedTitle"), occ))
+    )
+    out["titles"] = [b.link(d, n) for n in titles[:FIRST_VALUES]]
+    out["titles_more"] = _more(
+        d, occ, b, len(out["titles"]), len(titles), "alternateTitle", "reportedTitle"
+    )
+    out["title_names"] = [display_label(d, n, b.vocab) for n in titles]  # all: for JSON-LD
+    related = sorted(
+        set(d.values(ckg("relatedOccupation"), occ)), key=lambda n: display_label(d, n, b.vocab)
+    )
+    out["related"] = [b.link(d, n) for n in related[:FIRST_VALUES]]
+    out["related_more"] = _more(d, occ, b, len(out["related"]), len(related), "relatedOccupation")
+    return out

@@ -4,13 +4,14 @@ its sources and its schema.org description."""
 from __future__ import annotations
 
 from competency_kg.namespaces import CKG
-from competency_kg.web.describe import MAX_SKIPPED_NAMED, Description, complete_labels
+from competency_kg.web.describe import Description
 from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.competency import competency_profile
 from competency_kg.web.pages.generic import build_page
 from competency_kg.web.pages.jsonld import jsonld
 from competency_kg.web.pages.linked import linked_kind, linked_profile
 from competency_kg.web.pages.model import Page
+from competency_kg.web.pages.names import MAX_SKIPPED_NAMED, complete_labels
 from competency_kg.web.pages.occupation import occupation_profile
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader

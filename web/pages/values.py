@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from competency_kg.web.describe import MAX_SKIPPED_NAMED, Description, complete_labels
+from competency_kg.web.describe import Description
 from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.generic import inverse_groups
 from competency_kg.web.pages.model import Value
-from competency_kg.web.pages.names import display_label, sort_key
+from competency_kg.web.pages.names import (
+    MAX_SKIPPED_NAMED,
+    complete_labels,
+    display_label,
+    sort_key,
+)
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.sources import Source
