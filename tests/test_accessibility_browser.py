@@ -47,6 +47,9 @@ SEED_PAGES = [
     "/occupation/computer-user-support-specialists",  # the overview's occupation
     "/competency/active-listening",
     "/onet/element/2.A.1.a",
+    # every value of one property, and the links to a resource by one (its long lists' links)
+    "/occupation/15-1232.00?property=https%3A%2F%2Fw3id.org%2Fcompetency-kg%2Fontology%23usesTechnology",
+    "/source/onet-27.0?property=%5Ehttp%3A%2F%2Fwww.w3.org%2Fns%2Fprov%23wasDerivedFrom&page=2",
     "/compare",
     "/compare?a=15-1232.00&b=15-1231.00",
     "/validation",
