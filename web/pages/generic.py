@@ -15,6 +15,10 @@ from competency_kg.web.terms import NOTATION, TYPE, best_text, compact, iri_valu
 #: Above this many nodes in its closure, a page lists the node counts, not every node.
 MAX_PARTS_SHOWN = 150
 
+#: On a profile page, the table of all statements repeats the profile above it (collapsed):
+#: the first this many values of each property, each row linking to all of them.
+PROFILE_TABLE_VALUES = 10
+
 
 def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False) -> Page:
     vocab = b.vocab
@@ -49,7 +53,7 @@ def build_page(reader: Reader, d: Description, b: Builder, profile: bool = False
         types=b.type_values(d, d.term),
         notation=best_text(notation_vals) if notation_vals else None,
         definition=definition(d),
-        groups=b.groups(d, d.term, cap=FIRST_VALUES),
+        groups=b.groups(d, d.term, cap=PROFILE_TABLE_VALUES if profile else FIRST_VALUES),
         parts=sorted(parts.items()),
         parts_hidden=parts_hidden,
         inverse=inverse,
