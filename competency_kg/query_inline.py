@@ -26,7 +26,7 @@ from competency_kg.sparql.errors import (
 from competency_kg.sparql.execute import QueryJob, execute, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
-from competency_kg.sparql.text import QueryInfo, remembered
+from competency_kg.sparql.text import QueryInfo, remembered, without_comments
 from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
 from competency_kg.store.dataset import UnsupportedDataset, answer, query_plan
 from competency_kg.store.live import LiveView
@@ -120,6 +120,14 @@ class InlineExecutor:
 #: (a look-up 0.2 ms) on a loaded 2-core machine.
 INLINE_BYTES = 64 * 1024
 INLINE_CHARS = 4096
+#: The bytes a one-pattern query answered in the server's event loop may have (a miss there:
+#: :class:`competency_kg.web.sparql_lean.KeptAnswers`); one with more is cut off there and
+#: left to a request thread, which answers it as before. New requests wait while the loop
+#: reads the store, so this bounds that wait by bounding the rows read: at 1 M triples,
+#: 0.3 ms for 20 whole triples in JSON, 1.4 ms cut off in the 8 KB of JSON of a broad scan,
+#: 6.3 ms at worst (4,096 empty CSV rows, ``SELECT ?unbound``), against 27 ms at
+#: :data:`INLINE_BYTES` (``docs/benchmarks/lookup.md``, "Misses").
+LOOP_BYTES = 8 * 1024
 
 # The tokens of a one-pattern query (what :func:`one_pattern` accepts), strictly: IRIs
 # without escapes, prefixed names without escapes or dots, plain strings, integers.
@@ -287,14 +295,17 @@ class BoundedLookups:
             self._plans = {token: plan}
         return plan
 
-    def answer(self, job: QueryJob) -> tuple[RawResult, str] | None:
+    def answer(self, job: QueryJob, max_bytes: int = INLINE_BYTES) -> tuple[RawResult, str] | None:
         """The result of ``job`` and the version it was read from; None when it is not a
-        one-pattern query on the default dataset, its result is over :data:`INLINE_BYTES`, or
-        it failed."""
+        one-pattern query on the default dataset, its result is over ``max_bytes`` (at most
+        :data:`INLINE_BYTES`; the server's event loop asks with :data:`LOOP_BYTES`), or it
+        failed."""
         if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
             return None
-        if not one_pattern(job.query):
+        # a comment is white space to it: the same text with a new comment is found again
+        if not one_pattern(without_comments(job.query) or job.query):
             return None
+        limit = min(self.max_result_bytes, max_bytes, INLINE_BYTES)
         try:
             opened = self._store()
             if opened is None:
@@ -304,7 +315,7 @@ class BoundedLookups:
         except Exception:  # a store that cannot be opened: a worker says so
             return None
         # what answer() runs after planning the same dataset
-        reply, data = execute(target, kwargs, job, min(self.max_result_bytes, INLINE_BYTES))
-        if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > INLINE_BYTES):
-            return None  # larger than INLINE_BYTES, or failed: a worker answers, in its words
+        reply, data = execute(target, kwargs, job, limit)
+        if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > limit):
+            return None  # larger than the limit, or failed: a worker answers, in its words
         return outcome(reply, data), token
