@@ -158,7 +158,6 @@ def _tokens(text: str) -> list[tuple[str, str]] | None:
     return out
 
 
-@remembered
 def one_pattern(text: str) -> bool:
     """Whether the query is one triple pattern and nothing else: ``SELECT ?v… | * [WHERE]
     { s p o [.] } [LIMIT n]`` or ``ASK [WHERE] { s p o [.] }``, after ``PREFIX``/``BASE``
@@ -173,9 +172,18 @@ def one_pattern(text: str) -> bool:
     (False, False)
     """
     # one group and no parentheses (no FILTER, function or aggregate): most other queries
-    # are told apart here, without the tokens (braces or parentheses in a string: not taken)
+    # are told apart here, without the tokens (braces or parentheses in a string or a
+    # comment: not taken)
     if len(text) > INLINE_CHARS or text.count("{") != 1 or "(" in text:
         return False
+    # a comment is white space to the tokens: the same text with a new comment (a client's
+    # "# round N") is found among the remembered ones
+    return _one_pattern_tokens(without_comments(text) or text)
+
+
+@remembered
+def _one_pattern_tokens(text: str) -> bool:
+    """:func:`one_pattern` after its quick look: the tokens, one by one."""
     toks = _tokens(text)
     if toks is None:
         return False
@@ -302,8 +310,7 @@ class BoundedLookups:
         failed."""
         if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
             return None
-        # a comment is white space to it: the same text with a new comment is found again
-        if not one_pattern(without_comments(job.query) or job.query):
+        if not one_pattern(job.query):
             return None
         limit = min(self.max_result_bytes, max_bytes, INLINE_BYTES)
         try:
