@@ -240,7 +240,12 @@ class KeptAnswers:
             job["query"], job["results_mime"], job["graph_mime"], job["default_graphs"],
             job["named_graphs"], job["base_iri"], job["info"],
         )  # fmt: skip
-        found = self.lookups.answer(query_job, LOOP_BYTES)  # type: ignore[union-attr]
+        try:
+            found = self.lookups.answer(query_job, LOOP_BYTES)  # type: ignore[union-attr]
+        except QueryError:
+            raise
+        except Exception:  # never the loop's to fail: a thread answers it, in its words
+            return None
         if found is None:
             return None
         result, version = found
