@@ -272,53 +272,71 @@ class BoundedLookups:
 
     def __init__(self, store_path: str, max_result_bytes: int) -> None:
         self.store_path = store_path
+        self._path = Path(store_path)  # made once: asked on every look-up
         self.max_result_bytes = max_result_bytes
         self._view: LiveView[ox.Store] | None = None
         self._pid = 0
         self._lock = threading.Lock()
         self._plans: dict[str, tuple[ox.Store, dict[str, Any]]] = {}
 
-    def _store(self) -> tuple[ox.Store, str] | None:
+    def _store(self, opened_only: bool) -> tuple[ox.Store, str] | None:
         """The current published version, or None when the store has none yet: then readers
         open the store's own folder, which a load may be writing (undefined behaviour for a
         read-only handle, a query looping for ever: fine in a worker that can be killed, not
-        here)."""
-        if state_token(Path(self.store_path)) is None:
+        here). With ``opened_only``, None too when that version is not open yet."""
+        current = state_token(self._path)
+        if current is None:
             return None
         with self._lock:
             # Opened in the process that queries (a gunicorn worker), never inherited by a
             # fork: the pool's workers come from a fork server started by fork and exec.
             if self._view is None or self._pid != os.getpid():
+                if opened_only:
+                    return None
                 self._view, self._pid = LiveView(self.store_path, ox.Store.read_only), os.getpid()
             view = self._view
+        if opened_only and view.token != current:
+            return None
         store, token = view.current(), view.token
         return None if token is None else (store, token)
 
-    def _plan(self, store: ox.Store, token: str) -> tuple[ox.Store, dict[str, Any]]:
+    def _plan(
+        self, store: ox.Store, token: str, opened_only: bool
+    ) -> tuple[ox.Store, dict[str, Any]] | None:
         """The default dataset's plan (:func:`query_plan` without ``FROM``: is the merge
-        there?), asked once per store version rather than per query."""
+        there?), asked once per store version rather than per query (with ``opened_only``:
+        None when not asked yet)."""
         plan = self._plans.get(token)
         if plan is None or plan[0] is not store:
+            if opened_only:
+                return None
             plan = query_plan(store, "", has_dataset=False)
             self._plans = {token: plan}
         return plan
 
-    def answer(self, job: QueryJob, max_bytes: int = INLINE_BYTES) -> tuple[RawResult, str] | None:
+    def answer(
+        self, job: QueryJob, max_bytes: int = INLINE_BYTES, *, opened_only: bool = False
+    ) -> tuple[RawResult, str] | None:
         """The result of ``job`` and the version it was read from; None when it is not a
         one-pattern query on the default dataset, its result is over ``max_bytes`` (at most
         :data:`INLINE_BYTES`; the server's event loop asks with :data:`LOOP_BYTES`), or it
-        failed."""
+        failed. ``opened_only`` (the event loop): None too when the store's current version
+        is not open and planned here yet — opening it after a load takes 12–66 ms at 1 M,
+        which a request thread spends, not the loop."""
         if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
             return None
         if not one_pattern(job.query):
             return None
         limit = min(self.max_result_bytes, max_bytes, INLINE_BYTES)
         try:
-            opened = self._store()
+            opened = self._store(opened_only)
             if opened is None:
                 return None
             store, token = opened
-            target, kwargs = self._plan(store, token)
+            planned = self._plan(store, token, opened_only)
+            if planned is None:
+                return None
+            target, kwargs = planned
         except Exception:  # a store that cannot be opened: a worker says so
             return None
         # what answer() runs after planning the same dataset

@@ -5,9 +5,20 @@ its tokens are looked at (its answer remembered for the same text with another c
 from __future__ import annotations
 
 import pytest
+from sparql_support import LoadedStore
 
 from bench.queries import all_queries
-from competency_kg.query_inline import _one_pattern_tokens, _tokens, one_pattern
+from competency_kg.query_inline import (
+    LOOP_BYTES,
+    BoundedLookups,
+    _one_pattern_tokens,
+    _tokens,
+    one_pattern,
+)
+from competency_kg.sparql.execute import make_job
+from competency_kg.sparql.formats import RESULTS_JSON
+
+pytest_plugins = ["server_fixture"]
 
 #: Look-ups and near misses, with '#' in IRIs, strings and comments.
 CASES = [
@@ -49,3 +60,19 @@ def test_the_benchmarks_lookups_are_one_pattern_with_any_comment() -> None:
             text = f"# round {i}\n{q.text}"
             assert one_pattern(text) is (q.name in ("lookup-label", "ask-statement")), q.name
             assert one_pattern(text) is _as_tokens(text), q.name
+
+
+def test_the_loops_lookups_never_open_a_version(sparql_store: LoadedStore) -> None:
+    """The event loop's look-ups (``opened_only``) read only a store version a request
+    thread has opened and planned already: opening one after a load takes 12–66 ms at 1 M,
+    which every connection would wait for. Checked: with ``_store`` and ``_plan`` opening and
+    planning for ``opened_only`` too, the first assert fails (either guard alone holds it)."""
+    lookups = BoundedLookups(str(sparql_store.path), 1_000_000)
+    job = make_job(
+        "SELECT ?p ?o WHERE { ?s ?p ?o } LIMIT 3", RESULTS_JSON, None, None, None, None, None
+    )
+    assert lookups.answer(job, LOOP_BYTES, opened_only=True) is None  # a thread opens it
+    thread = lookups.answer(job)
+    assert thread is not None
+    loop = lookups.answer(job, LOOP_BYTES, opened_only=True)
+    assert loop is not None and loop[0].data == thread[0].data and loop[1] == thread[1]

@@ -241,7 +241,7 @@ class KeptAnswers:
             job["named_graphs"], job["base_iri"], job["info"],
         )  # fmt: skip
         try:
-            found = self.lookups.answer(query_job, LOOP_BYTES)  # type: ignore[union-attr]
+            found = self.lookups.answer(query_job, LOOP_BYTES, opened_only=True)  # type: ignore[union-attr]
         except QueryError:
             raise
         except Exception:  # never the loop's to fail: a thread answers it, in its words
