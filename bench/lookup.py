@@ -61,13 +61,24 @@ LOOKUP = (
     + "skos:prefLabel ?label }"
 )
 #: The server's settings: the benchmark's (a quiet log; every client from 127.0.0.1 counted as
-#: one client of a large share), and no warmer: it renders pages and computes the SHACL report
-#: in the web process after a start, which would share that process with the first passes.
+#: one client of a large share), and no warmer: 5 s after a start it renders pages, builds the
+#: search and comparison indexes, counts classes and writes the dumps in the server's
+#: processes (every step of ``competency_kg.web.warming.STEPS``), which would share them
+#: with the first passes.
+_WARM_STEPS = (
+    "BASICS",
+    "SEARCH",
+    "CLASSES",
+    "COMPARISON",
+    "PAGES",
+    "REPORT",
+    "TRANSITIONS",
+    "DUMPS",
+)
 SERVER_ENV = {
     "COMPETENCY_KG_LOG_LEVEL": "warning",
     "COMPETENCY_KG_QUERIES_PER_CLIENT": "64",
-    "COMPETENCY_KG_WARM_PAGES": "0",
-    "COMPETENCY_KG_WARM_REPORT": "0",
+    **{f"COMPETENCY_KG_WARM_{step}": "0" for step in _WARM_STEPS},
 }
 
 
