@@ -21,6 +21,10 @@ Two kinds of request, each its own pass (``--modes``):
 - ``worker``: as ``unique``, with a ``FILTER`` that makes it more than one pattern: the same
   answer through a worker process, round trip included.
 
+``--query NAME`` sends a query of :mod:`bench.queries` instead of the lookup (modes ``same``
+and ``unique``); with ``--clients 1 --processes 1`` a pass is one request at a time, and its
+p50 is the query's time as the benchmark's query table measures it (a new text each round).
+
 The clients are threads spread over ``--processes`` client processes (the client's Python
 would otherwise be held to one core by its GIL), each on a keep-alive connection, sending the
 query as a URL-encoded POST. Requests per second counts 200 answers only; others are errors.
@@ -39,13 +43,14 @@ import signal
 import statistics
 import subprocess
 import sys
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.client import run_clients
-from bench.queries import PREFIXES
+from bench.queries import PREFIXES, all_queries
 from bench.servers import free_port, wait_until_answers
 
 #: The benchmark's one-triple lookup (``lookup-label`` of :mod:`bench.queries`); the seeds
@@ -56,13 +61,24 @@ LOOKUP = (
     + "skos:prefLabel ?label }"
 )
 #: The server's settings: the benchmark's (a quiet log; every client from 127.0.0.1 counted as
-#: one client of a large share), and no warmer: it renders pages and computes the SHACL report
-#: in the web process after a start, which would share that process with the first passes.
+#: one client of a large share), and no warmer: 5 s after a start it renders pages, builds the
+#: search and comparison indexes, counts classes and writes the dumps in the server's
+#: processes (every step of ``competency_kg.web.warming.STEPS``), which would share them
+#: with the first passes.
+_WARM_STEPS = (
+    "BASICS",
+    "SEARCH",
+    "CLASSES",
+    "COMPARISON",
+    "PAGES",
+    "REPORT",
+    "TRANSITIONS",
+    "DUMPS",
+)
 SERVER_ENV = {
     "COMPETENCY_KG_LOG_LEVEL": "warning",
     "COMPETENCY_KG_QUERIES_PER_CLIENT": "64",
-    "COMPETENCY_KG_WARM_PAGES": "0",
-    "COMPETENCY_KG_WARM_REPORT": "0",
+    **{f"COMPETENCY_KG_WARM_{step}": "0" for step in _WARM_STEPS},
 }
 
 
@@ -121,11 +137,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def run_pass(
     ex: ProcessPoolExecutor, label: str, base: str, mode: str, clients: int, seconds: float,
-    processes: int, tag: int, pid: int | None = None,
+    processes: int, tag: int, pid: int | None = None, text: str = LOOKUP,
 ) -> Pass:  # fmt: skip
     """One pass of ``mode`` against one server, through the benchmark's one client loop
     (:func:`bench.client.run_clients`); the server's CPU counted when its ``pid`` is known."""
-    text = LOOKUP
     if mode == "worker":
         text = text.replace("?label }", "?label FILTER(isLiteral(?label)) }")
     out = Pass(label, mode, seconds, os.getloadavg()[0])
@@ -154,7 +169,22 @@ def start(label: str, exe: str, store: Path, logs: Path, threads: int) -> subpro
     if problem is not None:
         proc.kill()
         raise SystemExit(f"{label}: {problem}; see {logs / (label + '.log')}")
+    wait_idle(proc.pid)
     return proc
+
+
+def wait_idle(pid: int, most: float = 120.0) -> None:
+    """Wait (``most`` seconds at most) until the server's processes use under a tenth of a
+    core: after a start it writes the store's dumps once and probes the store in a worker
+    (at 1 M, 20 s of CPU), which would otherwise be counted in the first passes."""
+    end = time.monotonic() + most
+    used = tree_cpu(pid)
+    while time.monotonic() < end:
+        time.sleep(1.0)
+        now = tree_cpu(pid)
+        if now - used < 0.1:
+            return
+        used = now
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,8 +201,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--processes", type=int, default=2, help="client processes")
     ap.add_argument("--threads", type=int, default=16, help="the servers' request threads")
     ap.add_argument("--modes", default="same,unique,worker")
+    ap.add_argument(
+        "--query",
+        help="a query of bench.queries by name instead of the one-triple lookup (mode worker: "
+        "only with the lookup)",
+    )
     ap.add_argument("--logs", type=Path, default=Path("bench/results/lookup-logs"))
     args = ap.parse_args(argv)
+    text = all_queries({args.query})[0].text if args.query else LOOKUP
 
     targets: list[tuple[str, str, int | None]] = []
     procs: list[subprocess.Popen[bytes]] = []
@@ -203,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                     for label, base, pid in targets if r % 2 == 0 else targets[::-1]:
                         p = run_pass(
                             ex, label, base, mode, args.clients, args.seconds, args.processes,
-                            tag, pid,
+                            tag, pid, text,
                         )  # fmt: skip
                         tag += 1
                         passes.append(p)

@@ -26,7 +26,7 @@ from competency_kg.sparql.errors import (
 from competency_kg.sparql.execute import QueryJob, execute, make_job, outcome
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
-from competency_kg.sparql.text import QueryInfo, remembered
+from competency_kg.sparql.text import QueryInfo, remembered, without_comments
 from competency_kg.store.base import GraphStore, StoreError, StoreUnreachable
 from competency_kg.store.dataset import UnsupportedDataset, answer, query_plan
 from competency_kg.store.live import LiveView
@@ -120,6 +120,14 @@ class InlineExecutor:
 #: (a look-up 0.2 ms) on a loaded 2-core machine.
 INLINE_BYTES = 64 * 1024
 INLINE_CHARS = 4096
+#: The bytes a one-pattern query answered in the server's event loop may have (a miss there:
+#: :class:`competency_kg.web.sparql_lean.KeptAnswers`); one with more is cut off there and
+#: left to a request thread, which answers it as before. New requests wait while the loop
+#: reads the store, so this bounds that wait by bounding the rows read: at 1 M triples,
+#: 0.3 ms for 20 whole triples in JSON, 1.4 ms cut off in the 8 KB of JSON of a broad scan,
+#: 6.3 ms at worst (4,096 empty CSV rows, ``SELECT ?unbound``), against 27 ms at
+#: :data:`INLINE_BYTES` (``docs/benchmarks/lookup.md``, "Misses").
+LOOP_BYTES = 8 * 1024
 
 # The tokens of a one-pattern query (what :func:`one_pattern` accepts), strictly: IRIs
 # without escapes, prefixed names without escapes or dots, plain strings, integers.
@@ -150,7 +158,6 @@ def _tokens(text: str) -> list[tuple[str, str]] | None:
     return out
 
 
-@remembered
 def one_pattern(text: str) -> bool:
     """Whether the query is one triple pattern and nothing else: ``SELECT ?v… | * [WHERE]
     { s p o [.] } [LIMIT n]`` or ``ASK [WHERE] { s p o [.] }``, after ``PREFIX``/``BASE``
@@ -165,9 +172,18 @@ def one_pattern(text: str) -> bool:
     (False, False)
     """
     # one group and no parentheses (no FILTER, function or aggregate): most other queries
-    # are told apart here, without the tokens (braces or parentheses in a string: not taken)
+    # are told apart here, without the tokens (braces or parentheses in a string or a
+    # comment: not taken)
     if len(text) > INLINE_CHARS or text.count("{") != 1 or "(" in text:
         return False
+    # a comment is white space to the tokens: the same text with a new comment (a client's
+    # "# round N") is found among the remembered ones
+    return _one_pattern_tokens(without_comments(text) or text)
+
+
+@remembered
+def _one_pattern_tokens(text: str) -> bool:
+    """:func:`one_pattern` after its quick look: the tokens, one by one."""
     toks = _tokens(text)
     if toks is None:
         return False
@@ -256,55 +272,75 @@ class BoundedLookups:
 
     def __init__(self, store_path: str, max_result_bytes: int) -> None:
         self.store_path = store_path
+        self._path = Path(store_path)  # made once: asked on every look-up
         self.max_result_bytes = max_result_bytes
         self._view: LiveView[ox.Store] | None = None
         self._pid = 0
         self._lock = threading.Lock()
         self._plans: dict[str, tuple[ox.Store, dict[str, Any]]] = {}
 
-    def _store(self) -> tuple[ox.Store, str] | None:
+    def _store(self, opened_only: bool) -> tuple[ox.Store, str] | None:
         """The current published version, or None when the store has none yet: then readers
         open the store's own folder, which a load may be writing (undefined behaviour for a
         read-only handle, a query looping for ever: fine in a worker that can be killed, not
-        here)."""
-        if state_token(Path(self.store_path)) is None:
+        here). With ``opened_only``, None too when that version is not open yet."""
+        current = state_token(self._path)
+        if current is None:
             return None
         with self._lock:
             # Opened in the process that queries (a gunicorn worker), never inherited by a
             # fork: the pool's workers come from a fork server started by fork and exec.
             if self._view is None or self._pid != os.getpid():
+                if opened_only:
+                    return None
                 self._view, self._pid = LiveView(self.store_path, ox.Store.read_only), os.getpid()
             view = self._view
+        if opened_only and view.token != current:
+            return None
         store, token = view.current(), view.token
         return None if token is None else (store, token)
 
-    def _plan(self, store: ox.Store, token: str) -> tuple[ox.Store, dict[str, Any]]:
+    def _plan(
+        self, store: ox.Store, token: str, opened_only: bool
+    ) -> tuple[ox.Store, dict[str, Any]] | None:
         """The default dataset's plan (:func:`query_plan` without ``FROM``: is the merge
-        there?), asked once per store version rather than per query."""
+        there?), asked once per store version rather than per query (with ``opened_only``:
+        None when not asked yet)."""
         plan = self._plans.get(token)
         if plan is None or plan[0] is not store:
+            if opened_only:
+                return None
             plan = query_plan(store, "", has_dataset=False)
             self._plans = {token: plan}
         return plan
 
-    def answer(self, job: QueryJob) -> tuple[RawResult, str] | None:
+    def answer(
+        self, job: QueryJob, max_bytes: int = INLINE_BYTES, *, opened_only: bool = False
+    ) -> tuple[RawResult, str] | None:
         """The result of ``job`` and the version it was read from; None when it is not a
-        one-pattern query on the default dataset, its result is over :data:`INLINE_BYTES`, or
-        it failed."""
+        one-pattern query on the default dataset, its result is over ``max_bytes`` (at most
+        :data:`INLINE_BYTES`; the server's event loop asks with :data:`LOOP_BYTES`), or it
+        failed. ``opened_only`` (the event loop): None too when the store's current version
+        is not open and planned here yet — opening it after a load takes 12–66 ms at 1 M,
+        which a request thread spends, not the loop."""
         if job.default_graphs is not None or job.named_graphs is not None or job.has_dataset:
             return None
         if not one_pattern(job.query):
             return None
+        limit = min(self.max_result_bytes, max_bytes, INLINE_BYTES)
         try:
-            opened = self._store()
+            opened = self._store(opened_only)
             if opened is None:
                 return None
             store, token = opened
-            target, kwargs = self._plan(store, token)
+            planned = self._plan(store, token, opened_only)
+            if planned is None:
+                return None
+            target, kwargs = planned
         except Exception:  # a store that cannot be opened: a worker says so
             return None
         # what answer() runs after planning the same dataset
-        reply, data = execute(target, kwargs, job, min(self.max_result_bytes, INLINE_BYTES))
-        if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > INLINE_BYTES):
-            return None  # larger than INLINE_BYTES, or failed: a worker answers, in its words
+        reply, data = execute(target, kwargs, job, limit)
+        if reply[0] != "ok" and (reply[0] != "too-large" or self.max_result_bytes > limit):
+            return None  # larger than the limit, or failed: a worker answers, in its words
         return outcome(reply, data), token

@@ -291,3 +291,72 @@ def test_large_kept_answers_to_a_slow_reader_arrive_whole(sparql_server: Server)
         sock.sendall(_request(_lookup(), extra=THREAD))  # the connection reads on after them
         assert _read_replies(sock, 1)[0].startswith(b"HTTP/1.1 200 OK\r\n")
     assert {_undated(r) for r in replies} == {_undated(threads)}
+
+
+def _quiet_ticks(pid: int) -> tuple[int, int]:
+    """:func:`_thread_ticks` once the process's other threads have been idle for 0.5 s (15 s
+    at most): a test before may have left a thread sending a large answer."""
+    ticks = _thread_ticks(pid)
+    for _ in range(30):
+        time.sleep(0.5)
+        now = _thread_ticks(pid)
+        if now[1] == ticks[1]:
+            return now
+        ticks = now
+    return ticks
+
+
+def _one_pattern(limit: int, subject: str = f"<{OCCUPATION}>") -> str:
+    """A one-pattern look-up never asked before, of ``limit`` rows at most."""
+    return f"SELECT ?p ?o WHERE {{ {subject} ?p ?o }} LIMIT {limit} # {uuid.uuid4()}"
+
+
+def test_new_lookups_are_answered_by_the_loop(sparql_server: Server) -> None:
+    """2,000 one-pattern look-ups never asked before (each its own comment), pipelined 50 at
+    a time: every one answered, and the request threads' CPU time stays well under the
+    loop's (the loop read them from the store; through threads, those use 0.6 ms a request
+    and the loop 0.1; other threads of the process, a warmer after an earlier test's load,
+    may use a little). The answers are kept:
+    the same texts asked again through a thread are hits, byte for byte the loop's answers
+    but the ``Date``, and their log lines say ``cache=miss`` then ``cache=hit``. Checked:
+    with ``KeptAnswers.keep`` None (misses to threads, as before) the request threads use
+    six times the loop's time and this fails."""
+    texts = [_one_pattern(3) for _ in range(2000)]
+    worker = _worker_pid(sparql_server)
+    before = _quiet_ticks(worker)
+    replies: list[bytes] = []
+    with _connect(sparql_server) as sock:
+        for at in range(0, len(texts), 50):
+            sock.sendall(b"".join(_request(t, method="POST") for t in texts[at : at + 50]))
+            replies += _read_replies(sock, 50)
+    main, others = (after - then for after, then in zip(_thread_ticks(worker), before, strict=True))
+    assert len(replies) == 2000 and all(r.startswith(b"HTTP/1.1 200 OK\r\n") for r in replies)
+    assert len({r.split(b"\r\n\r\n", 1)[1] for r in replies}) == 1
+    assert b'"bindings":[{' in replies[0]
+    assert others < max(10, main // 2), f"request threads used {others} ticks, the loop {main}"
+    for text, loop in zip(texts[:3], replies[:3], strict=True):
+        thread = _exchange(sparql_server, _request(text, method="POST", extra=THREAD))[0]
+        assert _undated(thread) == _undated(loop)
+        marks = [re.findall(r"cache=(\w+)", ln) for ln in _log_lines(sparql_server, text, 2)]
+        assert marks == [["miss"], ["hit"]]
+
+
+def test_lookups_over_the_loops_bound_are_answered_by_threads(sparql_server: Server) -> None:
+    """One-pattern look-ups whose answers pass ``LOOP_BYTES`` (8 KB) are cut off there by the
+    loop and answered whole by a request thread (what bounds the time the loop reads the
+    store while other connections wait): all rows arrive, and the request threads' CPU time
+    grows. Checked: with the loop's bound at ``INLINE_BYTES`` (64 KB) the loop answers them
+    itself, the threads' time stays flat (0 ticks, the loop 14) and this fails."""
+    texts = [_one_pattern(250, "?s") for _ in range(100)]  # 250 rows, ~150 bytes each
+    worker = _worker_pid(sparql_server)
+    before = _quiet_ticks(worker)
+    with _connect(sparql_server) as sock:
+        sock.sendall(b"".join(_request(t) for t in texts))
+        replies = _read_replies(sock, len(texts))
+    main, others = (after - then for after, then in zip(_thread_ticks(worker), before, strict=True))
+    bodies = {r.split(b"\r\n\r\n", 1)[1] for r in replies}
+    assert len(bodies) == 1
+    (body,) = bodies
+    assert len(body) > 8 * 1024 and body.count(b'"p":') == body.count(b'"o":') == 250
+    # the loop's part: each look-up cut off at 8 KB (~0.7 ms); a thread's: the whole answer
+    assert others >= max(3, main // 2), f"request threads used {others} ticks, the loop {main}"

@@ -38,8 +38,15 @@ connection waits here for its next request, for gunicorn's ``keepalive`` seconds
 kept-alive connection does (still registered: a kept answer costs one ``select`` wake-up, one
 ``recv`` and one ``send``). What the socket does not take at once a thread sends (the loop
 never waits on a client), and the loop then reads on. Everything else — a request the loop
-sees for the first time, a miss, an error, HEAD, HTTP/1.0, ``Connection: close``, a
-stopping worker — goes to a thread as before.
+sees for the first time (but a look-up, below), a miss, an error, HEAD, HTTP/1.0,
+``Connection: close``, a stopping worker — goes to a thread as before.
+
+A miss that is a one-pattern look-up (one triple pattern, its answer within
+:data:`~competency_kg.query_inline.LOOP_BYTES`) is answered here too, from the store, and
+kept (:meth:`~competency_kg.web.sparql_lean.KeptAnswers.answer`): the thread path would
+cost it 0.6 ms of CPU more than its whole answer (``docs/benchmarks/lookup.md``, "Misses").
+Its bound bounds how long the loop reads the store while new requests wait (6 ms at worst);
+a look-up with more is cut off there and goes to a thread.
 """
 
 from __future__ import annotations

@@ -16,8 +16,11 @@ from urllib.parse import parse_qsl
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wsgi import get_current_url
 
+from competency_kg.query_inline import LOOP_BYTES
 from competency_kg.query_pool import InlineExecutor, QueryPool
 from competency_kg.sparql.errors import QueryError, QueryTimeout
+from competency_kg.sparql.execute import make_job
+from competency_kg.sparql.results import RawResult
 from competency_kg.web.security import HEADERS as SECURITY_HEADERS
 from competency_kg.web.security import (
     MAX_HEADER_BYTES,
@@ -79,6 +82,7 @@ class LeanEndpoint:
             return self.wsgi_app(environ, start_response)
         killed: float | None = None
         cache: str | None = None
+        form: str | None = None
         answered_from = getattr(self.executor, "answered_from", None)
         try:
             job = prepared(
@@ -93,6 +97,7 @@ class LeanEndpoint:
                 ),
                 client_of(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR", "")),
             )
+            form = job["info"].form
             try:
                 result = self.executor.run(**job)
             finally:  # looked up in the kept answers or not, as the log line says
@@ -113,6 +118,7 @@ class LeanEndpoint:
             query=req.query,
             cache=cache,
             killed=killed,
+            form=form,
         )
         log_request(fields, status, len(body))
         return [body]
@@ -137,23 +143,34 @@ _NEW, _ONCE = object(), object()
 class KeptAnswers:
     """The answers the server's event loop gives itself (:mod:`competency_kg.web.front`):
     a request :class:`LeanEndpoint` would answer, whose answer is kept for the store's
-    current version (:meth:`~competency_kg.query_pool.QueryPool.kept`).
+    current version (:meth:`~competency_kg.query_pool.QueryPool.kept`), or which is a
+    one-pattern look-up (:func:`~competency_kg.query_inline.one_pattern`) whose answer has at
+    most :data:`~competency_kg.query_inline.LOOP_BYTES` (a miss: read here from the store by
+    the pool's :class:`~competency_kg.query_inline.BoundedLookups`, then kept, as a request
+    thread would).
 
     The request comes as the front read it (method, query string, the few header values it
     passes on, body); the answer is :class:`LeanEndpoint`'s for the same request — the same
     parsing (:func:`protocol_request`), negotiation and checks (:func:`prepared`), headers
-    (:func:`reply_head`) and log line — or None for anything else (a miss, an error, a query
-    the cache does not keep), which a request thread then answers as before. Nothing here
-    waits: a dict lookup under a lock and one ``stat`` (the store's version).
+    (:func:`reply_head`) and log line — or None for anything else (an error, a query that is
+    neither kept nor a small look-up), which a request thread then answers as before. Nothing
+    here waits but a look-up's read of the store: its bytes, and with them the rows and
+    triples it reads, are bounded by ``LOOP_BYTES``; one with more is cut off there and left
+    to a thread.
     """
 
     def __init__(self, executor: Any) -> None:
         self.kept = executor.kept
+        #: The pool's one-pattern look-ups and the one way it keeps an answer (under the
+        #: version it was read from); None: misses go to a thread.
+        self.lookups = getattr(executor, "lookups", None)
+        self.keep = getattr(executor, "_keep", None) if self.lookups is not None else None
         #: Requests seen lately (query string, body type, body: :data:`_SEEN_BYTES` at most)
-        #: and what :func:`protocol_request` made of them, or :data:`_ONCE`: seen once. A
-        #: request seen for the first time goes to a thread at once (its answer cannot be
-        #: kept yet, unless asked otherwise before): a miss costs the loop a dict insertion,
-        #: not a second parse and check of its query; a repeated one is not parsed again.
+        #: and what :func:`protocol_request` made of them with whether the loop may look
+        #: them up, or :data:`_ONCE`: seen once. A request seen for the first time that is
+        #: no look-up (:func:`_may_look_up`, on its bytes) goes to a thread at once (its
+        #: answer cannot be kept yet): a miss costs the loop a dict insertion, not a second
+        #: parse and check of its query; a repeated one is not parsed again.
         self._seen: dict[tuple[str, str | None, bytes | None], Any] = {}
 
     def answer(
@@ -175,16 +192,19 @@ class KeptAnswers:
             return None
         key = (query_string, fields.get("content-type"), body)
         small = len(query_string) + (len(body) if body is not None else 0) <= _SEEN_BYTES
-        req = self._seen.get(key, _NEW) if small else _ONCE
-        if req is _NEW:
+        seen = self._seen.get(key, _NEW) if small else _ONCE
+        if seen is _NEW:
             if len(self._seen) >= _SEEN:
                 del self._seen[next(iter(self._seen))]  # the oldest
             self._seen[key] = _ONCE
-            return None
-        if req is _ONCE:
-            req = protocol_request(query_string, fields.get("content-type"), body)
+            if self.keep is None or not _may_look_up(query_string, body):
+                return None
+            seen = _ONCE
+        if seen is _ONCE:
+            seen = (protocol_request(query_string, fields.get("content-type"), body), True)
             if small:
-                self._seen[key] = req
+                self._seen[key] = seen
+        req, look_up = seen
         if req is None:
             return None
         try:
@@ -194,16 +214,53 @@ class KeptAnswers:
                 _endpoint_url("http", fields.get("host"), None, None, ""),
                 client_of(peer, ""),
             )
-            result = self.kept(**job)
+            result, cache = self.kept(**job), "hit"
+            if result is None and look_up:
+                result, cache = self._look_up(job), "miss"
+                if result is None and small:
+                    self._seen[key] = (req, False)  # not here: a thread answers (and keeps) it
         except (QueryError, ValueError):
             return None  # answered by a thread, as before (the error reply and its log)
         if result is None:
             return None
         data = result.data
         status_line, headers = reply_head(200, content_type(result), len(data))
-        fields_ = request_fields(method, "/sparql", started, query=req.query, cache="hit")
+        fields_ = request_fields(
+            method, "/sparql", started, query=req.query, cache=cache, form=job["info"].form
+        )
         log_request(fields_, 200, len(data))
         return status_line, headers, data
+
+    def _look_up(self, job: dict[str, Any]) -> RawResult | None:
+        """A one-pattern query's answer of at most ``LOOP_BYTES``, read from the store and
+        kept as the pool keeps a request thread's (what :meth:`QueryPool.run
+        <competency_kg.query_pool.QueryPool.run>` does for a miss, within the loop's bound);
+        None for any other query."""
+        query_job = make_job(
+            job["query"], job["results_mime"], job["graph_mime"], job["default_graphs"],
+            job["named_graphs"], job["base_iri"], job["info"],
+        )  # fmt: skip
+        try:
+            found = self.lookups.answer(query_job, LOOP_BYTES, opened_only=True)  # type: ignore[union-attr]
+        except QueryError:
+            raise
+        except Exception:  # never the loop's to fail: a thread answers it, in its words
+            return None
+        if found is None:
+            return None
+        result, version = found
+        self.keep(query_job, version, result)  # type: ignore[misc]
+        return result
+
+
+def _may_look_up(query_string: str, body: bytes | None) -> bool:
+    """Whether a request's bytes may hold a one-pattern query
+    (:func:`~competency_kg.query_inline.one_pattern`: one ``{``, no ``(``), looked at before
+    any parse: the loop parses and checks only those on first sight. False is sure; True is
+    decided by the parse."""
+    raw = query_string.encode("latin-1", "replace") + (body or b"")
+    low = raw.lower()
+    return raw.count(b"{") + low.count(b"%7b") == 1 and b"(" not in raw and b"%28" not in low
 
 
 def kept_answers(app: Any) -> KeptAnswers | None:
