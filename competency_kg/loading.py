@@ -29,6 +29,7 @@ from competency_kg.curation import (
     read_corrections,
 )
 from competency_kg.entailment import refresh_entailed
+from competency_kg.hash_iris import keep_hash_documents
 from competency_kg.iris import Minter
 from competency_kg.linking import refresh_links
 from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
@@ -292,6 +293,10 @@ def load_paths(
     figures = record_statistics(store, minter)
     stop_point("statistics-stored")
     say(f"counted {figures.statements:,} statements in {len(figures.graph_quads)} graph(s)")
+    # what every resource page needs, kept for the version this load publishes (not scanned
+    # for by a fresh server's first page: seconds on the whole O*NET release)
+    docs = keep_hash_documents(store, minter)
+    say(f"kept the hash IRIs of {len(docs)} document(s) for the pages")
     store.optimize()
     return outcomes
 

@@ -15,6 +15,7 @@ import re
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -1126,3 +1127,51 @@ def test_pages_show_counterparts_in_other_sources(links_server: Server) -> None:
     assert {"/competency/beacon-calibration", "/tool/rotor-balancing"} <= hrefs
     words, _ = linked_section(links_server, "/certification/cisco-certified-pilot")
     assert "found no counterpart" in words and "the report on links across sources" in words
+
+
+def test_the_load_keeps_the_hash_iris_for_the_version_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load computes the hash IRIs of documents of the data it wrote and keeps them for
+    the version it publishes (``STORE.kept/hash-docs-…``), so a fresh server's first page
+    never scans for them (3.5 s on the whole O*NET release). A store loaded and never served:
+    the file is there, and a server with the scan broken serves the document with its hash
+    IRIs. Checked by breaking it: without ``keep_hash_documents`` in ``load_paths`` no file
+    was kept; with the page looking under another key, it scanned (the patched scan raised:
+    500)."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.hash_iris import base_key
+    from competency_kg.store import open_store
+    from competency_kg.web import resources
+    from competency_kg.web.app import create_app
+
+    root = tmp_path
+    path = root / "store"
+    notes = root / "notes.ttl"
+    notes.write_text(
+        f'<{BASE}notes#a> <{RDFS.label}> "a" .\n<{BASE}notes#b> <{RDFS.label}> "b" .\n',
+        encoding="utf-8",
+    )
+    code, log = cli("load", "--force", "--graph", f"{BASE}graph/notes", str(notes), store=path)
+    assert code == 0, log
+    version = (root / "store.versions" / "CURRENT").read_text(encoding="utf-8").strip()
+    kept = root / "store.kept" / f"hash-docs-{version}-2-{base_key(BASE)}.json"
+    assert json.loads(kept.read_bytes())["value"] == {
+        f"{BASE}notes": [f"<{BASE}notes#a>", f"<{BASE}notes#b>"]
+    }
+
+    def scan(*args: object) -> None:
+        raise AssertionError("scanned for hash IRIs the load kept")
+
+    monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+    monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+    monkeypatch.setattr(resources, "hash_documents", scan)
+    store = open_store(path, read_only=True)
+    app = create_app(Settings(store=str(path), base_iri=BASE), store=store)
+    try:
+        page = app.test_client().get("/notes", headers={"Accept": "application/n-triples"})
+        assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+        assert f"<{BASE}notes#b>" in page.get_data(as_text=True)
+    finally:
+        store.close()
