@@ -853,6 +853,40 @@ def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
     assert env.bytecode_cache is not None
 
 
+def test_only_a_served_application_warms(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warmer and the templates' precompile start in an application ``competency-kg
+    serve`` runs (``create_app(served=True)``: ``app.config[SERVED]``, the mark the report
+    page reads), never in a test's own one, even in a process that imported gunicorn's
+    workers (as this one does: ``web/front.py``). Checked by breaking it: with the warmer
+    deciding by gunicorn's modules in ``sys.modules`` (as before), or ignoring the mark, the
+    test's application warmed."""
+    import competency_kg.web.front  # noqa: F401  (gunicorn's workers imported, as in a server)
+    from competency_kg.config import Settings
+    from competency_kg.web import warming
+    from competency_kg.web.app import create_app
+    from competency_kg.web.state import SERVED, state
+
+    started: list[object] = []
+    compiled: list[object] = []
+    # the warmer's thread and the precompile are recorded, not run: no query worker starts
+    monkeypatch.setattr(warming, "_warmer", lambda app, steps: started.append(app))
+    monkeypatch.setattr(warming, "compile_templates", lambda app: compiled.append(app))
+    settings = Settings(store=str(browse_store.path), base_iri=BASE)
+    for served in (False, True):
+        app = create_app(settings, query_workers=1, served=served)
+        try:
+            assert app.config[SERVED] is served
+            expected = [app] if served else []
+            deadline = time.monotonic() + 10
+            while started != expected and time.monotonic() < deadline:
+                time.sleep(0.01)  # the warmer's thread records itself when it starts
+            assert started == expected and compiled == expected, served
+        finally:
+            state(app).executor.close()
+
+
 def test_search_answers_while_the_index_is_built(
     browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

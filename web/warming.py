@@ -6,15 +6,15 @@ It runs :data:`STEPS` in order, once per published store version. A step is a na
 (an environment variable read when the server starts: ``0`` turns the step off) and what it
 does; another module adds one with :func:`add_step` before the application is
 built. A step that fails is logged and the next one still runs: a warmer never takes anything
-down. Only a server's worker process (gunicorn) warms, never a test's own application, and
-only over the query pool (a remote store keeps its own caches).
+down. Only an application ``competency-kg serve`` runs warms (``app.config[SERVED]``, set by
+:func:`~competency_kg.web.app.create_app` before this blueprint is registered), never a
+test's own application, and only over the query pool (a remote store keeps its own caches).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +35,7 @@ from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.resources import HTML, answer, page_basics
 from competency_kg.web.search import build_label_index
-from competency_kg.web.state import state
+from competency_kg.web.state import SERVED, state
 from competency_kg.web.terms import iri_value
 from competency_kg.web.void import DUMPS, current_state, ensure_dump, existing_dump
 
@@ -80,13 +80,15 @@ def warm_pages_count() -> int:
 
 
 def _start_warmer(setup: BlueprintSetupState) -> None:
-    """Only in a server's worker process (gunicorn), never in tests' own applications."""
+    """Only in an application a server runs (its mark, ``app.config[SERVED]``: the one the
+    report page reads too), never in tests' own applications, even in a process that
+    imported gunicorn."""
     app = setup.app
+    if not app.config.get(SERVED):
+        return
+    compile_templates(app)
     steps = [step for step in STEPS if step.is_on()]
-    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
-    if in_server:
-        compile_templates(app)
-    if steps and in_server and isinstance(state(app).executor, QueryPool):
+    if steps and isinstance(state(app).executor, QueryPool):
         threading.Thread(target=_warmer, args=(app, steps), name="page-warmer", daemon=True).start()
 
 
