@@ -36,6 +36,7 @@ from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, r
 from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.reporting import ReportCache, assemble, read_state, version_drops
+from competency_kg.search_labels import keep_search_labels
 from competency_kg.stats import record_statistics
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
@@ -293,10 +294,11 @@ def load_paths(
     figures = record_statistics(store, minter)
     stop_point("statistics-stored")
     say(f"counted {figures.statements:,} statements in {len(figures.graph_quads)} graph(s)")
-    # what every resource page needs, kept for the version this load publishes (not scanned
-    # for by a fresh server's first page: seconds on the whole O*NET release)
+    # what the pages need, kept for the version this load publishes, so that a fresh server
+    # neither scans for it nor builds it (seconds each on the whole O*NET release)
     docs = keep_hash_documents(store, minter)
-    say(f"kept the hash IRIs of {len(docs)} document(s) for the pages")
+    labels = keep_search_labels(store)
+    say(f"kept for the pages: the hash IRIs of {len(docs)} document(s), {labels:,} labels")
     store.optimize()
     return outcomes
 
