@@ -836,6 +836,41 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     assert sorted(left) == sorted([kept[0].name, KEPT.file(path, published(path)).name])
 
 
+def test_a_dump_request_waits_for_its_writer_on_a_small_store_only(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dump being written: a request for it waits for its writer (up to ``DUMP_WAIT``) on a
+    store of at most ``VOID_WAITS_UP_TO`` quads, where writing takes a second or two; on a
+    bigger one it answers 503 with ``Retry-After`` at once (the whole O*NET release's first
+    dump fetch held 20 s for a 503). The waits asked are recorded, not timed. Checked by
+    breaking it: with the request waiting ``DUMP_WAIT`` on any store (as before), the big
+    store's asked for 20 s."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import void
+    from competency_kg.web.app import create_app
+
+    asked: list[float | None] = []
+
+    def being_written(name: str, key: str, wait: float | None = None) -> None:
+        asked.append(wait)  # the writer is not started: the dump stays "being written"
+
+    monkeypatch.setattr(void, "ensure_dump", being_written)
+    monkeypatch.setattr(void, "dump_failed", lambda name, key: False)
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    try:
+        client = app.test_client()
+        for limit, wait in ((void.VOID_WAITS_UP_TO, void.DUMP_WAIT), (0, 0.0)):
+            monkeypatch.setattr(void, "VOID_WAITS_UP_TO", limit)  # 0: every store is big
+            asked.clear()
+            reply = client.get("/dumps/all.nq.gz")
+            assert reply.status_code == 503 and reply.headers["Retry-After"]
+            assert asked == [wait]
+    finally:
+        store.close()
+
+
 def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
     """A server's worker compiles every template before it serves (through Jinja's bytecode
     cache), so the first page of each kind does not wait for its templates. Checked by
