@@ -900,10 +900,12 @@ def test_only_a_served_application_warms(
     page reads), never in a test's own one, even in a process that imported gunicorn's
     workers (as this one does: ``web/front.py``). Checked by breaking it: with the warmer
     deciding by gunicorn's modules in ``sys.modules`` (as before), or ignoring the mark, the
-    test's application warmed."""
+    test's application warmed. A served one has, as it starts, the search's index the load
+    kept in memory (checked by breaking it: without ``read_kept`` it had not)."""
     import competency_kg.web.front  # noqa: F401  (gunicorn's workers imported, as in a server)
+    from competency_kg import versioned_cache
     from competency_kg.config import Settings
-    from competency_kg.web import warming
+    from competency_kg.web import search, warming
     from competency_kg.web.app import create_app
     from competency_kg.web.state import SERVED, state
 
@@ -912,11 +914,15 @@ def test_only_a_served_application_warms(
     # the warmer's thread and the precompile are recorded, not run: no query worker starts
     monkeypatch.setattr(warming, "_warmer", lambda app, steps: started.append(app))
     monkeypatch.setattr(warming, "compile_templates", lambda app: compiled.append(app))
+    for name in ("_INDEXES", "_BUILDING", "_FAILED"):
+        monkeypatch.setattr(search, name, type(getattr(search, name))())
     settings = Settings(store=str(browse_store.path), base_iri=BASE)
+    version = versioned_cache.store_version(str(browse_store.path))
     for served in (False, True):
         app = create_app(settings, query_workers=1, served=served)
         try:
             assert app.config[SERVED] is served
+            assert (version in search._INDEXES) is served  # read as a served one starts
             expected = [app] if served else []
             deadline = time.monotonic() + 10
             while started != expected and time.monotonic() < deadline:
@@ -982,12 +988,12 @@ def test_search_answers_while_the_index_is_built(
 def test_the_warmer_reads_listings_and_page_basics_ahead(
     browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After the warmer's ``basics`` and ``classes`` steps, a class listing and a resource
+    """After the warmer's ``basics``, ``hubs`` and ``classes`` steps, a class listing and a resource
     page are answered without reading a class's members or the hash IRIs of documents again
     (the seconds a first visitor waited for on the whole O*NET release).
 
     The summaries (labels, types) of the hubs (occupations, competencies, O*NET elements)
-    are read then too, and pages name them from there.
+    are read by ``hubs``, and pages name them from there.
 
     Checked by taking ``warm_classes`` out of the test (the listing then read its members,
     which raise here) and, apart, ``warm_basics`` (the page then scanned for hash IRIs);
@@ -1007,6 +1013,7 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
     try:
         assert versioned_cache.store_version(str(browse_store.path)) is not None
         warming.warm_basics(app)
+        warming.warm_hubs(app)
         warming.warm_classes(app)
 
         def read_again(*args: object) -> None:
@@ -1097,6 +1104,7 @@ def test_page_basics_read_back_from_disk_by_a_restarted_server(
         app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
         try:
             warming.warm_basics(app)
+            warming.warm_hubs(app)
             client = app.test_client()
             replies = [client.get(p, headers={"Accept": "text/html"}) for p in paths]
             return [(r.status_code, r.get_data()) for r in replies]

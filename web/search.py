@@ -256,6 +256,28 @@ def build_label_index(version: str | None, store: str | None = None) -> LabelInd
     return _build_index(version, store, query_executor())
 
 
+def read_kept_index(version: str | None, store: str | None = None) -> LabelIndex | None:
+    """The index kept on disk for the store's ``version`` (by the load, or a server before),
+    read into memory, unless it is there or being built; None when nothing is kept (the
+    warmer builds it). A server reads it as it starts: its first search then neither reads
+    18 MB of JSON (0.6 s on the whole O*NET release) nor finds the index not ready."""
+    if version is None:
+        return None
+    with _INDEX_LOCK:
+        hit = _INDEXES.get(version)
+        if hit is not None or version in _BUILDING:
+            return hit
+        _BUILDING.add(version)
+    kept = _load_kept(store, version)
+    if kept is None:
+        with _INDEX_LOCK:
+            _BUILDING.discard(version)
+            _INDEX_BUILT.notify_all()
+        return None
+    _done(version, kept)
+    return kept
+
+
 def _build_index(version: str, store: str | None, executor: Any) -> LabelIndex | None:
     name = published_at(store, version)  # read before building: kept only if still current
     try:

@@ -34,7 +34,7 @@ from competency_kg.web.home import warm_listings
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.resources import HTML, answer, page_basics
-from competency_kg.web.search import build_label_index
+from competency_kg.web.search import build_label_index, read_kept_index
 from competency_kg.web.state import SERVED, state
 from competency_kg.web.terms import iri_value
 from competency_kg.web.void import DUMPS, current_state, ensure_dump, existing_dump
@@ -87,6 +87,7 @@ def _start_warmer(setup: BlueprintSetupState) -> None:
     if not app.config.get(SERVED):
         return
     compile_templates(app)
+    read_kept(app)
     steps = [step for step in STEPS if step.is_on()]
     if steps and isinstance(state(app).executor, QueryPool):
         threading.Thread(target=_warmer, args=(app, steps), name="page-warmer", daemon=True).start()
@@ -116,6 +117,18 @@ def compile_templates(app: Flask) -> int:
         except Exception as exc:  # a broken template fails its own page, not the server
             log.warning("template %s not compiled: %s", name, exc)
     return done
+
+
+def read_kept(app: Flask) -> None:
+    """Before the worker serves, read into memory what is kept on disk for the store's
+    version and the first visitors need (the search's index: kept by the load, read back in
+    0.6 s on the whole O*NET release, which the first search paid); nothing is computed
+    here (the warmer's steps do that, in the background)."""
+    store = state(app).settings.store
+    try:
+        read_kept_index(versioned_cache.store_version(store), store)
+    except Exception as exc:  # never the server's failure: the first search reads it
+        log.info("kept search index not read at start: %s", exc)
 
 
 def _warmer(app: Flask, steps: list[WarmStep]) -> None:
@@ -213,8 +226,16 @@ def _reader(app: Flask) -> tuple[Reader, str, str | None]:
 
 def warm_basics(app: Flask) -> None:
     """What every resource page reads once per store version (the sources, the hash IRIs of
-    documents: seconds on the whole O*NET release), so no first visitor of a page waits
-    for it; and the hubs' summaries, which pages use once read (they never wait for them)."""
+    documents: kept by the load, else seconds of scanning on the whole O*NET release), so no
+    first visitor of a page waits for it."""
+    with app.app_context():
+        page_basics(*_reader(app), hubs=False)
+
+
+def warm_hubs(app: Flask) -> None:
+    """The hubs' summaries, which pages use once read (they never wait for them): seconds
+    on the whole O*NET release, so after what visitors wait for (the search's index, the
+    class listings)."""
     with app.app_context():
         page_basics(*_reader(app))
 
@@ -246,13 +267,14 @@ def warm_comparison(app: Flask) -> None:
 
 
 #: What the warmer does after each load, in order: what visitors wait for first (what every
-#: resource page reads, the search's index, the class listings, the comparison's profiles,
-#: the occupations' pages), the validation report, then the dumps (minutes of a core each on
-#: a big store). Append a step here to warm something more.
+#: resource page reads, the search's index, the class listings, the hubs' summaries, the
+#: comparison's profiles, the occupations' pages), the validation report, then the dumps
+#: (minutes of a core each on a big store). Append a step here to warm something more.
 STEPS: list[WarmStep] = [
     WarmStep("basics", "COMPETENCY_KG_WARM_BASICS", warm_basics),
     WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
     WarmStep("classes", "COMPETENCY_KG_WARM_CLASSES", warm_classes),
+    WarmStep("hubs", "COMPETENCY_KG_WARM_HUBS", warm_hubs),
     WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
     WarmStep(
         "pages",
