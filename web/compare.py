@@ -130,6 +130,30 @@ def warm_up() -> threading.Thread | None:
 ANSWERS = LRUCache(max_bytes=32 * 1024 * 1024, max_items=512)
 
 
+#: Said by a comparison answered while every occupation's profile is being read.
+NEAREST_LATER = (
+    "The nearest occupations are being worked out (every occupation's profile is read after "
+    "a load, a minute on the whole O*NET release); reload this page to see them."
+)
+
+
+def _nearest_ready(version: str | None, mime: str) -> bool:
+    """Whether a comparison shows the nearest occupations: when every occupation's profile
+    is read already (the warmer's ``comparison`` step: 1-7 s on the whole O*NET release,
+    which a browser's first comparison on a fresh server waited for, issue 23), or it may
+    wait for them. A browser (HTML, over the worker pool) is answered without them
+    meanwhile, said in a note, and the reading is started (:func:`warm_up`); other clients,
+    in process (tests) and over a remote store, wait for them as before (as the validation
+    report's)."""
+    if version is None or mime != "text/html" or not isinstance(query_executor(), QueryPool):
+        return True
+    key = ("compare", runner().identity, "index")
+    if versioned_cache.CACHE.find(key, version, count_miss=False) is not versioned_cache.MISSING:
+        return True
+    warm_up()
+    return False
+
+
 def runner() -> Runner:
     """Where the comparison's queries go: the query executor (the store itself when the
     application answers queries in the request thread: tests, a remote store)."""
@@ -216,12 +240,15 @@ def page() -> Response:
     hit = ANSWERS.get(key) if version else None
     if hit is not None:
         return respond(hit, mime, Server_Timing="compare;desc=cached")
+    ready = _nearest_ready(version, mime)
     try:
-        c = compare(runner(), a, b, state().settings.minter)
+        c = compare(runner(), a, b, state().settings.minter, **({} if ready else {"nearest_k": 0}))
     except Ambiguous as exc:
         return _error(400, str(exc), mime, a, b)
     except CompareError as exc:
         return _error(exc.status, str(exc), mime, a, b)
+    if not ready:
+        c.notes.append(NEAREST_LATER)
     subject = request.url_root.rstrip("/") + comparison_url(a, b)
     body: str | bytes
     if mime == "application/json":
@@ -234,7 +261,7 @@ def page() -> Response:
         body = serialize(c, subject, mime)
     else:
         body = render_template("compare.html", **page_context(c, a, b))
-    if version:
+    if version and ready:  # without the nearest occupations: asked again once they are read
         ANSWERS.put(key, body, len(body))
     elapsed = f"compare;dur={(time.perf_counter() - started) * 1000:.1f}"
     return respond(body, mime, Server_Timing=elapsed)
@@ -280,6 +307,7 @@ def page_context(c: Comparison, a: str, b: str) -> dict[str, Any]:
         "ident_b": _ident(data["b"]),
         "swap": comparison_url(_ident(data["b"]), _ident(data["a"])),
         "compare_url": comparison_url,
+        "nearest_later": NEAREST_LATER in c.notes,
     }
 
 
