@@ -932,6 +932,46 @@ def test_only_a_served_application_warms(
             state(app).executor.close()
 
 
+def test_the_warmer_waits_for_a_quiet_moment_between_visitors(
+    browse_store: LoadedStore,
+) -> None:
+    """Before each step the warmer waits while a visitor's page is being answered (its steps
+    take the cores the page needs), and goes on once it is answered. Checked by breaking it:
+    with ``quiet`` returning at once, it did not wait for the page in flight."""
+    import threading
+
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import warming
+    from competency_kg.web.app import create_app
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    entered, answer = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        entered.set()
+        answer.wait(30)
+        return "answered"
+
+    app.add_url_rule("/test-slow-page", "test_slow_page", slow)
+    visitor = threading.Thread(target=lambda: app.test_client().get("/test-slow-page"))
+    waiter = threading.Thread(target=warming.quiet, args=(object(), 0.0, 30.0))
+    try:
+        visitor.start()
+        assert entered.wait(30)
+        waiter.start()
+        waiter.join(0.5)
+        assert waiter.is_alive()  # a page in flight: the warmer's next step waits
+        answer.set()
+        visitor.join(30)
+        waiter.join(30)
+        assert not waiter.is_alive()  # answered: it goes on
+    finally:
+        answer.set()
+        store.close()
+
+
 def test_search_answers_while_the_index_is_built(
     browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -51,6 +51,13 @@ WARM_PAGES = 24
 #: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
 WARM_CHECK_SECONDS = 10.0
 WARM_DELAY_SECONDS = 5.0
+#: Before each step the warmer waits for a quiet moment: no visitor's page being answered and
+#: none answered within ``QUIET_SECONDS``, for at most ``QUIET_WAIT_SECONDS`` (then it goes on:
+#: a busy site is still warmed). A step runs for seconds in this process and in a query worker,
+#: on the cores the visitors' pages need (on a fresh server of the whole O*NET release the first
+#: pages took 1-15 s at load 10 while the warmer's first steps ran).
+QUIET_SECONDS = 0.5
+QUIET_WAIT_SECONDS = 15.0
 #: How long the warmer waits for one dump being written (then goes on; the writer goes on too).
 DUMP_WARM_WAIT = 1800.0
 #: How often the warmer looks whether the dump it waits for is written.
@@ -142,6 +149,7 @@ def _warmer(app: Flask, steps: list[WarmStep]) -> None:
         if version is not None and version != last:
             last = version
             for step in steps:
+                quiet(executor)
                 if _closing(executor):
                     break
                 try:
@@ -149,6 +157,43 @@ def _warmer(app: Flask, steps: list[WarmStep]) -> None:
                 except Exception as exc:  # a warmer never takes anything down
                     log.info("warming (%s) stopped: %s", step.name, exc)
         time.sleep(WARM_CHECK_SECONDS)
+
+
+class _Visitors:
+    """The visitors' requests this process is answering, and when the last one ended."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.last_end = 0.0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
+    def leave(self, *_exc: object) -> None:
+        with self.lock:
+            self.in_flight = max(0, self.in_flight - 1)
+            self.last_end = time.monotonic()
+
+    def busy(self, quiet: float) -> bool:
+        with self.lock:
+            return self.in_flight > 0 or time.monotonic() - self.last_end < quiet
+
+
+VISITORS = _Visitors()
+bp.before_app_request(VISITORS.enter)
+bp.teardown_app_request(VISITORS.leave)
+
+
+def quiet(
+    executor: object, seconds: float = QUIET_SECONDS, limit: float = QUIET_WAIT_SECONDS
+) -> None:
+    """Wait until no visitor's request is in flight nor ended within ``seconds``, for at most
+    ``limit`` seconds (or until the query pool closes)."""
+    deadline = time.monotonic() + limit
+    while VISITORS.busy(seconds) and time.monotonic() < deadline and not _closing(executor):
+        time.sleep(0.05)
 
 
 def warm_report(app: Flask) -> None:
