@@ -663,10 +663,11 @@ def test_a_browser_is_not_kept_waiting_for_the_nearest_occupations(
 ) -> None:
     """Over the worker pool, a browser's comparison made before every occupation's profile
     is read (a minute on the whole O*NET release after a load) is answered without the
-    nearest occupations, saying they are being worked out, and is not kept; a machine's
-    waits for them (as before), and the browser's next comparison shows them. Checked by
-    breaking it: with ``_nearest_ready`` always true the first page had no note; with the
-    answer kept regardless, the third page was the first one again."""
+    nearest occupations, saying they are being worked out (kept apart from the answer that
+    shows them); a machine's waits for them (as before), and the browser's next comparison
+    shows them. Checked by breaking it: with ``_nearest_ready`` always true the first page
+    had no note; with the answers kept without saying which they are, the third page was the
+    first one again."""
     from competency_kg import versioned_cache
     from competency_kg.web import compare as compare_page
     from competency_kg.web.state import state

@@ -124,7 +124,8 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
-#: Comparisons as sent, by store version, store, address, pair and format: the profiles
+#: Comparisons as sent, by store version, store, address, pair, format and whether they show
+#: the nearest occupations (:func:`_nearest_ready`): the profiles
 #: behind them are cached already, but scoring and writing one took ~350 ms on the whole
 #: O*NET release; a load changes the version, and with it every key.
 ANSWERS = LRUCache(max_bytes=32 * 1024 * 1024, max_items=512)
@@ -236,11 +237,11 @@ def page() -> Response:
         )
     started = time.perf_counter()
     version = versioned_cache.store_version(state().settings.store)
-    key = (version, state().settings.store, request.url_root, a, b, mime)
+    ready = _nearest_ready(version, mime)  # kept apart: asked again once they are read
+    key = (version, state().settings.store, request.url_root, a, b, mime, ready)
     hit = ANSWERS.get(key) if version else None
     if hit is not None:
         return respond(hit, mime, Server_Timing="compare;desc=cached")
-    ready = _nearest_ready(version, mime)
     try:
         c = compare(runner(), a, b, state().settings.minter, **({} if ready else {"nearest_k": 0}))
     except Ambiguous as exc:
@@ -261,7 +262,7 @@ def page() -> Response:
         body = serialize(c, subject, mime)
     else:
         body = render_template("compare.html", **page_context(c, a, b))
-    if version and ready:  # without the nearest occupations: asked again once they are read
+    if version:
         ANSWERS.put(key, body, len(body))
     elapsed = f"compare;dur={(time.perf_counter() - started) * 1000:.1f}"
     return respond(body, mime, Server_Timing=elapsed)
