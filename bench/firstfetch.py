@@ -5,8 +5,9 @@ docs/benchmarks/firstfetch.md).
 A fresh ``competency-kg serve`` is started on STORE (ready once its endpoint answers ``ASK {}``,
 which renders no page); after ``--settle`` seconds (the warmer's steps run meanwhile; 0: a
 visitor arriving at once), every same-site link of ``/``, ``/.well-known/void``, a few searches
-and comparisons, and the HTML and Turtle pages of ``--occupations`` O*NET occupations are each
-fetched twice, all first fetches before any second one. It prints one row per URL (status,
+and comparisons, ``/sparql``, ``/validation``, the dumps, the HTML and Turtle pages of
+``--occupations`` O*NET occupations and of a few competencies and O*NET content model elements
+are each fetched twice, all first fetches before any second one. It prints one row per URL (status,
 first and second time, bytes), then p50/p95/max per kind, and the load average before and
 after. Measurements to report, never a timed test.
 """
@@ -35,6 +36,19 @@ TIMEOUT = 60.0
 OCCUPATIONS_QUERY = (
     "SELECT ?o WHERE { GRAPH <https://w3id.org/competency-kg/graph/onet-27.0> "
     "{ ?o a <https://w3id.org/competency-kg/ontology#Occupation> } } ORDER BY ?o"
+)
+#: Other kinds of resource page sampled (kind, class), ``OTHERS_SAMPLED`` of each.
+OTHERS = (
+    ("competency", "https://w3id.org/competency-kg/ontology#Competency"),
+    ("element", "https://w3id.org/competency-kg/ontology#ContentModelElement"),
+)
+OTHERS_SAMPLED = 5
+#: Pages no link of ``/`` may name, always measured; the dumps (downloads) by their whole body.
+ALWAYS = (
+    ("sparql", "/sparql", "text/html"),
+    ("validation", "/validation", "text/html"),
+    ("dump", "/dumps/all.nq.gz", "*/*"),
+    ("dump", "/dumps/all.ttl.gz", "*/*"),
 )
 
 
@@ -66,9 +80,10 @@ def home_links(server: Server, html: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def occupations(server: Server, n: int) -> list[str]:
-    """Paths of ``n`` O*NET occupations spread over the release (SPARQL, no page rendered)."""
-    q = urllib.parse.urlencode({"query": OCCUPATIONS_QUERY})
+def occupations(server: Server, n: int, query: str = OCCUPATIONS_QUERY) -> list[str]:
+    """Paths of ``n`` O*NET occupations (or what ``query`` selects as ``?o``) spread over
+    the release (SPARQL, no page rendered)."""
+    q = urllib.parse.urlencode({"query": query})
     req = urllib.request.Request(
         f"{server.base}/sparql?{q}", headers={"Accept": "application/sparql-results+json"}
     )
@@ -88,9 +103,15 @@ def targets(server: Server, n: int) -> list[tuple[str, str, str]]:
         kind = link.split("?")[0].strip("/").split("/")[0] or "home"
         out.append((kind, link, "text/html"))
     out.append(("compare", "/compare?a=15-1252.00&b=15-1211.00", "text/html"))
+    out += [t for t in ALWAYS if t[1] not in {o[1] for o in out}]
     for path in occupations(server, n):
         out.append(("occupation", path, "text/html"))
         out.append(("occupation.ttl", path, "text/turtle"))
+    for kind, cls in OTHERS:
+        query = f"SELECT DISTINCT ?o WHERE {{ ?o a <{cls}> FILTER(isIRI(?o)) }} ORDER BY ?o"
+        for path in occupations(server, OTHERS_SAMPLED, query):
+            out.append((kind, path, "text/html"))
+            out.append((f"{kind}.ttl", path, "text/turtle"))
     return out
 
 

@@ -29,12 +29,14 @@ from competency_kg.curation import (
     read_corrections,
 )
 from competency_kg.entailment import refresh_entailed
+from competency_kg.hash_iris import keep_hash_documents
 from competency_kg.iris import Minter
 from competency_kg.linking import refresh_links
 from competency_kg.loaders import LoadedSource, SourceError, is_source_folder, read_source
 from competency_kg.names import slugify
 from competency_kg.namespaces import CC, CKG, SCHEMA
 from competency_kg.reporting import ReportCache, assemble, read_state, version_drops
+from competency_kg.search_labels import keep_search_labels
 from competency_kg.stats import record_statistics
 from competency_kg.store import DescriptionReplacement, GraphReplacement, GraphStore
 from competency_kg.store.faults import stop_point
@@ -292,6 +294,11 @@ def load_paths(
     figures = record_statistics(store, minter)
     stop_point("statistics-stored")
     say(f"counted {figures.statements:,} statements in {len(figures.graph_quads)} graph(s)")
+    # what the pages need, kept for the version this load publishes, so that a fresh server
+    # neither scans for it nor builds it (seconds each on the whole O*NET release)
+    docs = keep_hash_documents(store, minter)
+    labels = keep_search_labels(store)
+    say(f"kept for the pages: the hash IRIs of {len(docs)} document(s), {labels:,} labels")
     store.optimize()
     return outcomes
 

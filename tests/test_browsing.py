@@ -15,6 +15,7 @@ import re
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -774,7 +775,9 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     with the cleanup (``store/kept.py``) keeping every temporary file, the one left by a
     stopped writer stayed."""
     from competency_kg.config import Settings
+    from competency_kg.search_labels import KEPT
     from competency_kg.store import open_store
+    from competency_kg.store.kept import published
     from competency_kg.web import search as search_module
     from competency_kg.web.app import create_app
     from competency_kg.web.resources import store_version
@@ -827,8 +830,45 @@ def test_label_index_kept_on_disk_per_store_version(tmp_path) -> None:
     code, log = cli("load", "--force", str(source), store=path)
     assert code == 0, log
     assert searched("welder") == ["Test welder"]
+    # the load kept the new version's index, and left the one of the version servers read
+    # until it published (removed by the next load, as the versions are)
     left = [f.name for f in folder.iterdir() if f.name.lstrip(".").startswith("search-")]
-    assert len(left) == 1 and left != [kept[0].name]
+    assert sorted(left) == sorted([kept[0].name, KEPT.file(path, published(path)).name])
+
+
+def test_a_dump_request_waits_for_its_writer_on_a_small_store_only(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dump being written: a request for it waits for its writer (up to ``DUMP_WAIT``) on a
+    store of at most ``VOID_WAITS_UP_TO`` quads, where writing takes a second or two; on a
+    bigger one it answers 503 with ``Retry-After`` at once (the whole O*NET release's first
+    dump fetch held 20 s for a 503). The waits asked are recorded, not timed. Checked by
+    breaking it: with the request waiting ``DUMP_WAIT`` on any store (as before), the big
+    store's asked for 20 s."""
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import void
+    from competency_kg.web.app import create_app
+
+    asked: list[float | None] = []
+
+    def being_written(name: str, key: str, wait: float | None = None) -> None:
+        asked.append(wait)  # the writer is not started: the dump stays "being written"
+
+    monkeypatch.setattr(void, "ensure_dump", being_written)
+    monkeypatch.setattr(void, "dump_failed", lambda name, key: False)
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    try:
+        client = app.test_client()
+        for limit, wait in ((void.VOID_WAITS_UP_TO, void.DUMP_WAIT), (0, 0.0)):
+            monkeypatch.setattr(void, "VOID_WAITS_UP_TO", limit)  # 0: every store is big
+            asked.clear()
+            reply = client.get("/dumps/all.nq.gz")
+            assert reply.status_code == 503 and reply.headers["Retry-After"]
+            assert asked == [wait]
+    finally:
+        store.close()
 
 
 def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
@@ -850,6 +890,86 @@ def test_templates_compiled_before_serving(browse_store: LoadedStore) -> None:
     compiled = {key[1] for key in env.cache}
     assert set(names) <= compiled
     assert env.bytecode_cache is not None
+
+
+def test_only_a_served_application_warms(
+    browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The warmer and the templates' precompile start in an application ``competency-kg
+    serve`` runs (``create_app(served=True)``: ``app.config[SERVED]``, the mark the report
+    page reads), never in a test's own one, even in a process that imported gunicorn's
+    workers (as this one does: ``web/front.py``). Checked by breaking it: with the warmer
+    deciding by gunicorn's modules in ``sys.modules`` (as before), or ignoring the mark, the
+    test's application warmed. A served one has, as it starts, the search's index the load
+    kept in memory (checked by breaking it: without ``read_kept`` it had not)."""
+    import competency_kg.web.front  # noqa: F401  (gunicorn's workers imported, as in a server)
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.web import search, warming
+    from competency_kg.web.app import create_app
+    from competency_kg.web.state import SERVED, state
+
+    started: list[object] = []
+    compiled: list[object] = []
+    # the warmer's thread and the precompile are recorded, not run: no query worker starts
+    monkeypatch.setattr(warming, "_warmer", lambda app, steps: started.append(app))
+    monkeypatch.setattr(warming, "compile_templates", lambda app: compiled.append(app))
+    for name in ("_INDEXES", "_BUILDING", "_FAILED"):
+        monkeypatch.setattr(search, name, type(getattr(search, name))())
+    settings = Settings(store=str(browse_store.path), base_iri=BASE)
+    version = versioned_cache.store_version(str(browse_store.path))
+    for served in (False, True):
+        app = create_app(settings, query_workers=1, served=served)
+        try:
+            assert app.config[SERVED] is served
+            assert (version in search._INDEXES) is served  # read as a served one starts
+            expected = [app] if served else []
+            deadline = time.monotonic() + 10
+            while started != expected and time.monotonic() < deadline:
+                time.sleep(0.01)  # the warmer's thread records itself when it starts
+            assert started == expected and compiled == expected, served
+        finally:
+            state(app).executor.close()
+
+
+def test_the_warmer_waits_for_a_quiet_moment_between_visitors(
+    browse_store: LoadedStore,
+) -> None:
+    """Before each step the warmer waits while a visitor's page is being answered (its steps
+    take the cores the page needs), and goes on once it is answered. Checked by breaking it:
+    with ``quiet`` returning at once, it did not wait for the page in flight."""
+    import threading
+
+    from competency_kg.config import Settings
+    from competency_kg.store import open_store
+    from competency_kg.web import warming
+    from competency_kg.web.app import create_app
+
+    store = open_store(browse_store.path, read_only=True)
+    app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
+    entered, answer = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        entered.set()
+        answer.wait(30)
+        return "answered"
+
+    app.add_url_rule("/test-slow-page", "test_slow_page", slow)
+    visitor = threading.Thread(target=lambda: app.test_client().get("/test-slow-page"))
+    waiter = threading.Thread(target=warming.quiet, args=(object(), 0.0, 30.0))
+    try:
+        visitor.start()
+        assert entered.wait(30)
+        waiter.start()
+        waiter.join(0.5)
+        assert waiter.is_alive()  # a page in flight: the warmer's next step waits
+        answer.set()
+        visitor.join(30)
+        waiter.join(30)
+        assert not waiter.is_alive()  # answered: it goes on
+    finally:
+        answer.set()
+        store.close()
 
 
 def test_search_answers_while_the_index_is_built(
@@ -908,12 +1028,12 @@ def test_search_answers_while_the_index_is_built(
 def test_the_warmer_reads_listings_and_page_basics_ahead(
     browse_store: LoadedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """After the warmer's ``basics`` and ``classes`` steps, a class listing and a resource
+    """After the warmer's ``basics``, ``hubs`` and ``classes`` steps, a class listing and a resource
     page are answered without reading a class's members or the hash IRIs of documents again
     (the seconds a first visitor waited for on the whole O*NET release).
 
     The summaries (labels, types) of the hubs (occupations, competencies, O*NET elements)
-    are read then too, and pages name them from there.
+    are read by ``hubs``, and pages name them from there.
 
     Checked by taking ``warm_classes`` out of the test (the listing then read its members,
     which raise here) and, apart, ``warm_basics`` (the page then scanned for hash IRIs);
@@ -933,6 +1053,7 @@ def test_the_warmer_reads_listings_and_page_basics_ahead(
     try:
         assert versioned_cache.store_version(str(browse_store.path)) is not None
         warming.warm_basics(app)
+        warming.warm_hubs(app)
         warming.warm_classes(app)
 
         def read_again(*args: object) -> None:
@@ -1023,6 +1144,7 @@ def test_page_basics_read_back_from_disk_by_a_restarted_server(
         app = create_app(Settings(store=str(browse_store.path), base_iri=BASE), store=store)
         try:
             warming.warm_basics(app)
+            warming.warm_hubs(app)
             client = app.test_client()
             replies = [client.get(p, headers={"Accept": "text/html"}) for p in paths]
             return [(r.status_code, r.get_data()) for r in replies]
@@ -1126,3 +1248,64 @@ def test_pages_show_counterparts_in_other_sources(links_server: Server) -> None:
     assert {"/competency/beacon-calibration", "/tool/rotor-balancing"} <= hrefs
     words, _ = linked_section(links_server, "/certification/cisco-certified-pilot")
     assert "found no counterpart" in words and "the report on links across sources" in words
+
+
+def test_the_load_keeps_what_pages_need_for_the_version_it_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load computes, of the data it wrote, the hash IRIs of documents and the search's
+    labels, and keeps them for the version it publishes (``STORE.kept/``), so a fresh
+    server's first page never scans for the hash IRIs (3.5 s on the whole O*NET release) nor
+    its first searches wait for the index being built (6-11 s there). A store loaded and never
+    served: the files are there, the labels as a server reads them; a server with both
+    readings broken serves the document with its hash IRIs and has its index at once.
+    Checked by breaking it: without ``keep_hash_documents`` in ``load_paths`` no file was
+    kept; with the page looking under another key, it scanned (the patched scan raised:
+    500); without ``keep_search_labels``, no index file, and the server had none."""
+    from competency_kg import versioned_cache
+    from competency_kg.config import Settings
+    from competency_kg.hash_iris import base_key
+    from competency_kg.store import open_store
+    from competency_kg.web import resources, search
+    from competency_kg.web.app import create_app
+    from competency_kg.web.reading import Reader
+
+    root = tmp_path
+    path = root / "store"
+    notes = root / "notes.ttl"
+    notes.write_text(
+        f'<{BASE}notes#a> <{RDFS.label}> "alpha note" .\n'
+        f'<{BASE}notes#b> <{RDFS.label}> "beta note"@en .\n',
+        encoding="utf-8",
+    )
+    code, log = cli("load", "--force", "--graph", f"{BASE}graph/notes", str(notes), store=path)
+    assert code == 0, log
+    version = (root / "store.versions" / "CURRENT").read_text(encoding="utf-8").strip()
+    kept = root / "store.kept" / f"hash-docs-{version}-2-{base_key(BASE)}.json"
+    assert json.loads(kept.read_bytes())["value"] == {
+        f"{BASE}notes": [f"<{BASE}notes#a>", f"<{BASE}notes#b>"]
+    }
+    labels = json.loads((root / "store.kept" / f"search-{version}-3.json").read_bytes())["value"]
+
+    def scan(*args: object) -> None:
+        raise AssertionError("computed again what the load kept")
+
+    monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+    monkeypatch.setattr(resources, "CACHE", resources.LRUCache())
+    for name in ("_INDEXES", "_BUILDING", "_FAILED"):
+        monkeypatch.setattr(search, name, type(getattr(search, name))())
+    store = open_store(path, read_only=True)
+    app = create_app(Settings(store=str(path), base_iri=BASE), store=store)
+    try:
+        with app.test_request_context("/search"):
+            assert labels == search._columns(search.LabelIndex.read(Reader()))
+            assert "alpha note" in labels["text"]
+        monkeypatch.setattr(resources, "hash_documents", scan)
+        monkeypatch.setattr(search.LabelIndex, "read", scan)
+        page = app.test_client().get("/notes", headers={"Accept": "application/n-triples"})
+        assert page.status_code == 200, page.get_data(as_text=True)[:2000]
+        assert f"<{BASE}notes#b>" in page.get_data(as_text=True)
+        index = search.label_index(versioned_cache.store_version(str(path)), str(path))
+        assert index is not None and "beta note" in index.text
+    finally:
+        store.close()

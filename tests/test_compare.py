@@ -656,3 +656,34 @@ def test_the_nearest_occupations_merge_tools_alike(relay_vs_dispatchers: Compari
     exact matches only — its tools part fell to 1/8, this failed)."""
     (near,) = [n for n in relay_vs_dispatchers.nearest["a"] if n.code == "53-9999.01"]
     assert near.similarity.parts["tools"] == pytest.approx(2 / 13)
+
+
+def test_a_browser_is_not_kept_waiting_for_the_nearest_occupations(
+    store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over the worker pool, a browser's comparison made before every occupation's profile
+    is read (a minute on the whole O*NET release after a load) is answered without the
+    nearest occupations, saying they are being worked out (kept apart from the answer that
+    shows them); a machine's waits for them (as before), and the browser's next comparison
+    shows them. Checked by breaking it: with ``_nearest_ready`` always true the first page
+    had no note; with the answers kept without saying which they are, the third page was the
+    first one again."""
+    from competency_kg import versioned_cache
+    from competency_kg.web import compare as compare_page
+    from competency_kg.web.state import state
+
+    monkeypatch.setattr(versioned_cache, "CACHE", versioned_cache.VersionedCache())
+    monkeypatch.setattr(compare_page, "ANSWERS", compare_page.LRUCache())
+    monkeypatch.setattr(compare_page, "warm_up", lambda: None)  # read by the JSON request
+    app = create_app(Settings(store=str(store_path), base_iri=BASE), query_workers=1)
+    try:
+        client = app.test_client()
+        pair = "/compare?a=15-1232.00&b=15-1231.00"
+        first = client.get(pair, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert "Being worked out" in first and "The nearest occupations are being" in first
+        doc = client.get(pair, headers={"Accept": "application/json"}).get_json()
+        assert doc["nearest"]["a"] and compare_page.NEAREST_LATER not in doc["notes"]
+        again = client.get(pair, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert "Being worked out" not in again and 'class="nearest"' in again
+    finally:
+        state(app).executor.close()

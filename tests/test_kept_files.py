@@ -184,3 +184,33 @@ def test_the_previous_releases_pickled_reports_are_removed(tmp_path: Path) -> No
     (legacy / "notes.txt").write_text("a curator's file", encoding="utf-8")
     assert KIND.write(store, "7", {"a": ["c"]}) is not None
     assert (legacy / "notes.txt").exists()
+
+
+def test_a_load_keeps_for_the_version_it_publishes(tmp_path: Path) -> None:
+    """A load writes what it computed for the version it is publishing, before ``CURRENT``
+    names it (``write_new``): the current version's file stays for the servers reading it
+    until the switch; the versions before it go. A server's write for the current version,
+    racing the load, never removes the new version's file. Checked by breaking it once: with
+    ``_clean`` removing every version but the one written (as before), the current
+    version's file went with the load's write, and the new one with the server's."""
+    store = tmp_path / "store"
+    _publish(store, "00000000000000000007")
+    _publish(store, "00000000000000000008")
+    old = KIND.file(store, "00000000000000000007")
+    old.parent.mkdir()
+    old.write_bytes(b"")  # a file of the version before the current one
+    current = KIND.write(store, "00000000000000000008", {"a": ["8"]})
+    assert current is not None and not old.exists()
+
+    new = "00000000000000000009"  # its folder written, CURRENT not switched yet
+    written = KIND.write_new(store, new, {"a": ["9"]})
+    assert written == KIND.file(store, new)
+    assert current.exists()  # servers on version 8 still read it
+    assert KIND.read(store, "00000000000000000008", _strict) == {"a": ["8"]}
+    assert KIND.write(store, "00000000000000000008", {"a": ["8 again"]}) == current
+    assert written.exists()  # the server's write left the newer version's file
+
+    _publish(store, new)
+    assert KIND.read(store, new, _strict) == {"a": ["9"]}
+    assert KIND.write(store, new, {"a": ["9 again"]}) == written
+    assert sorted(f.name for f in written.parent.iterdir()) == [written.name]

@@ -39,7 +39,7 @@ from competency_kg.web import (
 )
 from competency_kg.web.security import init_security
 from competency_kg.web.sparql_lean import LeanEndpoint
-from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, WebState
+from competency_kg.web.state import EXTENSION, MAX_REQUEST_BYTES, SERVED, WebState
 
 #: The blueprints every application registers, in order.
 BLUEPRINTS: list[Blueprint] = [
@@ -88,6 +88,7 @@ def create_app(
     query_memory: int | None = None,
     test_config: dict[str, Any] | None = None,
     request_threads: int | None = None,
+    served: bool = False,
 ) -> Flask:
     """Build the web application.
 
@@ -98,7 +99,11 @@ def create_app(
     (default: ``$COMPETENCY_KG_MAX_RESULT_BYTES`` or 50 MB); ``query_memory`` is each query
     worker's memory ceiling (default: ``$COMPETENCY_KG_QUERY_MEMORY`` or half the machine's
     memory shared among the workers). ``request_threads`` (the server's) bounds how many of
-    them SPARQL queries may hold waiting for a worker.
+    them SPARQL queries may hold waiting for a worker. ``served``: ``competency-kg serve``
+    runs it, visitors wait (not a test's own client): marked as ``app.config[SERVED]``
+    before any blueprint is registered, the one mark the warmer and the templates'
+    precompile (:mod:`~competency_kg.web.warming`, when registered) and the report page
+    (per request) read.
     """
     cfg = settings or resolve_settings()
     if max_result_bytes is None:
@@ -131,6 +136,7 @@ def create_app(
 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.config[SERVED] = served
     if test_config:
         app.config.update(test_config)
     app.extensions[EXTENSION] = WebState(

@@ -124,10 +124,35 @@ def warm_up() -> threading.Thread | None:
     return thread
 
 
-#: Comparisons as sent, by store version, store, address, pair and format: the profiles
+#: Comparisons as sent, by store version, store, address, pair, format and whether they show
+#: the nearest occupations (:func:`_nearest_ready`): the profiles
 #: behind them are cached already, but scoring and writing one took ~350 ms on the whole
 #: O*NET release; a load changes the version, and with it every key.
 ANSWERS = LRUCache(max_bytes=32 * 1024 * 1024, max_items=512)
+
+
+#: Said by a comparison answered while every occupation's profile is being read.
+NEAREST_LATER = (
+    "The nearest occupations are being worked out (every occupation's profile is read after "
+    "a load, a minute on the whole O*NET release); reload this page to see them."
+)
+
+
+def _nearest_ready(version: str | None, mime: str) -> bool:
+    """Whether a comparison shows the nearest occupations: when every occupation's profile
+    is read already (the warmer's ``comparison`` step: 1-7 s on the whole O*NET release,
+    which a browser's first comparison on a fresh server waited for, issue 23), or it may
+    wait for them. A browser (HTML, over the worker pool) is answered without them
+    meanwhile, said in a note, and the reading is started (:func:`warm_up`); other clients,
+    in process (tests) and over a remote store, wait for them as before (as the validation
+    report's)."""
+    if version is None or mime != "text/html" or not isinstance(query_executor(), QueryPool):
+        return True
+    key = ("compare", runner().identity, "index")
+    if versioned_cache.CACHE.find(key, version, count_miss=False) is not versioned_cache.MISSING:
+        return True
+    warm_up()
+    return False
 
 
 def runner() -> Runner:
@@ -212,16 +237,19 @@ def page() -> Response:
         )
     started = time.perf_counter()
     version = versioned_cache.store_version(state().settings.store)
-    key = (version, state().settings.store, request.url_root, a, b, mime)
+    ready = _nearest_ready(version, mime)  # kept apart: asked again once they are read
+    key = (version, state().settings.store, request.url_root, a, b, mime, ready)
     hit = ANSWERS.get(key) if version else None
     if hit is not None:
         return respond(hit, mime, Server_Timing="compare;desc=cached")
     try:
-        c = compare(runner(), a, b, state().settings.minter)
+        c = compare(runner(), a, b, state().settings.minter, **({} if ready else {"nearest_k": 0}))
     except Ambiguous as exc:
         return _error(400, str(exc), mime, a, b)
     except CompareError as exc:
         return _error(exc.status, str(exc), mime, a, b)
+    if not ready:
+        c.notes.append(NEAREST_LATER)
     subject = request.url_root.rstrip("/") + comparison_url(a, b)
     body: str | bytes
     if mime == "application/json":
@@ -280,6 +308,7 @@ def page_context(c: Comparison, a: str, b: str) -> dict[str, Any]:
         "ident_b": _ident(data["b"]),
         "swap": comparison_url(_ident(data["b"]), _ident(data["a"])),
         "compare_url": comparison_url,
+        "nearest_later": NEAREST_LATER in c.notes,
     }
 
 

@@ -38,7 +38,6 @@ from rdflib.namespace import XSD
 from competency_kg import versioned_cache
 from competency_kg.namespaces import CKG, SCHEMA
 from competency_kg.web.reading import LRUCache, Reader, chunks, memo, settle_heap, values
-from competency_kg.web.sources import Source
 from competency_kg.web.terms import (
     LABEL_PROPS,
     NOTATION,
@@ -245,10 +244,11 @@ def describe(
     also summarizes the resources that inverse-link subjects are minted under; without
     ``inverse`` the inverse links are not read at all. ``members`` (terms) are described
     with it, as its closure: the hash IRIs of a document (``{iri}#x``, see
-    :func:`hash_documents`). With ``inverse_property`` (a term), the page of inverse links
-    is a page of that property's links only, paged by the same offsets (the counts of every
-    property are read all the same); with ``inverse_first``, the first that many links of
-    each property instead of a page (what an HTML page shows, linking to the rest).
+    :func:`competency_kg.hash_iris.hash_documents`). With ``inverse_property`` (a term), the
+    page of inverse links is a page of that property's links only, paged by the same offsets
+    (the counts of every property are read all the same); with ``inverse_first``, the first
+    that many links of each property instead of a page (what an HTML page shows, linking to
+    the rest).
     """
     term = iri_term(iri)
     d = Description(
@@ -271,36 +271,6 @@ def describe(
         raise NotFound(iri)
     _summaries(reader, d, owners)
     return d
-
-
-#: Graphs bigger than this (by the metadata's count) are not searched for hash IRIs.
-HASH_SCAN_MAX = 200_000
-
-
-def hash_documents(reader: Reader, base: str, sources: dict[str, Source]) -> dict[str, list[str]]:
-    """Hash IRIs under the base (``{base}curation/seeds#f-1``) by the document IRI they share
-    (``{base}curation/seeds``): dereferencing the document describes them all. Only graphs
-    that can hold them are searched — corrections and plain RDF files of at most
-    :data:`HASH_SCAN_MAX` triples: the other loaders mint slash IRIs (scanning every source
-    took 4 s at 1 M triples)."""
-    small = [
-        iri_term(g)
-        for g, src in sources.items()
-        if (src.triples or 0) <= HASH_SCAN_MAX
-        and (src.kind == "curation" or src.loader in (None, "rdf"))
-    ]
-    if not small:
-        return {}
-    rows = reader.select(
-        f"SELECT DISTINCT ?s WHERE {{ {values('g', small)} GRAPH ?g {{ ?s ?p ?o }} "
-        f"FILTER(isIRI(?s) && STRSTARTS(STR(?s), {literal_term(base)}) "
-        "&& CONTAINS(STR(?s), '#')) }"
-    )
-    out: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        doc = iri_value(r["s"]).split("#", 1)[0]
-        out[doc].append(r["s"])
-    return {doc: sorted(members) for doc, members in out.items()}
 
 
 def _is_graph(reader: Reader, term: str) -> bool:

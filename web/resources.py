@@ -39,6 +39,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, redirect, render_template, request
 
 from competency_kg import versioned_cache
+from competency_kg.hash_iris import HASH_DOCS, base_key, decode_documents, hash_documents
 from competency_kg.sparql.errors import QueryError
 from competency_kg.store.kept import Kept, KeptFileError, published_at
 from competency_kg.web.describe import (
@@ -47,7 +48,6 @@ from competency_kg.web.describe import (
     NotFound,
     Summary,
     describe,
-    hash_documents,
     hub_summaries,
     read_hub_summaries,
 )
@@ -416,19 +416,22 @@ def page_basics(
     reader: Reader, base: str, version: str | None, *, hubs: bool = True
 ) -> tuple[dict[str, Source], dict[str, list[str]]]:
     """What every description reads once per store version: the sources (metadata graph),
-    the hash IRIs by document (:func:`~competency_kg.web.describe.hash_documents`: a scan of
+    the hash IRIs by document (:mod:`competency_kg.hash_iris`: kept by the load; else a scan of
     the small graphs, seconds on the whole O*NET release) and the hubs' summaries
     (:func:`~competency_kg.web.describe.hub_summaries`: 0.6 s at 1 M triples), which the
     warmer reads first (a page, ``hubs=False``, does not wait for the hubs' summaries: it
     uses them once they are read, :func:`~competency_kg.web.describe.ready_hub_summaries`)."""
     sources = memo("sources", version, base, lambda: read_sources(reader, base))
-    key = hashlib.sha256(base.encode()).hexdigest()[:12]
     docs = memo(
         "hash-docs",
         version,
         base,
         lambda: _kept(
-            version, HASH_DOCS, lambda: hash_documents(reader, base, sources), _documents, key=key
+            version,
+            HASH_DOCS,
+            lambda: hash_documents(reader.terms, base, sources),
+            decode_documents,
+            key=base_key(base),
         ),
     )
     if hubs:
@@ -439,8 +442,6 @@ def page_basics(
     return sources, docs
 
 
-#: The hash IRIs by document, kept per store version and base IRI (its digest is the key).
-HASH_DOCS = Kept("hash-docs", "hash IRIs of documents", 2)
 #: The hubs' summaries (:func:`~competency_kg.web.describe.read_hub_summaries`).
 HUB_SUMMARIES = Kept("hub-summaries", "hubs' summaries", 1)
 
@@ -464,16 +465,6 @@ def _kept(
     value = compute()
     kind.write(store, name, value, encode, key=key)
     return value
-
-
-def _documents(value: object) -> dict[str, list[str]]:
-    """The hash IRIs by document a kept file holds: an object of arrays of strings."""
-    ok = isinstance(value, dict) and all(
-        isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()
-    )
-    if not ok:
-        raise KeptFileError("not hash IRIs by document")
-    return value  # type: ignore[return-value]
 
 
 def _summaries(value: object) -> Summary:

@@ -33,8 +33,9 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from competency_kg.namespaces import CKG
+from competency_kg.search_labels import KEPT, SEARCHED, SKOS, columns, read_labels
 from competency_kg.sparql.errors import QueryError
-from competency_kg.store.kept import Kept, KeptFileError, published_at
+from competency_kg.store.kept import KeptFileError, published_at
 from competency_kg.web.home import class_for_slug, class_slug
 from competency_kg.web.negotiation import negotiate
 from competency_kg.web.reading import Reader, Row, chunks, memo, values
@@ -66,14 +67,6 @@ HTML_PAGE_SIZE = 30
 JSON_DEFAULT = 10
 JSON_MAX = 50
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-SEARCHED = (
-    f"<{SKOS}prefLabel>",
-    "<http://www.w3.org/2000/01/rdf-schema#label>",
-    f"<{SKOS}altLabel>",
-    "<http://purl.org/dc/terms/title>",
-    f"<{SKOS}notation>",
-)
 #: Classes ranked first, in this order.
 CLASS_RANK = {
     str(CKG) + name: i
@@ -129,20 +122,9 @@ class LabelIndex:
 
     @classmethod
     def read(cls, reader: Reader) -> LabelIndex:
-        """The index of the store ``reader`` reads (two scans of every searched label)."""
-        props = values("p", SEARCHED)
-        rows = reader.select(
-            f"SELECT ?s ?p ?label WHERE {{ {props} ?s ?p ?label . "
-            "FILTER(isIRI(?s) && isLiteral(?label)) }"
-        )
-        entries = [(literal(r["label"]).value.casefold(), r["s"], r["p"], r["label"]) for r in rows]
-        types: dict[str, set[str]] = {}
-        for r in reader.select(
-            f"SELECT DISTINCT ?s ?t WHERE {{ {props} ?s ?p ?label . ?s a ?t . "
-            "FILTER(isIRI(?s) && isLiteral(?label)) }"
-        ):
-            types.setdefault(r["s"], set()).add(r["t"])
-        return cls(entries, types)
+        """The index of the store ``reader`` reads (two scans of every searched label, as a
+        load reads them: :func:`~competency_kg.search_labels.read_labels`)."""
+        return cls(*read_labels(reader.terms))
 
     def rows(self, ws: list[str], cls: str | None) -> list[dict[str, str]]:
         """The rows the SPARQL search would give (``s``, ``p``, ``label``), all of them."""
@@ -176,9 +158,6 @@ _INDEX_BUILT = threading.Condition(_INDEX_LOCK)
 #: How long a search waits for an index being built before it searches without it (a short
 #: wait: a search arriving just before the build ends uses the index).
 INDEX_WAIT = 0.05
-#: The index kept on disk per store version; its format changes when what is kept changes
-#: shape (3: JSON columns, no longer a pickle).
-KEPT = Kept("search", "search index", 3)
 #: What the kept value holds: columns of the entries (``text``, ``label``: strings; ``s``,
 #: ``p``: numbers into ``subjects`` and ``properties``) and each subject's types (numbers
 #: into ``classes``), one list per subject.
@@ -191,26 +170,8 @@ def _load_kept(store: str | None, version: str) -> LabelIndex | None:
 
 
 def _columns(index: LabelIndex) -> dict[str, Any]:
-    """``index`` as plain lists: strings once each, numbers where they repeat (subjects,
-    properties, classes). On a 1 M-triple store (62,495 labels) 11 MB read back in about
-    0.15 s, where the four string columns and the types' IRIs took 22 MB and 0.3 s, and
-    their pickle 0.15-0.25 s (see docs/browsing.md)."""
-    subjects = sorted({e[1] for e in index.entries} | set(index.types))
-    properties = sorted({e[2] for e in index.entries})
-    classes = sorted({c for ts in index.types.values() for c in ts})
-    at_s = {s: i for i, s in enumerate(subjects)}
-    at_p = {p: i for i, p in enumerate(properties)}
-    at_c = {c: i for i, c in enumerate(classes)}
-    return {
-        "text": [e[0] for e in index.entries],
-        "label": [e[3] for e in index.entries],
-        "s": [at_s[e[1]] for e in index.entries],
-        "p": [at_p[e[2]] for e in index.entries],
-        "subjects": subjects,
-        "properties": properties,
-        "classes": classes,
-        "types": [sorted(at_c[c] for c in index.types.get(s, ())) for s in subjects],
-    }
+    """``index`` as the kept columns (:func:`~competency_kg.search_labels.columns`)."""
+    return columns(index.entries, index.types)
 
 
 def _from_columns(doc: Any) -> LabelIndex:
@@ -293,6 +254,28 @@ def build_label_index(version: str | None, store: str | None = None) -> LabelInd
         _done(version, kept)
         return kept
     return _build_index(version, store, query_executor())
+
+
+def read_kept_index(version: str | None, store: str | None = None) -> LabelIndex | None:
+    """The index kept on disk for the store's ``version`` (by the load, or a server before),
+    read into memory, unless it is there or being built; None when nothing is kept (the
+    warmer builds it). A server reads it as it starts: its first search then neither reads
+    18 MB of JSON (0.6 s on the whole O*NET release) nor finds the index not ready."""
+    if version is None:
+        return None
+    with _INDEX_LOCK:
+        hit = _INDEXES.get(version)
+        if hit is not None or version in _BUILDING:
+            return hit
+        _BUILDING.add(version)
+    kept = _load_kept(store, version)
+    if kept is None:
+        with _INDEX_LOCK:
+            _BUILDING.discard(version)
+            _INDEX_BUILT.notify_all()
+        return None
+    _done(version, kept)
+    return kept
 
 
 def _build_index(version: str, store: str | None, executor: Any) -> LabelIndex | None:

@@ -29,7 +29,7 @@ from competency_kg.safe_text import install_log_escaping
 from competency_kg.web.app import create_app
 from competency_kg.web.front import BufferingWorker
 from competency_kg.web.security import OTHER_CSP
-from competency_kg.web.state import SERVED, state
+from competency_kg.web.state import state
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -220,16 +220,15 @@ def serve(
         return EXIT_ERROR
 
     def factory() -> Any:
-        app = create_app(
+        return create_app(
             cfg,
             query_timeout=query_timeout,
             query_workers=query_workers,
             max_result_bytes=max_result_bytes,
             query_memory=query_memory,
             request_threads=threads,
+            served=True,  # a visitor, not a test's own client, is waiting
         )
-        app.config[SERVED] = True  # a visitor, not a test's own client, is waiting
-        return app
 
     options = _options(host, port, threads, query_timeout)
     url = _url(host, port)

@@ -25,8 +25,9 @@ MAX_REQUEST_BYTES = 10 * 1024 * 1024
 EXTENSION = "competency_kg"
 
 
-#: ``app.config`` key set by ``competency-kg serve`` (:mod:`competency_kg.web.server`): the
-#: application answers visitors over HTTP, not a test's client in process.
+#: ``app.config`` key set by ``competency-kg serve`` (``create_app(served=True)``, before the
+#: blueprints are registered): the application answers visitors over HTTP, not a test's
+#: client in process. The warmer, the templates' precompile and the report page read it.
 SERVED = "CKG_SERVED"
 
 

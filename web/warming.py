@@ -6,15 +6,15 @@ It runs :data:`STEPS` in order, once per published store version. A step is a na
 (an environment variable read when the server starts: ``0`` turns the step off) and what it
 does; another module adds one with :func:`add_step` before the application is
 built. A step that fails is logged and the next one still runs: a warmer never takes anything
-down. Only a server's worker process (gunicorn) warms, never a test's own application, and
-only over the query pool (a remote store keeps its own caches).
+down. Only an application ``competency-kg serve`` runs warms (``app.config[SERVED]``, set by
+:func:`~competency_kg.web.app.create_app` before this blueprint is registered), never a
+test's own application, and only over the query pool (a remote store keeps its own caches).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,8 +34,8 @@ from competency_kg.web.home import warm_listings
 from competency_kg.web.pages.site import Site
 from competency_kg.web.reading import Reader
 from competency_kg.web.resources import HTML, answer, page_basics
-from competency_kg.web.search import build_label_index
-from competency_kg.web.state import state
+from competency_kg.web.search import build_label_index, read_kept_index
+from competency_kg.web.state import SERVED, state
 from competency_kg.web.terms import iri_value
 from competency_kg.web.void import DUMPS, current_state, ensure_dump, existing_dump
 
@@ -51,6 +51,13 @@ WARM_PAGES = 24
 #: How often the warmer looks for a new load, and how long it lets a fresh server settle first.
 WARM_CHECK_SECONDS = 10.0
 WARM_DELAY_SECONDS = 5.0
+#: Before each step the warmer waits for a quiet moment: no visitor's page being answered and
+#: none answered within ``QUIET_SECONDS``, for at most ``QUIET_WAIT_SECONDS`` (then it goes on:
+#: a busy site is still warmed). A step runs for seconds in this process and in a query worker,
+#: on the cores the visitors' pages need (on a fresh server of the whole O*NET release the first
+#: pages took 1-15 s at load 10 while the warmer's first steps ran).
+QUIET_SECONDS = 0.5
+QUIET_WAIT_SECONDS = 15.0
 #: How long the warmer waits for one dump being written (then goes on; the writer goes on too).
 DUMP_WARM_WAIT = 1800.0
 #: How often the warmer looks whether the dump it waits for is written.
@@ -80,13 +87,16 @@ def warm_pages_count() -> int:
 
 
 def _start_warmer(setup: BlueprintSetupState) -> None:
-    """Only in a server's worker process (gunicorn), never in tests' own applications."""
+    """Only in an application a server runs (its mark, ``app.config[SERVED]``: the one the
+    report page reads too), never in tests' own applications, even in a process that
+    imported gunicorn."""
     app = setup.app
+    if not app.config.get(SERVED):
+        return
+    compile_templates(app)
+    read_kept(app)
     steps = [step for step in STEPS if step.is_on()]
-    in_server = any(m.startswith("gunicorn.workers.") for m in sys.modules)
-    if in_server:
-        compile_templates(app)
-    if steps and in_server and isinstance(state(app).executor, QueryPool):
+    if steps and isinstance(state(app).executor, QueryPool):
         threading.Thread(target=_warmer, args=(app, steps), name="page-warmer", daemon=True).start()
 
 
@@ -116,6 +126,18 @@ def compile_templates(app: Flask) -> int:
     return done
 
 
+def read_kept(app: Flask) -> None:
+    """Before the worker serves, read into memory what is kept on disk for the store's
+    version and the first visitors need (the search's index: kept by the load, read back in
+    0.6 s on the whole O*NET release, which the first search paid); nothing is computed
+    here (the warmer's steps do that, in the background)."""
+    store = state(app).settings.store
+    try:
+        read_kept_index(versioned_cache.store_version(store), store)
+    except Exception as exc:  # never the server's failure: the first search reads it
+        log.info("kept search index not read at start: %s", exc)
+
+
 def _warmer(app: Flask, steps: list[WarmStep]) -> None:
     executor = state(app).executor
     if not executor.wait_ready(120):
@@ -127,6 +149,7 @@ def _warmer(app: Flask, steps: list[WarmStep]) -> None:
         if version is not None and version != last:
             last = version
             for step in steps:
+                quiet(executor)
                 if _closing(executor):
                     break
                 try:
@@ -134,6 +157,43 @@ def _warmer(app: Flask, steps: list[WarmStep]) -> None:
                 except Exception as exc:  # a warmer never takes anything down
                     log.info("warming (%s) stopped: %s", step.name, exc)
         time.sleep(WARM_CHECK_SECONDS)
+
+
+class _Visitors:
+    """The visitors' requests this process is answering, and when the last one ended."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.last_end = 0.0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.in_flight += 1
+
+    def leave(self, *_exc: object) -> None:
+        with self.lock:
+            self.in_flight = max(0, self.in_flight - 1)
+            self.last_end = time.monotonic()
+
+    def busy(self, quiet: float) -> bool:
+        with self.lock:
+            return self.in_flight > 0 or time.monotonic() - self.last_end < quiet
+
+
+VISITORS = _Visitors()
+bp.before_app_request(VISITORS.enter)
+bp.teardown_app_request(VISITORS.leave)
+
+
+def quiet(
+    executor: object, seconds: float = QUIET_SECONDS, limit: float = QUIET_WAIT_SECONDS
+) -> None:
+    """Wait until no visitor's request is in flight nor ended within ``seconds``, for at most
+    ``limit`` seconds (or until the query pool closes)."""
+    deadline = time.monotonic() + limit
+    while VISITORS.busy(seconds) and time.monotonic() < deadline and not _closing(executor):
+        time.sleep(0.05)
 
 
 def warm_report(app: Flask) -> None:
@@ -211,8 +271,16 @@ def _reader(app: Flask) -> tuple[Reader, str, str | None]:
 
 def warm_basics(app: Flask) -> None:
     """What every resource page reads once per store version (the sources, the hash IRIs of
-    documents: seconds on the whole O*NET release), so no first visitor of a page waits
-    for it; and the hubs' summaries, which pages use once read (they never wait for them)."""
+    documents: kept by the load, else seconds of scanning on the whole O*NET release), so no
+    first visitor of a page waits for it."""
+    with app.app_context():
+        page_basics(*_reader(app), hubs=False)
+
+
+def warm_hubs(app: Flask) -> None:
+    """The hubs' summaries, which pages use once read (they never wait for them): seconds
+    on the whole O*NET release, so after what visitors wait for (the search's index, the
+    class listings)."""
     with app.app_context():
         page_basics(*_reader(app))
 
@@ -244,13 +312,14 @@ def warm_comparison(app: Flask) -> None:
 
 
 #: What the warmer does after each load, in order: what visitors wait for first (what every
-#: resource page reads, the search's index, the class listings, the comparison's profiles,
-#: the occupations' pages), the validation report, then the dumps (minutes of a core each on
-#: a big store). Append a step here to warm something more.
+#: resource page reads, the search's index, the class listings, the hubs' summaries, the
+#: comparison's profiles, the occupations' pages), the validation report, then the dumps
+#: (minutes of a core each on a big store). Append a step here to warm something more.
 STEPS: list[WarmStep] = [
     WarmStep("basics", "COMPETENCY_KG_WARM_BASICS", warm_basics),
     WarmStep("search", "COMPETENCY_KG_WARM_SEARCH", warm_search),
     WarmStep("classes", "COMPETENCY_KG_WARM_CLASSES", warm_classes),
+    WarmStep("hubs", "COMPETENCY_KG_WARM_HUBS", warm_hubs),
     WarmStep("comparison", "COMPETENCY_KG_WARM_COMPARISON", warm_comparison),
     WarmStep(
         "pages",

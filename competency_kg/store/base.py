@@ -18,6 +18,7 @@ from rdflib.term import Node
 
 from competency_kg.sparql.formats import RESULTS_JSON
 from competency_kg.sparql.results import RawResult
+from competency_kg.store.kept import Kept
 
 
 class StoreError(Exception):
@@ -135,6 +136,13 @@ class GraphStore(ABC):
     def optimize(self) -> None:
         """Reorganize the storage for reading, after a load (a no-op where the server does
         this on its own)."""
+        return None
+
+    def keep(self, kind: Kept, value: object, key: str = "") -> None:
+        """Keep ``value`` (JSON data) as ``kind`` for the version this writer session
+        publishes, written before readers are switched to it (:mod:`competency_kg.store.kept`:
+        what a server would otherwise compute on its first pages). A store that publishes no
+        versions (remote, in memory) keeps nothing: its servers compute the value."""
         return None
 
     def triple_count(self, name: URIRef | None = None) -> int:

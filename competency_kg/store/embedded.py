@@ -50,6 +50,7 @@ from competency_kg.store.journal import (
     readable_path,
     recover,
 )
+from competency_kg.store.kept import Kept
 from competency_kg.store.merge import (
     add_op,
     after_ops,
@@ -84,6 +85,7 @@ class EmbeddedStore(GraphStore):
         self.read_only = read_only
         self._written = False  # publish a version on close (see competency_kg.store.versions)
         self._journal: Path | None = None  # this session's checkpoint, from its first write on
+        self._kept: list[tuple[Kept, object, str]] = []  # written when publishing (keep)
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -228,6 +230,7 @@ class EmbeddedStore(GraphStore):
         if self._journal is not None and self.path is not None:
             recover(self.path)
         self._journal, self._written = None, False
+        self._kept.clear()  # computed of what is rolled back
 
     def abandon(self) -> None:
         """Close without publishing, rolling back what this session wrote (a load that
@@ -328,6 +331,19 @@ class EmbeddedStore(GraphStore):
             self._begin_write()
         return self._store
 
+    def keep(self, kind: Kept, value: object, key: str = "") -> None:
+        """Keep ``value`` for the version :meth:`close` publishes (nothing in memory, and
+        nothing if the session writes nothing: no version is published then)."""
+        if self.path is not None and not self.read_only:
+            self._kept.append((kind, value, key))
+
+    def _write_kept(self, version: str) -> None:
+        """What :meth:`keep` was given, as files of ``version`` (before ``CURRENT`` names it)."""
+        assert self.path is not None
+        for kind, value, key in self._kept:
+            kind.write_new(self.path, version, value, key=key)
+        self._kept.clear()
+
     def close(self) -> None:
         """Flush, and after writes publish the store as the version readers open
         (:func:`competency_kg.store.versions.publish`), then end the session's journal.
@@ -337,7 +353,7 @@ class EmbeddedStore(GraphStore):
                 self._store.flush()
                 if self._written and self.path is not None:
                     self._written = False
-                    publish(self._store, self.path)
+                    publish(self._store, self.path, self._write_kept)
                     stop_point("published")
         except BaseException as exc:
             self._roll_back()

@@ -11,12 +11,18 @@ read for another version's data; ``<format>`` changes when what a kind keeps cha
 the base IRI of the hash IRIs). What is kept, and how it is encoded and checked, is each
 caller's (:class:`Kept` takes an ``encode`` and a ``decode``); the rest is here, once:
 
-- **Only for the version published now.** A value is written only when the version it was
-  computed for (read before computing it) is still the current one: nothing published
-  meanwhile, so it is that version's data and nothing else. A remote store, or one with no
-  published version, keeps nothing.
+- **Only for the version published now, or the one a load is publishing.** A server writes a
+  value only when the version it was computed for (read before computing it) is still the
+  current one: nothing published meanwhile, so it is that version's data and nothing else. A
+  load writes what it computed of its own data (:meth:`Kept.write_new`, through
+  :meth:`~competency_kg.store.base.GraphStore.keep`) for the version it is publishing, after
+  that version's folder is complete and before ``CURRENT`` names it
+  (:func:`~competency_kg.store.versions.publish`): a server started on that version never
+  computes it. A remote store, or one with no published version, keeps nothing.
 - **Atomic.** Written to a temporary file, then renamed: a reader sees a whole file or none.
-  A write removes the kind's files of other versions, and the temporary files that a process
+  A write removes the kind's files of older versions (a load's keeps the current version's
+  too: its servers read them until ``CURRENT`` switches; a server's never removes a newer
+  version's, which a load may have written meanwhile), and the temporary files that a process
   stopped while writing left (a running writer's stays).
 - **Data only, read strictly.** JSON (no pickle: a file cannot make the server run
   anything), in an envelope naming the kind, format, version and key, each checked, then the
@@ -140,6 +146,32 @@ class Kept:
         path = location(store)
         if path is None or version is None or published(path) != version:
             return None
+        return self._write(path, version, value, encode, key, oldest=version)
+
+    def write_new(
+        self,
+        path: Path,
+        version: str,
+        value: T,
+        encode: Callable[[T], Any] = lambda value: value,
+        key: str = "",
+    ) -> Path | None:
+        """Keep ``value`` as this kind of ``version``, a version being published (its folder
+        complete, ``CURRENT`` not yet naming it): what a load computed of the data it wrote.
+        The current version's file stays for the servers reading it meanwhile. The file, or
+        None (a failure is logged: the servers compute the value)."""
+        return self._write(path, version, value, encode, key, oldest=published(path) or version)
+
+    def _write(
+        self,
+        path: Path,
+        version: str,
+        value: T,
+        encode: Callable[[T], Any],
+        key: str,
+        oldest: str,
+    ) -> Path | None:
+        """The atomic write, then the cleanup of the versions older than ``oldest``."""
         target = self.file(path, version, key)
         tmp = target.with_name(f".{target.name}.{os.getpid()}-{threading.get_ident()}.tmp")
         try:
@@ -154,7 +186,7 @@ class Kept:
             target.parent.mkdir(exist_ok=True)
             tmp.write_bytes(data.encode("utf-8"))
             os.replace(tmp, target)
-            self._clean(target.parent, version)
+            self._clean(target.parent, oldest)
             _remove_legacy(path)
         except (OSError, TypeError, ValueError) as exc:  # a read-only folder; a value JSON
             tmp.unlink(missing_ok=True)  # cannot hold (TypeError, ValueError)
@@ -181,16 +213,18 @@ class Kept:
             raise KeptFileError("fields other than the envelope's")
         return doc["value"]
 
-    def _clean(self, folder: Path, version: str) -> None:
-        """Remove this kind's files of other versions, and the temporary files of writers no
-        longer running."""
+    def _clean(self, folder: Path, oldest: str) -> None:
+        """Remove this kind's files of versions older than ``oldest`` (names are zero-padded
+        times, :func:`~competency_kg.store.versions.publish`), and the temporary files of
+        writers no longer running."""
         mine = re.compile(rf"(\.?){re.escape(self.kind)}-(\d+)-")
         for other in folder.iterdir():
             found = mine.match(other.name)
             if found is None:
                 continue
             temporary = bool(found[1])
-            if (temporary and not _being_written(other)) or (not temporary and found[2] != version):
+            old = not temporary and int(found[2]) < int(oldest)
+            if old or (temporary and not _being_written(other)):
                 other.unlink(missing_ok=True)
 
 

@@ -21,6 +21,7 @@ import functools
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,13 @@ def _pointer(path: Path) -> str:
     return str(versions_dir(path) / _POINTER)
 
 
-def publish(store: Any, path: Path) -> Path:
+def publish(store: Any, path: Path, prepare: Callable[[str], None] | None = None) -> Path:
     """Checkpoint the writer's ``store`` (a ``pyoxigraph.Store`` open at ``path``) as the new
-    current version, then drop the versions older than the last :data:`KEEP`. Raises
-    OSError (disk full, read-only folder): readers then keep the previous version."""
+    current version, then drop the versions older than the last :data:`KEEP`. ``prepare``
+    is called with the new version's name once its folder is complete and before
+    ``CURRENT`` names it (what the load keeps for it, :mod:`competency_kg.store.kept`: a
+    reader that sees the version sees its kept files too). Raises OSError (disk full,
+    read-only folder): readers then keep the previous version."""
     folder = versions_dir(path)
     folder.mkdir(exist_ok=True)
     name = f"{time.time_ns():020d}"
@@ -94,6 +98,8 @@ def publish(store: Any, path: Path) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    if prepare is not None:
+        prepare(name)
     pointer = folder / f".{_POINTER}.{name}.tmp"
     pointer.write_text(name + "\n", encoding="utf-8")
     os.replace(pointer, folder / _POINTER)
