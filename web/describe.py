@@ -401,6 +401,24 @@ def _inverse_counts(reader: Reader, d: Description, term: str, prefix: str) -> N
             _closure(reader, d, new, iri_value(term) + "/", set())
 
 
+def inverse_type_counts(reader: Reader, d: Description, prop: str) -> dict[str, int]:
+    """The links to ``d`` by ``prop`` (a term) counted by the type of what links: how many of
+    the links the ``?property=^prop`` pages list are requirements, list entries … Counted as
+    :func:`_inverse_counts` counts them (distinct subjects, the resource's own nodes apart), so
+    a table cut to its first rows states the count its link leads to. One query, read once
+    per description; a subject of two types counts once for each."""
+    kept: dict[str, dict[str, int]] = d.__dict__.setdefault("_type_counts", {})
+    found = kept.get(prop)
+    if found is None:
+        prefix = literal_term(d.iri + "/")
+        rows = reader.select(
+            f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {prop} {d.term} ; {TYPE} ?t "
+            f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {prefix}))) }} GROUP BY ?t"
+        )
+        found = kept[prop] = {r["t"]: int(literal(r["n"]).value) for r in rows}
+    return found
+
+
 def _inverse_page(reader: Reader, d: Description, term: str, prefix: str) -> None:
     """One page of inverse links (of :attr:`Description.inverse_property` alone, when set):
     properties in IRI order, each property's subjects in the store's own (stable) order.
