@@ -163,24 +163,32 @@ def _more(b: Builder, d: Description, shown: int, total: int, prop: str, what: s
 
 def _list_rows(reader: Reader, d: Description) -> list[dict[str, str]]:
     """The entries of the competency in the prioritized lists of the first occupations by
-    name (then IRI): every row of those occupations, so the first rows in the page's order
-    (occupation, list, rank) are among them whatever the lists are named.
+    name (then IRI), each row with its occupation's ``name``: every row of those
+    occupations, so the first rows in the page's order (occupation, list, rank) are among
+    them whatever the lists are named.
 
-    The entry pattern is in each branch: Oxigraph evaluates a UNION's branches on their own,
-    and one without it scans every list entry of the store."""
+    The store orders the rows by occupation and reads one past the first
+    :data:`~.model.FIRST_VALUES`: when that one is of the last occupation read, that
+    occupation's other rows are read too (its lists are ordered by name here). The entry
+    pattern is in each branch: Oxigraph evaluates a UNION's branches on their own, and one
+    without it scans every list entry of the store."""
     entry = f"?e ckg:competency {d.term} ; a ckg:ListEntry ."
     named, name = _name("occ")
-    return reader.select(
-        PFX + "SELECT ?occ ?list ?rank ?unplaced ?name WHERE { "
-        f"{{ SELECT ?occ {name} WHERE {{ "
-        f"{{ {entry} ?in ckg:entry ?e ; ckg:forOccupation ?occ . }} "
-        f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . }} {named} }} "
-        f"GROUP BY ?occ ORDER BY ?name ?occ LIMIT {FIRST_VALUES} }} "
-        f"{{ {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . "
-        "OPTIONAL { ?e schema:position ?rank } } "
-        f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
-        "}"
-    )
+
+    def read(where: str, limit: str) -> list[dict[str, str]]:
+        return reader.select(
+            PFX + f"SELECT ?occ ?list ?rank ?unplaced {name} WHERE {{ "
+            f"{{ {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . {where} "
+            "OPTIONAL { ?e schema:position ?rank } } "
+            f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . {where} BIND(true AS ?unplaced) }} "
+            f"{named} }} GROUP BY ?e ?occ ?list ?rank ?unplaced {limit}"
+        )
+
+    rows = read("", f"ORDER BY ?name ?occ LIMIT {FIRST_VALUES + 1}")
+    if len(rows) > FIRST_VALUES and rows[-1]["occ"] == rows[-2]["occ"]:
+        last = rows[-1]["occ"]
+        rows = [r for r in rows if r["occ"] != last] + read(f"FILTER(?occ = {last})", "")
+    return rows
 
 
 def _in_lists(d: Description, rows: list[dict[str, str]], b: Builder) -> list[dict[str, Any]]:
