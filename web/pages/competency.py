@@ -178,16 +178,16 @@ def _list_rows(reader: Reader, d: Description) -> list[dict[str, str]]:
     def read(where: str, limit: str) -> list[dict[str, str]]:
         return reader.select(
             PFX + f"SELECT ?occ ?list ?rank ?unplaced {name} WHERE {{ "
-            f"{{ {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . {where} "
+            f"{{ {where} {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . "
             "OPTIONAL { ?e schema:position ?rank } } "
-            f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . {where} BIND(true AS ?unplaced) }} "
+            f"UNION {{ {where} {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
             f"{named} }} GROUP BY ?e ?occ ?list ?rank ?unplaced {limit}"
         )
 
     rows = read("", f"ORDER BY ?name ?occ LIMIT {FIRST_VALUES + 1}")
     if len(rows) > FIRST_VALUES and rows[-1]["occ"] == rows[-2]["occ"]:
         last = rows[-1]["occ"]
-        rows = [r for r in rows if r["occ"] != last] + read(f"FILTER(?occ = {last})", "")
+        rows = [r for r in rows if r["occ"] != last] + read(values("occ", [last]), "")
     return rows
 
 
