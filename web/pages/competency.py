@@ -27,8 +27,8 @@ def competency_profile(reader: Reader, d: Description, b: Builder) -> dict[str, 
     (``ckg:competency``, ``ckg:exercises``), paged. The store orders the rows and cuts them
     (``ORDER BY`` … ``LIMIT``); the numbers are the counts of those links
     (:func:`~competency_kg.web.describe.inverse_type_counts`), the ones the pages linked to
-    list; and the rows shown are named in one read (a competency in 303 lists read all 303
-    rows, sorted them and named them in five reads: 60 of its 160 ms at 1 M triples)."""
+    list; and the rows shown are named in one read. Before, every row was read (up to 500),
+    sorted here and named in five reads, and a count past 500 rows was 500."""
     c = d.term
     prof: dict[str, Any] = {}
     kind = d.fact(ckg("competencyKind"))
