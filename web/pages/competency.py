@@ -259,35 +259,35 @@ TOP_RATED = 25
 def _rating_rows(reader: Reader, elements: list[str]) -> tuple[int, list[dict[str, Any]]]:
     """How many occupations O*NET rates on these elements, and the :data:`TOP_RATED` rated
     highest: each by its rating of highest importance (the highest level among those), most
-    important first, then by level, then IRI. One query: the store ranks and cuts them (an
-    element is rated for up to ~900 occupations)."""
+    important first, then by level, then IRI. One query: the store counts them, ranks the
+    ratings and cuts them (an element is rated for up to ~900 occupations). An occupation
+    has one rating per element (``{occupation}/rating/{element}``), so the first
+    ``TOP_RATED × elements`` ratings hold the best of the first :data:`TOP_RATED`
+    occupations (a query grouping them by occupation first took a third longer)."""
     rating = (
         f"{values('el', elements)} ?r ckg:element ?el ; ckg:forOccupation ?occ . "
-        "OPTIONAL { ?r ckg:importance ?im0 } OPTIONAL { ?r ckg:level ?lv0 } "
-        "BIND(COALESCE(?im0, -1) AS ?i) BIND(COALESCE(?lv0, -1) AS ?l)"
+        "OPTIONAL { ?r ckg:importance ?im } OPTIONAL { ?r ckg:level ?lv } "
     )
     rows = reader.select(
         PFX + "SELECT ?n ?occ ?im ?lv WHERE { "
         f"{{ SELECT (COUNT(DISTINCT ?occ) AS ?n) WHERE {{ {rating} }} }} UNION "
-        "{ SELECT ?occ ?im (MAX(?l) AS ?lv) WHERE { "
-        f"{{ SELECT ?occ (MAX(?i) AS ?im) WHERE {{ {rating} }} GROUP BY ?occ }} "
-        f"{rating} FILTER(?i = ?im) }} GROUP BY ?occ ?im "
-        f"ORDER BY DESC(?im) DESC(?lv) ?occ LIMIT {TOP_RATED} }} }}"
+        f"{{ SELECT ?occ ?im ?lv WHERE {{ {rating} }} "
+        "ORDER BY DESC(COALESCE(?im, -1)) DESC(COALESCE(?lv, -1)) ?occ "
+        f"LIMIT {TOP_RATED * len(elements)} }} }}"
     )
     count = next((int(number(r["n"]) or 0) for r in rows if "n" in r), 0)
-    top = [
-        {"occ": r["occ"], "importance": _rated(r["im"]), "level": _rated(r.get("lv"))}
-        for r in rows
-        if "occ" in r
-    ]
-    top.sort(key=lambda x: (-(x["importance"] or 0), -(x["level"] or 0), x["occ"]))
-    return count, top
-
-
-def _rated(term: str | None) -> float | None:
-    """A rating's number; None where it has none (-1 in :func:`_rating_rows`)."""
-    n = number(term)
-    return None if n is None or n < 0 else n
+    best: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        if "occ" in r and r["occ"] not in best:
+            best[r["occ"]] = {
+                "occ": r["occ"],
+                "importance": number(r.get("im")),
+                "level": number(r.get("lv")),
+            }
+    top = sorted(
+        best.values(), key=lambda x: (-(x["importance"] or 0), -(x["level"] or 0), x["occ"])
+    )
+    return count, top[:TOP_RATED]
 
 
 def element_ratings(
