@@ -402,25 +402,21 @@ def _inverse_counts(reader: Reader, d: Description, term: str, prefix: str) -> N
 
 
 def inverse_type_counts(reader: Reader, d: Description, prop: str) -> dict[str, int]:
-    """The links to ``d`` by ``prop`` (a term) counted by the type of what links: how many of
-    the links the ``?property=^prop`` pages list are requirements, list entries … Counted as
-    :func:`_inverse_counts` counts them (distinct subjects, the resource's own nodes apart), so
-    a table cut to its first rows states the count its link leads to. One query, read once
-    per description; a subject of two types counts once for each."""
+    """The links to ``d`` by ``prop`` (a term) by the type of what links (a subject of two
+    types counts for each): how many of the links the ``?property=^prop`` pages list are
+    requirements, list entries … Counted as :func:`_inverse_counts` counts them, so a table
+    cut to its first rows states the count its link leads to. Read once per description."""
     kept: dict[str, dict[str, int]] = d.__dict__.setdefault("_type_counts", {})
-    found = kept.get(prop)
-    if found is None:
-        # the filter only where its own nodes link by it, or may (half of the query's time)
-        known = getattr(d, "_inner", None)
-        inner = known.get(prop, 0) if known is not None else 1
-        prefix = literal_term(d.iri + "/")
-        keep = f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {prefix})))" if inner else ""
+    if prop not in kept:
+        # the resource's own nodes left out only where some may link by it (half the time)
+        inner = getattr(d, "_inner", {prop: 1}).get(prop, 0)
+        keep = f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {literal_term(d.iri + '/')})))"
         rows = reader.select(
             f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {prop} {d.term} ; {TYPE} ?t "
-            f"{keep} }} GROUP BY ?t"
+            f"{keep if inner else ''} }} GROUP BY ?t"
         )
-        found = kept[prop] = {r["t"]: int(literal(r["n"]).value) for r in rows}
-    return found
+        kept[prop] = {r["t"]: int(literal(r["n"]).value) for r in rows}
+    return kept[prop]
 
 
 def _inverse_page(reader: Reader, d: Description, term: str, prefix: str) -> None:
