@@ -371,6 +371,24 @@ def _inverse_counts(reader: Reader, d: Description, term: str, prefix: str) -> N
             _closure(reader, d, new, iri_value(term) + "/", set())
 
 
+def inverse_type_counts(reader: Reader, d: Description, prop: str) -> dict[str, int]:
+    """The links to ``d`` by ``prop`` (a term) by the type of what links (a subject of two
+    types counts for each): how many of the links the ``?property=^prop`` pages list are
+    requirements, list entries … Counted as :func:`_inverse_counts` counts them, so a table
+    cut to its first rows states the count its link leads to. Read once per description."""
+    kept: dict[str, dict[str, int]] = d.__dict__.setdefault("_type_counts", {})
+    if prop not in kept:
+        # the resource's own nodes left out only where some may link by it (half the time)
+        inner = getattr(d, "_inner", {prop: 1}).get(prop, 0)
+        keep = f"FILTER(!(isIRI(?s) && STRSTARTS(STR(?s), {literal_term(d.iri + '/')})))"
+        rows = reader.select(
+            f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s {prop} {d.term} ; {TYPE} ?t "
+            f"{keep if inner else ''} }} GROUP BY ?t"
+        )
+        kept[prop] = {r["t"]: int(literal(r["n"]).value) for r in rows}
+    return kept[prop]
+
+
 def _inverse_page(reader: Reader, d: Description, term: str, prefix: str) -> None:
     """One page of inverse links (of :attr:`Description.inverse_property` alone, when set):
     properties in IRI order, each property's subjects in the store's own (stable) order.

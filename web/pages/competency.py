@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from competency_kg.namespaces import CKG, sparql_prefixes
-from competency_kg.web.describe import Description, summarize
+from competency_kg.web.describe import Description, inverse_type_counts, summarize
 from competency_kg.web.pages.builder import Builder
 from competency_kg.web.pages.charts import ONET_SCALES
 from competency_kg.web.pages.model import FIRST_VALUES, More
@@ -22,41 +22,92 @@ PFX = sparql_prefixes()
 def competency_profile(reader: Reader, d: Description, b: Builder) -> dict[str, Any]:
     """Who requires the competency, at which level; lists, scenarios, O*NET ratings, links.
 
-    The parts are built in the order the page cites its sources (footnotes are numbered as
-    they are first cited). A table shows its first :data:`~.model.FIRST_VALUES` rows, with
-    their number and a link to all of them: the links to the competency by the property
-    that makes the rows (``ckg:competency``, ``ckg:exercises``), paged; only the rows shown
-    are named (a competency in 303 lists read the summaries of 303 lists: 80 of its 200 ms)."""
+    A table shows its first :data:`~.model.FIRST_VALUES` rows, with their number and a link
+    to all of them: the links to the competency by the property that makes the rows
+    (``ckg:competency``, ``ckg:exercises``), paged. The store orders the rows and cuts them
+    (``ORDER BY`` … ``LIMIT``); the numbers are the counts of those links
+    (:func:`~competency_kg.web.describe.inverse_type_counts`), the ones the pages linked to
+    list; and the rows shown are named in one read. Before, every row was read (up to 500),
+    sorted here and named in five reads, and a count past 500 rows was 500."""
     c = d.term
     prof: dict[str, Any] = {}
     kind = d.fact(ckg("competencyKind"))
     prof["kind"] = display_label(d, kind, b.vocab) if kind else None
     prof["alt_labels"] = sorted({literal(v).value for v in d.values(skos("altLabel"))})
     prof["broader"] = [b.link(d, n) for n in sorted_nodes(d, skos("broader"))]
-    prof["links"] = _cross_links(reader, d, b)
-    prof["required_by"], prof["required_by_more"] = _required_by(reader, d, b)
-    prof["in_lists"], prof["in_lists_more"] = _in_lists(reader, d, b)
-    prof["scenarios"], prof["scenarios_more"] = _scenarios(reader, d, b)
-    # O*NET ratings of this element, or of the elements it matches
     prof["element"] = d.has_type(str(CKG.ContentModelElement))
+    # O*NET ratings of this element, or of the elements it matches
     elements = [c] if prof["element"] else []
     elements += [o for o in d.values(skos("exactMatch")) if "/onet/element/" in o]
-    prof["ratings"] = element_ratings(reader, d, b, elements) if elements else None
+    links = link_annotations(reader, c)
+    required = _required_rows(reader, d)
+    listed = _list_rows(reader, d)
+    scenarios = _scenario_rows(reader, d)
+    rated = _rating_rows(reader, elements) if elements else None
+    names = _summaries(
+        reader,
+        d,
+        [
+            *(r["other"] for r in links if is_iri(r.get("other", ""))),
+            *(r[k] for r in required for k in ("occ", "level") if k in r),
+            *(r[k] for r in listed for k in ("occ", "list") if k in r),
+            *(r[k] for r in scenarios for k in ("occ", "sc")),
+            *([x["occ"] for x in rated[1]] + elements if rated else ()),
+        ],
+    )
+    prof["links"] = _cross_links(names, links, b)
+    counts = inverse_type_counts(reader, d, ckg("competency"))
+    prof["required_by"] = [
+        {
+            "occupation": b.link(names, r["occ"]),
+            "level": display_label(names, r["level"], b.vocab) if "level" in r else None,
+            "wording": text(r["wording"]) if "wording" in r else None,
+        }
+        for r in required[:FIRST_VALUES]
+    ]
+    prof["required_by_more"] = _more(
+        b,
+        d,
+        len(prof["required_by"]),
+        counts.get(ckg("CompetencyRequirement"), 0),
+        "competency",
+        "requirements",
+    )
+    prof["in_lists"] = _in_lists(names, listed, b)
+    prof["in_lists_more"] = _more(
+        b,
+        d,
+        len(prof["in_lists"]),
+        counts.get(ckg("ListEntry"), 0),
+        "competency",
+        "list entries",
+    )
+    prof["scenarios"] = [
+        {"occupation": b.link(names, r["occ"]), "scenario": b.link(names, r["sc"])}
+        for r in scenarios
+    ]
+    prof["scenarios_more"] = _more(
+        b,
+        d,
+        len(scenarios),
+        d.inverse_counts.get(ckg("exercises"), 0),
+        "exercises",
+        "scenarios",
+    )
+    prof["ratings"] = element_ratings(names, b, elements, rated) if rated else None
     return prof
 
 
-def _cross_links(reader: Reader, d: Description, b: Builder) -> list[dict[str, Any]]:
-    """Links to and from other sources, with how they were found; then the matches the
-    description states that no annotation explains."""
-    rows = link_annotations(reader, d.term)
-    extra = _summaries(reader, d, [r["other"] for r in rows if is_iri(r.get("other", ""))])
+def _cross_links(d: Description, rows: list[dict[str, Any]], b: Builder) -> list[dict[str, Any]]:
+    """Links to and from other sources (``rows``: :func:`link_annotations`), with how they
+    were found; then the matches the description states that no annotation explains."""
     links = [
         {
             "direction": r["dir"],
             "prop": b.vocab.label(iri_value(r["prop"]))
             if r["dir"] == "out"
             else b.vocab.inverse_label(iri_value(r["prop"])),
-            "other": b.link(extra, r["other"]),
+            "other": b.link(d, r["other"]),
             "method": r["method"],
             "evidence": r["evidence"],
         }
@@ -78,28 +129,30 @@ def _cross_links(reader: Reader, d: Description, b: Builder) -> list[dict[str, A
     return links
 
 
-def _required_by(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
-    """The occupations requiring it (by name), with the level and the source's wording: the
-    first ones, and how many."""
-    rows = reader.select(
-        PFX + "SELECT ?occ ?level ?wording WHERE { "
-        f"?req ckg:competency {d.term} ; a ckg:CompetencyRequirement ; ckg:forOccupation ?occ . "
-        "OPTIONAL { ?req ckg:requiredLevel ?level } OPTIONAL { ?req ckg:sourceWording ?wording } "
-        "} LIMIT 500"
+def _name(var: str) -> tuple[str, str]:
+    """How the store orders ``?var`` by name, as pages name an occupation: the pattern
+    reading its English (or untagged) ``skos:prefLabel``, and the expression of the name
+    (the least such label; the IRI when it has none), ``?name``."""
+    label = f"?{var}_label"
+    pattern = (
+        f"OPTIONAL {{ ?{var} skos:prefLabel {label} "
+        f"FILTER(LANG({label}) = '' || LANGMATCHES(LANG({label}), 'en')) }}"
     )
-    names = _summaries(reader, d, [r["occ"] for r in rows])  # occupations: hubs, kept
-    rows.sort(key=lambda r: display_label(names, r["occ"], b.vocab))
-    shown = rows[:FIRST_VALUES]
-    extra = _summaries(reader, names, [r["level"] for r in shown if "level" in r])
-    out = [
-        {
-            "occupation": b.link(extra, r["occ"]),
-            "level": display_label(extra, r["level"], b.vocab) if "level" in r else None,
-            "wording": text(r["wording"]) if "wording" in r else None,
-        }
-        for r in shown
-    ]
-    return out, _more(b, d, len(out), len(rows), "competency", "requirements")
+    return pattern, f"(COALESCE(MIN(STR({label})), STR(?{var})) AS ?name)"
+
+
+def _required_rows(reader: Reader, d: Description) -> list[dict[str, str]]:
+    """The first requirements of the competency by the name of their occupation (then its
+    IRI, then theirs), with the level and the source's wording."""
+    named, name = _name("occ")
+    return reader.select(
+        PFX + "SELECT ?occ ?level ?wording ?name WHERE { "
+        f"{{ SELECT ?req ?occ {name} WHERE {{ ?req ckg:competency {d.term} ; "
+        f"a ckg:CompetencyRequirement ; ckg:forOccupation ?occ . {named} }} "
+        f"GROUP BY ?req ?occ ORDER BY ?name ?occ ?req LIMIT {FIRST_VALUES} }} "
+        "OPTIONAL { ?req ckg:requiredLevel ?level } OPTIONAL { ?req ckg:sourceWording ?wording } "
+        "} ORDER BY ?name ?occ ?req"
+    )
 
 
 def _more(b: Builder, d: Description, shown: int, total: int, prop: str, what: str) -> More:
@@ -108,60 +161,71 @@ def _more(b: Builder, d: Description, shown: int, total: int, prop: str, what: s
     return More(shown, total, [(f"the {what} among the links to it by ckg:{prop}", href)])
 
 
-def _in_lists(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
-    """The prioritized lists it is in, with its rank (or unplaced), by occupation, list and
-    rank: the first ones, and how many. Only the lists of the occupations shown are named.
+def _list_rows(reader: Reader, d: Description) -> list[dict[str, str]]:
+    """The entries of the competency in the prioritized lists of the first occupations by
+    name (then IRI), each row with its occupation's ``name``: every row of those
+    occupations, so the first rows in the page's order (occupation, list, rank) are among
+    them whatever the lists are named.
 
-    The entry pattern is in each branch: Oxigraph evaluates a UNION's branches on their own,
-    and one without it scans every list entry of the store."""
+    The store orders the rows by occupation and reads one past the first
+    :data:`~.model.FIRST_VALUES`: when that one is of the last occupation read, that
+    occupation's other rows are read too (its lists are ordered by name here). The entry
+    pattern is in each branch: Oxigraph evaluates a UNION's branches on their own, and one
+    without it scans every list entry of the store."""
     entry = f"?e ckg:competency {d.term} ; a ckg:ListEntry ."
-    rows = reader.select(
-        PFX + "SELECT ?occ ?list ?rank ?unplaced WHERE { "
-        f"{{ {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . "
-        "OPTIONAL { ?e schema:position ?rank } } "
-        f"UNION {{ {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
-        "} LIMIT 500"
-    )
-    names = _summaries(reader, d, [r["occ"] for r in rows])  # occupations: hubs, kept
-    by_name = sorted(
-        ((display_label(names, r["occ"], b.vocab), r) for r in rows), key=lambda x: x[0]
-    )
-    # the rows up to the last occupation shown (with its ties): the first rows in the
-    # full order (occupation, list, rank) are among them
-    head = by_name
-    if len(by_name) > FIRST_VALUES:
-        last = by_name[FIRST_VALUES - 1][0]
-        head = [x for x in by_name if x[0] <= last]
-    extra = _summaries(reader, names, [r["list"] for _, r in head if "list" in r])
-    out = sorted(
+    named, name = _name("occ")
+
+    def read(where: str, limit: str) -> list[dict[str, str]]:
+        return reader.select(
+            PFX + f"SELECT ?occ ?list ?rank ?unplaced {name} WHERE {{ "
+            f"{{ {where} {entry} ?list ckg:entry ?e ; ckg:forOccupation ?occ . "
+            "OPTIONAL { ?e schema:position ?rank } } "
+            f"UNION {{ {where} {entry} ?occ ckg:unplacedEntry ?e . BIND(true AS ?unplaced) }} "
+            f"{named} }} GROUP BY ?e ?occ ?list ?rank ?unplaced {limit}"
+        )
+
+    rows = read("", f"ORDER BY ?name ?occ LIMIT {FIRST_VALUES + 1}")
+    if len(rows) > FIRST_VALUES and rows[-1]["occ"] == rows[-2]["occ"]:
+        last = rows[-1]["occ"]
+        rows = [r for r in rows if r["occ"] != last] + read(values("occ", [last]), "")
+    return rows
+
+
+def _in_lists(d: Description, rows: list[dict[str, str]], b: Builder) -> list[dict[str, Any]]:
+    """The first lists it is in (``rows``: :func:`_list_rows`), with its rank (or unplaced),
+    by occupation, list and rank."""
+    keyed = [
         (
-            {
-                "occupation": b.link(extra, r["occ"]),
-                "list": display_label(extra, r["list"], b.vocab) if "list" in r else None,
-                "list_href": b.site.href(iri_value(r["list"])) if "list" in r else None,
-                "rank": int(number(r["rank"]) or 0) if "rank" in r else None,
-                "unplaced": "unplaced" in r,
-            }
-            for _, r in head
-        ),
-        key=lambda x: (x["occupation"].text, x["list"] or "", x["rank"] or 0),
-    )[:FIRST_VALUES]
-    return out, _more(b, d, len(out), len(rows), "competency", "list entries")
-
-
-def _scenarios(reader: Reader, d: Description, b: Builder) -> tuple[list[dict[str, Any]], More]:
-    """The work scenarios exercising it, with their occupations: the first ones, and how
-    many."""
-    rows = reader.select(
-        PFX + f"SELECT ?occ ?sc WHERE {{ ?sc ckg:exercises {d.term} ; ckg:forOccupation ?occ . }} "
-        "LIMIT 500"
-    )
-    shown = rows[:FIRST_VALUES]
-    extra = _summaries(reader, d, [r[k] for r in shown for k in ("occ", "sc")])
-    out = [
-        {"occupation": b.link(extra, r["occ"]), "scenario": b.link(extra, r["sc"])} for r in shown
+            (
+                text(r["name"]),
+                r["occ"],
+                display_label(d, r["list"], b.vocab) if "list" in r else "",
+                int(number(r["rank"]) or 0) if "rank" in r else 0,
+            ),
+            r,
+        )
+        for r in rows
     ]
-    return out, _more(b, d, len(out), len(rows), "exercises", "scenarios")
+    keyed.sort(key=lambda x: x[0])
+    return [
+        {
+            "occupation": b.link(d, r["occ"]),
+            "list": key[2] if "list" in r else None,
+            "list_href": b.site.href(iri_value(r["list"])) if "list" in r else None,
+            "rank": key[3] if "rank" in r else None,
+            "unplaced": "unplaced" in r,
+        }
+        for key, r in keyed[:FIRST_VALUES]
+    ]
+
+
+def _scenario_rows(reader: Reader, d: Description) -> list[dict[str, str]]:
+    """The first work scenarios exercising it (in the store's order), with their
+    occupations."""
+    return reader.select(
+        PFX + f"SELECT ?occ ?sc WHERE {{ ?sc ckg:exercises {d.term} ; ckg:forOccupation ?occ . }} "
+        f"LIMIT {FIRST_VALUES}"
+    )
 
 
 def link_annotations(reader: Reader, term: str) -> list[dict[str, Any]]:
@@ -192,27 +256,49 @@ def link_annotations(reader: Reader, term: str) -> list[dict[str, Any]]:
 TOP_RATED = 25
 
 
-def element_ratings(
-    reader: Reader, d: Description, b: Builder, elements: list[str]
-) -> dict[str, Any]:
-    """The occupations O*NET rates on these elements, most important first (bounded)."""
-    rows = reader.select(
-        f"SELECT ?el ?occ ?im ?lv WHERE {{ {values('el', elements)} ?r {ckg('element')} ?el ; "
-        f"{ckg('forOccupation')} ?occ . OPTIONAL {{ ?r {ckg('importance')} ?im }} "
-        f"OPTIONAL {{ ?r {ckg('level')} ?lv }} }}"
+def _rating_rows(reader: Reader, elements: list[str]) -> tuple[int, list[dict[str, Any]]]:
+    """How many occupations O*NET rates on these elements, and the :data:`TOP_RATED` rated
+    highest: each by its rating of highest importance (the highest level among those), most
+    important first, then by level, then IRI. One query: the store counts them, ranks the
+    ratings and cuts them (an element is rated for up to ~900 occupations). An occupation
+    has one rating per element (``{occupation}/rating/{element}``), so the first
+    ``TOP_RATED × elements`` ratings hold the best of the first :data:`TOP_RATED`
+    occupations (a query grouping them by occupation first took a third longer)."""
+    rating = (
+        f"{values('el', elements)} ?r ckg:element ?el ; ckg:forOccupation ?occ . "
+        "OPTIONAL { ?r ckg:importance ?im } OPTIONAL { ?r ckg:level ?lv } "
     )
+    rows = reader.select(
+        PFX + "SELECT ?n ?occ ?im ?lv WHERE { "
+        f"{{ SELECT (COUNT(DISTINCT ?occ) AS ?n) WHERE {{ {rating} }} }} UNION "
+        f"{{ SELECT ?occ ?im ?lv WHERE {{ {rating} }} "
+        "ORDER BY DESC(COALESCE(?im, -1)) DESC(COALESCE(?lv, -1)) ?occ "
+        f"LIMIT {TOP_RATED * len(elements)} }} }}"
+    )
+    count = next((int(number(r["n"]) or 0) for r in rows if "n" in r), 0)
     best: dict[str, dict[str, Any]] = {}
     for r in rows:
-        occ = r["occ"]
-        im, lv = number(r.get("im")), number(r.get("lv"))
-        if occ not in best or (im or 0) > (best[occ]["importance"] or 0):
-            best[occ] = {"occ": occ, "importance": im, "level": lv, "element": r["el"]}
-    ranked = sorted(best.values(), key=lambda x: (-(x["importance"] or 0), -(x["level"] or 0)))
-    top = ranked[:TOP_RATED]
-    extra = _summaries(reader, d, [x["occ"] for x in top] + elements)
+        if "occ" in r and r["occ"] not in best:
+            best[r["occ"]] = {
+                "occ": r["occ"],
+                "importance": number(r.get("im")),
+                "level": number(r.get("lv")),
+            }
+    top = sorted(
+        best.values(), key=lambda x: (-(x["importance"] or 0), -(x["level"] or 0), x["occ"])
+    )
+    return count, top[:TOP_RATED]
+
+
+def element_ratings(
+    d: Description, b: Builder, elements: list[str], rated: tuple[int, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """The occupations O*NET rates on these elements, most important first (``rated``:
+    :func:`_rating_rows`; ``d`` names them)."""
+    count, top = rated
     rows_out = [
         {
-            "occupation": b.link(extra, x["occ"]),
+            "occupation": b.link(d, x["occ"]),
             "importance": x["importance"],
             "level": x["level"],
         }
@@ -238,8 +324,8 @@ def element_ratings(
             **ONET_SCALES,
         )
     return {
-        "count": len(ranked),
-        "elements": [b.link(extra, e) for e in elements],
+        "count": count,
+        "elements": [b.link(d, e) for e in elements],
         "top": rows_out,
         "chart": chart,
     }
