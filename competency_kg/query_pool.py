@@ -184,6 +184,7 @@ class QueryPool(DamageProbe):
         self.copy_quads = copy_quads(query_copy(copy), self.size)
         self._copy = None
         self._copy_tried = None
+        self.copy_refused = None
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
         self.memory_limit = memory_limit or default_memory_limit(self.size)

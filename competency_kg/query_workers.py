@@ -172,6 +172,8 @@ class WorkerLifecycle:
     _copy: CopyServer | None
     #: The version token a copy was last tried for (built, refused or failed).
     _copy_tried: str | None
+    #: Why the last version tried has no copy (None: it has one, or none was tried yet).
+    copy_refused: str | None
 
     # -- lifecycle
     def _context(self) -> Any:
@@ -367,8 +369,10 @@ class WorkerLifecycle:
             server.stop()
             if worker is not None:
                 self._stop(worker)
+            self.copy_refused = error
             log.info("query workers answer from the disk store: %s", error)
             return
+        self.copy_refused = None
         with self._lock:
             old, self._copy = self._copy, server
             if self._closed:
