@@ -19,7 +19,15 @@ import socket
 import subprocess
 import sys
 import threading
-from multiprocessing import connection, forkserver, popen_forkserver, reduction, spawn, util
+from multiprocessing import (
+    connection,
+    forkserver,
+    popen_forkserver,
+    reduction,
+    resource_tracker,
+    spawn,
+    util,
+)
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 from typing import Any
 
@@ -67,8 +75,6 @@ class CopyServer:
     def connect_to_new_process(self, fds: list[int]) -> tuple[int, int]:
         """``forkserver.ForkServer.connect_to_new_process``, for this server: blocks while
         the copy is being built (the server accepts once it is)."""
-        from multiprocessing import resource_tracker
-
         with self._lock:
             if self._alive_w < 0:
                 raise OSError("the copy's fork server was stopped")

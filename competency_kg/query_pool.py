@@ -178,13 +178,9 @@ class QueryPool(DamageProbe):
         #: workers; ``inline=False``).
         self.lookups = BoundedLookups(self.store_path, max_result_bytes) if inline else None
         self.size = size or default_size()
-        #: Most quads of an in-memory copy of the published version the workers answer from
-        #: (:mod:`competency_kg.store.memory_copy`): ``copy`` is ``"auto"``, ``"off"`` or a
-        #: number of quads (default ``$COMPETENCY_KG_QUERY_COPY``, else ``auto``).
+        #: ``copy``: the in-memory copy's bound (:func:`~competency_kg.config.query_copy`).
         self.copy_quads = copy_quads(query_copy(copy), self.size)
-        self._copy = None
-        self._copy_tried = None
-        self.copy_refused = None
+        self._copy = self._copy_tried = self.copy_refused = None
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
         self.memory_limit = memory_limit or default_memory_limit(self.size)

@@ -23,6 +23,7 @@ import gc
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing import forkserver
 from typing import Any
 
 import pyoxigraph as ox
@@ -109,8 +110,6 @@ def serve(
     """Body of a copy's fork server: build the copy of ``version`` (read at ``token``), then
     fork workers as multiprocessing's fork server does (``forkserver.main``, whose arguments
     the others are). Without a copy it still forks workers; they report why and exit."""
-    from multiprocessing import forkserver
-
     build(version, token, max_quads)
     if _held is None:
         log.info("no in-memory copy of %s: %s", version, refused)
