@@ -305,6 +305,14 @@ class WorkerLifecycle:
         except (OSError, EOFError) as exc:  # the copy's fork server stopped or died
             parent.close()
             child.close()
+            with self._lock:
+                dead = server is not None and server is self._copy
+                if dead:
+                    self._copy = None
+            if dead:  # the disk store answers until the next version's copy
+                log.warning("the in-memory copy's fork server is gone (%s)", exc)
+                server.stop()  # type: ignore[union-attr]
+                return self._start_worker(lane)
             return None, f"the query worker failed to start ({exc})"
         child.close()
         try:
