@@ -271,16 +271,16 @@ class WorkerLifecycle:
             self._pending -= 1
 
     def _start_worker(
-        self, lane: str, server: CopyServer | None = None
+        self, lane: str, server: CopyServer | None = None, *, disk: bool = False
     ) -> tuple[Worker | None, str | None]:
         """Start a worker for ``lane``: forked by ``server`` (a copy's fork server), else by
-        the current copy's when it is the store's current version, else by the fork server
-        of the disk store."""
+        the current copy's when it is the store's current version (unless ``disk``), else by
+        the fork server of the disk store."""
         ctx = self._context()
         parent, child = ctx.Pipe(duplex=True)
         memory = self.memory_limit
         nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
-        if server is None:
+        if server is None and not disk:
             server = self._current_copy()
         kwargs = {
             "target": worker_main,
