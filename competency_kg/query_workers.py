@@ -353,6 +353,10 @@ class WorkerLifecycle:
             token = store_version(self.store_path)
             if token is not None and token != self._copy_tried and building is None:
                 self._copy_tried = token
+                with self._lock:  # stale: its workers say so and exit, the server with them
+                    old, self._copy = self._copy, None
+                if old is not None:
+                    old.stop()
                 building = threading.Thread(
                     target=self._build_copy, args=(token,), name="query-copy-build", daemon=True
                 )
@@ -382,12 +386,8 @@ class WorkerLifecycle:
             return
         self.copy_refused = None
         with self._lock:
-            old, self._copy = self._copy, server
-            if self._closed:
-                self._copy = None
+            self._copy = None if self._closed else server
         self._stop(worker)  # it proved the copy; the rotation starts the workers
-        if old is not None:
-            old.stop()  # its server exits with its last worker
         if self._closed:
             server.stop()
 
