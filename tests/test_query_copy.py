@@ -22,6 +22,8 @@ from rdflib import Graph, Literal, URIRef
 from competency_kg.iris import Minter
 from competency_kg.loading import load_paths
 from competency_kg.query_pool import QueryPool
+from competency_kg.query_sandbox import read_reply
+from competency_kg.query_workers import WRITTEN
 from competency_kg.sparql.class_counts import open_read_only
 from competency_kg.sparql.errors import QueryMemoryExceeded
 from competency_kg.sparql.execute import make_job, outcome
@@ -35,6 +37,7 @@ from support import ROOT, SEEDS
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 JSON = "application/sparql-results+json"
 NT = "application/n-triples"
+CSV = "text/csv"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 CLASSES = "SELECT ?class (COUNT(?s) AS ?n) WHERE { ?s a ?class } GROUP BY ?class"
 
@@ -229,3 +232,25 @@ def test_a_greedy_query_on_the_copy_is_stopped_at_the_ceiling(tight: QueryPool) 
         tight.run(greedy, timeout=5)
     assert _rows(tight.run(COUNT).data, JSON)
     _copied(tight)
+
+
+def test_workers_forked_from_one_copy_draw_their_own_random_numbers(pool: QueryPool) -> None:
+    """``STRUUID()`` and ``RAND()`` differ between two workers of one copy: the engine's
+    random generator is per thread and not reseeded on fork, so the copy's server builds the
+    copy in a thread of its own. (Checked by breaking it: built in the server's main thread,
+    every worker gave the same UUID and number.)"""
+    _copied(pool)
+    (first,) = pool._live
+    second, error = pool._start_worker(WRITTEN)
+    assert second is not None and second.copy == first.copy, error
+    job = make_job("SELECT (STRUUID() AS ?u) (RAND() AS ?r) {}", CSV, None, None, None, None, None)
+    drawn = []
+    try:
+        pool._idle[first.lane].get(timeout=10)  # it is ours while we ask it
+        for w in (first, second):
+            w.conn.send(job)
+            drawn.append(bytes(read_reply(w.conn)[1] or b""))
+    finally:
+        pool._idle[first.lane].put(first)
+        pool._stop(second)
+    assert len(set(drawn)) == 2 and all(b"-" in d for d in drawn), drawn

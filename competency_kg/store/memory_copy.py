@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import forkserver
@@ -110,7 +111,13 @@ def serve(
     """Body of a copy's fork server: build the copy of ``version`` (read at ``token``), then
     fork workers as multiprocessing's fork server does (``forkserver.main``, whose arguments
     the others are). Without a copy it still forks workers; they report why and exit."""
-    build(version, token, max_quads)
+    # Built in a thread of its own: what the engine keeps per thread (its random generator,
+    # seeded on first use) stays in that thread, and every worker, forked from this one,
+    # seeds its own. Built here, every worker drew the same STRUUID() (rand 0.9's thread
+    # generator is not reseeded on fork).
+    builder = threading.Thread(target=build, args=(version, token, max_quads), name="copy")
+    builder.start()
+    builder.join()
     if _held is None:
         log.info("no in-memory copy of %s: %s", version, refused)
     forkserver.main(listener_fd, alive_r, preload, **data)
