@@ -52,7 +52,7 @@ class CopyServer:
             alive_r, self._alive_w = os.pipe()
             try:
                 cmd = (  # a fork server by its command line too, as multiprocessing's is
-                    "from multiprocessing import forkserver; "
+                    "import multiprocessing.forkserver; "
                     "from competency_kg.store.memory_copy import serve; "
                     f"serve({listener.fileno()}, {alive_r}, {version!r}, {token!r}, "
                     f"{max_quads!r}, {preload!r}, **{data!r})"
