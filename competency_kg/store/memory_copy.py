@@ -33,8 +33,9 @@ from competency_kg.sparql.class_counts import class_counter, keep_read_only
 
 log = logging.getLogger(__name__)
 
-#: Resident bytes one quad costs in Oxigraph's memory store (pyoxigraph 0.5), measured on the
-#: 1 M tier: 1,955,241 quads (its named graphs and their merge) held ~0.76 GB after the copy.
+#: Resident bytes one quad costs in Oxigraph's memory store (pyoxigraph 0.5), with a margin:
+#: the 1 M tier's 1,955,241 quads (its named graphs and their merge) left the copy's fork
+#: server at 717 MB resident, interpreter included (~370 bytes a quad).
 BYTES_PER_QUAD = 400
 
 
