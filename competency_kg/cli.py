@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import TextIO
 from urllib.parse import urlsplit, urlunsplit
 
 from competency_kg import __version__
-from competency_kg.config import Settings, settings
+from competency_kg.config import Settings, query_copy, settings
 from competency_kg.loaders import SourceError
 from competency_kg.loading import ValidationFailed, load_paths
 from competency_kg.query_sandbox import parse_size
@@ -329,6 +330,8 @@ def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
     from competency_kg.web.server import serve
 
     print(store_line(cfg.store), file=err, flush=True)
+    if args.query_copy is not None:  # read by the query pool (config.query_copy)
+        os.environ["COMPETENCY_KG_QUERY_COPY"] = args.query_copy
     return serve(
         cfg,
         host=args.host,
@@ -342,6 +345,13 @@ def cmd_serve(args: argparse.Namespace, cfg: Settings, out: TextIO, err: TextIO)
 
 
 # --------------------------------------------------------------------------- parser
+def _query_copy(text: str) -> str:
+    try:
+        return query_copy(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _size(text: str) -> int:
     """``--query-memory``: bytes, or a number with K, M, G or T."""
     try:
@@ -485,6 +495,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="memory a query worker may use (bytes, or 512M, 2G…); a query that needs more gets"
         " 503 (default: $COMPETENCY_KG_QUERY_MEMORY or half the machine's memory shared among"
         " the workers)",
+    )
+    s.add_argument(
+        "--query-copy",
+        type=_query_copy,
+        metavar="auto|off|N",
+        help="query workers answer from an in-memory copy of the store: auto (when it fits a"
+        " quarter of the memory once per worker), off, or at most N quads (default:"
+        " $COMPETENCY_KG_QUERY_COPY or auto)",
     )
     s.set_defaults(func=cmd_serve)
     for command in sub.choices.values():

@@ -45,6 +45,21 @@ def absolute_store(store: str) -> str:
     return os.path.abspath(store)
 
 
+def query_copy(value: str | None = None) -> str:
+    """Whether the query workers answer from an in-memory copy of the store's published
+    version (:mod:`competency_kg.store.memory_copy`): ``value``, else
+    ``$COMPETENCY_KG_QUERY_COPY``, else ``auto`` (when it fits a quarter of the memory);
+    ``off``; or the most quads to copy. Raises ValueError for anything else.
+
+    >>> query_copy("OFF"), query_copy("2000000"), query_copy(" auto ")
+    ('off', '2000000', 'auto')
+    """
+    text = (value or os.environ.get("COMPETENCY_KG_QUERY_COPY") or "auto").strip().lower()
+    if text in ("auto", "off") or text.isdigit():
+        return "off" if text == "0" else text
+    raise ValueError(f"not auto, off or a number of quads: {text!r}")
+
+
 def settings(store: str | None = None, base_iri: str | None = None) -> Settings:
     """Resolve settings: explicit value, then environment, then default."""
     return Settings(

@@ -45,9 +45,15 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from competency_kg.config import query_copy
 from competency_kg.query_inline import BoundedLookups, InlineExecutor
 from competency_kg.query_probe import EARLY_PROBE_AFTER, DamageProbe
-from competency_kg.query_sandbox import default_memory_limit, read_reply, resident_bytes
+from competency_kg.query_sandbox import (
+    copy_quads,
+    default_memory_limit,
+    read_reply,
+    resident_bytes,
+)
 from competency_kg.query_workers import (
     DEFAULT_MAX_RESULT_BYTES,
     DEFAULT_TIMEOUT,
@@ -158,6 +164,7 @@ class QueryPool(DamageProbe):
         request_threads: int | None = None,
         answer_cache: int | None = None,
         inline: bool = True,
+        copy: str | None = None,
     ) -> None:
         self.store_path = str(store_path)
         #: Answers kept per store version (:mod:`competency_kg.versioned_cache`): a query
@@ -171,6 +178,9 @@ class QueryPool(DamageProbe):
         #: workers; ``inline=False``).
         self.lookups = BoundedLookups(self.store_path, max_result_bytes) if inline else None
         self.size = size or default_size()
+        #: ``copy``: the in-memory copy's bound (:func:`~competency_kg.config.query_copy`).
+        self.copy_quads = copy_quads(query_copy(copy), self.size)
+        self._copy = self._copy_tried = self.copy_refused = None
         #: Resident memory a worker may reach while answering a query; past it the worker is
         #: killed and the caller gets :class:`QueryMemoryExceeded`.
         self.memory_limit = memory_limit or default_memory_limit(self.size)
@@ -373,13 +383,20 @@ class QueryPool(DamageProbe):
             del self._by_client[client]
 
     def _run(self, job: QueryJob, limit: float, lane: str) -> RawResult:
-        w = self._acquire(max(limit, QUEUE_WAIT), lane)
-        try:
-            w.conn.send(job)
-            self._await_reply(w, limit)
-            reply, data = read_reply(w.conn)
-        except (EOFError, OSError) as exc:
-            raise self._died(w) from exc
+        end = time.monotonic() + max(limit, QUEUE_WAIT)
+        while True:
+            w = self._acquire(max(0.0, end - time.monotonic()), lane)
+            try:
+                w.conn.send(job)
+                self._await_reply(w, limit)
+                reply, data = read_reply(w.conn)
+            except (EOFError, OSError) as exc:
+                raise self._died(w) from exc
+            if reply[0] != "stale":
+                break
+            # Its copy is of a version a load has replaced: it exited unasked; another
+            # worker answers (from the disk store until the new version's copy is built).
+            self._retire(w, kill=False)
         if reply[0] == "memory":  # a Python allocation failed under the address-space backstop
             self._retire(w, kill=True)
             raise QueryMemoryExceeded(self.memory_limit)
@@ -402,7 +419,7 @@ class QueryPool(DamageProbe):
                     log.warning("query cancelled: the store cannot be read (%s)", detail)
                     raise damage(detail, "the query was cancelled, because ")
             rss = resident_bytes(w.process.pid)
-            if rss is not None and rss > self.memory_limit:
+            if rss is not None and rss - w.at_start > self.memory_limit:
                 self._retire(w, kill=True)
                 with self._lock:
                     self.killed += 1

@@ -50,7 +50,7 @@ class DamageProbe(WorkerLifecycle):
                     w = w or q.get_nowait()
             # No idle worker: every worker busy; the next long query tries again.
             if w is not None:
-                reply = self._probe_in(w)
+                reply = self._probe_in(self._on_disk(w))
                 if reply is not None:
                     finding = (token, reply[1] if reply[0] == "damaged" else None)
             with self._lock:
@@ -61,18 +61,38 @@ class DamageProbe(WorkerLifecycle):
         threading.Thread(target=check, name="query-store-probe", daemon=True).start()
         return None
 
-    def _probe_in(self, w: Worker) -> tuple[str, ...] | None:
-        """Probe the store in idle worker ``w`` and give it back; None if ``w`` failed."""
+    def _on_disk(self, w: Worker) -> Worker | None:
+        """``w`` if it reads the disk store; else (it answers from the in-memory copy, which
+        says nothing of the disk) ``w`` is given back and a worker of the disk store is
+        started for the probe alone (None if it cannot start)."""
+        if w.copy is None:
+            return w
+        self._idle[w.lane].put(w)
+        return self._start_worker(w.lane, disk=True)[0]
+
+    def _probe_in(self, w: Worker | None) -> tuple[str, ...] | None:
+        """Probe the store in idle worker ``w`` and give it back (or stop it, one started for
+        the probe: not live); None if ``w`` failed (or is None)."""
+        if w is None:
+            return None
+        live = w in self._live
         try:
             w.conn.send("probe")
             if not w.conn.poll(PROBE_SECONDS + 5.0):
-                self._retire(w, kill=True)
+                if live:
+                    self._retire(w, kill=True)
+                else:
+                    w.process.kill()
                 return None
             reply, _ = read_reply(w.conn)
         except (EOFError, OSError):
-            self._retire(w, kill=True)
+            if live:
+                self._retire(w, kill=True)
             return None
-        self._idle[w.lane].put(w)
+        if live:
+            self._idle[w.lane].put(w)
+        else:
+            self._stop(w)
         return reply
 
     def _raise_if_damaged(self, after: str) -> None:
@@ -82,6 +102,6 @@ class DamageProbe(WorkerLifecycle):
             w = self._take_idle(PAGES, 0.0)
         except queue.Empty:
             return
-        reply = self._probe_in(w)
+        reply = self._probe_in(self._on_disk(w))
         if reply is not None and reply[0] == "damaged":
             raise damage(reply[1], after)

@@ -30,8 +30,10 @@ from typing import Any
 
 from competency_kg.sparql.class_counts import open_read_only
 from competency_kg.sparql.execute import Reply, probe
+from competency_kg.store import memory_copy
 from competency_kg.store.dataset import answer
 from competency_kg.store.live import LiveView
+from competency_kg.store.versions import state_token
 
 #: The stack a worker's main thread (where the engine parses and evaluates) may grow to. The
 #: query limits of :func:`check_query` were measured with this stack; a worker sets it, so
@@ -145,6 +147,26 @@ def default_memory_limit(workers: int) -> int:
     return max(256 << 20, total // 2 // max(1, workers))
 
 
+def copy_quads(setting: str, workers: int) -> int:
+    """The most quads an in-memory copy of the store may hold under ``setting`` (0: none):
+    ``"off"``, a number of quads, or ``"auto"``: what fits, once per worker and once in its
+    fork server, in a quarter of the machine's memory at
+    :data:`~competency_kg.store.memory_copy.BYTES_PER_QUAD` (the workers' ceilings share
+    half of it). Once per worker, not once: Oxigraph's memory store writes to the pages it
+    reads (a lock in each quad's node), so the pages a worker's queries read stop being shared
+    (docs/benchmarks/plans.md, "Session 4").
+
+    >>> copy_quads("off", 4), copy_quads("1000", 4)
+    (0, 1000)
+    """
+    if setting == "off":
+        return 0
+    if setting != "auto":
+        return int(setting)
+    total = physical_memory() or 8 << 30
+    return total // 4 // (workers + 1) // memory_copy.BYTES_PER_QUAD
+
+
 def resident_bytes(pid: int) -> int | None:
     """A process's resident memory (RSS) from ``/proc``; None when it is gone or unknown."""
     try:
@@ -247,6 +269,23 @@ def _watch_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+class _CopyView:
+    """The handle of a worker forked by a copy's fork server: the copy, for as long as it is
+    the store's published version (:func:`~competency_kg.store.versions.state_token`)."""
+
+    def __init__(self, store_path: str, copy: memory_copy.Copy) -> None:
+        self._path = Path(store_path)
+        self._copy = copy
+        self.token: str | None = copy.token
+
+    def current(self) -> Any:
+        return self._copy.store
+
+    def stale(self) -> bool:
+        """Whether a load published another version since the copy was read."""
+        return state_token(self._path) != self._copy.token
+
+
 def worker_main(
     conn: Any,
     store_path: str,
@@ -263,15 +302,25 @@ def worker_main(
             os.nice(niceness)
     guarded = deny_network() if guard_network else False
     _watch_parent()
+    copy = memory_copy.held()
+    handle: LiveView[Any] | _CopyView
     try:
-        handle = LiveView(store_path, open_read_only)
+        if copy is not None:
+            handle = _CopyView(store_path, copy)
+        elif memory_copy.refused is not None:  # forked by a copy's server that holds none
+            raise RuntimeError(f"no in-memory copy: {memory_copy.refused}")
+        else:
+            handle = LiveView(store_path, open_read_only)
     except (OSError, RuntimeError) as exc:
         with contextlib.suppress(OSError):  # the pool may have given up on us meanwhile
             conn.send(("open-failed", f"cannot open the store at {store_path}: {exc}"))  # logged
         return
     limit_worker(memory_limit)
     try:
-        conn.send(("ready", os.getpid(), guarded))
+        # The copy's pages count in the worker's resident memory from the fork on, shared:
+        # the pool's ceiling is on what it allocates beyond them.
+        at_start = resident_bytes(os.getpid()) or 0
+        conn.send(("ready", os.getpid(), guarded, copy and copy.token, at_start))
     except OSError:  # the pool closed while we started (a shutdown): nothing to report
         return
     while True:
@@ -283,6 +332,10 @@ def worker_main(
             return
         if job == "probe":
             reply, data = probe(handle.current()), None
+        elif isinstance(handle, _CopyView) and handle.stale():
+            with contextlib.suppress(OSError):  # the pool answers from another worker
+                send_reply(conn, ("stale",))
+            return
         else:
             reply, data = answer(handle.current(), job, max_bytes)
             if reply[0] == "ok":  # the version it was read from: what the pool keeps it under

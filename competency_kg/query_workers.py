@@ -22,8 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from competency_kg.child_python import import_environment
+from competency_kg.query_copy import CopyServer
 from competency_kg.query_sandbox import worker_main
 from competency_kg.sparql.errors import CANNOT_OPEN, PoolBusy, QueryFailed, StoreUnavailable
+from competency_kg.store.versions import current_version
+from competency_kg.versioned_cache import store_version
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RESULT_BYTES = 50 * 1024 * 1024
 
 STARTUP_TIMEOUT = 60.0  # seconds a new worker may take to open the store
+COPY_POLL = 0.5  # seconds between two looks for a new version to copy
 _RETRY_DELAY = 2.0  # seconds between attempts to start a worker that failed to open the store
 
 #: Lanes of the pool: the site's own pages (their queries are the site's, bounded), and
@@ -54,6 +58,11 @@ class Worker:
     conn: Any
     network_guarded: bool
     lane: str = PAGES  #: :data:`PAGES` workers serve pages only; :data:`WRITTEN` ones both
+    #: The version token of the in-memory copy it answers from (None: the disk store).
+    copy: str | None = None
+    #: Its resident memory when it started: the copy's shared pages, which its memory ceiling
+    #: does not count (0 for a worker of the disk store, whose ceiling counts all of it).
+    at_start: int = 0
 
 
 def default_size() -> int:
@@ -157,6 +166,14 @@ class WorkerLifecycle:
     _closed: bool
     _pending: int
     _open_error: str | None
+    #: Most quads an in-memory copy may hold (0: no copy; :func:`copy_quads`).
+    copy_quads: int
+    #: The fork server whose copy is the store's current version (None: none built yet).
+    _copy: CopyServer | None
+    #: The version token a copy was last tried for (built, refused or failed).
+    _copy_tried: str | None
+    #: Why the last version tried has no copy (None: it has one, or none was tried yet).
+    copy_refused: str | None
 
     # -- lifecycle
     def _context(self) -> Any:
@@ -175,6 +192,8 @@ class WorkerLifecycle:
             self._pending += self.size
         for i in range(self.size):
             self._spawn_async(PAGES if i < self.reserved else WRITTEN)
+        if self.copy_quads > 0:
+            threading.Thread(target=self._follow_copies, name="query-copy", daemon=True).start()
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
         """Wait until every worker is up (True) or ``timeout`` passes (False)."""
@@ -201,6 +220,9 @@ class WorkerLifecycle:
             self._closed = True
             workers = list(self._live)
             self._live.clear()
+            copy, self._copy = self._copy, None
+        if copy is not None:
+            copy.stop()
         for w in workers:
             with contextlib.suppress(OSError):
                 w.conn.send(None)
@@ -248,19 +270,50 @@ class WorkerLifecycle:
         with self._lock:
             self._pending -= 1
 
-    def _start_worker(self, lane: str) -> tuple[Worker | None, str | None]:
+    def _start_worker(
+        self, lane: str, server: CopyServer | None = None, *, disk: bool = False
+    ) -> tuple[Worker | None, str | None]:
+        """Start a worker for ``lane``: forked by ``server`` (a copy's fork server), else by
+        the current copy's when it is the store's current version (unless ``disk``), else by
+        the fork server of the disk store."""
         ctx = self._context()
         parent, child = ctx.Pipe(duplex=True)
         memory = self.memory_limit
         nice = WRITTEN_NICENESS if lane == WRITTEN and self.reserved else 0
-        proc = ctx.Process(
-            target=worker_main,
-            args=(child, self.store_path, self.max_result_bytes, self.guard_network, memory, nice),
-            name="competency-kg-query-worker",
-            daemon=True,
-        )
-        with self._spawn_lock:
-            proc.start()
+        if server is None and not disk:
+            server = self._current_copy()
+        kwargs = {
+            "target": worker_main,
+            "args": (
+                child,
+                self.store_path,
+                self.max_result_bytes,
+                self.guard_network,
+                memory,
+                nice,
+            ),
+            "name": "competency-kg-query-worker",
+            "daemon": True,
+        }
+        try:
+            proc = ctx.Process(**kwargs) if server is None else server.process(**kwargs)
+            if server is not None:
+                proc.start()  # this server's own socket: the copy may still be building
+            else:
+                with self._spawn_lock:
+                    proc.start()
+        except (OSError, EOFError) as exc:  # the copy's fork server stopped or died
+            parent.close()
+            child.close()
+            with self._lock:
+                dead = server is not None and server is self._copy
+                if dead:
+                    self._copy = None
+            if dead:  # the disk store answers until the next version's copy
+                log.warning("the in-memory copy's fork server is gone (%s)", exc)
+                server.stop()  # type: ignore[union-attr]
+                return self._start_worker(lane)
+            return None, f"the query worker failed to start ({exc})"
         child.close()
         try:
             if not parent.poll(STARTUP_TIMEOUT):
@@ -275,7 +328,88 @@ class WorkerLifecycle:
             proc.join(1.0)
             parent.close()
             return None, str(hello[1])
-        return Worker(proc, parent, bool(hello[2]), lane), None
+        copy = hello[3] if len(hello) > 3 else None
+        return Worker(proc, parent, bool(hello[2]), lane, copy, hello[4] if copy else 0), None
+
+    # -- the in-memory copy (competency_kg.store.memory_copy)
+    def _current_copy(self) -> CopyServer | None:
+        """The copy's fork server if its copy is the store's current version, else None."""
+        copy = self._copy
+        if copy is None or copy.token != store_version(self.store_path):
+            return None
+        return copy
+
+    def _fits(self, w: Worker) -> bool:
+        """Whether ``w`` answers from what workers should answer from now: the copy of the
+        current version once it is built, the disk store until then."""
+        copy = self._current_copy()
+        return w.copy == (copy.token if copy is not None else None)
+
+    def _follow_copies(self) -> None:
+        """Build a copy of each version the store publishes, and move the idle workers to
+        what they should answer from (:meth:`_fits`) as copies are built and go stale."""
+        building: threading.Thread | None = None
+        while not self._closed:
+            token = store_version(self.store_path)
+            if token is not None and token != self._copy_tried and building is None:
+                self._copy_tried = token
+                with self._lock:  # stale: its workers say so and exit, the server with them
+                    old, self._copy = self._copy, None
+                if old is not None:
+                    old.stop()
+                building = threading.Thread(
+                    target=self._build_copy, args=(token,), name="query-copy-build", daemon=True
+                )
+                building.start()
+            if building is not None and not building.is_alive():
+                building = None
+            self._rotate()
+            time.sleep(COPY_POLL)
+
+    def _build_copy(self, token: str) -> None:
+        """Start a fork server for a copy of version ``token`` and wait until it is built
+        (its first worker starts), then make it the current copy; keep answering from the
+        disk store if it is refused (too large) or fails."""
+        version = current_version(Path(self.store_path))
+        if version is None or store_version(self.store_path) != token:
+            self._copy_tried = None  # moved on while looking: the next poll tries again
+            return
+        max_quads = self.copy_quads
+        server = CopyServer(str(version), token, max_quads, fork_server_preload())
+        worker, error = self._start_worker(WRITTEN, server)
+        if worker is None or worker.copy != token:
+            server.stop()
+            if worker is not None:
+                self._stop(worker)
+            self.copy_refused = error
+            log.info("query workers answer from the disk store: %s", error)
+            return
+        self.copy_refused = None
+        with self._lock:
+            self._copy = None if self._closed else server
+        self._stop(worker)  # it proved the copy; the rotation starts the workers
+        if self._closed:
+            server.stop()
+
+    def _rotate(self) -> None:
+        """Replace the idle workers that do not :meth:`_fits` (stopped, a replacement started:
+        from the current copy when there is one); busy ones are looked at when idle again."""
+        for lane in (PAGES, WRITTEN):
+            idle: list[Worker] = []
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    idle.append(self._idle[lane].get_nowait())
+            for w in reversed(idle):  # back in the order they came: last in, first out
+                if self._fits(w):
+                    self._idle[lane].put(w)
+                else:
+                    self._replace(w)
+
+    def _replace(self, w: Worker) -> None:
+        """Stop an idle worker and start another in its place."""
+        with contextlib.suppress(OSError):
+            w.conn.send(None)
+        self._retire(w, kill=False)
 
     def _stop(self, w: Worker) -> None:
         with contextlib.suppress(OSError):

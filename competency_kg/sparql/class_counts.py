@@ -44,7 +44,13 @@ _lock = threading.Lock()
 
 def open_read_only(path: str) -> ox.Store:
     """``ox.Store.read_only(path)``, known from then on as a store that never changes."""
-    store = ox.Store.read_only(path)
+    return keep_read_only(ox.Store.read_only(path))
+
+
+def keep_read_only(store: ox.Store) -> ox.Store:
+    """``store``, known from then on as a store that never changes: a read-only handle, or an
+    in-memory copy of a published version that nothing writes
+    (:mod:`competency_kg.store.memory_copy`)."""
     with _lock:
         _read_only[id(store)] = (store, _UNCOUNTED)
         while len(_read_only) > KEEP:
