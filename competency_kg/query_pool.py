@@ -318,6 +318,24 @@ class QueryPool(DamageProbe):
         found = self._find(job, count_miss=False)
         return None if found is None or found is MISSING else found  # type: ignore[return-value]
 
+    def look_up(self, job: QueryJob, max_bytes: int) -> RawResult | None:
+        """What :meth:`run` does for a one-pattern query that is not kept, bounded: its
+        answer of at most ``max_bytes`` read in this process from a store version already
+        opened (never a worker, never a wait for an open), kept and counted as a miss as
+        :meth:`run` keeps and counts one; None when it is no such query, its answer is larger,
+        or it failed (then :meth:`run` answers it, in its words). What the server's event loop
+        answers a miss with (:class:`~competency_kg.web.sparql_lean.KeptAnswers`)."""
+        if self.lookups is None:
+            return None
+        found = self.lookups.answer(job, max_bytes, opened_only=True)
+        if found is None:
+            return None
+        result, version = found
+        if self.answers is not None and repeatable(job.query):
+            self.answers.count_miss()
+        self._keep(job, version, result)
+        return result
+
     def _keep(self, job: QueryJob, version: str | None, result: RawResult) -> None:
         """Keep a worker's answer under the version it read (its reply says which), so that
         an answer is never served for a version it was not read from."""

@@ -95,6 +95,12 @@ class VersionedCache:
                 self._drop(key)
             return MISSING
 
+    def count_miss(self) -> None:
+        """Count a miss that a caller found by other means (an answer computed without a
+        :meth:`find` that counted it)."""
+        with self._lock:
+            self.misses += 1
+
     def put(self, key: Hashable, version: Hashable, value: Any, size: int = 0) -> bool:
         """Keep ``value`` (of ``size`` bytes) for ``key`` at ``version``; False when it is too
         large for a bounded cache. The least recently used values go to make room."""

@@ -319,7 +319,7 @@ def test_new_lookups_are_answered_by_the_loop(sparql_server: Server) -> None:
     may use a little). The answers are kept:
     the same texts asked again through a thread are hits, byte for byte the loop's answers
     but the ``Date``, and their log lines say ``cache=miss`` then ``cache=hit``. Checked:
-    with ``KeptAnswers.keep`` None (misses to threads, as before) the request threads use
+    with ``KeptAnswers.look_up`` None (misses to threads, as before) the request threads use
     six times the loop's time and this fails."""
     texts = [_one_pattern(3) for _ in range(2000)]
     worker = _worker_pid(sparql_server)

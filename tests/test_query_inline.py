@@ -76,3 +76,27 @@ def test_the_loops_lookups_never_open_a_version(sparql_store: LoadedStore) -> No
     assert thread is not None
     loop = lookups.answer(job, LOOP_BYTES, opened_only=True)
     assert loop is not None and loop[0].data == thread[0].data and loop[1] == thread[1]
+
+
+def test_a_loops_miss_is_kept_and_counted_as_a_threads(sparql_store: LoadedStore) -> None:
+    """``QueryPool.look_up`` (the event loop's miss) keeps its answer for the next request
+    and counts it as a miss, as ``QueryPool.run`` counts a thread's: the cache's figures
+    are one truth whichever path answered. Checked: without its ``count_miss()`` the misses
+    stay 0 and this fails; without its ``_keep`` the second ``kept`` is None."""
+    from competency_kg.query_pool import QueryPool
+
+    text = "SELECT ?p ?o WHERE { ?s ?p ?o } LIMIT 3"
+    with QueryPool(str(sparql_store.path), size=1, reserved=0) as pool:
+        assert pool.answers is not None
+        job = make_job(text, RESULTS_JSON, "text/turtle", None, None, None, None)  # run()'s
+        assert pool.look_up(job, LOOP_BYTES) is None  # no version opened yet: a thread's
+        first = pool.run(text)  # a thread's miss: counted, opens the version
+        assert (pool.answers.hits, pool.answers.misses) == (0, 1)
+        other = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 2"
+        loop = pool.look_up(
+            make_job(other, RESULTS_JSON, "text/turtle", None, None, None, None), LOOP_BYTES
+        )
+        assert loop is not None and pool.answers.misses == 2
+        kept = pool.kept(other)
+        assert kept is not None and kept.data == loop.data
+        assert pool.kept(text) is not None and pool.kept(text).data == first.data

@@ -161,10 +161,11 @@ class KeptAnswers:
 
     def __init__(self, executor: Any) -> None:
         self.kept = executor.kept
-        #: The pool's one-pattern look-ups and the one way it keeps an answer (under the
-        #: version it was read from); None: misses go to a thread.
-        self.lookups = getattr(executor, "lookups", None)
-        self.keep = getattr(executor, "_keep", None) if self.lookups is not None else None
+        #: The pool's bounded look-up of a one-pattern miss (:meth:`QueryPool.look_up
+        #: <competency_kg.query_pool.QueryPool.look_up>`: kept and counted as a thread's
+        #: miss); None: misses go to a thread.
+        has_lookups = getattr(executor, "lookups", None) is not None
+        self.look_up = getattr(executor, "look_up", None) if has_lookups else None
         #: Requests seen lately (query string, body type, body: :data:`_SEEN_BYTES` at most)
         #: and what :func:`protocol_request` made of them with whether the loop may look
         #: them up, or :data:`_ONCE`: seen once. A request seen for the first time that is
@@ -197,7 +198,7 @@ class KeptAnswers:
             if len(self._seen) >= _SEEN:
                 del self._seen[next(iter(self._seen))]  # the oldest
             self._seen[key] = _ONCE
-            if self.keep is None or not _may_look_up(query_string, body):
+            if self.look_up is None or not _may_look_up(query_string, body):
                 return None
             seen = _ONCE
         if seen is _ONCE:
@@ -241,16 +242,11 @@ class KeptAnswers:
             job["named_graphs"], job["base_iri"], job["info"],
         )  # fmt: skip
         try:
-            found = self.lookups.answer(query_job, LOOP_BYTES, opened_only=True)  # type: ignore[union-attr]
+            return self.look_up(query_job, LOOP_BYTES)  # type: ignore[misc]
         except QueryError:
             raise
         except Exception:  # never the loop's to fail: a thread answers it, in its words
             return None
-        if found is None:
-            return None
-        result, version = found
-        self.keep(query_job, version, result)  # type: ignore[misc]
-        return result
 
 
 def _may_look_up(query_string: str, body: bytes | None) -> bool:
