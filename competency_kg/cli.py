@@ -502,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="auto|off|N",
         help="query workers answer from an in-memory copy of the store: auto (when it fits a"
         " quarter of the memory once per worker), off, or at most N quads (default:"
-        " $COMPETENCY_KG_QUERY_COPY or auto)",
+        " $COMPETENCY_KG_QUERY_COPY or off)",
     )
     s.set_defaults(func=cmd_serve)
     for command in sub.choices.values():

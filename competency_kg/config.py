@@ -48,13 +48,16 @@ def absolute_store(store: str) -> str:
 def query_copy(value: str | None = None) -> str:
     """Whether the query workers answer from an in-memory copy of the store's published
     version (:mod:`competency_kg.store.memory_copy`): ``value``, else
-    ``$COMPETENCY_KG_QUERY_COPY``, else ``auto`` (when it fits a quarter of the memory);
-    ``off``; or the most quads to copy. Raises ValueError for anything else.
+    ``$COMPETENCY_KG_QUERY_COPY``, else ``off``; ``auto`` (when it fits a quarter of the
+    memory); or the most quads to copy. Raises ValueError for anything else. Off unless asked:
+    while a fresh server builds its copy (19 s at 1 M quads) the disk workers answer more
+    slowly, and a fresh server met by 16 clients at once refused 108-230 queries as busy in
+    its first two seconds (5-6 without the copy; docs/endpoint.md, "The in-memory copy").
 
     >>> query_copy("OFF"), query_copy("2000000"), query_copy(" auto ")
     ('off', '2000000', 'auto')
     """
-    text = (value or os.environ.get("COMPETENCY_KG_QUERY_COPY") or "auto").strip().lower()
+    text = (value or os.environ.get("COMPETENCY_KG_QUERY_COPY") or "off").strip().lower()
     if text in ("auto", "off") or text.isdigit():
         return "off" if text == "0" else text
     raise ValueError(f"not auto, off or a number of quads: {text!r}")
