@@ -293,28 +293,12 @@ class QueryPool(DamageProbe):
             return None
         return self.answers.find(job, version, count_miss=count_miss)
 
-    def kept(
-        self,
-        query: str,
-        *,
-        results_mime: str | None = RESULTS_JSON,
-        graph_mime: str | None = "text/turtle",
-        default_graphs: Sequence[str] | None = None,
-        named_graphs: Sequence[str] | None = None,
-        base_iri: str | None = None,
-        info: QueryInfo | None = None,
-        **_admission: object,
-    ) -> RawResult | None:
-        """The answer :meth:`run` would give from the kept answers at the store's current
-        version, or None; runs nothing and waits for nothing (a lock held for a dict lookup,
-        one ``stat``): what the server's event loop answers itself
-        (:mod:`competency_kg.web.front`). A miss is not counted: the request goes on to a
-        thread, whose :meth:`run` looks again and counts it."""
-        if self.answers is None:
-            return None
-        job = make_job(
-            query, results_mime, graph_mime, default_graphs, named_graphs, base_iri, info,
-        )  # fmt: skip
+    def kept(self, job: QueryJob) -> RawResult | None:
+        """The answer :meth:`run` would give ``job`` (:func:`make_job` of its arguments) from
+        the kept answers at the store's current version, or None; runs nothing and waits for
+        nothing (a lock held for a dict lookup, one ``stat``): what the server's event loop
+        answers itself (:mod:`competency_kg.web.front`). A miss is not counted: the request
+        goes on to :meth:`look_up` or a thread, which count it."""
         found = self._find(job, count_miss=False)
         return None if found is None or found is MISSING else found  # type: ignore[return-value]
 

@@ -97,6 +97,7 @@ def test_a_loops_miss_is_kept_and_counted_as_a_threads(sparql_store: LoadedStore
             make_job(other, RESULTS_JSON, "text/turtle", None, None, None, None), LOOP_BYTES
         )
         assert loop is not None and pool.answers.misses == 2
-        kept = pool.kept(other)
+        kept = pool.kept(make_job(other, RESULTS_JSON, "text/turtle", None, None, None, None))
         assert kept is not None and kept.data == loop.data
-        assert pool.kept(text) is not None and pool.kept(text).data == first.data
+        again = pool.kept(job)
+        assert again is not None and again.data == first.data

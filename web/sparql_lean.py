@@ -19,7 +19,7 @@ from werkzeug.wsgi import get_current_url
 from competency_kg.query_inline import LOOP_BYTES
 from competency_kg.query_pool import InlineExecutor, QueryPool
 from competency_kg.sparql.errors import QueryError, QueryTimeout
-from competency_kg.sparql.execute import make_job
+from competency_kg.sparql.execute import QueryJob, make_job
 from competency_kg.sparql.results import RawResult
 from competency_kg.web.security import HEADERS as SECURITY_HEADERS
 from competency_kg.web.security import (
@@ -215,9 +215,13 @@ class KeptAnswers:
                 _endpoint_url("http", fields.get("host"), None, None, ""),
                 client_of(peer, ""),
             )
-            result, cache = self.kept(**job), "hit"
+            query_job = make_job(
+                job["query"], job["results_mime"], job["graph_mime"], job["default_graphs"],
+                job["named_graphs"], job["base_iri"], job["info"],
+            )  # fmt: skip
+            result, cache = self.kept(query_job), "hit"
             if result is None and look_up:
-                result, cache = self._look_up(job), "miss"
+                result, cache = self._look_up(query_job), "miss"
                 if result is None and small:
                     self._seen[key] = (req, False)  # not here: a thread answers (and keeps) it
         except (QueryError, ValueError):
@@ -232,17 +236,13 @@ class KeptAnswers:
         log_request(fields_, 200, len(data))
         return status_line, headers, data
 
-    def _look_up(self, job: dict[str, Any]) -> RawResult | None:
+    def _look_up(self, job: QueryJob) -> RawResult | None:
         """A one-pattern query's answer of at most ``LOOP_BYTES``, read from the store and
         kept as the pool keeps a request thread's (what :meth:`QueryPool.run
         <competency_kg.query_pool.QueryPool.run>` does for a miss, within the loop's bound);
         None for any other query."""
-        query_job = make_job(
-            job["query"], job["results_mime"], job["graph_mime"], job["default_graphs"],
-            job["named_graphs"], job["base_iri"], job["info"],
-        )  # fmt: skip
         try:
-            return self.look_up(query_job, LOOP_BYTES)  # type: ignore[misc]
+            return self.look_up(job, LOOP_BYTES)  # type: ignore[misc]
         except QueryError:
             raise
         except Exception:  # never the loop's to fail: a thread answers it, in its words
